@@ -1,0 +1,59 @@
+// Package testdata finds the shared test data folder (models, photos and the
+// official runtime's goldens) that tests read but the project never commits.
+//
+// The folder is $MOBILENET_TESTDATA, or ../shared next to the module root.
+// When it is absent, tests skip with a clear message, unless
+// MOBILENET_REQUIRE_TESTDATA=1 (CI), where they fail instead.
+package testdata
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the shared test data folder, or skips (fails when required)
+// the test when it cannot be found.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	dir, ok := Find()
+	if !ok {
+		msg := "shared test data not found: set MOBILENET_TESTDATA to the folder holding models/, images/ and goldens/ (default ../shared next to the module root)"
+		if os.Getenv("MOBILENET_REQUIRE_TESTDATA") == "1" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return dir
+}
+
+// Path joins elem under the shared test data folder (see Dir).
+func Path(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	return filepath.Join(append([]string{Dir(tb)}, elem...)...)
+}
+
+// Find locates the shared test data folder without a testing.TB.
+func Find() (string, bool) {
+	if d := os.Getenv("MOBILENET_TESTDATA"); d != "" {
+		return d, isDir(filepath.Join(d, "models"))
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			s := filepath.Join(filepath.Dir(d), "shared")
+			return s, isDir(filepath.Join(s, "models"))
+		}
+		if filepath.Dir(d) == d {
+			return "", false
+		}
+	}
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
