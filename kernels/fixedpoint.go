@@ -7,8 +7,11 @@ import "math"
 // undefined; TFLite never relies on those cases.
 
 // SaturatingRoundingDoublingHighMul returns the high 32 bits of 2*a*b,
-// rounded to nearest (ties away from zero), saturating the single overflow
-// case a == b == MinInt32.
+// that is a*b / 2^31, rounded to nearest, saturating the single overflow
+// case a == b == MinInt32. As in gemmlowp, ties round toward +infinity, not
+// away from zero: the nudge is 2^30 for a non-negative product and
+// 1 - 2^30 for a negative one, then the division truncates, so 0.5 -> 1
+// but -0.5 -> 0 and -1.5 -> -1.
 func SaturatingRoundingDoublingHighMul(a, b int32) int32 {
 	if a == b && a == math.MinInt32 {
 		return math.MaxInt32
@@ -53,7 +56,10 @@ func MultiplyByQuantizedMultiplier(x, multiplier int32, shift int) int32 {
 
 // QuantizeMultiplier splits a positive real multiplier into a Q31 value in
 // [0.5, 1) and a power-of-two shift, as TFLite's QuantizeMultiplier does
-// (frexp, then rounding half away from zero).
+// (frexp, then rounding half away from zero). Multipliers below about 2^-32
+// become (0, 0). Shifts above 30 saturate to (MaxInt32, 30) as in TFLite's
+// single-rounding build (the default build leaves them unsaturated; no
+// real scale, at most 256 here, gets near).
 func QuantizeMultiplier(m float64) (multiplier int32, shift int) {
 	if m == 0 {
 		return 0, 0

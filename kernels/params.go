@@ -87,4 +87,8 @@ type QuantConv struct {
 	InputOffset  int32 // -input zero point
 	FilterOffset int32 // -filter zero point (0 for int8 per-channel)
 	Requant
+	// Packed, when not nil, holds the layer's weights prepacked at plan
+	// time for the pointwise GEMM (see Prepacked, PrepackConvU8 and
+	// friends); nil runs the unpacked kernels, with the same results.
+	Packed *Prepacked
 }

@@ -104,7 +104,8 @@ type Operator struct {
 	// Options is one of *Conv2DOptions, *DepthwiseConv2DOptions,
 	// *Pool2DOptions, *FullyConnectedOptions, *SoftmaxOptions, *AddOptions,
 	// *ReshapeOptions, *SqueezeOptions, *ReducerOptions, or nil for ops
-	// without options.
+	// without options. It is never nil for the ops these types belong to
+	// (schema defaults when the file has no options table).
 	Options any
 }
 
@@ -180,6 +181,9 @@ type Model struct {
 	// of the metadata, or a labels text file zipped at the end of the
 	// model); nil when the model carries none.
 	Labels []string
+	// Warnings describe problems in the optional parts (metadata, zipped
+	// label file) that did not stop the load.
+	Warnings []string
 }
 
 // Metadata is the subset of TFLite's ModelMetadata the project uses.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"mobilenet-wasm/engine"
+	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/kernels"
+)
+
+var classifyHelp = cmdHelp{
+	usage: "classify -m MODEL [-m HEAD] [-labels FILE] [-k 5] [-json] [-requant fp32|reference] IMAGE...",
+	about: `Classify prints the k most likely classes of each image (JPEG, PNG, GIF,
+BMP or WebP), after the release's preprocessing: central crop keeping
+87.5% of each side, bilinear resize to the model's input size. Ties are
+broken by the lower class index.
+
+The table has rank, class index, score (probability) and label; with
+-json, one object per image per line:
+  {"image":"cat.jpg","top":[{"index":286,"label":"Egyptian cat","score":0.43},...]}
+
+Labels come from -labels (one per line; 1000 lines get "background"
+prepended for 1001 classes), else from the model's embedded labels, else
+from imagenet_labels.txt next to a model file when it fits the model's
+classes; otherwise they are empty.`,
+	example: `mobilenet classify -m mobilenet_v1_0.25_128_quant.tflite -k 3 cat.jpg dog.bmp
+mobilenet classify -json -m mobilenet_v1_1.0_224_quant_embedding_extractor.tflite \
+    -m mobilenet_quant_v1_224_head_layers.tflite -labels imagenet_labels.txt photos/*.jpg`,
+}
+
+// classifyResult is one line of classify -json.
+type classifyResult struct {
+	Image string              `json:"image"`
+	Top   []engine.Prediction `json:"top"`
+}
+
+func runClassify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("classify")
+	var models listFlag
+	var scheme schemeFlag
+	fs.Var(&models, "m", modelFlagHelp)
+	labelsFile := fs.String("labels", "", "labels `file`, one label per line (default: the model's, or imagenet_labels.txt next to it)")
+	k := fs.Int("k", 5, "number of classes to print per image (at least 1)")
+	asJSON := fs.Bool("json", false, "print one JSON object per image per line")
+	fs.Var(&scheme, "requant", requantFlagHelp)
+	images, err := parseFlags(fs, classifyHelp, args, stdout)
+	if err != nil {
+		return err
+	}
+	if *k < 1 {
+		return usagef("-k %d: want at least 1", *k)
+	}
+	if len(images) == 0 {
+		return usagef("no image given")
+	}
+	ms, err := readModels(models)
+	if err != nil {
+		return err
+	}
+	c, err := ms.loadLabelled(engine.Options{Scheme: kernels.Scheme(scheme)}, *labelsFile)
+	if err != nil {
+		return err
+	}
+	return classifyImages(c, images, *k, *asJSON, stdout)
+}
+
+// classifyImages classifies each image and prints its top k; it stops at
+// the first image that fails.
+func classifyImages(c *engine.Classifier, images []string, k int, asJSON bool, stdout io.Writer) error {
+	k = min(k, c.Info().Classes)
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for i, path := range images {
+		img, _, err := preprocess.DecodeFile(path)
+		if err != nil {
+			return err
+		}
+		top, err := c.Classify(img, k)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if asJSON {
+			if err := enc.Encode(classifyResult{Image: path, Top: top}); err != nil {
+				return err
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := printTop(stdout, path, top); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printTop prints one image's predictions as a table.
+func printTop(w io.Writer, image string, top []engine.Prediction) error {
+	fmt.Fprintf(w, "%s\n", image)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "rank\tindex\tscore\t  label\n")
+	for i, p := range top {
+		fmt.Fprintf(tw, "%d\t%d\t%.4f\t  %s\n", i+1, p.Index, p.Score, p.Label)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,605 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	flatbuffers "github.com/google/flatbuffers/go"
+
+	"mobilenet-wasm/internal/testdata"
+)
+
+// cli runs the tool in-process.
+func cli(args ...string) (status int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	status = run(args, &o, &e)
+	return status, o.String(), e.String()
+}
+
+// wantError checks a failed run: the status, and exactly one stderr line
+// starting "mobilenet: <cmd>: " and containing each of contains.
+func wantError(t *testing.T, args []string, wantStatus int, cmd string, contains ...string) {
+	t.Helper()
+	status, _, stderr := cli(args...)
+	if status != wantStatus {
+		t.Errorf("%q: status %d, want %d (stderr %q)", args, status, wantStatus, stderr)
+	}
+	if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("%q: stderr has %d lines, want exactly one: %q", args, n, stderr)
+	}
+	prefix := "mobilenet: "
+	if cmd != "" {
+		prefix += cmd + ": "
+	}
+	if !strings.HasPrefix(stderr, prefix) {
+		t.Errorf("%q: stderr %q does not start with %q", args, stderr, prefix)
+	}
+	for _, c := range contains {
+		if !strings.Contains(stderr, c) {
+			t.Errorf("%q: stderr %q does not mention %q", args, stderr, c)
+		}
+	}
+}
+
+func TestToolHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
+		status, stdout, stderr := cli(args...)
+		if status != 0 || stderr != "" {
+			t.Errorf("%q: status %d, stderr %q; want 0 and nothing", args, status, stderr)
+		}
+		for _, want := range []string{"Usage:", "Example:", "classify", "infer", "info", "eval"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%q: help does not mention %q:\n%s", args, want, stdout)
+			}
+		}
+	}
+	// No command: the help on stderr, a usage error.
+	status, stdout, stderr := cli()
+	if status != 2 || stdout != "" || !strings.Contains(stderr, "Usage:") {
+		t.Errorf("no arguments: status %d, stdout %q, stderr %q; want 2 and the help on stderr", status, stdout, stderr)
+	}
+}
+
+func TestCommandHelp(t *testing.T) {
+	for _, c := range commands {
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+			status, stdout, stderr := cli(args...)
+			if status != 0 || stderr != "" {
+				t.Errorf("%q: status %d, stderr %q; want 0 and nothing", args, status, stderr)
+			}
+			for _, want := range []string{"Usage: mobilenet " + c.name, "Flags:", "Example:\n  mobilenet " + c.name} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("%q: help does not contain %q:\n%s", args, want, stdout)
+				}
+			}
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		contains string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"classify", "-m", "m.tflite", "-k", "0", "a.jpg"}, "-k 0"},
+		{[]string{"classify", "-m", "m.tflite", "-k", "-3", "a.jpg"}, "-k -3"},
+		{[]string{"classify", "a.jpg", "-k", "0", "-m", "m.tflite"}, "-k 0"}, // flags after images
+		{[]string{"classify", "-m", "m.tflite", "-k", "five", "a.jpg"}, "-k"},
+		{[]string{"classify", "-m", "m.tflite"}, "no image"},
+		{[]string{"classify", "a.jpg"}, "-m MODEL"},
+		{[]string{"classify", "-m", "m.tflite", "-requant", "fp16", "a.jpg"}, "fp32 or reference"},
+		{[]string{"classify", "-bogus", "a.jpg"}, "-bogus"},
+		{[]string{"infer", "-m", "m.tflite", "-out", "o"}, "-in"},
+		{[]string{"infer", "-m", "m.tflite", "-in", "i"}, "-out"},
+		{[]string{"infer", "-m", "m.tflite", "-in", "i", "-out", "o", "extra"}, "extra"},
+		{[]string{"info"}, "no model"},
+		{[]string{"info", "-k", "3", "m.tflite"}, "-k"},
+		{[]string{"eval", "-m", "m.tflite"}, "-dir"},
+		{[]string{"eval", "-m", "m.tflite", "-dir", ".", "-j", "0"}, "-j 0"},
+		{[]string{"eval", "-dir", "."}, "-m MODEL"},
+	} {
+		cmd := tc.args[0]
+		if _, ok := findCommand(cmd); !ok {
+			cmd = ""
+		}
+		wantError(t, tc.args, 2, cmd, tc.contains)
+	}
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// TestPanicIsOneLine checks the top-level recover, which also turns the
+// engine stubs' panics into one line.
+func TestPanicIsOneLine(t *testing.T) {
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(commands[:len(commands):len(commands)], command{"boom", "", func([]string, io.Writer, io.Writer) error {
+		panic("kaboom\nsecond line")
+	}})
+	wantError(t, []string{"boom"}, 1, "boom", "internal error: kaboom")
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		k    int
+		pos  []string
+	}{
+		{[]string{"a", "b"}, 5, []string{"a", "b"}},
+		{[]string{"-k", "3", "a"}, 3, []string{"a"}},
+		{[]string{"a", "-k", "3", "b"}, 3, []string{"a", "b"}},
+		{[]string{"a", "--", "-k", "3"}, 5, []string{"a", "-k", "3"}},
+		{[]string{"-k", "2", "--", "b"}, 2, []string{"b"}},
+		{nil, 5, nil},
+	} {
+		fs := newFlagSet("t")
+		k := fs.Int("k", 5, "")
+		pos, err := parseFlags(fs, cmdHelp{}, tc.args, io.Discard)
+		if err != nil || *k != tc.k || !reflect.DeepEqual(pos, tc.pos) {
+			t.Errorf("parseFlags(%q) = %q, k %d, %v; want %q, k %d", tc.args, pos, *k, err, tc.pos, tc.k)
+		}
+	}
+}
+
+func TestErrorLine(t *testing.T) {
+	got := errorLine("eval", fmt.Errorf("bad\nthing:\n  detail"))
+	if want := "mobilenet: eval: bad; thing:; detail"; got != want {
+		t.Errorf("errorLine = %q, want %q", got, want)
+	}
+}
+
+func TestReadLabels(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "l.txt")
+	os.WriteFile(p, []byte("background\r\ntench, Tinca tinca\r\n\r\n"), 0o644)
+	got, err := readLabels(p)
+	if want := []string{"background", "tench, Tinca tinca"}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("readLabels = %q, %v; want %q", got, err, want)
+	}
+}
+
+func TestReadLabelsCSV(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "labels.csv")
+	os.WriteFile(p, []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"), 0o644)
+	got, err := readLabelsCSV(p)
+	if want := []evalItem{{"a.JPEG", 1}, {"b.JPEG", 11}}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("readLabelsCSV = %v, %v; want %v", got, err, want)
+	}
+	os.WriteFile(p, []byte("a.JPEG,1\nb.JPEG,x\n"), 0o644)
+	if _, err := readLabelsCSV(p); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("readLabelsCSV with a bad index: %v, want an error naming line 2", err)
+	}
+}
+
+func TestCountOpsAndWrap(t *testing.T) {
+	got := countOps([]string{"CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "SOFTMAX"})
+	want := []opCount{{"CONV_2D", 2}, {"DEPTHWISE_CONV_2D", 1}, {"SOFTMAX", 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("countOps = %v, want %v", got, want)
+	}
+	if got := wrap([]string{"aaa", "bb", "cccc", "d"}, 7, "|"); got != "aaa bb|cccc d" {
+		t.Errorf("wrap = %q", got)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &progress{total: 100, done: 37}
+	if got, want := p.line(false, 3*time.Second), "[#######.............] 37/100  12.3 img/s  ETA 5s"; got != want {
+		t.Errorf("line = %q, want %q", got, want)
+	}
+	p.done = 100
+	if got, want := p.line(true, 8*time.Second), "[####################] 100/100  12.5 img/s  8s"; got != want {
+		t.Errorf("final line = %q, want %q", got, want)
+	}
+	p.tty, p.lastLen = true, 60
+	if got := p.line(true, 8*time.Second); !strings.HasPrefix(got, "\r[") || len(got) != 61 {
+		t.Errorf("terminal line %q: want \\r and padding over the previous line", got)
+	}
+}
+
+// Errors that need no model, or only a model file that is not one.
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.tflite")
+	os.WriteFile(text, []byte("these are not the weights you are looking for\n"), 0o644)
+	missing := filepath.Join(dir, "missing.tflite")
+	wantError(t, []string{"classify", "-m", missing, "a.jpg"}, 1, "classify", missing)
+	wantError(t, []string{"infer", "-m", missing, "-in", "a", "-out", "b"}, 1, "infer", missing)
+	wantError(t, []string{"info", missing}, 1, "info", missing)
+	wantError(t, []string{"eval", "-m", missing, "-dir", dir}, 1, "eval", missing)
+	wantError(t, []string{"classify", "-m", text, "a.jpg"}, 1, "classify", text)
+	wantError(t, []string{"info", text}, 1, "info", text)
+	wantError(t, []string{"infer", "-m", text, "-in", text, "-out", filepath.Join(dir, "o")}, 1, "infer", text)
+	wantError(t, []string{"classify", "-m", text, "-labels", filepath.Join(dir, "nolabels.txt"), "a.jpg"}, 1, "classify", "nolabels.txt")
+	wantError(t, []string{"eval", "-m", text, "-dir", dir}, 1, "eval", "labels.csv")
+}
+
+// Errors about real model files; with the engine stubs they come from the
+// top-level recover, still one line.
+func TestModelErrors(t *testing.T) {
+	shared := testdata.Dir(t)
+	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
+	dir := t.TempDir()
+
+	b, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.tflite")
+	os.WriteFile(truncated, b[:1000], 0o644)
+	wantError(t, []string{"classify", "-m", truncated, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", truncated)
+	wantError(t, []string{"info", truncated}, 1, "info", truncated)
+
+	unsupported := filepath.Join(dir, "logistic.tflite")
+	os.WriteFile(unsupported, withFirstOpCode(t, b, 14), 0o644) // CONV_2D -> LOGISTIC
+	wantError(t, []string{"info", unsupported}, 1, "info", "LOGISTIC")
+
+	notImage := filepath.Join(dir, "photo.jpg")
+	os.WriteFile(notImage, []byte("JFIF? no."), 0o644)
+	wantError(t, []string{"classify", "-m", model, notImage}, 1, "classify", notImage)
+
+	tenLabels := filepath.Join(dir, "ten.txt")
+	os.WriteFile(tenLabels, []byte(strings.Repeat("label\n", 10)), 0o644)
+	wantError(t, []string{"classify", "-m", model, "-labels", tenLabels, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", "label")
+
+	short := filepath.Join(dir, "short.rgb")
+	os.WriteFile(short, make([]byte, 1000), 0o644)
+	wantError(t, []string{"infer", "-m", model, "-in", short, "-out", filepath.Join(dir, "o")}, 1, "infer", "1000", "49152")
+
+	csvFile := filepath.Join(dir, "labels.csv")
+	os.WriteFile(csvFile, []byte("file,label_index,synset\nnothere.JPEG,1,n01440764\n"), 0o644)
+	wantError(t, []string{"eval", "-m", model, "-dir", dir, "-j", "1"}, 1, "eval", "nothere.JPEG")
+	os.WriteFile(csvFile, []byte("photo.jpg,1001,n01440764\n"), 0o644)
+	wantError(t, []string{"eval", "-m", model, "-dir", dir}, 1, "eval", "1001")
+}
+
+// withFirstOpCode returns a copy of the TFLite model b whose first operator
+// code is op (its deprecated_builtin_code, and builtin_code when stored).
+func withFirstOpCode(t *testing.T, b []byte, op int8) []byte {
+	b = bytes.Clone(b)
+	model := flatbuffers.Table{Bytes: b, Pos: flatbuffers.GetUOffsetT(b)}
+	codes := flatbuffers.UOffsetT(model.Offset(6)) // Model.operator_codes
+	if codes == 0 {
+		t.Fatal("model has no operator codes")
+	}
+	first := model.Indirect(model.Vector(codes))
+	oc := flatbuffers.Table{Bytes: b, Pos: first}
+	dep := flatbuffers.UOffsetT(oc.Offset(4)) // OperatorCode.deprecated_builtin_code
+	if dep == 0 {
+		t.Fatal("first operator code has no deprecated_builtin_code to patch")
+	}
+	b[first+dep] = byte(op)
+	if bc := flatbuffers.UOffsetT(oc.Offset(10)); bc != 0 { // OperatorCode.builtin_code
+		binary.LittleEndian.PutUint32(b[first+bc:], uint32(op))
+	}
+	return b
+}
+
+// goldenModel is a model (or chain) the goldens cover.
+type goldenModel struct {
+	name  string   // goldens name
+	files []string // under models/
+	size  int      // input side
+	float bool
+}
+
+var goldenModels = []goldenModel{
+	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
+	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
+	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
+	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
+	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
+}
+
+// modelArgs are the -m flags of m.
+func (m goldenModel) modelArgs(shared string) []string {
+	var args []string
+	for _, f := range m.files {
+		args = append(args, "-m", filepath.Join(shared, "models", f))
+	}
+	return args
+}
+
+// readCSV reads a CSV file with a header into maps keyed by column name.
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("%s: %v (%d records)", path, err, len(recs))
+	}
+	var rows []map[string]string
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func TestClassifyGoldens(t *testing.T) {
+	shared := testdata.Dir(t)
+	labels, err := readLabels(filepath.Join(shared, "models", defaultLabelsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range goldenModels {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			golden := map[string]map[string]string{}
+			var images []string
+			for _, row := range readCSV(t, filepath.Join(shared, "goldens", m.name+".csv")) {
+				p := filepath.Join(shared, "images", row["image"])
+				if _, err := os.Stat(p); err != nil {
+					p = filepath.Join(shared, "images", "imagenet", row["image"])
+				}
+				golden[p] = row
+				images = append(images, p)
+			}
+			args := append(append([]string{"classify", "-json", "-k", "1"}, m.modelArgs(shared)...), images...)
+			status, stdout, stderr := cli(args...)
+			if status != 0 {
+				t.Fatalf("status %d: %s", status, stderr)
+			}
+			sc := bufio.NewScanner(strings.NewReader(stdout))
+			n := 0
+			for ; sc.Scan(); n++ {
+				var r classifyResult
+				if err := json.Unmarshal(sc.Bytes(), &r); err != nil || len(r.Top) != 1 {
+					t.Fatalf("line %d %q: %v", n+1, sc.Text(), err)
+				}
+				g, ok := golden[r.Image]
+				if !ok {
+					t.Fatalf("result for an unexpected image %q", r.Image)
+				}
+				top := r.Top[0]
+				if strconv.Itoa(top.Index) != g["top1"] {
+					t.Errorf("%s: top-1 %d, golden %s", filepath.Base(r.Image), top.Index, g["top1"])
+					continue
+				}
+				score, _ := strconv.ParseFloat(g["top1_score"], 64)
+				if !m.float {
+					score /= 256
+				}
+				if math.Abs(float64(top.Score)-score) > 1e-5 {
+					t.Errorf("%s: top-1 score %v, golden %v", filepath.Base(r.Image), top.Score, score)
+				}
+				if top.Label != labels[top.Index] {
+					t.Errorf("%s: label %q, want %q (%s next to the model)", filepath.Base(r.Image), top.Label, labels[top.Index], defaultLabelsFile)
+				}
+			}
+			if n != len(images) {
+				t.Errorf("%d result lines for %d images", n, len(images))
+			}
+		})
+	}
+}
+
+func TestClassifyTable(t *testing.T) {
+	shared := testdata.Dir(t)
+	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
+	bird := filepath.Join(shared, "images", "bird.bmp")
+	status, stdout, stderr := cli("classify", "-m", model, "-k", "3", bird)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	// bird.bmp: top-1 class 20 (goldens), "chickadee".
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 5 || lines[0] != bird || !strings.Contains(lines[1], "label") ||
+		!regexpMatch(`^\s*1\s+20\s+0\.\d{4}\s+chickadee$`, lines[2]) {
+		t.Errorf("classify table:\n%s", stdout)
+	}
+}
+
+func regexpMatch(pattern, s string) bool {
+	return regexp.MustCompile(pattern).MatchString(s)
+}
+
+func TestInferGoldens(t *testing.T) {
+	shared := testdata.Dir(t)
+	photos := []string{"bird.bmp", "cat_720p.jpg", "n01440764_tench.JPEG"}
+	for _, m := range goldenModels {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, photo := range photos {
+				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.float {
+					in = floatInput(in)
+				}
+				inFile, outFile := filepath.Join(dir, photo+".in"), filepath.Join(dir, photo+".out")
+				os.WriteFile(inFile, in, 0o644)
+				args := append(append([]string{"infer"}, m.modelArgs(shared)...), "-in", inFile, "-out", outFile)
+				if status, _, stderr := cli(args...); status != 0 {
+					t.Fatalf("%s: status %d: %s", photo, status, stderr)
+				}
+				got, err := os.ReadFile(outFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.name, photo+".out"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s: %d output bytes, golden %d", photo, len(got), len(want))
+				}
+				if !m.float {
+					for i := range got {
+						if got[i] != want[i] {
+							t.Errorf("%s: output[%d] = %d, golden %d (uint8 outputs must be identical)", photo, i, got[i], want[i])
+							break
+						}
+					}
+					continue
+				}
+				// float32: within 1e-5 absolute (TFLite's own builds differ by up to 5.7e-6).
+				for i := 0; i < len(got); i += 4 {
+					g := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
+					w := math.Float32frombits(binary.LittleEndian.Uint32(want[i:]))
+					if math.Abs(float64(g-w)) > 1e-5 {
+						t.Errorf("%s: output[%d] = %v, golden %v", photo, i/4, g, w)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// floatInput is the float model's input for preprocessed bytes:
+// float32(x/127.5 - 1) computed in float64, little-endian.
+func floatInput(rgb []byte) []byte {
+	out := make([]byte, 4*len(rgb))
+	for i, x := range rgb {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(float32(float64(x)/127.5-1)))
+	}
+	return out
+}
+
+func TestEvalAccuracy(t *testing.T) {
+	shared := testdata.Dir(t)
+	want := map[string]map[string]string{}
+	for _, row := range readCSV(t, filepath.Join(shared, "goldens", "accuracy.csv")) {
+		want[row["model"]] = row
+	}
+	for _, m := range goldenModels {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			w, ok := want[m.name]
+			if !ok {
+				t.Fatalf("accuracy.csv has no row for %s", m.name)
+			}
+			dir := filepath.Join(shared, "images", "imagenet")
+			args := append(append([]string{"eval", "-json", "-j", "2"}, m.modelArgs(shared)...),
+				"-dir", dir, "-labels-csv", filepath.Join(dir, "labels.csv"))
+			status, stdout, stderr := cli(args...)
+			if status != 0 {
+				t.Fatalf("status %d: %s", status, stderr)
+			}
+			// stderr is not a terminal: one final progress line.
+			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "] 100/100 ") {
+				t.Errorf("progress on stderr = %q, want one final line", stderr)
+			}
+			var s evalSummary
+			if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+				t.Fatalf("%q: %v", stdout, err)
+			}
+			got := fmt.Sprintf("n %d, top-1 %d, top-5 %d", s.N, s.Top1Correct, s.Top5Correct)
+			if exp := fmt.Sprintf("n %s, top-1 %s, top-5 %s", w["n"], w["top1_correct"], w["top5_correct"]); got != exp {
+				t.Errorf("eval: %s; accuracy.csv: %s", got, exp)
+			}
+			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.name, got, s.Seconds, s.ImagesPerSecond)
+		})
+	}
+}
+
+func TestEvalTable(t *testing.T) {
+	shared := testdata.Dir(t)
+	dir := t.TempDir()
+	src := filepath.Join(shared, "images", "imagenet")
+	os.WriteFile(filepath.Join(dir, "labels.csv"), []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"), 0o644)
+	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
+	status, stdout, stderr := cli("eval", "-m", model, "-dir", src, "-labels-csv", filepath.Join(dir, "labels.csv"))
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "model ") ||
+		!regexpMatch(`^mobilenet_v1_0\.25_128_quant\s+1\s+[01]\s+[01]\s+(0|100)\.0\s+(0|100)\.0\s+\S+s$`, lines[1]) {
+		t.Errorf("eval table:\n%s", stdout)
+	}
+}
+
+// TestInfoRelease checks the MACs and parameter counts against the
+// release's table (RELEASE.md), within 5%.
+func TestInfoRelease(t *testing.T) {
+	shared := testdata.Dir(t)
+	release := map[string][2]float64{ // million MACs, million params
+		"mobilenet_v1_0.25_128_quant": {14, 0.47},
+		"mobilenet_v1_0.5_160_quant":  {77, 1.34},
+		"mobilenet_v1_0.75_192_quant": {233, 2.59},
+		"mobilenet_v1_0.25_224":       {41, 0.47},
+		"mobilenet_v1_1.0_224_quant":  {569, 4.24},
+	}
+	for _, m := range goldenModels {
+		args := []string{"info", "-json"}
+		for _, f := range m.files {
+			args = append(args, filepath.Join(shared, "models", f))
+		}
+		status, stdout, stderr := cli(args...)
+		if status != 0 {
+			t.Fatalf("%s: status %d: %s", m.name, status, stderr)
+		}
+		// A chain is the sum of its models.
+		var macs, params float64
+		sc := bufio.NewScanner(strings.NewReader(stdout))
+		sc.Buffer(nil, 1<<20)
+		n := 0
+		for ; sc.Scan(); n++ {
+			var v infoJSON
+			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+				t.Fatalf("%s: %q: %v", m.name, sc.Text(), err)
+			}
+			total := 0
+			for _, c := range v.OpCounts {
+				total += c.Count
+			}
+			if total != len(v.Ops) || len(v.Ops) == 0 {
+				t.Errorf("%s: op counts %v do not add up to the %d ops", v.Model, v.OpCounts, len(v.Ops))
+			}
+			macs += v.MACsMillions
+			params += v.ParamsMillions
+		}
+		if n != len(m.files) {
+			t.Fatalf("%s: %d info lines for %d models", m.name, n, len(m.files))
+		}
+		r := release[m.name]
+		if math.Abs(macs/r[0]-1) > 0.05 || math.Abs(params/r[1]-1) > 0.05 {
+			t.Errorf("%s: %.1f M MACs, %.3f M params; release %.0f M, %.2f M", m.name, macs, params, r[0], r[1])
+		}
+	}
+	// The human form.
+	status, stdout, stderr := cli("info", filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite"))
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	for _, want := range []string{"input      [1 128 128 3] uint8", "MACs ", "params ", "CONV_2D x", "DEPTHWISE_CONV_2D x13", "sequence   CONV_2D DEPTHWISE_CONV_2D"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("info does not contain %q:\n%s", want, stdout)
+		}
+	}
+}

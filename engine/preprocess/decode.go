@@ -1,0 +1,74 @@
+package preprocess
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif"  // register GIF
+	_ "image/jpeg" // register JPEG
+	_ "image/png"  // register PNG
+	"io"
+	"os"
+
+	_ "golang.org/x/image/bmp"  // register BMP
+	_ "golang.org/x/image/webp" // register WebP
+)
+
+// MaxPixels is the largest image (width*height) that Decode accepts: 8192 x
+// 8192, 64 Mi pixels. Larger images are refused from their header, before any
+// pixel memory is allocated.
+const MaxPixels = 8192 * 8192
+
+// ErrUnsupported is returned (wrapped, with the decoder's message) by Decode
+// for input that is not an image in one of the supported formats.
+var ErrUnsupported = errors.New("preprocess: not a supported image (JPEG, PNG, GIF, BMP, WebP)")
+
+// ErrTooLarge is returned (wrapped, with the dimensions) by Decode for
+// images with more than MaxPixels pixels.
+var ErrTooLarge = errors.New("preprocess: image too large")
+
+// Decode decodes a JPEG, PNG, GIF (first frame), BMP or WebP image from r and
+// returns it with its format name ("jpeg", "png", "gif", "bmp", "webp"). It
+// reads the header first and refuses, without decoding pixels, images whose
+// dimensions are not positive or exceed MaxPixels. Errors wrap ErrUnsupported
+// for non-images and ErrTooLarge for huge images.
+func Decode(r io.Reader) (image.Image, string, error) {
+	// Keep what DecodeConfig reads, then replay it in front of the rest.
+	var head bytes.Buffer
+	cfg, format, err := image.DecodeConfig(io.TeeReader(r, &head))
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return nil, "", fmt.Errorf("%w: %v", ErrUnsupported, err)
+		}
+		return nil, format, fmt.Errorf("preprocess: reading %s image header: %w", format, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, format, fmt.Errorf("preprocess: %s image has no pixels (%dx%d)", format, cfg.Width, cfg.Height)
+	}
+	if cfg.Width > MaxPixels/cfg.Height {
+		return nil, format, fmt.Errorf("%w: %s image is %dx%d, more than %d pixels", ErrTooLarge, format, cfg.Width, cfg.Height, MaxPixels)
+	}
+	img, format2, err := image.Decode(io.MultiReader(&head, r))
+	if err != nil {
+		return nil, format, fmt.Errorf("preprocess: decoding %s image: %w", format, err)
+	}
+	if format2 != format {
+		return nil, format, fmt.Errorf("preprocess: image format changed while decoding (%s, then %s)", format, format2)
+	}
+	return img, format, nil
+}
+
+// DecodeFile is Decode on the contents of the file at path.
+func DecodeFile(path string) (image.Image, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("preprocess: %w", err)
+	}
+	defer f.Close()
+	img, format, err := Decode(f)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, format, nil
+}

@@ -1,0 +1,253 @@
+package kernels
+
+// DEPTHWISE_CONV_2D in float32, uint8 and int8, any depth multiplier:
+// output channel oc = ic*DepthMultiplier + m reads input channel ic, with
+// the filter laid out 1HWO ([1, KH, KW, OC]).
+//
+// dwRef* are the reference loop nests (TFLite's reference_ops::DepthwiseConv
+// and reference_integer_ops::DepthwiseConvPerChannel); dwFast* compute the
+// same sums in the same order per output, with the in-bounds taps listed
+// once per output pixel (no per-tap bounds test) and a block of channels
+// accumulated per tap, so that each tap's input and filter are contiguous.
+
+// dwBlock is the number of output channels accumulated at once (on the
+// stack).
+const dwBlock = 64
+
+// dwTap is one in-bounds filter tap of an output pixel: the offset of its
+// input pixel (channel 0) and of its filter taps (output channel 0).
+type dwTap struct{ inOff, wOff int }
+
+// pixelTaps lists output pixel (b, oy, ox)'s in-bounds taps in filter
+// order (row, then column) into taps (len >= KH*KW) and returns how many.
+func pixelTaps(p *ConvParams, b, oy, ox int, taps []dwTap) int {
+	oy0 := oy*p.StrideH - p.PadTop
+	ox0 := ox*p.StrideW - p.PadLeft
+	ky0, ky1 := tapRange(oy0, p.In.H, p.KH, p.DilationH)
+	kx0, kx1 := tapRange(ox0, p.In.W, p.KW, p.DilationW)
+	nt := 0
+	for ky := ky0; ky < ky1; ky++ {
+		iy := oy0 + ky*p.DilationH
+		for kx := kx0; kx < kx1; kx++ {
+			ix := ox0 + kx*p.DilationW
+			taps[nt] = dwTap{((b*p.In.H+iy)*p.In.W + ix) * p.In.C, (ky*p.KW + kx) * p.Out.C}
+			nt++
+		}
+	}
+	return nt
+}
+
+// DepthwiseConvF32 is DEPTHWISE_CONV_2D in float32: bias has OC entries or
+// is nil, the result is clamped to [actMin, actMax]. Per output the taps
+// are summed in filter order, then the bias is added, as TFLite's
+// reference kernel does; the result equals dwRefF32 bit for bit.
+func DepthwiseConvF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
+	dwFastF32(p, in, filter, bias, out, actMin, actMax)
+}
+
+// DepthwiseConvU8 is DEPTHWISE_CONV_2D on uint8 tensors (per-tensor
+// quantization). Per output channel oc (input channel oc/DepthMultiplier):
+//
+//	acc = sum over in-bounds taps of (filter + FilterOffset) * (input + InputOffset) + bias[oc]
+//	out = q.Apply(acc, oc)
+func DepthwiseConvU8(p *ConvParams, q *QuantConv, in, filter []uint8, bias []int32, out []uint8) {
+	dwFastQ(p, q, in, filter, bias, out)
+}
+
+// DepthwiseConvI8 is DepthwiseConvU8 for int8 tensors with per-channel
+// filter quantization (FilterOffset 0 in the TFLite int8 spec).
+func DepthwiseConvI8(p *ConvParams, q *QuantConv, in, filter []int8, bias []int32, out []int8) {
+	dwFastQ(p, q, in, filter, bias, out)
+}
+
+// dwRefF32 is the reference loop nest of DepthwiseConvF32.
+func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
+	ic, oc, mult := p.In.C, p.Out.C, p.DepthMultiplier
+	for b := range p.In.N {
+		for oy := range p.Out.H {
+			for ox := range p.Out.W {
+				for c := range ic {
+					for m := range mult {
+						o := c*mult + m
+						var total float32
+						for ky := range p.KH {
+							iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
+							for kx := range p.KW {
+								ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
+								if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+									continue
+								}
+								x := in[((b*p.In.H+iy)*p.In.W+ix)*ic+c]
+								w := filter[(ky*p.KW+kx)*oc+o]
+								total += float32(x * w) // no fused multiply-add
+							}
+						}
+						if bias != nil {
+							total += bias[o]
+						}
+						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = min(max(total, actMin), actMax)
+					}
+				}
+			}
+		}
+	}
+}
+
+// dwRefQ is the reference loop nest of DepthwiseConvU8 and DepthwiseConvI8.
+func dwRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
+	ic, oc, mult := p.In.C, p.Out.C, p.DepthMultiplier
+	for b := range p.In.N {
+		for oy := range p.Out.H {
+			for ox := range p.Out.W {
+				for c := range ic {
+					for m := range mult {
+						o := c*mult + m
+						// Overflow: each term is at most 255*255 in
+						// magnitude, KH*KW terms (9 for 3x3): far from
+						// int32's limit.
+						var acc int32
+						for ky := range p.KH {
+							iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
+							for kx := range p.KW {
+								ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
+								if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+									continue
+								}
+								x := int32(in[((b*p.In.H+iy)*p.In.W+ix)*ic+c])
+								w := int32(filter[(ky*p.KW+kx)*oc+o])
+								acc += (w + q.FilterOffset) * (x + q.InputOffset)
+							}
+						}
+						if bias != nil {
+							acc += bias[o]
+						}
+						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = T(q.Apply(acc, o))
+					}
+				}
+			}
+		}
+	}
+}
+
+// dwFastQ computes dwRefQ's sums a block of channels at a time.
+func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
+	mult := p.DepthMultiplier
+	if p.KH*p.KW > maxStackRuns || mult > dwBlock {
+		dwRefQ(p, q, in, filter, bias, out)
+		return
+	}
+	ic, oc := p.In.C, p.Out.C
+	io, fo := q.InputOffset, q.FilterOffset
+	var taps [maxStackRuns]dwTap
+	var acc [dwBlock]int32
+	icPer := dwBlock / mult // input channels per block
+	for b := range p.In.N {
+		for oy := range p.Out.H {
+			for ox := range p.Out.W {
+				ts := taps[:pixelTaps(p, b, oy, ox, taps[:])]
+				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
+				for c0 := 0; c0 < ic; c0 += icPer {
+					nic := min(icPer, ic-c0)
+					o0, n := c0*mult, nic*mult
+					a := acc[:n]
+					// Overflow: as in dwRefQ. The bias goes in first: int32
+					// addition wraps the same in any order.
+					if bias != nil {
+						copy(a, bias[o0:o0+n])
+					} else {
+						clear(a)
+					}
+					for _, t := range ts {
+						ws := filter[t.wOff+o0 : t.wOff+o0+n]
+						if mult == 1 {
+							xs := in[t.inOff+c0 : t.inOff+c0+n]
+							dwTapQ(a, xs, ws, io, fo)
+							continue
+						}
+						xs := in[t.inOff+c0 : t.inOff+c0+nic]
+						for i, xv := range xs {
+							x := int32(xv) + io
+							am := a[i*mult : i*mult+mult]
+							wm := ws[i*mult : i*mult+mult][:len(am)]
+							for m := range am {
+								am[m] += x * (int32(wm[m]) + fo)
+							}
+						}
+					}
+					requantRow(&q.Requant, a, o0, dst[o0:o0+n])
+				}
+			}
+		}
+	}
+}
+
+// dwTapQ adds one tap, (x+io)*(w+fo), to each channel's accumulator.
+func dwTapQ[T uint8 | int8](a []int32, x, w []T, io, fo int32) {
+	x, w = x[:len(a)], w[:len(a)]
+	for c := range a {
+		a[c] += (int32(x[c]) + io) * (int32(w[c]) + fo)
+	}
+}
+
+// dwFastF32 computes dwRefF32's sums, in the same order per output, a
+// block of channels at a time.
+func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
+	mult := p.DepthMultiplier
+	if p.KH*p.KW > maxStackRuns || mult > dwBlock {
+		dwRefF32(p, in, filter, bias, out, actMin, actMax)
+		return
+	}
+	ic, oc := p.In.C, p.Out.C
+	var taps [maxStackRuns]dwTap
+	var acc [dwBlock]float32
+	icPer := dwBlock / mult
+	for b := range p.In.N {
+		for oy := range p.Out.H {
+			for ox := range p.Out.W {
+				ts := taps[:pixelTaps(p, b, oy, ox, taps[:])]
+				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
+				for c0 := 0; c0 < ic; c0 += icPer {
+					nic := min(icPer, ic-c0)
+					o0, n := c0*mult, nic*mult
+					a := acc[:n]
+					clear(a)
+					for _, t := range ts {
+						ws := filter[t.wOff+o0 : t.wOff+o0+n]
+						if mult == 1 {
+							xs := in[t.inOff+c0 : t.inOff+c0+n]
+							dwTapF32(a, xs, ws)
+							continue
+						}
+						xs := in[t.inOff+c0 : t.inOff+c0+nic]
+						for i, xv := range xs {
+							am := a[i*mult : i*mult+mult]
+							wm := ws[i*mult : i*mult+mult][:len(am)]
+							for m := range am {
+								am[m] += float32(xv * wm[m])
+							}
+						}
+					}
+					d := dst[o0 : o0+n]
+					if bias != nil {
+						bs := bias[o0 : o0+n][:len(a)]
+						for c, v := range a {
+							d[c] = min(max(v+bs[c], actMin), actMax)
+						}
+					} else {
+						for c, v := range a {
+							d[c] = min(max(v, actMin), actMax)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// dwTapF32 adds one tap, x*w, to each channel's accumulator.
+func dwTapF32(a, x, w []float32) {
+	x, w = x[:len(a)], w[:len(a)]
+	for c := range a {
+		a[c] += float32(x[c] * w[c])
+	}
+}

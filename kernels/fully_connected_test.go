@@ -1,0 +1,187 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+)
+
+func runFCF32(t *testing.T, fp *FCParams, in, w, bias []float32, lo, hi float32) []float32 {
+	t.Helper()
+	n := fp.Batches * fp.Out
+	got, ref := newOutF32(n), newOutF32(n)
+	FullyConnectedF32(fp, in, w, bias, got[:n], lo, hi)
+	fcRefF32(fp, in, w, bias, ref[:n], lo, hi)
+	checkGuard(t, "FullyConnectedF32", got, n)
+	for i := range n {
+		if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
+			t.Fatalf("FullyConnectedF32[%d] = %v, reference nest %v", i, got[i], ref[i])
+		}
+	}
+	return got[:n]
+}
+
+// runFCQ runs the unpacked and the prepacked kernel and the reference nest.
+func runFCQ[T uint8 | int8](t *testing.T, fp *FCParams, q *QuantConv, in, w []T, bias []int32) []T {
+	t.Helper()
+	n := fp.Batches * fp.Out
+	ref := newOut[T](n)
+	fcRefQ(fp, q, in, w, bias, ref[:n])
+	qp := *q
+	switch w := any(w).(type) {
+	case []uint8:
+		qp.Packed = PrepackFullyConnectedU8(fp, &qp, w, bias)
+	case []int8:
+		qp.Packed = PrepackFullyConnectedI8(fp, &qp, w, bias)
+	}
+	for _, qq := range []*QuantConv{q, &qp} {
+		got := newOut[T](n)
+		switch in := any(in).(type) {
+		case []uint8:
+			FullyConnectedU8(fp, qq, in, any(w).([]uint8), bias, any(got[:n]).([]uint8))
+		case []int8:
+			FullyConnectedI8(fp, qq, in, any(w).([]int8), bias, any(got[:n]).([]int8))
+		}
+		checkGuard(t, "fully connected", got, n)
+		if !slices.Equal(got[:n], ref[:n]) {
+			t.Fatalf("packed %v: %v != reference nest %v", qq.Packed != nil, got[:n], ref[:n])
+		}
+	}
+	return ref[:n]
+}
+
+func TestFullyConnectedF32HandComputed(t *testing.T) {
+	fp := FCParams{Batches: 2, In: 3, Out: 2}
+	in := []float32{1, 2, 3, -1, 0, 1}
+	w := []float32{1, 0, -1, 2, 1, 0}
+	// batch 0: 1-3+0.5 = -1.5, 2+2 = 4; batch 1: -1-1+0.5 = -1.5, -2
+	lo, hi := FloatActivationRange(FusedNone)
+	if got := runFCF32(t, &fp, in, w, []float32{0.5, 0}, lo, hi); !slices.Equal(got, []float32{-1.5, 4, -1.5, -2}) {
+		t.Errorf("got %v, want [-1.5 4 -1.5 -2]", got)
+	}
+	lo, hi = FloatActivationRange(FusedRelu)
+	if got := runFCF32(t, &fp, in, w, nil, lo, hi); !slices.Equal(got, []float32{0, 4, 0, 0}) {
+		t.Errorf("ReLU, no bias: got %v, want [0 4 0 0]", got)
+	}
+}
+
+func TestFullyConnectedU8HandComputed(t *testing.T) {
+	// Input zero point 128, weights zero point 128, scale 0.5*0.5/1 =
+	// 0.25, output zero point 128. x+io = 2,-2,4; w+fo rows: 1,1,1 and
+	// 3,-1,0. acc: 4 (+6 bias) = 10 -> 2.5; 6+2 (+6) = 14 -> 3.5.
+	fp := FCParams{Batches: 1, In: 3, Out: 2}
+	in := []uint8{130, 126, 132}
+	w := []uint8{129, 129, 129, 131, 127, 128}
+	for _, c := range []struct {
+		s    Scheme
+		want []uint8
+	}{
+		{SchemeFP32, []uint8{130, 132}},      // 2.5 -> 2, 3.5 -> 4 (half to even)
+		{SchemeReference, []uint8{131, 132}}, // 2.5 -> 3, 3.5 -> 4 (half away)
+	} {
+		q := quant(c.s, 0.5, 128, []float32{0.5}, 128, 1, 128, 2, FusedNone, false)
+		if got := runFCQ(t, &fp, q, in, w, []int32{6, 6}); !slices.Equal(got, c.want) {
+			t.Errorf("%v: got %v, want %v", c.s, got, c.want)
+		}
+	}
+}
+
+func TestFullyConnectedI8PerChannel(t *testing.T) {
+	// x+io = 4,-4 (zero point -1); rows 2,1 and -3,5; scales 0.25, 0.125;
+	// bias 4,-8: 8 -> 2, -40 -> -5 (see TestConvI8PerChannel).
+	fp := FCParams{Batches: 1, In: 2, Out: 2}
+	for _, s := range []Scheme{SchemeFP32, SchemeReference} {
+		q := quant(s, 0.5, -1, []float32{0.5, 0.25}, 0, 1, 0, 2, FusedNone, true)
+		if got := runFCQ(t, &fp, q, []int8{3, -5}, []int8{2, 1, -3, 5}, []int32{4, -8}); !slices.Equal(got, []int8{2, -5}) {
+			t.Errorf("%v: got %v, want [2 -5]", s, got)
+		}
+	}
+}
+
+func testFCRandom[T uint8 | int8](t *testing.T, signed bool) {
+	for seed := uint64(1); seed <= 200; seed++ {
+		r := newRand(seed)
+		fp := FCParams{Batches: 1 + r.IntN(6), In: 1 + r.IntN(70), Out: 1 + r.IntN(30)}
+		if r.IntN(5) == 0 {
+			fp.In = 1 + r.IntN(1100)
+		}
+		q, desc := randQuant(r, fp.Out, fp.In, signed)
+		in, w := randBytes[T](r, fp.Batches*fp.In), randBytes[T](r, fp.Out*fp.In)
+		bias := randBias(r, fp.Out)
+		ok := t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { runFCQ(t, &fp, q, in, w, bias) })
+		if !ok {
+			t.Fatalf("seed %d: %+v %s", seed, fp, desc)
+		}
+	}
+}
+
+func TestFullyConnectedU8Random(t *testing.T) { testFCRandom[uint8](t, false) }
+func TestFullyConnectedI8Random(t *testing.T) { testFCRandom[int8](t, true) }
+
+func TestFullyConnectedF32RandomVsFloat64(t *testing.T) {
+	for seed := uint64(1); seed <= 200; seed++ {
+		r := newRand(seed)
+		fp := FCParams{Batches: 1 + r.IntN(4), In: 1 + r.IntN(200), Out: 1 + r.IntN(30)}
+		in, w := randFloats(r, fp.Batches*fp.In), randFloats(r, fp.Out*fp.In)
+		var bias []float32
+		if r.IntN(3) > 0 {
+			bias = randFloats(r, fp.Out)
+		}
+		lo, hi := FloatActivationRange(r.IntN(4))
+		ok := t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			got := runFCF32(t, &fp, in, w, bias, lo, hi)
+			for b := range fp.Batches {
+				for o := range fp.Out {
+					var s, m float64
+					for i := range fp.In {
+						v := float64(in[b*fp.In+i]) * float64(w[o*fp.In+i])
+						s, m = s+v, m+math.Abs(v)
+					}
+					if bias != nil {
+						s, m = s+float64(bias[o]), m+math.Abs(float64(bias[o]))
+					}
+					if !floatClose(got[b*fp.Out+o], s, m, lo, hi) {
+						t.Fatalf("out[%d][%d] = %v, float64 %v", b, o, got[b*fp.Out+o], s)
+					}
+				}
+			}
+		})
+		if !ok {
+			t.Fatalf("seed %d: %+v", seed, fp)
+		}
+	}
+}
+
+func TestFullyConnectedZeroAllocs(t *testing.T) {
+	fp := FCParams{Batches: 1, In: 1024, Out: 1001}
+	r := newRand(1)
+	q := quant(SchemeFP32, 0.02, 0, []float32{0.01}, 120, 0.05, 70, fp.Out, FusedNone, false)
+	in, w, out := randBytes[uint8](r, fp.In), randBytes[uint8](r, fp.In*fp.Out), make([]uint8, fp.Out)
+	qp := *q
+	qp.Packed = PrepackFullyConnectedU8(&fp, &qp, w, nil)
+	fin, fw, fout := randFloats(r, fp.In), randFloats(r, fp.In*fp.Out), make([]float32, fp.Out)
+	for name, f := range map[string]func(){
+		"FullyConnectedU8":        func() { FullyConnectedU8(&fp, q, in, w, nil, out) },
+		"FullyConnectedU8 packed": func() { FullyConnectedU8(&fp, &qp, in, w, nil, out) },
+		"FullyConnectedF32":       func() { FullyConnectedF32(&fp, fin, fw, nil, fout, 0, 6) },
+	} {
+		if n := testing.AllocsPerRun(5, f); n != 0 {
+			t.Errorf("%s: %v allocations per run", name, n)
+		}
+	}
+}
+
+// The MobileNet head: 1024 -> 1001 logits, one image.
+func BenchmarkFullyConnectedU8Head(b *testing.B) {
+	fp := FCParams{Batches: 1, In: 1024, Out: 1001}
+	r := newRand(1)
+	q, _ := randQuant(r, fp.Out, fp.In, false)
+	in, w, out := randBytes[uint8](r, fp.In), randBytes[uint8](r, fp.In*fp.Out), make([]uint8, fp.Out)
+	q.Packed = PrepackFullyConnectedU8(&fp, q, w, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		FullyConnectedU8(&fp, q, in, w, nil, out)
+	}
+	reportGMACs(b, fp.In*fp.Out)
+}

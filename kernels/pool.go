@@ -1,0 +1,216 @@
+package kernels
+
+// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, as TFLite's built-in
+// kernels (reference/pooling.h, reference/integer_ops/pooling.h; the
+// optimized uint8 AveragePool in optimized_ops.h computes the same values).
+//
+// A window is the filter placed at (out_y*StrideH - PadTop,
+// out_x*StrideW - PadLeft), clamped to the input: padding taps are skipped,
+// not counted as zeros, so averages divide by the number of in-bounds taps.
+// Every window must hold at least one in-bounds tap (TFLite rejects the
+// model otherwise; the kernels divide by zero).
+//
+// Quantized AVERAGE_POOL_2D is the same in both schemes: the official
+// runtime runs TFLite's own kernel, not XNNPACK's, for it (see the goldens'
+// README), and TFLite's reference kernel computes the same integer
+// arithmetic. Input and output share scale and zero point (TFLite requires
+// it), so no requantization happens; actMin and actMax are the fused
+// activation's clamp in the quantized domain (the type's range when none).
+
+// poolWindow returns the in-bounds filter taps [fy0, fy1) x [fx0, fx1) of
+// output position (oy, ox) and the input coordinates (iy, ix) of filter tap
+// (0, 0), which may be negative.
+func poolWindow(p *PoolParams, oy, ox int) (iy, ix, fy0, fy1, fx0, fx1 int) {
+	iy = oy*p.StrideH - p.PadTop
+	ix = ox*p.StrideW - p.PadLeft
+	fy0 = max(0, -iy)
+	fy1 = min(p.FilterH, p.In.H-iy)
+	fx0 = max(0, -ix)
+	fx1 = min(p.FilterW, p.In.W-ix)
+	return
+}
+
+// AveragePoolF32 is float32 AVERAGE_POOL_2D: the float32 sum of the window's
+// in-bounds taps (row by row) divided by their count, clamped to
+// [actMin, actMax].
+func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				count := float32((fy1 - fy0) * (fx1 - fx0))
+				for c := range o {
+					var total float32
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							total += in[row+fx*in4.C+c]
+						}
+					}
+					o[c] = clampF32(total/count, actMin, actMax)
+				}
+			}
+		}
+	}
+}
+
+// AveragePoolU8 is uint8 AVERAGE_POOL_2D: the int32 sum of the window's
+// in-bounds taps, divided by their count n rounding half up
+// ((sum + n/2) / n, the sum being non-negative), clamped to
+// [actMin, actMax].
+func AveragePoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				count := int32((fy1 - fy0) * (fx1 - fx0))
+				for c := range o {
+					// At most 255 * FilterH * FilterW: no overflow for
+					// any window below 2^23 taps.
+					var acc int32
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							acc += int32(in[row+fx*in4.C+c])
+						}
+					}
+					acc = (acc + count/2) / count
+					o[c] = uint8(max(min(acc, actMax), actMin))
+				}
+			}
+		}
+	}
+}
+
+// AveragePoolI8 is int8 AVERAGE_POOL_2D: the int32 sum of the window's
+// in-bounds taps divided by their count n rounding half away from zero
+// ((sum + n/2) / n for a positive sum, (sum - n/2) / n otherwise, with
+// truncating division, as reference/integer_ops/pooling.h), clamped to
+// [actMin, actMax].
+func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				count := int32((fy1 - fy0) * (fx1 - fx0))
+				for c := range o {
+					var acc int32
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							acc += int32(in[row+fx*in4.C+c])
+						}
+					}
+					o[c] = int8(max(min(roundedDivide(acc, count), actMax), actMin))
+				}
+			}
+		}
+	}
+}
+
+// roundedDivide returns acc / n (n > 0) rounded to nearest, ties away from
+// zero, as TFLite's int8 AveragePool and Mean write it:
+// acc > 0 ? (acc + n/2) / n : (acc - n/2) / n, with C's truncating
+// division (Go's is the same).
+func roundedDivide(acc, n int32) int32 {
+	if acc > 0 {
+		return (acc + n/2) / n
+	}
+	return (acc - n/2) / n
+}
+
+// MaxPoolF32 is float32 MAX_POOL_2D: the largest in-bounds tap of each
+// window, clamped to [actMin, actMax].
+func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c := range o {
+					m := float32(-maxFloat32) // std::numeric_limits<float>::lowest()
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							// std::max(m, v): v replaces m only when m < v.
+							if v := in[row+fx*in4.C+c]; m < v {
+								m = v
+							}
+						}
+					}
+					o[c] = clampF32(m, actMin, actMax)
+				}
+			}
+		}
+	}
+}
+
+// MaxPoolU8 is uint8 MAX_POOL_2D: the largest in-bounds tap of each window
+// (0 for none), clamped to [actMin, actMax].
+func MaxPoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c := range o {
+					m := int32(0)
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							m = max(m, int32(in[row+fx*in4.C+c]))
+						}
+					}
+					o[c] = uint8(max(min(m, actMax), actMin))
+				}
+			}
+		}
+	}
+}
+
+// MaxPoolI8 is int8 MAX_POOL_2D: the largest in-bounds tap of each window
+// (-128 for none), clamped to [actMin, actMax].
+func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
+	in4, out4 := p.In, p.Out
+	for b := range out4.N {
+		for oy := range out4.H {
+			for ox := range out4.W {
+				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c := range o {
+					m := int32(-128)
+					for fy := fy0; fy < fy1; fy++ {
+						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
+						for fx := fx0; fx < fx1; fx++ {
+							m = max(m, int32(in[row+fx*in4.C+c]))
+						}
+					}
+					o[c] = int8(max(min(m, actMax), actMin))
+				}
+			}
+		}
+	}
+}
+
+// maxFloat32 is math.MaxFloat32 as a float32 constant.
+const maxFloat32 = 3.40282346638528859811704183484516925440e+38
+
+// clampF32 is TFLite's ActivationFunctionWithMinMax:
+// std::min(std::max(x, lo), hi) (a NaN x stays NaN).
+func clampF32(x, lo, hi float32) float32 {
+	if x < lo {
+		x = lo
+	}
+	if hi < x {
+		x = hi
+	}
+	return x
+}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"mobilenet-wasm/engine"
+	"mobilenet-wasm/kernels"
+)
+
+// Module state. The module is single-threaded and its exports are not
+// re-entrant, so plain globals suffice.
+var (
+	// allocs maps the address of each live mn_alloc block to the block.
+	// The map keeps blocks reachable; Go's GC does not move objects, so
+	// their addresses stay valid until mn_free drops them.
+	allocs = map[uint32][]byte{}
+	// models maps handles to loaded classifiers.
+	models = map[int32]*engine.Classifier{}
+	// lastHandle is the last handle given out; handles are never reused.
+	lastHandle int32
+	// result is the result buffer, reused from call to call.
+	result []byte
+	// lastErr is the last error message, empty after a success.
+	lastErr []byte
+)
+
+// argError is a bad argument from the host (StatusArgument).
+type argError struct{ msg string }
+
+func (e *argError) Error() string { return e.msg }
+
+// argErr formats an argError.
+func argErr(format string, args ...any) error {
+	return &argError{fmt.Sprintf(format, args...)}
+}
+
+// inputError is an input the engine refused (StatusInput).
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+
+// refused marks an engine error as StatusInput.
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &inputError{err}
+}
+
+// addr is the linear-memory address of b's first byte, 0 when b is empty.
+func addr(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+}
+
+// fail records err as the last error, empties the result and returns the
+// status code for err.
+func fail(name string, err error) int32 {
+	lastErr = append(append(append(lastErr[:0], name...), ": "...), err.Error()...)
+	result = result[:0]
+	var ae *argError
+	var ie *inputError
+	switch {
+	case errors.As(err, &ae):
+		return StatusArgument
+	case errors.As(err, &ie):
+		return StatusInput
+	}
+	return StatusInternal
+}
+
+// call runs an export's body: it clears the last error, recovers a panic
+// into StatusInternal, and turns the body's error into a status.
+func call(name string, body func() error) (status int32) {
+	lastErr = lastErr[:0]
+	defer func() {
+		if r := recover(); r != nil {
+			status = fail(name, fmt.Errorf("internal error: %v", r))
+		}
+	}()
+	if err := body(); err != nil {
+		return fail(name, err)
+	}
+	return StatusOK
+}
+
+// guest returns the n bytes at ptr, which must lie inside one live block.
+func guest(what string, ptr, n uint32) ([]byte, error) {
+	if n == 0 {
+		return []byte{}, nil
+	}
+	end := uint64(ptr) + uint64(n)
+	if b, ok := allocs[ptr]; ok {
+		if uint64(len(b)) < uint64(n) {
+			return nil, argErr("%s: %d bytes at %#x overrun its %d-byte block", what, n, ptr, len(b))
+		}
+		return b[:n:n], nil
+	}
+	for base, b := range allocs {
+		if ptr > base && end <= uint64(base)+uint64(len(b)) {
+			off := ptr - base
+			return b[off : off+n : off+n], nil
+		}
+	}
+	return nil, argErr("%s: %d bytes at %#x are not inside a block from mn_alloc", what, n, ptr)
+}
+
+// model returns the classifier of handle h.
+func model(h int32) (*engine.Classifier, error) {
+	c, ok := models[h]
+	if !ok {
+		return nil, argErr("no model has handle %d", h)
+	}
+	return c, nil
+}
+
+// frame checks an RGBA frame's arguments and returns its bytes.
+func frame(ptr, n uint32, width, height, stride int32) ([]byte, error) {
+	if width <= 0 || height <= 0 || stride <= 0 {
+		return nil, argErr("frame is %dx%d with row stride %d; all must be positive", width, height, stride)
+	}
+	return guest("frame", ptr, n)
+}
+
+//go:wasmexport mn_abi_version
+func mnABIVersion() int32 { return ABIVersion }
+
+//go:wasmexport mn_alloc
+func mnAlloc(size uint32) (ptr uint32) {
+	call("mn_alloc", func() error {
+		if size > MaxAlloc {
+			return argErr("%d bytes is more than the %d a block may hold", size, MaxAlloc)
+		}
+		// At least one byte, so that every block has its own address.
+		b := make([]byte, max(size, 1))[:size]
+		ptr = uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+		allocs[ptr] = b
+		return nil
+	})
+	return ptr
+}
+
+//go:wasmexport mn_free
+func mnFree(ptr uint32) int32 {
+	return call("mn_free", func() error {
+		if _, ok := allocs[ptr]; !ok {
+			return argErr("%#x is not the start of a live block from mn_alloc", ptr)
+		}
+		delete(allocs, ptr)
+		return nil
+	})
+}
+
+//go:wasmexport mn_load
+func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags uint32) (handle int32) {
+	call("mn_load", func() error {
+		if flags&^FlagReference != 0 {
+			return argErr("unknown flags %#x", flags&^FlagReference)
+		}
+		opts := engine.Options{Scheme: kernels.SchemeFP32}
+		if flags&FlagReference != 0 {
+			opts.Scheme = kernels.SchemeReference
+		}
+		m, err := guest("model", modelPtr, modelLen)
+		if err != nil {
+			return err
+		}
+		// Copies: the engine may keep slices of the model bytes, and the
+		// host may reuse its block.
+		list := [][]byte{bytes.Clone(m)}
+		if headLen > 0 {
+			h, err := guest("head model", headPtr, headLen)
+			if err != nil {
+				return err
+			}
+			list = append(list, bytes.Clone(h))
+		}
+		if labelsLen > 0 {
+			text, err := guest("labels", labelsPtr, labelsLen)
+			if err != nil {
+				return err
+			}
+			if opts.Labels = parseLabels(text); opts.Labels == nil {
+				return argErr("labels text has no labels")
+			}
+		}
+		c, err := engine.Load(list, opts)
+		if err != nil {
+			return refused(err)
+		}
+		if lastHandle == math.MaxInt32 {
+			return errors.New("out of handles")
+		}
+		lastHandle++
+		models[lastHandle] = c
+		handle = lastHandle
+		return nil
+	})
+	return handle
+}
+
+//go:wasmexport mn_free_model
+func mnFreeModel(h int32) int32 {
+	return call("mn_free_model", func() error {
+		if _, err := model(h); err != nil {
+			return err
+		}
+		delete(models, h)
+		return nil
+	})
+}
+
+//go:wasmexport mn_info
+func mnInfo(h int32) int32 {
+	return call("mn_info", func() error {
+		c, err := model(h)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(c.Info())
+		if err != nil {
+			return err
+		}
+		result = append(result[:0], b...)
+		return nil
+	})
+}
+
+//go:wasmexport mn_classify
+func mnClassify(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
+	return call("mn_classify", func() error {
+		preds, err := classify(h, ptr, n, width, height, stride, k)
+		if err != nil {
+			return err
+		}
+		result = appendPredictionsJSON(result[:0], preds)
+		return nil
+	})
+}
+
+//go:wasmexport mn_classify_bin
+func mnClassifyBin(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
+	return call("mn_classify_bin", func() error {
+		preds, err := classify(h, ptr, n, width, height, stride, k)
+		if err != nil {
+			return err
+		}
+		result = result[:0]
+		for _, p := range preds {
+			result = binary.LittleEndian.AppendUint32(result, uint32(p.Index))
+			result = binary.LittleEndian.AppendUint32(result, math.Float32bits(p.Score))
+		}
+		return nil
+	})
+}
+
+// classify is the common part of mn_classify and mn_classify_bin.
+func classify(h int32, ptr, n uint32, width, height, stride, k int32) ([]engine.Prediction, error) {
+	c, err := model(h)
+	if err != nil {
+		return nil, err
+	}
+	if k < 0 {
+		return nil, argErr("k is %d", k)
+	}
+	pix, err := frame(ptr, n, width, height, stride)
+	if err != nil {
+		return nil, err
+	}
+	preds, err := c.ClassifyRGBA(pix, int(width), int(height), int(stride), int(k))
+	return preds, refused(err)
+}
+
+//go:wasmexport mn_infer
+func mnInfer(h int32, ptr, n uint32) int32 {
+	return call("mn_infer", func() error {
+		c, err := model(h)
+		if err != nil {
+			return err
+		}
+		raw, err := guest("input tensor", ptr, n)
+		if err != nil {
+			return err
+		}
+		// Input, Run and Output instead of Infer: no allocation per call.
+		in := c.Input()
+		if len(raw) != len(in) {
+			info := c.Info().Input
+			return refused(fmt.Errorf("input tensor is %d bytes; the model takes %s %v = %d bytes", len(raw), info.DType, info.Shape, len(in)))
+		}
+		copy(in, raw)
+		c.Run()
+		result = append(result[:0], c.Output()...)
+		return nil
+	})
+}
+
+//go:wasmexport mn_embed
+func mnEmbed(h int32, ptr, n uint32, width, height, stride int32) int32 {
+	return call("mn_embed", func() error {
+		c, err := model(h)
+		if err != nil {
+			return err
+		}
+		pix, err := frame(ptr, n, width, height, stride)
+		if err != nil {
+			return err
+		}
+		v, err := c.EmbedRGBA(pix, int(width), int(height), int(stride))
+		if err != nil {
+			return refused(err)
+		}
+		result = result[:0]
+		for _, f := range v {
+			result = binary.LittleEndian.AppendUint32(result, math.Float32bits(f))
+		}
+		return nil
+	})
+}
+
+//go:wasmexport mn_result_ptr
+func mnResultPtr() uint32 { return addr(result) }
+
+//go:wasmexport mn_result_len
+func mnResultLen() uint32 { return uint32(len(result)) }
+
+//go:wasmexport mn_error_ptr
+func mnErrorPtr() uint32 { return addr(lastErr) }
+
+//go:wasmexport mn_error_len
+func mnErrorLen() uint32 { return uint32(len(lastErr)) }

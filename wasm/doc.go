@@ -1,0 +1,143 @@
+// Command wasm is the engine's WebAssembly module: package engine behind a
+// small C-like ABI, for browsers (the JS loader in site/) and for wazero
+// (package wasmtests). This comment is the ABI's one description; the hosts
+// follow it.
+//
+// It is not a WASI command and has no main loop. Build it as a reactor
+// (build.sh does this):
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags=-s -o site/engine.wasm ./wasm
+//
+// # Instantiating
+//
+// The module imports only wasi_snapshot_preview1 functions, those the Go
+// runtime and package os call: clock_time_get, random_get, poll_oneoff,
+// sched_yield, proc_exit, fd_write (stderr, for fatal errors), and
+// args_*, environ_*, fd_prestat_*, fd_fdstat_* and fd_close, which may
+// answer "none" (the module reads no arguments, environment or files; any
+// WASI shim works, e.g. wazero's or @bjorn3/browser_wasi_shim). It exports its
+// linear memory as "memory" and the functions below. After instantiation
+// the host calls "_initialize" exactly once (wazero:
+// WithStartFunctions("_initialize")); then any export, one call at a time
+// (the module is single-threaded and not re-entrant).
+//
+// # Conventions
+//
+//   - Types: pointers and lengths are i32 holding unsigned 32-bit values
+//     (uint32 in the signatures below; JS hosts read returned pointers as
+//     ptr >>> 0). Handles, dimensions, k and status codes are signed i32.
+//   - Status: functions returning a status return StatusOK (0) on success
+//     and a negative code on failure: StatusArgument (-1, a bad handle,
+//     pointer, length, flag or dimension), StatusInput (-2, the engine
+//     refused the input: wrong tensor size, not an image model, frame too
+//     small) or StatusInternal (-3, a Go panic inside the engine, recovered).
+//     mn_alloc returns 0 and mn_load returns handle 0 on failure.
+//   - Errors: every failing call stores a message (UTF-8) that
+//     mn_error_ptr / mn_error_len locate; every call that can fail clears it
+//     first, so mn_error_len is 0 after a success. No export ever lets a Go
+//     panic escape as a trap. What the Go runtime treats as fatal (running
+//     out of memory, stack exhaustion) still traps: the instance is then
+//     dead and the host must instantiate a new one.
+//   - Guest memory: every pointer the host passes in must lie, with its
+//     length, inside one live block from mn_alloc (interior pointers are
+//     fine); anything else is StatusArgument, never a stray access. A
+//     length of 0 needs no pointer (pass 0). Blocks are zeroed, do not
+//     move, and stay valid until mn_free. mn_load and the other calls copy
+//     what they need, so a block may be reused or freed as soon as the call
+//     returns.
+//   - Results: calls that produce bytes (mn_info, mn_classify,
+//     mn_classify_bin, mn_infer, mn_embed) put them in one module-wide
+//     result buffer that mn_result_ptr / mn_result_len locate. It is valid
+//     until the next mn_* call other than mn_result_* and mn_error_*, and it
+//     is emptied when a call fails. Copy it out before calling again.
+//   - Linear memory may grow during any call. JS hosts must re-create
+//     their views (new Uint8Array(memory.buffer)) after every call.
+//   - Numbers in results are little-endian.
+//
+// # Exports
+//
+//	mn_abi_version() int32
+//	    The ABI version, ABIVersion (1). A host checks it before anything else.
+//
+//	mn_alloc(size uint32) uint32
+//	    Allocates size zeroed bytes (at most MaxAlloc) and returns their
+//	    address, or 0 on failure.
+//	mn_free(ptr uint32) int32
+//	    Frees a block from mn_alloc (ptr must be its start).
+//
+//	mn_load(model_ptr, model_len, head_ptr, head_len, labels_ptr, labels_len, flags uint32) int32
+//	    Loads a .tflite model, and when head_len > 0 a head model that takes
+//	    the first model's output (the 1.0_224 quant extractor + head pair).
+//	    labels_len > 0 overrides the model's embedded labels with UTF-8 text,
+//	    one label per line ("\r\n" or "\n"; a final newline is ignored; a
+//	    list one shorter than the classes gets "background" prepended).
+//	    flags: FlagReference (1) selects TFLite's reference requantization
+//	    instead of the default fp32 one (XNNPACK's, what the goldens are);
+//	    other bits must be 0. Returns a handle > 0, or 0 on failure.
+//	mn_free_model(handle int32) int32
+//	    Frees a model; its handle is never reused.
+//
+//	mn_info(handle int32) int32
+//	    Result: the model's description as JSON, engine.Info: {"input",
+//	    "output", "embedding" (tensors: name, shape, dtype, scale,
+//	    zero_point), "input_size", "classes", "ops", "macs", "params",
+//	    "labels", "requant"}.
+//
+//	mn_classify(handle int32, ptr, len uint32, width, height, stride, k int32) int32
+//	    Classifies an RGBA frame (4 bytes a pixel, rows stride bytes apart,
+//	    alpha ignored: canvas ImageData has stride = 4*width) after the
+//	    release's preprocessing (central crop 87.5%, bilinear resize).
+//	    Result: the top k (clamped to the class count; 0 gives []) as JSON,
+//	    best first, ties broken by the lower index:
+//	    [{"index":N,"label":"...","score":F},...]. label is "" when the model
+//	    has no labels; score is the probability (uint8 outputs: byte/256),
+//	    written as the shortest decimal that reads back as the same float32
+//	    (null if not finite).
+//	mn_classify_bin(handle int32, ptr, len uint32, width, height, stride, k int32) int32
+//	    mn_classify with a binary result: one 8-byte record per class,
+//	    {index int32, score float32}, best first. No labels (see mn_info).
+//	mn_infer(handle int32, ptr, len uint32) int32
+//	    Runs a raw input tensor (the model's input dtype and shape, bytes as
+//	    stored: uint8, int8 or little-endian float32; len must be its exact
+//	    size). Result: the raw output tensor, its bytes as stored.
+//	mn_embed(handle int32, ptr, len uint32, width, height, stride int32) int32
+//	    Preprocesses a frame as mn_classify does and runs it. Result: the
+//	    feature vector the head takes (the extractor's output of a chain, the
+//	    input of a single model's final logits layer), dequantized, as
+//	    little-endian float32.
+//
+//	mn_result_ptr() uint32, mn_result_len() uint32
+//	    The result buffer (see Results). ptr is 0 when len is 0.
+//	mn_error_ptr() uint32, mn_error_len() uint32
+//	    The last error message. ptr is 0 when len is 0.
+//
+// # Call sequence
+//
+// Classifying webcam frames from JS, error handling shortened to fail():
+//
+//	const {instance} = await WebAssembly.instantiate(wasmBytes, {wasi_snapshot_preview1: wasi});
+//	const x = instance.exports;
+//	x._initialize();
+//	if (x.mn_abi_version() !== 1) fail();
+//	const bytes = (p, n) => new Uint8Array(x.memory.buffer, p >>> 0, n >>> 0);
+//	const text = (p, n) => new TextDecoder().decode(bytes(p, n));
+//	const error = () => text(x.mn_error_ptr(), x.mn_error_len());
+//
+//	const mp = x.mn_alloc(model.length);          // model: Uint8Array of the .tflite
+//	bytes(mp, model.length).set(model);
+//	const h = x.mn_load(mp, model.length, 0, 0, 0, 0, 0);
+//	x.mn_free(mp);
+//	if (h === 0) fail(error());
+//	if (x.mn_info(h) !== 0) fail(error());
+//	const info = JSON.parse(text(x.mn_result_ptr(), x.mn_result_len()));
+//
+//	const fp = x.mn_alloc(frame.data.length);     // frame: ImageData; reuse fp for every frame
+//	bytes(fp, frame.data.length).set(frame.data); // re-create views after each call
+//	if (x.mn_classify(h, fp, frame.data.length, frame.width, frame.height, 4 * frame.width, 5) !== 0) fail(error());
+//	const top5 = JSON.parse(text(x.mn_result_ptr(), x.mn_result_len()));
+//
+//	x.mn_free(fp);
+//	x.mn_free_model(h);
+//
+// The Go host in package wasmtests does the same through wazero.
+package main

@@ -1,0 +1,217 @@
+package wasmtests
+
+import (
+	"context"
+	"encoding/binary"
+	"image"
+	"image/draw"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/engine"
+	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/internal/testdata"
+	"mobilenet-wasm/kernels"
+)
+
+// sharedModel is one model of ../shared/goldens and the files that make it.
+type sharedModel struct {
+	name  string   // goldens folder name
+	files []string // under models/, in chain order
+	size  int      // input side
+	float bool
+	// photos is how many golden photos the wasm tests run (0 = all): the
+	// portable kernels under wazero are slow on the big models, and the
+	// package should stay within a few minutes on two cores.
+	photos int
+}
+
+var sharedModels = []sharedModel{
+	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false, 0},
+	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false, 30},
+	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false, 15},
+	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true, 30},
+	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false, 10},
+}
+
+// small is the model for the tests that need many inferences.
+var small = sharedModels[0]
+
+var engineOnce = sync.OnceValues(ReadEngine)
+
+// engineWasm returns site/engine.wasm, the file build.sh made, failing the
+// test when it is missing.
+func engineWasm(tb testing.TB) []byte {
+	tb.Helper()
+	b, err := engineOnce()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// openModule instantiates a fresh module, closed when the test ends.
+func openModule(tb testing.TB) *Module {
+	tb.Helper()
+	wasm := engineWasm(tb)
+	m, err := Open(context.Background(), wasm)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { m.Close() })
+	return m
+}
+
+// modelBytes reads a shared model's files (skipping without test data).
+func modelBytes(tb testing.TB, m sharedModel) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, f := range m.files {
+		b, err := os.ReadFile(testdata.Path(tb, "models", f))
+		require.NoError(tb, err)
+		out = append(out, b)
+	}
+	return out
+}
+
+// loadWasm loads a shared model in mod.
+func loadWasm(tb testing.TB, mod *Module, m sharedModel, opts Options) *Model {
+	tb.Helper()
+	md, err := mod.Load(modelBytes(tb, m), opts)
+	require.NoError(tb, err, "loading %s in wasm", m.name)
+	return md
+}
+
+// loadNative loads a shared model in-process.
+func loadNative(tb testing.TB, m sharedModel, opts Options) *engine.Classifier {
+	tb.Helper()
+	eo := engine.Options{Scheme: kernels.SchemeFP32, Labels: opts.Labels}
+	if opts.Reference {
+		eo.Scheme = kernels.SchemeReference
+	}
+	c, err := engine.Load(modelBytes(tb, m), eo)
+	require.NoError(tb, err, "loading %s natively", m.name)
+	return c
+}
+
+// goldenPhotos lists the photos (file names without .rgb) that have a golden
+// input tensor of side s: n of them spread evenly over the sorted list, or
+// all when n is 0.
+func goldenPhotos(tb testing.TB, s, n int) []string {
+	tb.Helper()
+	dir := testdata.Path(tb, "goldens", "tensors", strconv.Itoa(s))
+	paths, err := filepath.Glob(filepath.Join(dir, "*.rgb"))
+	require.NoError(tb, err)
+	require.NotEmpty(tb, paths, "no golden tensors in %s", dir)
+	sort.Strings(paths)
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p[:len(p)-len(".rgb")]))
+	}
+	if n <= 0 || n >= len(names) {
+		return names
+	}
+	picked := make([]string, n)
+	for i := range picked {
+		picked[i] = names[i*len(names)/n]
+	}
+	return picked
+}
+
+// goldenInput is the raw input tensor of photo for model m: the golden RGB
+// bytes, or for the float model float32(x/127.5-1) little-endian.
+func goldenInput(tb testing.TB, m sharedModel, photo string) []byte {
+	tb.Helper()
+	rgb, err := os.ReadFile(testdata.Path(tb, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
+	require.NoError(tb, err)
+	require.Len(tb, rgb, m.size*m.size*3, "golden tensor %s", photo)
+	if !m.float {
+		return rgb
+	}
+	raw := make([]byte, 4*len(rgb))
+	for i, x := range rgb {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(float32(float64(x)/127.5-1)))
+	}
+	return raw
+}
+
+// goldenOutput is the official runtime's output tensor for photo.
+func goldenOutput(tb testing.TB, m sharedModel, photo string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(testdata.Path(tb, "goldens", m.name, photo+".out"))
+	require.NoError(tb, err)
+	return b
+}
+
+// rgbaFrame is a photo as a browser frame: non-premultiplied RGBA whose rows
+// are padded beyond 4*w with junk, and whose alpha is junk too (both must
+// be ignored).
+type rgbaFrame struct {
+	name         string
+	pix          []byte
+	w, h, stride int
+}
+
+// photoFrames decodes shared photos (names under images/) into frames.
+func photoFrames(tb testing.TB, names ...string) []rgbaFrame {
+	tb.Helper()
+	var out []rgbaFrame
+	for _, name := range names {
+		img, _, err := preprocess.DecodeFile(testdata.Path(tb, "images", name))
+		require.NoError(tb, err)
+		b := img.Bounds()
+		nrgba := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(nrgba, nrgba.Bounds(), img, b.Min, draw.Src)
+		w, h := b.Dx(), b.Dy()
+		stride := 4*w + 36
+		pix := make([]byte, stride*h)
+		for y := 0; y < h; y++ {
+			row := pix[y*stride : (y+1)*stride]
+			copy(row, nrgba.Pix[y*nrgba.Stride:y*nrgba.Stride+4*w])
+			for x := 0; x < w; x++ {
+				row[4*x+3] = byte(x*13 + y*7)
+			}
+			for i := 4 * w; i < stride; i++ {
+				row[i] = 0x5A
+			}
+		}
+		out = append(out, rgbaFrame{name, pix, w, h, stride})
+	}
+	return out
+}
+
+// sameFloats reports whether a and b are bitwise equal.
+func sameFloats(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fromEngine converts native predictions to the wasm host's type.
+func fromEngine(preds []engine.Prediction) []Prediction {
+	out := make([]Prediction, len(preds))
+	for i, p := range preds {
+		out[i] = Prediction{Index: p.Index, Label: p.Label, Score: p.Score}
+	}
+	return out
+}
+
+// readLabels reads the shared imagenet_labels.txt (1001 lines).
+func readLabels(tb testing.TB) []string {
+	tb.Helper()
+	b, err := os.ReadFile(testdata.Path(tb, "models", "imagenet_labels.txt"))
+	require.NoError(tb, err)
+	return strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
+}

@@ -1,0 +1,491 @@
+// Package wasmtests runs the built WebAssembly module (site/engine.wasm, the
+// file build.sh makes and browsers download) headless under wazero, and wraps
+// its ABI in Go. Its tests check that the module computes exactly what the
+// native engine computes, survives hostile input and does not leak; its
+// benchmarks compare it with the native engine.
+//
+// The ABI is described once, in the package comment of mobilenet-wasm/wasm;
+// this host follows it. The package is a test harness, not a production
+// runtime: it instantiates one module per Open with the Go runtime's WASI
+// needs and nothing else (no files, no network), and is not safe for
+// concurrent use.
+//
+// Typical use:
+//
+//	wasm, err := wasmtests.ReadEngine() // site/engine.wasm; "run ./build.sh first" when missing
+//	mod, err := wasmtests.Open(ctx, wasm)
+//	defer mod.Close()
+//	m, err := mod.Load([][]byte{tflite}, wasmtests.Options{})
+//	top5, err := m.Classify(rgba, width, height, 4*width, 5)
+package wasmtests
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// ABIVersion is the version of the wasm package's ABI this host speaks
+// (what mn_abi_version must return).
+const ABIVersion = 1
+
+// Status codes of the ABI (see package mobilenet-wasm/wasm).
+const (
+	StatusOK       = 0  // success
+	StatusArgument = -1 // a bad handle, pointer, length, flag or dimension
+	StatusInput    = -2 // an input the engine refused
+	StatusInternal = -3 // a Go panic in the module, recovered
+)
+
+// flagReference is mn_load's flag for the reference requantization.
+const flagReference = 1
+
+// EngineFile is where build.sh writes the module, relative to the module
+// root.
+const EngineFile = "site/engine.wasm"
+
+// EnginePath returns the path of site/engine.wasm under the Go module root,
+// found by walking up from the working directory to go.mod.
+func EnginePath() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, filepath.FromSlash(EngineFile)), nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("wasmtests: no go.mod above %s", wd)
+		}
+	}
+}
+
+// ReadEngine reads site/engine.wasm (see EnginePath). When the file is
+// missing the error says to run ./build.sh first.
+func ReadEngine() ([]byte, error) {
+	p, err := EnginePath()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("wasmtests: %s is missing: run ./build.sh first", p)
+	}
+	return b, err
+}
+
+// cache shares compiled code between the runtimes of all Opens in this
+// process, so that a module is compiled once.
+var cache = sync.OnceValue(wazero.NewCompilationCache)
+
+// Module is one instance of the engine module: one Go runtime in one linear
+// memory, holding any number of loaded models. It is not safe for
+// concurrent use.
+type Module struct {
+	ctx    context.Context
+	rt     wazero.Runtime
+	mod    api.Module
+	mem    api.Memory
+	fns    map[string]api.Function
+	stderr *limitedBuffer
+	dead   error // set when a call trapped: the instance is unusable
+}
+
+// exports are the functions Open looks up; a module without one of them
+// is refused.
+var exports = []string{
+	"mn_abi_version", "mn_alloc", "mn_free", "mn_load", "mn_free_model",
+	"mn_info", "mn_classify", "mn_classify_bin", "mn_infer", "mn_embed",
+	"mn_result_ptr", "mn_result_len", "mn_error_ptr", "mn_error_len",
+}
+
+// Open compiles (once per process, then from a shared cache) and
+// instantiates the module wasm with the WASI preview 1 host functions, runs
+// its _initialize, and checks its ABI version. It uses wazero's compiler
+// where the platform has one, else its interpreter. ctx is kept for every
+// later call on the Module and its Models.
+func Open(ctx context.Context, wasm []byte) (*Module, error) {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache()))
+	m := &Module{ctx: ctx, rt: rt, fns: map[string]api.Function{}, stderr: &limitedBuffer{max: 64 << 10}}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasmtests: WASI: %w", err)
+	}
+	compiled, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasmtests: compiling the module: %w", err)
+	}
+	cfg := wazero.NewModuleConfig().
+		WithName("engine").
+		WithStartFunctions("_initialize").
+		WithStderr(m.stderr).
+		WithStdout(m.stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep()
+	mod, err := rt.InstantiateModule(ctx, compiled, cfg)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasmtests: instantiating the module: %w%s", err, m.stderrNote())
+	}
+	m.mod, m.mem = mod, mod.Memory()
+	if m.mem == nil {
+		rt.Close(ctx)
+		return nil, errors.New("wasmtests: the module exports no memory")
+	}
+	for _, name := range exports {
+		f := mod.ExportedFunction(name)
+		if f == nil {
+			rt.Close(ctx)
+			return nil, fmt.Errorf("wasmtests: the module does not export %s (is %s stale? run ./build.sh)", name, EngineFile)
+		}
+		m.fns[name] = f
+	}
+	v, err := m.call("mn_abi_version")
+	if err != nil {
+		rt.Close(ctx)
+		return nil, err
+	}
+	if int32(v) != ABIVersion {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), ABIVersion)
+	}
+	return m, nil
+}
+
+// Close frees the instance and everything loaded in it.
+func (m *Module) Close() error {
+	return m.rt.Close(m.ctx)
+}
+
+// MemorySize is the size in bytes of the module's linear memory, which
+// grows as the Go heap grows and never shrinks.
+func (m *Module) MemorySize() uint32 {
+	return m.mem.Size()
+}
+
+// Error is a failure the module reported through the ABI: a status code
+// and the module's error message. A trap is not an Error.
+type Error struct {
+	Func   string // the export, e.g. "mn_classify"
+	Status int32  // a negative status, or 0 for mn_alloc / mn_load failures
+	Msg    string // mn_error's text
+}
+
+// Error returns the module's message and the status.
+func (e *Error) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s (status %d)", e.Msg, e.Status)
+	}
+	return e.Msg
+}
+
+// call invokes an export. A trap kills the Module: this and every later call
+// return an error that is not an *Error, with what the guest printed.
+func (m *Module) call(name string, params ...uint64) (uint64, error) {
+	if m.dead != nil {
+		return 0, m.dead
+	}
+	f, ok := m.fns[name]
+	if !ok {
+		return 0, fmt.Errorf("wasmtests: no export %s", name)
+	}
+	res, err := f.Call(m.ctx, params...)
+	if err != nil {
+		m.dead = fmt.Errorf("wasmtests: %s trapped, the instance is dead: %w%s", name, err, m.stderrNote())
+		return 0, m.dead
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+// stderrNote is what the guest wrote to stderr, for error messages.
+func (m *Module) stderrNote() string {
+	if s := strings.TrimSpace(m.stderr.String()); s != "" {
+		return "\nguest stderr:\n" + s
+	}
+	return ""
+}
+
+// status invokes an export that returns a status and turns a failure into
+// an *Error.
+func (m *Module) status(name string, params ...uint64) error {
+	r, err := m.call(name, params...)
+	if err != nil {
+		return err
+	}
+	if s := int32(r); s != StatusOK {
+		return m.guestError(name, s)
+	}
+	return nil
+}
+
+// guestError reads the module's last error.
+func (m *Module) guestError(name string, status int32) error {
+	msg, err := m.read("mn_error_ptr", "mn_error_len")
+	if err != nil {
+		return err
+	}
+	if len(msg) == 0 {
+		msg = []byte(name + ": failed without a message")
+	}
+	return &Error{Func: name, Status: status, Msg: string(msg)}
+}
+
+// read copies the bytes that a pair of ptr/len exports locate.
+func (m *Module) read(ptrFn, lenFn string) ([]byte, error) {
+	p, err := m.call(ptrFn)
+	if err != nil {
+		return nil, err
+	}
+	n, err := m.call(lenFn)
+	if err != nil {
+		return nil, err
+	}
+	if uint32(n) == 0 {
+		return []byte{}, nil
+	}
+	b, ok := m.mem.Read(uint32(p), uint32(n))
+	if !ok {
+		return nil, fmt.Errorf("wasmtests: %s/%s locate %d bytes at %#x, outside the %d-byte memory", ptrFn, lenFn, uint32(n), uint32(p), m.mem.Size())
+	}
+	return bytes.Clone(b), nil
+}
+
+// result copies the result buffer.
+func (m *Module) result() ([]byte, error) {
+	return m.read("mn_result_ptr", "mn_result_len")
+}
+
+// alloc copies data into a new guest block and returns its address. An
+// empty data gives address 0 and nothing to free.
+func (m *Module) alloc(data []byte) (uint32, error) {
+	if len(data) == 0 {
+		return 0, nil
+	}
+	r, err := m.call("mn_alloc", uint64(len(data)))
+	if err != nil {
+		return 0, err
+	}
+	ptr := uint32(r)
+	if ptr == 0 {
+		return 0, m.guestError("mn_alloc", 0)
+	}
+	if !m.mem.Write(ptr, data) {
+		return 0, fmt.Errorf("wasmtests: mn_alloc gave %#x for %d bytes, outside the %d-byte memory", ptr, len(data), m.mem.Size())
+	}
+	return ptr, nil
+}
+
+// free frees a block from alloc (nothing for address 0).
+func (m *Module) free(ptr uint32) error {
+	if ptr == 0 {
+		return nil
+	}
+	return m.status("mn_free", uint64(ptr))
+}
+
+// Options configure Module.Load.
+type Options struct {
+	// Reference selects TFLite's reference requantization instead of the
+	// default fp32 one (see kernels.Scheme).
+	Reference bool
+	// Labels, when not nil, override the model's embedded labels (sent as
+	// text, one per line).
+	Labels []string
+}
+
+// Model is a model (or an extractor + head chain) loaded in a Module.
+type Model struct {
+	m      *Module
+	handle int32
+}
+
+// Load loads one model, or an extractor followed by a head (two models),
+// from .tflite bytes.
+func (m *Module) Load(models [][]byte, opts Options) (*Model, error) {
+	if len(models) < 1 || len(models) > 2 {
+		return nil, fmt.Errorf("wasmtests: Load takes one model or a model and a head, not %d", len(models))
+	}
+	var ptrs [3]uint32 // model, head, labels
+	defer func() {
+		for _, p := range ptrs {
+			m.free(p) // best effort; a failure here would only leak in a test
+		}
+	}()
+	var lens [3]int
+	parts := [][]byte{models[0], nil, nil}
+	if len(models) == 2 {
+		parts[1] = models[1]
+	}
+	if opts.Labels != nil {
+		parts[2] = []byte(strings.Join(opts.Labels, "\n"))
+	}
+	for i, p := range parts {
+		var err error
+		if ptrs[i], err = m.alloc(p); err != nil {
+			return nil, err
+		}
+		lens[i] = len(p)
+	}
+	var flags uint64
+	if opts.Reference {
+		flags |= flagReference
+	}
+	h, err := m.call("mn_load", uint64(ptrs[0]), uint64(lens[0]), uint64(ptrs[1]), uint64(lens[1]), uint64(ptrs[2]), uint64(lens[2]), flags)
+	if err != nil {
+		return nil, err
+	}
+	if int32(h) <= 0 {
+		return nil, m.guestError("mn_load", 0)
+	}
+	return &Model{m: m, handle: int32(h)}, nil
+}
+
+// Handle is the model's handle in the module's ABI.
+func (md *Model) Handle() int32 { return md.handle }
+
+// Close frees the model in the module.
+func (md *Model) Close() error {
+	return md.m.status("mn_free_model", api.EncodeI32(md.handle))
+}
+
+// Info returns mn_info's JSON (engine.Info's fields).
+func (md *Model) Info() (json.RawMessage, error) {
+	if err := md.m.status("mn_info", api.EncodeI32(md.handle)); err != nil {
+		return nil, err
+	}
+	return md.m.result()
+}
+
+// Prediction is one class of a top-k result, as mn_classify writes it.
+type Prediction struct {
+	Index int     `json:"index"`
+	Label string  `json:"label"`
+	Score float32 `json:"score"`
+}
+
+// withFrame copies an RGBA frame into the guest, calls the export name with
+// (handle, ptr, len, w, h, stride, extra...) and frees the frame.
+func (md *Model) withFrame(name string, rgba []byte, w, h, stride int, extra ...uint64) error {
+	ptr, err := md.m.alloc(rgba)
+	if err != nil {
+		return err
+	}
+	defer md.m.free(ptr)
+	args := append([]uint64{api.EncodeI32(md.handle), uint64(ptr), uint64(len(rgba)),
+		api.EncodeI32(int32(w)), api.EncodeI32(int32(h)), api.EncodeI32(int32(stride))}, extra...)
+	return md.m.status(name, args...)
+}
+
+// Classify classifies an RGBA frame (rows stride bytes apart) through
+// mn_classify and returns its top k.
+func (md *Model) Classify(rgba []byte, w, h, stride, k int) ([]Prediction, error) {
+	if err := md.withFrame("mn_classify", rgba, w, h, stride, api.EncodeI32(int32(k))); err != nil {
+		return nil, err
+	}
+	b, err := md.m.result()
+	if err != nil {
+		return nil, err
+	}
+	var preds []Prediction
+	if err := json.Unmarshal(b, &preds); err != nil {
+		return nil, fmt.Errorf("wasmtests: mn_classify's result %q: %w", b, err)
+	}
+	return preds, nil
+}
+
+// ClassifyBinary is Classify through mn_classify_bin: the same top k,
+// without labels.
+func (md *Model) ClassifyBinary(rgba []byte, w, h, stride, k int) ([]Prediction, error) {
+	if err := md.withFrame("mn_classify_bin", rgba, w, h, stride, api.EncodeI32(int32(k))); err != nil {
+		return nil, err
+	}
+	b, err := md.m.result()
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("wasmtests: mn_classify_bin's result is %d bytes, not a multiple of 8", len(b))
+	}
+	preds := make([]Prediction, len(b)/8)
+	for i := range preds {
+		preds[i].Index = int(int32(binary.LittleEndian.Uint32(b[8*i:])))
+		preds[i].Score = math.Float32frombits(binary.LittleEndian.Uint32(b[8*i+4:]))
+	}
+	return preds, nil
+}
+
+// Infer runs a raw input tensor through mn_infer and returns the raw output
+// tensor.
+func (md *Model) Infer(raw []byte) ([]byte, error) {
+	ptr, err := md.m.alloc(raw)
+	if err != nil {
+		return nil, err
+	}
+	defer md.m.free(ptr)
+	if err := md.m.status("mn_infer", api.EncodeI32(md.handle), uint64(ptr), uint64(len(raw))); err != nil {
+		return nil, err
+	}
+	return md.m.result()
+}
+
+// Embed returns mn_embed's feature vector for an RGBA frame.
+func (md *Model) Embed(rgba []byte, w, h, stride int) ([]float32, error) {
+	if err := md.withFrame("mn_embed", rgba, w, h, stride); err != nil {
+		return nil, err
+	}
+	b, err := md.m.result()
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("wasmtests: mn_embed's result is %d bytes, not a multiple of 4", len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// limitedBuffer keeps the first max bytes written to it (the guest's
+// stderr, for error messages).
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+// Write keeps what fits and reports everything written.
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// String returns what was kept.
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
