@@ -375,23 +375,23 @@ func dot1F32(x, w []float32, a float32) float32 {
 }
 
 // Prepacked holds the weights of one quantized pointwise layer (a 1x1,
-// stride 1, unpadded CONV_2D, or a FULLY_CONNECTED) laid out for
-// gemmPacked. Build it once at plan time with PrepackConvU8, PrepackConvI8,
+// stride 1, unpadded CONV_2D, or a FULLY_CONNECTED) re-laid out at plan
+// time for gemmPacked. Build it with PrepackConvU8, PrepackConvI8,
 // PrepackFullyConnectedU8 or PrepackFullyConnectedI8 and store it in
 // QuantConv.Packed; the kernels then use it instead of the filter and bias
-// they are passed. It bakes in the filter, the bias, InputOffset and
-// FilterOffset: rebuild it if any of them changes.
+// they are passed, with identical results. It bakes in the filter, the
+// bias, InputOffset and FilterOffset: rebuild it if any of them changes.
 //
-// Layout and arithmetic: with W'[o][i] = filter[o][i] + FilterOffset,
+// Arithmetic: with W'[o][i] = filter[o][i] + FilterOffset,
 //
 //	acc[o] = sum_i (x[i] + InputOffset) * W'[o][i] + bias[o]
 //	       = sum_i x[i] * W'[o][i] + (bias[o] + InputOffset * sum_i W'[o][i])
 //
-// exactly (int32 arithmetic is a ring, wrapping included). The constant
-// part is precomputed per channel. The sum is computed two channels per
-// int64 multiply: w holds, for each block of four output channels and each
-// input channel i, {W'[4b][i] + W'[4b+1][i]<<32, W'[4b+2][i] + W'[4b+3][i]<<32}
-// (channels past OC are zero). x[i] * (u + v<<32) = x*u + (x*v)<<32, so an
+// exactly (int32 arithmetic is a ring, wrapping included); the constant
+// part is precomputed per channel. The sum takes two channels per int64
+// multiply: w holds, for each block of four output channels and each input
+// channel i, {W'[4b][i] + W'[4b+1][i]<<32, W'[4b+2][i] + W'[4b+3][i]<<32}
+// (channels past OC are zero). x * (u + v<<32) = x*u + (x*v)<<32, so an
 // int64 accumulator holds S0 + S1*2^32 with S0, S1 the two channels' sums;
 // |x * W'| <= 255*255, so |S0|, |S1| < 2^31 while IC <= 33025 and the lanes
 // separate exactly: S0 = int32(a), S1 = (a - S0) >> 32. The constructors

@@ -50,6 +50,10 @@ func DepthwiseConvF32(p *ConvParams, in, filter, bias, out []float32, actMin, ac
 //
 //	acc = sum over in-bounds taps of (filter + FilterOffset) * (input + InputOffset) + bias[oc]
 //	out = q.Apply(acc, oc)
+//
+// q.Packed is not used (depthwise layers have no prepacked form: widening
+// the filter and folding InputOffset into the bias measured no faster than
+// the three-taps-per-pass loop).
 func DepthwiseConvU8(p *ConvParams, q *QuantConv, in, filter []uint8, bias []int32, out []uint8) {
 	dwFastQ(p, q, in, filter, bias, out)
 }
@@ -129,7 +133,12 @@ func dwRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []
 	}
 }
 
-// dwFastQ computes dwRefQ's sums a block of channels at a time.
+// dwGroup is the number of taps accumulated per pass over a block of
+// channels: each pass loads and stores the block's accumulators once.
+const dwGroup = 3
+
+// dwFastQ computes dwRefQ's sums a block of channels at a time, three
+// in-bounds taps per pass.
 func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
 	mult := p.DepthMultiplier
 	if p.KH*p.KW > maxStackRuns || mult > dwBlock {
@@ -157,20 +166,27 @@ func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias [
 					} else {
 						clear(a)
 					}
-					for _, t := range ts {
-						ws := filter[t.wOff+o0 : t.wOff+o0+n]
-						if mult == 1 {
-							xs := in[t.inOff+c0 : t.inOff+c0+n]
-							dwTapQ(a, xs, ws, io, fo)
-							continue
+					if mult == 1 {
+						t := 0
+						for ; t+dwGroup <= len(ts); t += dwGroup {
+							t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
+							dwTap3Q(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
+								filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:], io, fo)
 						}
-						xs := in[t.inOff+c0 : t.inOff+c0+nic]
-						for i, xv := range xs {
-							x := int32(xv) + io
-							am := a[i*mult : i*mult+mult]
-							wm := ws[i*mult : i*mult+mult][:len(am)]
-							for m := range am {
-								am[m] += x * (int32(wm[m]) + fo)
+						for ; t < len(ts); t++ {
+							dwTapQ(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:], io, fo)
+						}
+					} else {
+						for _, t := range ts {
+							xs := in[t.inOff+c0 : t.inOff+c0+nic]
+							ws := filter[t.wOff+o0 : t.wOff+o0+n]
+							for i, xv := range xs {
+								x := int32(xv) + io
+								am := a[i*mult : i*mult+mult]
+								wm := ws[i*mult : i*mult+mult][:len(am)]
+								for m := range am {
+									am[m] += x * (int32(wm[m]) + fo)
+								}
 							}
 						}
 					}
@@ -181,7 +197,8 @@ func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias [
 	}
 }
 
-// dwTapQ adds one tap, (x+io)*(w+fo), to each channel's accumulator.
+// dwTapQ adds one tap, (x+io)*(w+fo), to each channel's accumulator; x and
+// w are at least len(a) long.
 func dwTapQ[T uint8 | int8](a []int32, x, w []T, io, fo int32) {
 	x, w = x[:len(a)], w[:len(a)]
 	for c := range a {
@@ -189,8 +206,19 @@ func dwTapQ[T uint8 | int8](a []int32, x, w []T, io, fo int32) {
 	}
 }
 
+// dwTap3Q adds three taps to each channel's accumulator.
+func dwTap3Q[T uint8 | int8](a []int32, x0, x1, x2, w0, w1, w2 []T, io, fo int32) {
+	n := len(a)
+	x0, x1, x2, w0, w1, w2 = x0[:n], x1[:n], x2[:n], w0[:n], w1[:n], w2[:n]
+	for c := range a {
+		a[c] += (int32(x0[c])+io)*(int32(w0[c])+fo) +
+			(int32(x1[c])+io)*(int32(w1[c])+fo) +
+			(int32(x2[c])+io)*(int32(w2[c])+fo)
+	}
+}
+
 // dwFastF32 computes dwRefF32's sums, in the same order per output, a
-// block of channels at a time.
+// block of channels at a time, three taps per pass.
 func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	mult := p.DepthMultiplier
 	if p.KH*p.KW > maxStackRuns || mult > dwBlock {
@@ -211,31 +239,38 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 					o0, n := c0*mult, nic*mult
 					a := acc[:n]
 					clear(a)
-					for _, t := range ts {
-						ws := filter[t.wOff+o0 : t.wOff+o0+n]
-						if mult == 1 {
-							xs := in[t.inOff+c0 : t.inOff+c0+n]
-							dwTapF32(a, xs, ws)
-							continue
+					if mult == 1 {
+						t := 0
+						for ; t+dwGroup <= len(ts); t += dwGroup {
+							t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
+							dwTap3F32(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
+								filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:])
 						}
-						xs := in[t.inOff+c0 : t.inOff+c0+nic]
-						for i, xv := range xs {
-							am := a[i*mult : i*mult+mult]
-							wm := ws[i*mult : i*mult+mult][:len(am)]
-							for m := range am {
-								am[m] += float32(xv * wm[m])
+						for ; t < len(ts); t++ {
+							dwTapF32(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:])
+						}
+					} else {
+						for _, t := range ts {
+							xs := in[t.inOff+c0 : t.inOff+c0+nic]
+							ws := filter[t.wOff+o0 : t.wOff+o0+n]
+							for i, xv := range xs {
+								am := a[i*mult : i*mult+mult]
+								wm := ws[i*mult : i*mult+mult][:len(am)]
+								for m := range am {
+									am[m] += float32(xv * wm[m])
+								}
 							}
 						}
 					}
 					d := dst[o0 : o0+n]
 					if bias != nil {
 						bs := bias[o0 : o0+n][:len(a)]
-						for c, v := range a {
-							d[c] = min(max(v+bs[c], actMin), actMax)
+						for i, v := range a {
+							d[i] = min(max(v+bs[i], actMin), actMax)
 						}
 					} else {
-						for c, v := range a {
-							d[c] = min(max(v, actMin), actMax)
+						for i, v := range a {
+							d[i] = min(max(v, actMin), actMax)
 						}
 					}
 				}
@@ -247,7 +282,19 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 // dwTapF32 adds one tap, x*w, to each channel's accumulator.
 func dwTapF32(a, x, w []float32) {
 	x, w = x[:len(a)], w[:len(a)]
-	for c := range a {
-		a[c] += float32(x[c] * w[c])
+	for i := range a {
+		a[i] += float32(x[i] * w[i])
+	}
+}
+
+// dwTap3F32 adds three taps to each channel's accumulator, one after the
+// other (the reference order).
+func dwTap3F32(a, x0, x1, x2, w0, w1, w2 []float32) {
+	n := len(a)
+	x0, x1, x2, w0, w1, w2 = x0[:n], x1[:n], x2[:n], w0[:n], w1[:n], w2[:n]
+	for i := range a {
+		v := a[i] + float32(x0[i]*w0[i])
+		v += float32(x1[i] * w1[i])
+		a[i] = v + float32(x2[i]*w2[i])
 	}
 }

@@ -30,6 +30,8 @@ func runDwF32(t *testing.T, p *ConvParams, in, filter, bias []float32, lo, hi fl
 	return got[:n]
 }
 
+// runDwQ runs the quantized depthwise conv, checks it against the
+// reference nest and returns the result.
 func runDwQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, filter []T, bias []int32) []T {
 	t.Helper()
 	n := p.Out.Size()

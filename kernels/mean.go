@@ -1,64 +1,74 @@
 package kernels
 
+import "math"
+
 // MEAN over the spatial axes (H and W) of an NHWC tensor: the global
 // average pooling of Keras and other converters' MobileNets. The output
 // holds N x C values (shape [N, 1, 1, C] with keep_dims, [N, C] without:
 // the same bytes).
 //
-// Quantized MEAN is the same in both schemes (TFLite's own kernel):
+// Quantized MEAN is TFLite's own kernel in both schemes (reduce.cc,
+// EvalMean and EvalMeanReferenceOps; reference/reduce.h and
+// reference/integer_ops/mean.h), which takes different paths:
 //
-//   - input and output with the same scale and zero point (the common
-//     case): the rounded average of the H*W values, exactly as
-//     AVERAGE_POOL_2D rounds it — (sum + n/2) / n for uint8, half away from
-//     zero for int8. This is what TFLite's uint8 kernel
-//     (reference_ops::Mean for uint8, optimized_ops::Mean, keep_dims over
-//     H and W) computes: its bias is 0 and its multiplier is 1/n, which
-//     gives the same rounding for every window size a MobileNet has (the
-//     tests check all sums for n up to 64 and 7x7, 14x14).
-//   - different quantization: uint8 is reference_ops::Mean for uint8
-//     (reference/reduce.h):
-//     clamp(MultiplyByQuantizedMultiplier(sum, M, shift) + bias) with
+//   - keep_dims, uint8 (reference_ops::Mean for uint8, and
+//     optimized_ops::Mean, the same arithmetic), with n = H*W:
+//     clamp(MultiplyByQuantizedMultiplier(sum, M, shift) + bias), where
 //     M, shift = QuantizeMultiplier(float32(inScale / float32(n*outScale)))
-//     and bias = outZP - trunc(float32(inZP*inScale/outScale) ± 0.5);
-//     int8 is reference_integer_ops::Mean (reference/integer_ops/mean.h):
-//     sum of (x - inZP), MultiplyByQuantizedMultiplier by
-//     QuantizeMultiplier(inScale/outScale), divided by n half away from
-//     zero, plus outZP, clamped.
+//     and bias = outZP - trunc(float32(inZP*inScale/outScale) ± 0.5).
+//     With equal input and output quantization the bias is 0 and this is
+//     the average rounded half up, except that the multiply's double
+//     rounding turns some averages just below k + 1/2 into k + 1 (one sum
+//     per output level for most n: n = 4, sum = 1 gives 1, not 0). That is
+//     TFLite's result, so it is this kernel's.
+//   - keep_dims, int8 (reference_integer_ops::Mean): the sum of x - inZP,
+//     MultiplyByQuantizedMultiplier by QuantizeMultiplier(inScale/outScale),
+//     divided by n rounding half away from zero, plus outZP, clamped. With
+//     equal quantization that is zp + round(sum(x - zp) / n), the exactly
+//     rounded average.
+//   - no keep_dims, equal quantization (reference_ops::Mean<T, int>): the
+//     sum divided by n with C's truncating division.
+//   - no keep_dims, different quantization (QuantizedMeanOrSum): in
+//     float32, round(float32(sum)/n * s - inZP*s) + outZP with
+//     s = inScale/outScale, rounding half away from zero, clamped.
 //
-// TFLite without keep_dims takes other paths (an integer division that
-// truncates for equal quantization, a float formula otherwise); these
-// kernels always compute the keep_dims results above.
+// (TFLite's optimized int8 kernel of some versions computes the keep_dims
+// int8 mean in float32 instead; XNNPACK is not involved.)
 
 // MeanParams are the precomputed parameters of a quantized spatial MEAN,
 // made once by NewMeanParams.
 type MeanParams struct {
-	In Shape4
-	// SameQuant is true when input and output share scale and zero point:
-	// the kernels then compute the rounded average.
-	SameQuant bool
-	// uint8 with different quantization: reference_ops::Mean's multiplier,
-	// shift (for sum / n * inScale / outScale) and bias.
+	In       Shape4
+	KeepDims bool
+	// SameQuant is true when input and output share scale and zero point.
+	SameQuant                       bool
+	InputZeroPoint, OutputZeroPoint int32
+	// keep_dims, uint8: reference_ops::Mean's multiplier and shift (for
+	// inScale / (n * outScale)) and bias.
 	Multiplier int32
 	Shift      int
 	Bias       int32
-	// int8 with different quantization: reference_integer_ops::Mean's
-	// zero points and multiplier and shift (for inScale / outScale).
-	InputZeroPoint, OutputZeroPoint int32
-	Int8Multiplier                  int32
-	Int8Shift                       int
+	// keep_dims, int8: reference_integer_ops::Mean's multiplier and shift
+	// (for inScale / outScale).
+	Int8Multiplier int32
+	Int8Shift      int
+	// No keep_dims, different quantization: QuantizedMeanOrSum's float32
+	// scale (inScale / outScale) and bias (-inZP * scale).
+	FloatScale, FloatBias float32
 }
 
 // NewMeanParams returns the parameters of a quantized MEAN over H and W of
 // a tensor of shape in, quantized with (inScale, inZP), into an output
-// quantized with (outScale, outZP).
-func NewMeanParams(in Shape4, inScale float32, inZP int32, outScale float32, outZP int32) *MeanParams {
+// quantized with (outScale, outZP), with the op's keep_dims.
+func NewMeanParams(in Shape4, keepDims bool, inScale float32, inZP int32, outScale float32, outZP int32) *MeanParams {
 	p := &MeanParams{
 		In:              in,
+		KeepDims:        keepDims,
 		SameQuant:       inScale == outScale && inZP == outZP,
 		InputZeroPoint:  inZP,
 		OutputZeroPoint: outZP,
 	}
-	// reference_ops::Mean (uint8), all in float32 as written there.
+	// reference_ops::Mean (uint8), in float32 as written there.
 	n := float32(in.H * in.W)
 	temp := float32(float32(inZP)*inScale) / outScale
 	if temp > 0 {
@@ -68,8 +78,11 @@ func NewMeanParams(in Shape4, inScale float32, inZP int32, outScale float32, out
 	}
 	p.Bias = outZP - int32(temp)
 	p.Multiplier, p.Shift = QuantizeMultiplier(float64(inScale / float32(n*outScale)))
-	// reduce.cc PrepareMeanOrSum (int8).
+	// reduce.cc PrepareMeanOrSum.
 	p.Int8Multiplier, p.Int8Shift = QuantizeMultiplier(float64(inScale) / float64(outScale))
+	// QuantizedMeanOrSum.
+	p.FloatScale = inScale / outScale
+	p.FloatBias = float32(-inZP) * p.FloatScale
 	return p
 }
 
@@ -94,7 +107,6 @@ func MeanF32(s Shape4, in, out []float32) {
 // MeanU8 is the uint8 MEAN over H and W with the parameters of p.
 func MeanU8(p *MeanParams, in, out []uint8) {
 	s := p.In
-	n := int32(s.H * s.W)
 	for b := range s.N {
 		o := out[b*s.C : (b+1)*s.C]
 		for c := range o {
@@ -106,10 +118,10 @@ func MeanU8(p *MeanParams, in, out []uint8) {
 				}
 			}
 			var v int32
-			if p.SameQuant {
-				v = (sum + n/2) / n
-			} else {
+			if p.KeepDims {
 				v = MultiplyByQuantizedMultiplier(sum, p.Multiplier, p.Shift) + p.Bias
+			} else {
+				v = p.meanNoKeepDims(sum, 255)
 			}
 			o[c] = uint8(max(min(v, 255), 0))
 		}
@@ -124,15 +136,7 @@ func MeanI8(p *MeanParams, in, out []int8) {
 		o := out[b*s.C : (b+1)*s.C]
 		for c := range o {
 			var v int32
-			if p.SameQuant {
-				var sum int32
-				for y := range s.H {
-					for x := range s.W {
-						sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c])
-					}
-				}
-				v = roundedDivide(sum, n)
-			} else {
+			if p.KeepDims {
 				var sum int32 // of x - inZP: at most 255 * H * W in magnitude
 				for y := range s.H {
 					for x := range s.W {
@@ -140,8 +144,31 @@ func MeanI8(p *MeanParams, in, out []int8) {
 					}
 				}
 				v = roundedDivide(MultiplyByQuantizedMultiplier(sum, p.Int8Multiplier, p.Int8Shift), n) + p.OutputZeroPoint
+			} else {
+				var sum int32
+				for y := range s.H {
+					for x := range s.W {
+						sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c])
+					}
+				}
+				v = p.meanNoKeepDims(sum, 127)
 			}
 			o[c] = int8(max(min(v, 127), -128))
 		}
 	}
+}
+
+// meanNoKeepDims is TFLite's MEAN without keep_dims for a sum of raw
+// quantized values: a truncating division for equal quantization, else
+// QuantizedMeanOrSum's float32 formula, clamped there to [.., qmax] (the
+// callers clamp the bottom).
+func (p *MeanParams) meanNoKeepDims(sum, qmax int32) int32 {
+	n := int32(p.In.H * p.In.W)
+	if p.SameQuant {
+		return sum / n
+	}
+	mean := float32(sum) / float32(n)
+	r := float32(math.Round(float64(float32(float32(mean*p.FloatScale) + p.FloatBias))))
+	r = min(float32(r+float32(p.OutputZeroPoint)), float32(qmax))
+	return int32(max(r, -256))
 }

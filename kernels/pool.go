@@ -30,26 +30,39 @@ func poolWindow(p *PoolParams, oy, ox int) (iy, ix, fy0, fy1, fx0, fx1 int) {
 	return
 }
 
+// poolTranche is the number of channels pooled at once: the window is
+// walked once per tranche with the channels innermost (contiguous in NHWC),
+// summing into a stack array, as TFLite's optimized uint8 AveragePool does
+// (kPoolingAccTrancheSize). The order of the additions within one channel
+// (row by row) is the reference kernel's.
+const poolTranche = 256
+
 // AveragePoolF32 is float32 AVERAGE_POOL_2D: the float32 sum of the window's
 // in-bounds taps (row by row) divided by their count, clamped to
 // [actMin, actMax].
 func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 	in4, out4 := p.In, p.Out
+	var acc [poolTranche]float32
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
 				count := float32((fy1 - fy0) * (fx1 - fx0))
-				for c := range o {
-					var total float32
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					total := acc[:min(poolTranche, len(o)-c0)]
+					clear(total)
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							total += in[row+fx*in4.C+c]
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(total)]
+							for c, v := range tap {
+								total[c] += v
+							}
 						}
 					}
-					o[c] = clampF32(total/count, actMin, actMax)
+					for c, v := range total {
+						o[c0+c] = clampF32(v/count, actMin, actMax)
+					}
 				}
 			}
 		}
@@ -62,24 +75,30 @@ func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 // [actMin, actMax].
 func AveragePoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
 	in4, out4 := p.In, p.Out
+	// Each sum is at most 255 * FilterH * FilterW: no overflow below
+	// 2^23 taps.
+	var acc [poolTranche]int32
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
 				count := int32((fy1 - fy0) * (fx1 - fx0))
-				for c := range o {
-					// At most 255 * FilterH * FilterW: no overflow for
-					// any window below 2^23 taps.
-					var acc int32
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					sum := acc[:min(poolTranche, len(o)-c0)]
+					clear(sum)
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							acc += int32(in[row+fx*in4.C+c])
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(sum)]
+							for c, v := range tap {
+								sum[c] += int32(v)
+							}
 						}
 					}
-					acc = (acc + count/2) / count
-					o[c] = uint8(max(min(acc, actMax), actMin))
+					for c, s := range sum {
+						avg := (s + count/2) / count
+						o[c0+c] = uint8(max(min(avg, actMax), actMin))
+					}
 				}
 			}
 		}
@@ -93,21 +112,27 @@ func AveragePoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
 // [actMin, actMax].
 func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 	in4, out4 := p.In, p.Out
+	var acc [poolTranche]int32
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
 				count := int32((fy1 - fy0) * (fx1 - fx0))
-				for c := range o {
-					var acc int32
+				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					sum := acc[:min(poolTranche, len(o)-c0)]
+					clear(sum)
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							acc += int32(in[row+fx*in4.C+c])
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(sum)]
+							for c, v := range tap {
+								sum[c] += int32(v)
+							}
 						}
 					}
-					o[c] = int8(max(min(roundedDivide(acc, count), actMax), actMin))
+					for c, s := range sum {
+						o[c0+c] = int8(max(min(roundedDivide(s, count), actMax), actMin))
+					}
 				}
 			}
 		}
@@ -129,71 +154,93 @@ func roundedDivide(acc, n int32) int32 {
 // window, clamped to [actMin, actMax].
 func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 	in4, out4 := p.In, p.Out
+	var acc [poolTranche]float32
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
 				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c := range o {
-					m := float32(-maxFloat32) // std::numeric_limits<float>::lowest()
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					m := acc[:min(poolTranche, len(o)-c0)]
+					for c := range m {
+						m[c] = -maxFloat32 // std::numeric_limits<float>::lowest()
+					}
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							// std::max(m, v): v replaces m only when m < v.
-							if v := in[row+fx*in4.C+c]; m < v {
-								m = v
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
+							for c, v := range tap {
+								// std::max(m, v): v replaces m only when m < v.
+								if m[c] < v {
+									m[c] = v
+								}
 							}
 						}
 					}
-					o[c] = clampF32(m, actMin, actMax)
+					for c, v := range m {
+						o[c0+c] = clampF32(v, actMin, actMax)
+					}
 				}
 			}
 		}
 	}
 }
 
-// MaxPoolU8 is uint8 MAX_POOL_2D: the largest in-bounds tap of each window
-// (0 for none), clamped to [actMin, actMax].
+// MaxPoolU8 is uint8 MAX_POOL_2D: the largest in-bounds tap of each window,
+// clamped to [actMin, actMax].
 func MaxPoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
 	in4, out4 := p.In, p.Out
+	var acc [poolTranche]uint8
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
 				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c := range o {
-					m := int32(0)
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					m := acc[:min(poolTranche, len(o)-c0)]
+					clear(m)
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							m = max(m, int32(in[row+fx*in4.C+c]))
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
+							for c, v := range tap {
+								m[c] = max(m[c], v)
+							}
 						}
 					}
-					o[c] = uint8(max(min(m, actMax), actMin))
+					for c, v := range m {
+						o[c0+c] = uint8(max(min(int32(v), actMax), actMin))
+					}
 				}
 			}
 		}
 	}
 }
 
-// MaxPoolI8 is int8 MAX_POOL_2D: the largest in-bounds tap of each window
-// (-128 for none), clamped to [actMin, actMax].
+// MaxPoolI8 is int8 MAX_POOL_2D: the largest in-bounds tap of each window,
+// clamped to [actMin, actMax].
 func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 	in4, out4 := p.In, p.Out
+	var acc [poolTranche]int8
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
 				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
 				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c := range o {
-					m := int32(-128)
+				for c0 := 0; c0 < len(o); c0 += poolTranche {
+					m := acc[:min(poolTranche, len(o)-c0)]
+					for c := range m {
+						m[c] = -128
+					}
 					for fy := fy0; fy < fy1; fy++ {
-						row := ((b*in4.H+iy+fy)*in4.W + ix) * in4.C
 						for fx := fx0; fx < fx1; fx++ {
-							m = max(m, int32(in[row+fx*in4.C+c]))
+							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
+							for c, v := range tap {
+								m[c] = max(m[c], v)
+							}
 						}
 					}
-					o[c] = int8(max(min(m, actMax), actMin))
+					for c, v := range m {
+						o[c0+c] = int8(max(min(int32(v), actMax), actMin))
+					}
 				}
 			}
 		}

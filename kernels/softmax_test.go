@@ -367,42 +367,83 @@ func TestSoftmaxGoldensAreReachable(t *testing.T) {
 	}
 }
 
-// softmaxRowReachable searches inv = 256/sum over the range the top byte
-// allows for one consistent with every byte of row (see
-// TestSoftmaxGoldensAreReachable).
+// softmaxRowReachable reports whether some inv = 256/sum is consistent with
+// every byte of row (see TestSoftmaxGoldensAreReachable). It intersects,
+// over the distinct nonzero bytes o, the inv intervals in which some table
+// value t gives trunc(t*inv + 0.5) = o, then samples the survivors for a
+// sum that the bytes allow. Float32 rounding is covered by a 1e-6 relative
+// slack.
 func softmaxRowReachable(p *SoftmaxParams, row []uint8) bool {
-	top := slices.Max(row)
-	lo, hi := float64(top)-0.5, float64(top)+0.5
-	if top == 255 {
-		hi = 257
+	const slack = 1e-6
+	var count [256]int
+	for _, o := range row {
+		count[o]++
 	}
-	const steps = 20000
-	for s := range steps {
-		inv := lo + (hi-lo)*(float64(s)+0.5)/steps
-		// Bounds on the sum of table values the row implies.
-		minSum, maxSum := 0.0, 0.0
-		ok := true
-		for _, o := range row {
-			tmin, tmax := math.Inf(1), 0.0
-			for d := range 256 {
-				tv := float64(p.Table[255-d])
-				if int32(tv*inv+0.5) == int32(o) || (o == 255 && tv*inv+0.5 >= 255) {
-					tmin, tmax = min(tmin, tv), max(tmax, tv)
+	top := slices.Max(row)
+	type interval struct{ lo, hi float64 }
+	ivs := []interval{{float64(top) - 0.5, float64(top) + 0.5}}
+	if top == 255 { // 256 or more, clamped
+		ivs[0].hi = 257
+	}
+	// reach returns the table values t with trunc(t*inv + 0.5) == o.
+	reach := func(o int, tv, inv float64) bool {
+		x := tv*inv + 0.5
+		if o == 255 {
+			return x >= 255*(1-slack)
+		}
+		return x >= float64(o)*(1-slack) && x < float64(o+1)*(1+slack)
+	}
+	for o := 1; o < 256; o++ {
+		if count[o] == 0 {
+			continue
+		}
+		var next []interval
+		for d := range 256 {
+			tv := float64(p.Table[255-d])
+			if tv == 0 {
+				continue
+			}
+			a, b := (float64(o)-0.5)/tv*(1-slack), (float64(o)+0.5)/tv*(1+slack)
+			if o == 255 {
+				b = math.Inf(1)
+			}
+			for _, iv := range ivs {
+				if lo, hi := max(a, iv.lo), min(b, iv.hi); lo < hi {
+					next = append(next, interval{lo, hi})
 				}
 			}
-			if tmax == 0 && o != 0 {
-				ok = false
-				break
-			}
-			if math.IsInf(tmin, 1) {
-				tmin = 0
-			}
-			minSum += tmin
-			maxSum += tmax
 		}
-		// inv = 1 / (sum / 256); allow float32 rounding of the sum.
-		if sum := 256 / inv; ok && sum >= minSum*(1-1e-6) && sum <= maxSum*(1+1e-6) {
-			return true
+		if ivs = next; len(ivs) == 0 {
+			return false
+		}
+	}
+	for _, iv := range ivs {
+		for k := range 64 {
+			inv := iv.lo + (iv.hi-iv.lo)*(float64(k)+0.5)/64
+			minSum, maxSum, ok := 0.0, 0.0, true
+			for o := range 256 {
+				if count[o] == 0 {
+					continue
+				}
+				tmin, tmax := math.Inf(1), -1.0
+				for d := range 256 {
+					if tv := float64(p.Table[255-d]); reach(o, tv, inv) {
+						tmin, tmax = min(tmin, tv), max(tmax, tv)
+					}
+				}
+				if tmax < 0 {
+					if o != 0 {
+						ok = false
+						break
+					}
+					tmin, tmax = 0, 0
+				}
+				minSum += float64(count[o]) * tmin
+				maxSum += float64(count[o]) * tmax
+			}
+			if sum := 256 / inv; ok && sum >= minSum*(1-slack) && sum <= maxSum*(1+slack) {
+				return true
+			}
 		}
 	}
 	return false

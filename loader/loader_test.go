@@ -172,6 +172,14 @@ func TestLabels(t *testing.T) {
 	// Else any text file.
 	m = mustParse(t, appendZip(t, pack(synthUint8()), "classes.txt", "a\nb\n", "x.bin", "\x00"))
 	assert.Equal(t, []string{"a", "b"}, m.Labels)
+
+	// But not one the metadata lists as something else.
+	mt := synthUint8()
+	withMetadata(mt, &fb.ModelMetadataT{AssociatedFiles: []*fb.AssociatedFileT{{Name: "readme.txt", Type: fb.AssociatedFileTypeDESCRIPTIONS}}})
+	m = mustParse(t, appendZip(t, pack(mt), "readme.txt", "about\n"))
+	assert.Equal(t, []string{"readme.txt"}, m.Metadata.AssociatedFiles)
+	assert.Nil(t, m.Labels)
+	assert.Empty(t, m.Warnings)
 }
 
 func TestMetadataProblemsAreWarnings(t *testing.T) {
@@ -464,8 +472,8 @@ func TestOptionalOperands(t *testing.T) {
 	m.Subgraphs[0].Operators[0].Inputs = m.Subgraphs[0].Operators[0].Inputs[:2] // no bias at all
 	m.Subgraphs[0].Operators[2].Inputs = m.Subgraphs[0].Operators[2].Inputs[:1] // RESHAPE without shape tensor
 	got := mustParse(t, pack(m))
-	assert.Equal(t, []int{0, 1}, got.Operators[0].Inputs)
-	assert.Equal(t, []int{4}, got.Operators[2].Inputs)
+	assert.Equal(t, []int{0, 1, -1}, got.Operators[0].Inputs)
+	assert.Equal(t, []int{4, -1}, got.Operators[2].Inputs)
 
 	// Deprecated-only opcodes (old files) and builtin-only codes (new files).
 	m = synthUint8()
@@ -511,6 +519,17 @@ func TestHugeVectorLengths(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// Parse must read only data[:len(data)], even when the slice has spare
+// capacity (the fuzzer's inputs do; flatbuffers slices up to cap).
+func TestIgnoresCapacity(t *testing.T) {
+	valid := pack(synthUint8())
+	patched := patchVecLen(t, valid, []byte{11, 12, 13, 14, 15, 16}, uint32(len(valid)+1000))
+	data := append(make([]byte, 0, len(valid)+4096), patched...)
+	_, err := Parse(data)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `loader: tensor 1 "conv/weights": malformed flatbuffer`)
 }
 
 func TestTruncated(t *testing.T) {

@@ -98,7 +98,8 @@ func (p *parser) metadata() (labelFile string) {
 
 // labels reads the label file from the zip archive at the end of the model:
 // the file named by the metadata, else the first labels*.txt, else the first
-// *.txt. A model without an archive simply has no labels.
+// *.txt that the metadata does not list as something else. A model without
+// an archive simply has no labels.
 func (p *parser) labels(name string) {
 	p.at("zip archive", -1)
 	zr, err := zip.NewReader(bytes.NewReader(p.data), int64(len(p.data)))
@@ -108,10 +109,17 @@ func (p *parser) labels(name string) {
 		}
 		return
 	}
+	listed := map[string]bool{} // files the metadata gives another type
+	if md := p.m.Metadata; md != nil {
+		for _, n := range md.AssociatedFiles {
+			listed[n] = true
+		}
+	}
 	var file *zip.File
 	for _, f := range zr.File {
 		base := strings.ToLower(path.Base(f.Name))
 		switch {
+		case name == "" && listed[f.Name]:
 		case name != "":
 			if f.Name == name {
 				file = f

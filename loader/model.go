@@ -95,7 +95,10 @@ type Tensor struct {
 }
 
 // Operator is one validated operator of the subgraph. Inputs and Outputs are
-// tensor indices; an optional input that is absent is -1.
+// tensor indices; an optional input that is absent is -1. Inputs always has
+// an entry for every input the op can take, absent ones -1 even when the
+// file leaves them out: the bias of CONV_2D, DEPTHWISE_CONV_2D and
+// FULLY_CONNECTED (Inputs[2]), RESHAPE's shape tensor (Inputs[1]).
 type Operator struct {
 	Index   int
 	Op      Op

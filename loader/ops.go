@@ -62,9 +62,13 @@ func (p *parser) operator(i int, fo *tflitefb.Operator, o *Operator) {
 	if nout != 1 {
 		p.opfail(o, "%d outputs, want 1", nout)
 	}
-	p.spend(8 * (nin + nout))
-	o.Inputs = make([]int, nin)
+	p.spend(8 * (spec.maxIn + nout))
+	o.Inputs = make([]int, spec.maxIn)
 	for j := range o.Inputs {
+		if j >= nin {
+			o.Inputs[j] = -1 // absent optional input
+			continue
+		}
 		v := int(fo.Inputs(j))
 		if v == -1 && j < spec.minIn {
 			p.opfail(o, "required input %d is absent (-1)", j)
@@ -276,7 +280,7 @@ func (p *parser) checkOperands(o *Operator) {
 		switch o.Op {
 		case OpDepthwiseConv2D:
 			if w.Shape[0] != 1 {
-				p.opfail(o, "filter tensor %d %q has shape %v, want [1 H W C]", w.Index, w.Name, w.Shape)
+				p.opfail(o, "filter tensor %d %s has shape %v, want [1 H W C]", w.Index, quote(w.Name), w.Shape)
 			}
 			outCh = w.Shape[3]
 		default:
@@ -285,14 +289,14 @@ func (p *parser) checkOperands(o *Operator) {
 		if b := in(2); b != nil {
 			p.operand(o, "bias", b, true, 1)
 			if b.Shape[0] != outCh {
-				p.opfail(o, "bias tensor %d %q has %d entries for %d output channels", b.Index, b.Name, b.Shape[0], outCh)
+				p.opfail(o, "bias tensor %d %s has %d entries for %d output channels", b.Index, quote(b.Name), b.Shape[0], outCh)
 			}
 		}
 	case OpPad:
 		pad := in(1)
 		p.intOperand(o, "paddings", pad, true, 2)
 		if pad.Shape[1] != 2 {
-			p.opfail(o, "paddings tensor %d %q has shape %v, want [N 2]", pad.Index, pad.Name, pad.Shape)
+			p.opfail(o, "paddings tensor %d %s has shape %v, want [N 2]", pad.Index, quote(pad.Name), pad.Shape)
 		}
 	case OpMean:
 		p.intOperand(o, "axis", in(1), true, -1)
@@ -310,10 +314,10 @@ func (p *parser) operand(o *Operator, role string, t *Tensor, constant bool, ran
 		p.opfail(o, "missing %s", role)
 	}
 	if constant && !t.IsConstant() {
-		p.opfail(o, "%s tensor %d %q is not constant", role, t.Index, t.Name)
+		p.opfail(o, "%s tensor %d %s is not constant", role, t.Index, quote(t.Name))
 	}
 	if r := len(t.Shape); r != rank && !(rank == -1 && r <= 1) {
-		p.opfail(o, "%s tensor %d %q has shape %v, want rank %d", role, t.Index, t.Name, t.Shape, max(rank, 1))
+		p.opfail(o, "%s tensor %d %s has shape %v, want rank %d", role, t.Index, quote(t.Name), t.Shape, max(rank, 1))
 	}
 }
 
@@ -321,6 +325,6 @@ func (p *parser) operand(o *Operator, role string, t *Tensor, constant bool, ran
 func (p *parser) intOperand(o *Operator, role string, t *Tensor, constant bool, rank int) {
 	p.operand(o, role, t, constant, rank)
 	if t.Type != Int32 && t.Type != Int64 {
-		p.opfail(o, "%s tensor %d %q is %v, want int32 or int64", role, t.Index, t.Name, t.Type)
+		p.opfail(o, "%s tensor %d %s is %v, want int32 or int64", role, t.Index, quote(t.Name), t.Type)
 	}
 }

@@ -75,6 +75,8 @@ func Parse(data []byte) (m *Model, err error) {
 	if len(data) > maxModelSize {
 		return nil, fmt.Errorf("loader: %d bytes is larger than a flatbuffer can be", len(data))
 	}
+	// Cap the capacity: flatbuffers slices up to cap, not len.
+	data = data[:len(data):len(data)]
 	p := &parser{data: data, budget: 16*len(data) + 1<<20}
 	defer p.recover(&err)
 	return p.model(), nil
@@ -118,7 +120,7 @@ func (p *parser) where() string {
 		return p.whatKind
 	}
 	if p.whatKind == "tensor" && p.whatIdx < len(p.m.Tensors) && p.m.Tensors[p.whatIdx].Name != "" {
-		return fmt.Sprintf("tensor %d %q", p.whatIdx, p.m.Tensors[p.whatIdx].Name)
+		return fmt.Sprintf("tensor %d %s", p.whatIdx, quote(p.m.Tensors[p.whatIdx].Name))
 	}
 	return fmt.Sprintf("%s %d", p.whatKind, p.whatIdx)
 }
@@ -132,7 +134,7 @@ func (p *parser) fail(format string, args ...any) {
 
 // tfail stops the parse with an error about tensor t.
 func (p *parser) tfail(t *Tensor, format string, args ...any) {
-	p.fail("tensor %d %q: %w", t.Index, t.Name, fmt.Errorf(format, args...))
+	p.fail("tensor %d %s: %w", t.Index, quote(t.Name), fmt.Errorf(format, args...))
 }
 
 // spend charges n bytes (or steps) against the parse's budget, so that no
@@ -377,13 +379,13 @@ func (p *parser) checkGraph() {
 		for _, i := range o.Inputs {
 			if i >= 0 && !ready[i] {
 				t := &m.Tensors[i]
-				p.fail("operator %d %v: input tensor %d %q is read before any operator writes it", k, o.Op, i, t.Name)
+				p.fail("operator %d %v: input tensor %d %s is read before any operator writes it", k, o.Op, i, quote(t.Name))
 			}
 		}
 		for _, i := range o.Outputs {
 			if ready[i] {
 				t := &m.Tensors[i]
-				p.fail("operator %d %v: output tensor %d %q is a constant, a subgraph input or written before", k, o.Op, i, t.Name)
+				p.fail("operator %d %v: output tensor %d %s is a constant, a subgraph input or written before", k, o.Op, i, quote(t.Name))
 			}
 			ready[i] = true
 		}
@@ -391,15 +393,15 @@ func (p *parser) checkGraph() {
 	for _, i := range m.Outputs {
 		if !ready[i] {
 			t := &m.Tensors[i]
-			p.fail("subgraph output tensor %d %q is never written", i, t.Name)
+			p.fail("subgraph output tensor %d %s is never written", i, quote(t.Name))
 		}
 	}
 }
 
 // quote shortens s for an error message.
 func quote(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
+	if len(s) > 128 {
+		s = s[:128] + "..."
 	}
 	return fmt.Sprintf("%q", strings.ToValidUTF8(s, "?"))
 }

@@ -153,21 +153,21 @@ func (t *Tensor) Ints() ([]int, error) {
 		for i := range out {
 			x := int64(binary.LittleEndian.Uint64(t.Data[8*i:]))
 			if int64(int(x)) != x {
-				return nil, fmt.Errorf("loader: tensor %d %q: value %d overflows int", t.Index, t.Name, x)
+				return nil, fmt.Errorf("loader: tensor %d %s: value %d overflows int", t.Index, quote(t.Name), x)
 			}
 			out[i] = int(x)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("loader: tensor %d %q is %v, want int32 or int64", t.Index, t.Name, t.Type)
+	return nil, fmt.Errorf("loader: tensor %d %s is %v, want int32 or int64", t.Index, quote(t.Name), t.Type)
 }
 
 func (t *Tensor) wantConst(d DType) error {
 	if t.Type != d {
-		return fmt.Errorf("loader: tensor %d %q is %v, want %v", t.Index, t.Name, t.Type, d)
+		return fmt.Errorf("loader: tensor %d %s is %v, want %v", t.Index, quote(t.Name), t.Type, d)
 	}
 	if t.Data == nil {
-		return fmt.Errorf("loader: tensor %d %q is not constant", t.Index, t.Name)
+		return fmt.Errorf("loader: tensor %d %s is not constant", t.Index, quote(t.Name))
 	}
 	return nil
 }

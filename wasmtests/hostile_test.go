@@ -53,32 +53,45 @@ func TestHostileModels(t *testing.T) {
 		}
 		return b
 	}
-	refused := map[string][][]byte{
-		"empty":                {{}},
-		"random 16 bytes":      {random(16)},
-		"random 1000 bytes":    {random(1000)},
-		"random 200 KB":        {random(200 << 10)},
-		"first 1000 bytes":     {real[:1000]},
-		"first half":           {real[:len(real)/2]},
-		"all but the last 100": {real[:len(real)-100]},
-		"root offset past the end": {func() []byte {
+	refused := []struct {
+		name   string
+		models [][]byte
+	}{
+		{"empty", [][]byte{{}}},
+		{"random 16 bytes", [][]byte{random(16)}},
+		{"random 1000 bytes", [][]byte{random(1000)}},
+		{"random 200 KB", [][]byte{random(200 << 10)}},
+		{"first 1000 bytes", [][]byte{real[:1000]}},
+		{"first half", [][]byte{real[:len(real)/2]}},
+		{"root offset past the end", [][]byte{func() []byte {
 			b := bytes.Clone(real)
 			binary.LittleEndian.PutUint32(b, uint32(len(b))+8)
 			return b
-		}()},
-		"root offset 0xFFFFFFF0": {func() []byte {
+		}()}},
+		{"root offset 0xFFFFFFF0", [][]byte{func() []byte {
 			b := bytes.Clone(real)
 			binary.LittleEndian.PutUint32(b, 0xFFFFFFF0)
 			return b
-		}()},
-		"garbage head":   {real, random(5000)},
-		"truncated head": {real, real[:1000]},
-		"model as head":  {real, real}, // the head does not take the model's output
+		}()}},
+		{"garbage head", [][]byte{real, random(5000)}},
+		{"truncated head", [][]byte{real, real[:1000]}},
+		{"model as head", [][]byte{real, real}}, // the head does not take the model's output
 	}
-	for name, models := range refused {
-		_, err := mod.Load(models, Options{})
-		requireGuestError(t, err, 0, name)
-		t.Logf("%s: %v", name, err)
+	for _, c := range refused {
+		_, err := mod.Load(c.models, Options{})
+		requireGuestError(t, err, 0, c.name)
+		t.Logf("%s: %v", c.name, err)
+	}
+	// Truncations past the last table may still hold a whole model.
+	for _, cut := range []int{1, 100, 4096} {
+		md, err := mod.Load([][]byte{real[:len(real)-cut]}, Options{})
+		if err != nil {
+			requireGuestError(t, err, 0, fmt.Sprintf("all but the last %d bytes", cut))
+			t.Logf("all but the last %d bytes: %v", cut, err)
+			continue
+		}
+		t.Logf("all but the last %d bytes: loads", cut)
+		require.NoError(t, md.Close())
 	}
 
 	// Bit flips: most land in weights and give a valid model; flips in the
@@ -234,8 +247,16 @@ func TestABIMisuse(t *testing.T) {
 	requireGuestError(t, load([]byte("a\nb\nc\n"), 0), 0, "3 labels for 1001 classes")
 	requireGuestError(t, load([]byte("\n\n"), 0), 0, "labels text of empty lines")
 	require.NoError(t, load(nil, 1), "FlagReference")
-	_, err = mod.Load([][]byte{model}, Options{Labels: make([]string, 1000)})
+	labels := make([]string, 1000)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("class %d \"quoted\" \\ \t é", i)
+	}
+	md, err := mod.Load([][]byte{model}, Options{Labels: labels})
 	require.NoError(t, err, "1000 labels get background prepended")
+	top, err := md.Classify(f.pix, f.w, f.h, f.stride, 1)
+	require.NoError(t, err)
+	require.Equal(t, labels[top[0].Index-1], top[0].Label, "a label with JSON escapes")
+	require.NoError(t, md.Close())
 
 	// Freed models are gone; handles are not reused.
 	require.NoError(t, w.Close())

@@ -264,7 +264,7 @@ func TestModelErrors(t *testing.T) {
 
 	tenLabels := filepath.Join(dir, "ten.txt")
 	os.WriteFile(tenLabels, []byte(strings.Repeat("label\n", 10)), 0o644)
-	wantError(t, []string{"classify", "-m", model, "-labels", tenLabels, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", "label")
+	wantError(t, []string{"classify", "-m", model, "-labels", tenLabels, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", tenLabels, "10")
 
 	short := filepath.Join(dir, "short.rgb")
 	os.WriteFile(short, make([]byte, 1000), 0o644)

@@ -73,8 +73,14 @@ func (ms *modelSet) loadLabelled(opts engine.Options, labelsFile string) (*engin
 		if err != nil {
 			return nil, err
 		}
-		opts.Labels = labels
-		return ms.load(opts)
+		c, err := ms.load(engine.Options{Scheme: opts.Scheme, Labels: labels})
+		if err != nil {
+			if _, plain := ms.load(opts); plain == nil {
+				// The models load without the labels: they are the problem.
+				return nil, fmt.Errorf("labels file %s (%d lines): %w", labelsFile, len(labels), err)
+			}
+		}
+		return c, err
 	}
 	c, err := ms.load(opts)
 	if err != nil || len(c.Info().Labels) > 0 {
