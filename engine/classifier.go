@@ -242,7 +242,7 @@ func (c *Classifier) embed() ([]float32, error) {
 	}
 	c.setInput()
 	c.Run()
-	v := make([]float32, numElements(t.Shape))
+	v := make([]float32, t.NumElements())
 	dequantize(t, buf, v)
 	return v, nil
 }
@@ -287,7 +287,7 @@ func (c *Classifier) TopK(k int) []Prediction {
 	t := &p.model.Tensors[p.out]
 	out := p.bufs[p.out]
 	scores := c.scores
-	dequantize(t, out[len(out)-c.classes*elemSize(t.Type):], scores)
+	dequantize(t, out[len(out)-c.classes*t.Type.ElemSize():], scores)
 	k = max(0, min(k, c.classes))
 	// Insertion into a sorted top-k list, visiting classes in index order
 	// and inserting after equal scores: ties keep the lower index, and

@@ -109,8 +109,8 @@ func (p *plan) compileConv(op *loader.Operator) (func(), error) {
 			return nil, opError(op, "filter %v does not map input %v to output %v", filter.Shape, in.Shape, out.Shape)
 		}
 	}
-	if bias != nil && numElements(bias.Shape) != os.C {
-		return nil, opError(op, "bias has %d elements, want %d", numElements(bias.Shape), os.C)
+	if bias != nil && bias.NumElements() != os.C {
+		return nil, opError(op, "bias has %d elements, want %d", bias.NumElements(), os.C)
 	}
 	oh, ow, pt, pl := kernels.ComputePadding(padding == loader.PaddingSame, is.H, is.W, fs.H, fs.W, cp.StrideH, cp.StrideW, cp.DilationH, cp.DilationW)
 	if os.N != is.N || os.H != oh || os.W != ow {
@@ -122,9 +122,9 @@ func (p *plan) compileConv(op *loader.Operator) (func(), error) {
 		perOut *= int64(is.C)
 	}
 	p.macs += int64(os.Size()) * perOut
-	p.params += int64(numElements(filter.Shape))
+	p.params += int64(filter.NumElements())
 	if bias != nil {
-		p.params += int64(numElements(bias.Shape))
+		p.params += int64(bias.NumElements())
 	}
 
 	inB, outB := p.bufs[in.Index], p.bufs[out.Index]
@@ -222,20 +222,20 @@ func (p *plan) compileFullyConnected(op *loader.Operator) (func(), error) {
 		act = o.Activation
 	}
 	fp := &kernels.FCParams{Out: w.Shape[0], In: w.Shape[1]}
-	if fp.In == 0 || numElements(in.Shape)%fp.In != 0 {
+	if fp.In == 0 || in.NumElements()%fp.In != 0 {
 		return nil, opError(op, "input %v does not split into rows of %d", in.Shape, fp.In)
 	}
-	fp.Batches = numElements(in.Shape) / fp.In
-	if numElements(out.Shape) != fp.Batches*fp.Out {
+	fp.Batches = in.NumElements() / fp.In
+	if out.NumElements() != fp.Batches*fp.Out {
 		return nil, opError(op, "output %v, want %d x %d elements", out.Shape, fp.Batches, fp.Out)
 	}
-	if bias != nil && (bias.Data == nil || numElements(bias.Shape) != fp.Out) {
+	if bias != nil && (bias.Data == nil || bias.NumElements() != fp.Out) {
 		return nil, opError(op, "bias must be constant with %d elements", fp.Out)
 	}
 	p.macs += int64(fp.Batches * fp.In * fp.Out)
-	p.params += int64(numElements(w.Shape))
+	p.params += int64(w.NumElements())
 	if bias != nil {
-		p.params += int64(numElements(bias.Shape))
+		p.params += int64(bias.NumElements())
 	}
 	inB, outB := p.bufs[in.Index], p.bufs[out.Index]
 	switch in.Type {
@@ -272,7 +272,7 @@ func (p *plan) compileReshape(op *loader.Operator) (func(), error) {
 	if in == nil {
 		return nil, opError(op, "needs an input")
 	}
-	if in.Type != out.Type || numElements(in.Shape) != numElements(out.Shape) {
+	if in.Type != out.Type || in.NumElements() != out.NumElements() {
 		return nil, opError(op, "input %v %v and output %v %v differ in type or size", in.Shape, in.Type, out.Shape, out.Type)
 	}
 	if in.Quant != nil && out.Quant != nil && (in.Quant.Scale[0] != out.Quant.Scale[0] || in.Quant.ZeroPoint[0] != out.Quant.ZeroPoint[0]) {

@@ -116,8 +116,8 @@ func (p *plan) compileSoftmax(op *loader.Operator, in, out *loader.Tensor) (func
 	if err := sameTypes(op, in.Type, out); err != nil {
 		return nil, err
 	}
-	n := numElements(in.Shape)
-	if len(in.Shape) == 0 || n != numElements(out.Shape) {
+	n := in.NumElements()
+	if len(in.Shape) == 0 || n != out.NumElements() {
 		return nil, opError(op, "input %v and output %v differ in size", in.Shape, out.Shape)
 	}
 	depth := in.Shape[len(in.Shape)-1]
@@ -161,11 +161,11 @@ func (p *plan) compileAdd(op *loader.Operator, a, out *loader.Tensor) (func(), e
 	if err := sameTypes(op, a.Type, b, out); err != nil {
 		return nil, err
 	}
-	na, nb := numElements(a.Shape), numElements(b.Shape)
+	na, nb := a.NumElements(), b.NumElements()
 	if nb > na {
 		a, b, na, nb = b, a, nb, na
 	}
-	if na != numElements(out.Shape) || nb == 0 || na%nb != 0 || (nb != 1 && nb != na && (len(b.Shape) == 0 || nb != b.Shape[len(b.Shape)-1] || a.Shape[len(a.Shape)-1] != nb)) {
+	if na != out.NumElements() || nb == 0 || na%nb != 0 || (nb != 1 && nb != na && (len(b.Shape) == 0 || nb != b.Shape[len(b.Shape)-1] || a.Shape[len(a.Shape)-1] != nb)) {
 		return nil, opError(op, "shapes %v + %v -> %v: only equal shapes, scalars and last-dimension vectors broadcast", a.Shape, b.Shape, out.Shape)
 	}
 	var act loader.Activation
@@ -208,22 +208,9 @@ func constInts(op *loader.Operator, t *loader.Tensor) ([]int, error) {
 	if t == nil || t.Data == nil {
 		return nil, opError(op, "needs a constant int32 parameter tensor")
 	}
-	var v []int
-	switch t.Type {
-	case loader.Int32:
-		for _, x := range constI32(t) {
-			v = append(v, int(x))
-		}
-	case loader.Int64:
-		for i := 0; i+8 <= len(t.Data); i += 8 {
-			x := int64(0)
-			for j := 7; j >= 0; j-- {
-				x = x<<8 | int64(t.Data[i+j])
-			}
-			v = append(v, int(x))
-		}
-	default:
-		return nil, opError(op, "parameter tensor %d %q is %v, want int32", t.Index, t.Name, t.Type)
+	v, err := t.Ints()
+	if err != nil {
+		return nil, opError(op, "%v", err)
 	}
 	return v, nil
 }
@@ -287,7 +274,7 @@ func (p *plan) compileMean(op *loader.Operator, in, out *loader.Tensor) (func(),
 	if len(axes) != 2 || !((axes[0] == 1 && axes[1] == 2) || (axes[0] == 2 && axes[1] == 1)) {
 		return nil, opError(op, "reduces axes %v; only the spatial axes [1 2] of NHWC are supported", axes)
 	}
-	if numElements(out.Shape) != is.N*is.C {
+	if out.NumElements() != is.N*is.C {
 		return nil, opError(op, "output %v, want %d elements", out.Shape, is.N*is.C)
 	}
 	if err := sameTypes(op, in.Type, out); err != nil {
@@ -307,7 +294,11 @@ func (p *plan) compileMean(op *loader.Operator, in, out *loader.Tensor) (func(),
 		if err != nil {
 			return nil, err
 		}
-		mp := kernels.NewMeanParams(is, s1, z1, s2, z2)
+		keep := false
+		if o, ok := op.Options.(*loader.ReducerOptions); ok {
+			keep = o.KeepDims
+		}
+		mp := kernels.NewMeanParams(is, keep, s1, z1, s2, z2)
 		if in.Type == loader.UInt8 {
 			return func() { kernels.MeanU8(mp, inB, outB) }, nil
 		}
@@ -318,7 +309,7 @@ func (p *plan) compileMean(op *loader.Operator, in, out *loader.Tensor) (func(),
 }
 
 func (p *plan) compileQuantize(op *loader.Operator, in, out *loader.Tensor) (func(), error) {
-	if numElements(in.Shape) != numElements(out.Shape) {
+	if in.NumElements() != out.NumElements() {
 		return nil, opError(op, "input %v and output %v differ in size", in.Shape, out.Shape)
 	}
 	inB, outB := p.bufs[in.Index], p.bufs[out.Index]
@@ -381,7 +372,7 @@ func (p *plan) compileRelu(op *loader.Operator, in, out *loader.Tensor) (func(),
 	if err := sameTypes(op, in.Type, out); err != nil {
 		return nil, err
 	}
-	if numElements(in.Shape) != numElements(out.Shape) {
+	if in.NumElements() != out.NumElements() {
 		return nil, opError(op, "input %v and output %v differ in size", in.Shape, out.Shape)
 	}
 	relu6 := op.Op == loader.OpRelu6

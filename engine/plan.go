@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/loader"
@@ -106,11 +104,10 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 			continue
 		}
 		tt := &m.Tensors[t]
-		size, err := byteSize(tt)
-		if err != nil {
-			return nil, err
+		if tt.Type.ElemSize() == 0 || (tt.Type != loader.Float32 && tt.Type != loader.UInt8 && tt.Type != loader.Int8 && tt.Type != loader.Int32) {
+			return nil, fmt.Errorf("engine: tensor %d %q has type %v, which the engine does not run", t, tt.Name, tt.Type)
 		}
-		iv := &interval{size: size, first: first[t], last: last[t]}
+		iv := &interval{size: tt.ByteSize(), first: first[t], last: last[t]}
 		owner[t] = iv
 		ivs = append(ivs, iv)
 	}
@@ -136,37 +133,6 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 	return p, nil
 }
 
-// byteSize is the number of bytes tensor t occupies.
-func byteSize(t *loader.Tensor) (int, error) {
-	es := elemSize(t.Type)
-	if es == 0 {
-		return 0, fmt.Errorf("engine: tensor %d %q has type %v, which the engine does not run", t.Index, t.Name, t.Type)
-	}
-	return numElements(t.Shape) * es, nil
-}
-
-func elemSize(d loader.DType) int {
-	switch d {
-	case loader.Float32, loader.Int32:
-		return 4
-	case loader.UInt8, loader.Int8:
-		return 1
-	case loader.Int64:
-		return 8
-	case loader.Int16:
-		return 2
-	}
-	return 0
-}
-
-func numElements(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
-}
-
 // run executes every step once.
 func (p *plan) run() {
 	for i := range p.steps {
@@ -174,26 +140,21 @@ func (p *plan) run() {
 	}
 }
 
-// constF32 decodes a constant float32 tensor (its data may be unaligned).
+// constF32 decodes a constant float32 tensor, nil for an absent one (the
+// callers have checked its type).
 func constF32(t *loader.Tensor) []float32 {
-	if t == nil || t.Data == nil {
+	if t == nil {
 		return nil
 	}
-	v := make([]float32, len(t.Data)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
+	v, _ := t.Float32s()
 	return v
 }
 
-// constI32 decodes a constant int32 tensor.
+// constI32 decodes a constant int32 tensor, nil for an absent one.
 func constI32(t *loader.Tensor) []int32 {
-	if t == nil || t.Data == nil {
+	if t == nil {
 		return nil
 	}
-	v := make([]int32, len(t.Data)/4)
-	for i := range v {
-		v[i] = int32(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
+	v, _ := t.Int32s()
 	return v
 }

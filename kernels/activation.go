@@ -14,20 +14,22 @@ import "math"
 func ReluF32(in, out []float32) {
 	inf := float32(math.Inf(1))
 	for i, x := range in {
-		out[i] = clampF32(x, 0, inf)
+		out[i] = activationClampF32(x, 0, inf)
 	}
 }
 
 // Relu6F32 computes out[i] = min(max(in[i], 0), 6). out may be in.
 func Relu6F32(in, out []float32) {
 	for i, x := range in {
-		out[i] = clampF32(x, 0, 6)
+		out[i] = activationClampF32(x, 0, 6)
 	}
 }
 
 // ReluParams are the parameters of a quantized RELU-like op, made by
 // NewReluParams.
 type ReluParams struct {
+	// InputZeroPoint and OutputZeroPoint are the two quantizations' zero
+	// points.
 	InputZeroPoint, OutputZeroPoint int32
 	// Multiplier and Shift requantize from the input's scale to the
 	// output's: QuantizeMultiplier(float64(inScale) / float64(outScale)).
@@ -55,17 +57,17 @@ func NewReluParams(lo, hi, inScale float32, inZP int32, outScale float32, outZP 
 	}
 	p := &ReluParams{InputZeroPoint: inZP, OutputZeroPoint: outZP}
 	p.Multiplier, p.Shift = QuantizeMultiplier(float64(inScale) / float64(outScale))
-	p.ActMin = max(qmin, outZP+roundToInt32(lo/outScale))
+	p.ActMin = max(qmin, outZP+roundfToInt32(lo/outScale))
 	p.ActMax = qmax
 	if !math.IsInf(float64(hi), 1) {
-		p.ActMax = min(qmax, outZP+roundToInt32(hi/outScale))
+		p.ActMax = min(qmax, outZP+roundfToInt32(hi/outScale))
 	}
 	return p
 }
 
-// roundToInt32 is static_cast<int32_t>(roundf(x)), saturating instead of
+// roundfToInt32 is static_cast<int32_t>(roundf(x)), saturating instead of
 // undefined outside the int32 range.
-func roundToInt32(x float32) int32 {
+func roundfToInt32(x float32) int32 {
 	r := math.Round(float64(x))
 	return int32(math.Max(math.Min(r, math.MaxInt32/2), math.MinInt32/2))
 }

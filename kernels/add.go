@@ -14,11 +14,14 @@ import "math"
 // be a.
 func AddF32(a, b, out []float32, actMin, actMax float32) {
 	nb := len(b)
+	if nb == 0 {
+		return
+	}
 	for i0 := 0; i0 < len(a); i0 += nb {
 		x := a[i0 : i0+nb]
 		y := out[i0 : i0+nb]
 		for i, v := range b {
-			y[i] = clampF32(x[i]+v, actMin, actMax)
+			y[i] = activationClampF32(x[i]+v, actMin, actMax)
 		}
 	}
 }
@@ -52,6 +55,7 @@ func AddF32(a, b, out []float32, actMin, actMax float32) {
 // reference arithmetic for such an ADD even in the fp32 scheme
 // (UseReference tells which one runs).
 type AddParams struct {
+	// Scheme is the scheme the params were made for.
 	Scheme Scheme
 	// UseReference is true when the reference arithmetic runs: in the
 	// reference scheme, or in the fp32 scheme when XNNPACK would not take
@@ -75,8 +79,11 @@ type AddParams struct {
 	A2Multiplier int32
 	Shift        uint // in [12, 30]
 
-	// ActMin and ActMax clamp the output in its quantized domain (from
-	// QuantizedActivationRange for the same scheme).
+	// ActMin and ActMax clamp the output in its quantized domain: from
+	// QuantizedActivationRange for the same scheme, or with
+	// SchemeReference when UseReference holds (TFLite's own kernel runs
+	// then, with its own rounding of the bounds). The engine may reset
+	// them after NewAddParams.
 	ActMin, ActMax int32
 }
 
@@ -139,6 +146,9 @@ func (p *AddParams) add(q1, q2 int32) int32 {
 // parameters of p. len(b) is len(a), 1 or a divisor of len(a); out may be a.
 func AddU8(p *AddParams, a, b, out []uint8) {
 	nb := len(b)
+	if nb == 0 {
+		return
+	}
 	for i0 := 0; i0 < len(a); i0 += nb {
 		x := a[i0 : i0+nb]
 		y := out[i0 : i0+nb]
@@ -152,6 +162,9 @@ func AddU8(p *AddParams, a, b, out []uint8) {
 // parameters of p. len(b) is len(a), 1 or a divisor of len(a); out may be a.
 func AddI8(p *AddParams, a, b, out []int8) {
 	nb := len(b)
+	if nb == 0 {
+		return
+	}
 	for i0 := 0; i0 < len(a); i0 += nb {
 		x := a[i0 : i0+nb]
 		y := out[i0 : i0+nb]

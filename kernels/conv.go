@@ -133,7 +133,7 @@ func convRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax f
 					if bias != nil {
 						total += bias[o]
 					}
-					out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = min(max(total, actMin), actMax)
+					out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
 				}
 			}
 		}
@@ -332,10 +332,10 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 						a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
 					}
 					d := dst[o : o+4]
-					d[0] = min(max(a0, actMin), actMax)
-					d[1] = min(max(a1, actMin), actMax)
-					d[2] = min(max(a2, actMin), actMax)
-					d[3] = min(max(a3, actMin), actMax)
+					d[0] = clampActF32(a0, actMin, actMax)
+					d[1] = clampActF32(a1, actMin, actMax)
+					d[2] = clampActF32(a2, actMin, actMax)
+					d[3] = clampActF32(a3, actMin, actMax)
 				}
 				for ; o < oc; o++ {
 					var a float32
@@ -346,7 +346,7 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 					if bias != nil {
 						a += bias[o]
 					}
-					dst[o] = min(max(a, actMin), actMax)
+					dst[o] = clampActF32(a, actMin, actMax)
 				}
 			}
 		}

@@ -89,7 +89,7 @@ func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax flo
 						if bias != nil {
 							total += bias[o]
 						}
-						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = min(max(total, actMin), actMax)
+						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
 					}
 				}
 			}
@@ -266,11 +266,11 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 					if bias != nil {
 						bs := bias[o0 : o0+n][:len(a)]
 						for i, v := range a {
-							d[i] = min(max(v+bs[i], actMin), actMax)
+							d[i] = clampActF32(v+bs[i], actMin, actMax)
 						}
 					} else {
 						for i, v := range a {
-							d[i] = min(max(v, actMin), actMax)
+							d[i] = clampActF32(v, actMin, actMax)
 						}
 					}
 				}

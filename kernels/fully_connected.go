@@ -26,17 +26,17 @@ func FullyConnectedF32(fp *FCParams, in, weights, bias, out []float32, actMin, a
 				a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
 			}
 			d := dst[o : o+4]
-			d[0] = min(max(a0, actMin), actMax)
-			d[1] = min(max(a1, actMin), actMax)
-			d[2] = min(max(a2, actMin), actMax)
-			d[3] = min(max(a3, actMin), actMax)
+			d[0] = clampActF32(a0, actMin, actMax)
+			d[1] = clampActF32(a1, actMin, actMax)
+			d[2] = clampActF32(a2, actMin, actMax)
+			d[3] = clampActF32(a3, actMin, actMax)
 		}
 		for ; o < fp.Out; o++ {
 			a := dot1F32(x, weights[o*k:][:k], 0)
 			if bias != nil {
 				a += bias[o]
 			}
-			dst[o] = min(max(a, actMin), actMax)
+			dst[o] = clampActF32(a, actMin, actMax)
 		}
 	}
 }
@@ -110,7 +110,7 @@ func fcRefF32(fp *FCParams, in, weights, bias, out []float32, actMin, actMax flo
 			if bias != nil {
 				total += bias[o]
 			}
-			out[b*fp.Out+o] = min(max(total, actMin), actMax)
+			out[b*fp.Out+o] = clampActF32(total, actMin, actMax)
 		}
 	}
 }

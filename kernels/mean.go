@@ -38,7 +38,9 @@ import "math"
 // MeanParams are the precomputed parameters of a quantized spatial MEAN,
 // made once by NewMeanParams.
 type MeanParams struct {
-	In       Shape4
+	// In is the input shape; the mean is over In.H x In.W.
+	In Shape4
+	// KeepDims is the op's keep_dims, which selects TFLite's arithmetic.
 	KeepDims bool
 	// SameQuant is true when input and output share scale and zero point.
 	SameQuant                       bool
@@ -143,7 +145,7 @@ func MeanI8(p *MeanParams, in, out []int8) {
 						sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c]) - p.InputZeroPoint
 					}
 				}
-				v = roundedDivide(MultiplyByQuantizedMultiplier(sum, p.Int8Multiplier, p.Int8Shift), n) + p.OutputZeroPoint
+				v = divideRoundHalfAway(MultiplyByQuantizedMultiplier(sum, p.Int8Multiplier, p.Int8Shift), n) + p.OutputZeroPoint
 			} else {
 				var sum int32
 				for y := range s.H {
@@ -169,6 +171,5 @@ func (p *MeanParams) meanNoKeepDims(sum, qmax int32) int32 {
 	}
 	mean := float32(sum) / float32(n)
 	r := float32(math.Round(float64(float32(float32(mean*p.FloatScale) + p.FloatBias))))
-	r = min(float32(r+float32(p.OutputZeroPoint)), float32(qmax))
-	return int32(max(r, -256))
+	return int32(activationClampF32(float32(r+float32(p.OutputZeroPoint)), -256, float32(qmax)))
 }

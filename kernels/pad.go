@@ -4,7 +4,9 @@ package kernels
 // After[d] elements are added before and after dimension d (0 = N, 1 = H,
 // 2 = W, 3 = C). Out is In grown by the padding.
 type PadParams struct {
-	In, Out       Shape4
+	// In and Out are the input and padded output shapes.
+	In, Out Shape4
+	// Before and After are the padding per dimension (N, H, W, C).
 	Before, After [4]int
 }
 

@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, as TFLite's built-in
 // kernels (reference/pooling.h, reference/integer_ops/pooling.h; the
 // optimized uint8 AveragePool in optimized_ops.h computes the same values).
@@ -15,7 +17,12 @@ package kernels
 // README), and TFLite's reference kernel computes the same integer
 // arithmetic. Input and output share scale and zero point (TFLite requires
 // it), so no requantization happens; actMin and actMax are the fused
-// activation's clamp in the quantized domain (the type's range when none).
+// activation's clamp in the quantized domain (the type's range when none),
+// which TFLite's pooling.cc computes with CalculateActivationRangeQuantized:
+// QuantizedActivationRange with SchemeReference, in both schemes. A max is a
+// max in every runtime; only such bounds (XNNPACK rounds them half to even)
+// could tell XNNPACK's MAX_POOL_2D apart, and MobileNets fuse no activation
+// into their pools.
 
 // poolWindow returns the in-bounds filter taps [fy0, fy1) x [fx0, fx1) of
 // output position (oy, ox) and the input coordinates (iy, ix) of filter tap
@@ -61,7 +68,7 @@ func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 						}
 					}
 					for c, v := range total {
-						o[c0+c] = clampF32(v/count, actMin, actMax)
+						o[c0+c] = activationClampF32(v/count, actMin, actMax)
 					}
 				}
 			}
@@ -131,7 +138,7 @@ func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 						}
 					}
 					for c, s := range sum {
-						o[c0+c] = int8(max(min(roundedDivide(s, count), actMax), actMin))
+						o[c0+c] = int8(max(min(divideRoundHalfAway(s, count), actMax), actMin))
 					}
 				}
 			}
@@ -139,11 +146,11 @@ func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 	}
 }
 
-// roundedDivide returns acc / n (n > 0) rounded to nearest, ties away from
+// divideRoundHalfAway returns acc / n (n > 0) rounded to nearest, ties away from
 // zero, as TFLite's int8 AveragePool and Mean write it:
 // acc > 0 ? (acc + n/2) / n : (acc - n/2) / n, with C's truncating
 // division (Go's is the same).
-func roundedDivide(acc, n int32) int32 {
+func divideRoundHalfAway(acc, n int32) int32 {
 	if acc > 0 {
 		return (acc + n/2) / n
 	}
@@ -163,7 +170,7 @@ func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 				for c0 := 0; c0 < len(o); c0 += poolTranche {
 					m := acc[:min(poolTranche, len(o)-c0)]
 					for c := range m {
-						m[c] = -maxFloat32 // std::numeric_limits<float>::lowest()
+						m[c] = -math.MaxFloat32 // std::numeric_limits<float>::lowest()
 					}
 					for fy := fy0; fy < fy1; fy++ {
 						for fx := fx0; fx < fx1; fx++ {
@@ -177,7 +184,7 @@ func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 						}
 					}
 					for c, v := range m {
-						o[c0+c] = clampF32(v, actMin, actMax)
+						o[c0+c] = activationClampF32(v, actMin, actMax)
 					}
 				}
 			}
@@ -247,12 +254,9 @@ func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 	}
 }
 
-// maxFloat32 is math.MaxFloat32 as a float32 constant.
-const maxFloat32 = 3.40282346638528859811704183484516925440e+38
-
-// clampF32 is TFLite's ActivationFunctionWithMinMax:
+// activationClampF32 is TFLite's ActivationFunctionWithMinMax:
 // std::min(std::max(x, lo), hi) (a NaN x stays NaN).
-func clampF32(x, lo, hi float32) float32 {
+func activationClampF32(x, lo, hi float32) float32 {
 	if x < lo {
 		x = lo
 	}

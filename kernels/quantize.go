@@ -21,9 +21,12 @@ import "math"
 // integers. NaN inputs give the zero point in both (TFLite's result is
 // undefined there).
 type QuantizeParams struct {
-	Scheme    Scheme
+	// Scheme selects the rounding (see above).
+	Scheme Scheme
+	// Scale and ZeroPoint are the output's quantization; InvScale is
+	// float32(1 / Scale), XNNPACK's multiplier.
 	Scale     float32
-	InvScale  float32 // float32(1 / Scale)
+	InvScale  float32
 	ZeroPoint int32
 }
 
@@ -46,8 +49,7 @@ func (p *QuantizeParams) quantize(x float32, qmin, qmax int32) int32 {
 		r = math.Max(math.Min(r, float64(qmax-p.ZeroPoint)), float64(qmin-p.ZeroPoint))
 		return max(min(int32(r)+p.ZeroPoint, qmax), qmin)
 	}
-	v := float32(x * p.InvScale)
-	v = max(min(v, float32(qmax-p.ZeroPoint)), float32(qmin-p.ZeroPoint))
+	v := activationClampF32(float32(x*p.InvScale), float32(qmin-p.ZeroPoint), float32(qmax-p.ZeroPoint))
 	return int32(math.RoundToEven(float64(v))) + p.ZeroPoint
 }
 
@@ -95,9 +97,13 @@ func DequantizeI8(in []int8, out []float32, scale float32, zeroPoint int32) {
 // For the usual uint8<->int8 conversion (same scale, zero points 128
 // apart) that is q ^ 0x80, TFLite's fast path.
 type RequantizeParams struct {
+	// InputZeroPoint and OutputZeroPoint are the two quantizations' zero
+	// points.
 	InputZeroPoint, OutputZeroPoint int32
-	Multiplier                      int32
-	Shift                           int
+	// Multiplier and Shift scale by inScale/outScale (Q31, shift positive
+	// to the left).
+	Multiplier int32
+	Shift      int
 }
 
 // NewRequantizeParams returns the parameters of a requantization from
@@ -127,14 +133,14 @@ func RequantizeI8ToU8(p *RequantizeParams, in []int8, out []uint8) {
 	}
 }
 
-// RequantizeU8 requantizes uint8 values to uint8 with p.
+// RequantizeU8 requantizes uint8 values to uint8 with p. out may be in.
 func RequantizeU8(p *RequantizeParams, in, out []uint8) {
 	for i, q := range in {
 		out[i] = uint8(p.requantize(int32(q), 0, 255))
 	}
 }
 
-// RequantizeI8 requantizes int8 values to int8 with p.
+// RequantizeI8 requantizes int8 values to int8 with p. out may be in.
 func RequantizeI8(p *RequantizeParams, in, out []int8) {
 	for i, q := range in {
 		out[i] = int8(p.requantize(int32(q), -128, 127))

@@ -124,9 +124,23 @@ func (r *Requant) applyReference(acc int32, ch int) int32 {
 // bounds less the output zero point, biasLessZP is magicBiasBits minus the
 // output zero point. Small enough to inline into the kernels' loops.
 func requantFP32(acc int32, scale, lo, hi float32, biasLessZP int32) int32 {
-	v := float32(float32(acc) * scale)
-	v = min(max(v, lo), hi)
+	v := clampActF32(float32(float32(acc)*scale), lo, hi)
 	return int32(math.Float32bits(float32(v+magicBias))) - biasLessZP
+}
+
+// clampActF32 is std::min(std::max(v, lo), hi), as TFLite's
+// ActivationFunctionWithMinMax computes it: a NaN passes through and -0
+// stays -0 (Go's builtin max(-0, 0) is +0). Written with comparisons
+// because Go's builtin float min and max compile to code about ten times
+// slower on wasm.
+func clampActF32(v, lo, hi float32) float32 {
+	if v < lo {
+		v = lo
+	}
+	if hi < v {
+		v = hi
+	}
+	return v
 }
 
 // requantRow requantizes acc[i], the accumulator of output channel ch0+i,

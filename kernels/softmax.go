@@ -27,6 +27,8 @@ const (
 // SoftmaxParams are the precomputed parameters of a quantized SOFTMAX,
 // made once at plan time by NewSoftmaxParams.
 type SoftmaxParams struct {
+	// Scheme selects the kernel: the float table (SchemeFP32) or the
+	// fixed-point reference (SchemeReference).
 	Scheme Scheme
 
 	// SchemeFP32: Table[255-d] = expf(-inputScale*beta*d) for d in
@@ -104,14 +106,18 @@ func softmaxQuantizeMultiplier(m float64) (int32, int) {
 // SoftmaxF32 computes softmax(beta * x) over each of rows rows of depth
 // values, as TFLite's reference float Softmax: subtract the row maximum,
 // exp in float32 (expf), sum sequentially in float32, divide each term by
-// the sum.
+// the sum. out may be in. (The float model's goldens come from XNNPACK's
+// softmax, whose polynomial exp and reciprocal differ from this by about
+// 1e-7, well inside the 1e-5 tolerance.)
 func SoftmaxF32(in, out []float32, rows, depth int, beta float32) {
 	for r := range rows {
 		x := in[r*depth : (r+1)*depth]
 		y := out[r*depth : (r+1)*depth]
 		maxVal := float32(-math.MaxFloat32)
 		for _, v := range x {
-			maxVal = max(maxVal, v)
+			if maxVal < v { // std::max(max, v)
+				maxVal = v
+			}
 		}
 		var sum float32
 		for c, v := range x {
@@ -126,7 +132,7 @@ func SoftmaxF32(in, out []float32, rows, depth int, beta float32) {
 }
 
 // SoftmaxU8 computes a uint8 SOFTMAX over rows rows of depth values in the
-// scheme of p. in and out may not overlap.
+// scheme of p. out may be in.
 func SoftmaxU8(p *SoftmaxParams, in, out []uint8, rows, depth int) {
 	if p.Scheme == SchemeReference {
 		for r := range rows {
@@ -164,7 +170,7 @@ func SoftmaxU8(p *SoftmaxParams, in, out []uint8, rows, depth int) {
 }
 
 // SoftmaxI8 computes an int8 SOFTMAX over rows rows of depth values in the
-// scheme of p. in and out may not overlap.
+// scheme of p. out may be in.
 func SoftmaxI8(p *SoftmaxParams, in, out []int8, rows, depth int) {
 	if p.Scheme == SchemeReference {
 		for r := range rows {

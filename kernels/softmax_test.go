@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -244,6 +245,43 @@ func TestSoftmaxFP32Table(t *testing.T) {
 			t.Errorf("Table[%d] = %#x (%g), want %#x", c.i, got, p.Table[c.i], c.bits)
 		}
 	}
+}
+
+// The table must hold correctly rounded expf values (musl's expf, which the
+// official runtime's wasm build uses, is correctly rounded): checked
+// against exp computed to 256 bits for every quantized model's softmax
+// input scale.
+func TestSoftmaxTableIsCorrectlyRoundedExpf(t *testing.T) {
+	for _, scale := range []float32{mobileNetSoftmaxScale, 0.15602964, 0.1464572, 0.13083284, 0.5, 0.0625} {
+		p := NewSoftmaxParams(SchemeFP32, scale, 1, 1.0/256, 0)
+		for d := range 256 {
+			x := -scale * float32(d)
+			want, _ := bigExp(float64(x)).Float32()
+			if got := p.Table[255-d]; got != want {
+				t.Errorf("scale %v d %d: table %g (%#x), correctly rounded expf %g (%#x)",
+					scale, d, got, math.Float32bits(got), want, math.Float32bits(want))
+			}
+		}
+	}
+}
+
+// bigExp returns exp(x) for -64 < x <= 0 to about 150 bits: the Taylor series of
+// exp(x/2^10), squared ten times.
+func bigExp(x float64) *big.Float {
+	const prec = 160
+	y := new(big.Float).SetPrec(prec).SetFloat64(x)
+	y.Quo(y, new(big.Float).SetPrec(prec).SetInt64(1<<10))
+	sum := new(big.Float).SetPrec(prec).SetInt64(1)
+	term := new(big.Float).SetPrec(prec).SetInt64(1)
+	for k := int64(1); k < 40; k++ {
+		term.Mul(term, y)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(k))
+		sum.Add(sum, term)
+	}
+	for range 10 {
+		sum.Mul(sum, sum)
+	}
+	return sum
 }
 
 // QuantizeSoftmaxOutput: uint8 adds 0.5 in float32 and truncates, int8
