@@ -96,7 +96,9 @@ func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(),
 	case loader.UInt8, loader.Int8:
 		scale, zp, _ := quantOf(op, out)
 		qmin, qmax := typeRange(out.Type)
-		lo, hi := kernels.QuantizedActivationRange(p.scheme, int(o.Activation), scale, zp, qmin, qmax)
+		// TFLite runs pooling itself, not through XNNPACK, in both
+		// schemes: its activation bounds are the reference ones.
+		lo, hi := kernels.QuantizedActivationRange(kernels.SchemeReference, int(o.Activation), scale, zp, qmin, qmax)
 		if in.Type == loader.UInt8 {
 			if avg {
 				return func() { kernels.AveragePoolU8(pp, inB, outB, lo, hi) }, nil
@@ -194,6 +196,11 @@ func (p *plan) compileAdd(op *loader.Operator, a, out *loader.Tensor) (func(), e
 		qmin, qmax := typeRange(out.Type)
 		lo, hi := kernels.QuantizedActivationRange(p.scheme, int(act), so, zo, qmin, qmax)
 		ap := kernels.NewAddParams(p.scheme, s1, z1, s2, z2, so, zo, lo, hi)
+		if ap.UseReference {
+			// XNNPACK declines this ADD (scale ratios out of its range),
+			// so TFLite runs it, with its own activation bounds.
+			ap.ActMin, ap.ActMax = kernels.QuantizedActivationRange(kernels.SchemeReference, int(act), so, zo, qmin, qmax)
+		}
 		if a.Type == loader.UInt8 {
 			return func() { kernels.AddU8(ap, aB, bB, outB) }, nil
 		}

@@ -318,6 +318,9 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 				o := 0
 				for ; o+4 <= oc; o += 4 {
 					var a0, a1, a2, a3 float32
+					if bias != nil {
+						a0, a1, a2, a3 = bias[o], bias[o+1], bias[o+2], bias[o+3]
+					}
 					f0 := filter[o*ksize:][:ksize]
 					f1 := filter[(o+1)*ksize:][:ksize]
 					f2 := filter[(o+2)*ksize:][:ksize]
@@ -326,10 +329,6 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 						a0, a1, a2, a3 = dot4F32(in[r.inOff:r.inOff+r.n],
 							f0[r.wOff:r.wOff+r.n], f1[r.wOff:r.wOff+r.n], f2[r.wOff:r.wOff+r.n], f3[r.wOff:r.wOff+r.n],
 							a0, a1, a2, a3)
-					}
-					if bias != nil {
-						bs := bias[o : o+4]
-						a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
 					}
 					d := dst[o : o+4]
 					d[0] = clampActF32(a0, actMin, actMax)

@@ -239,6 +239,9 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 					o0, n := c0*mult, nic*mult
 					a := acc[:n]
 					clear(a)
+					if bias != nil {
+						copy(a, bias[o0:o0+n])
+					}
 					if mult == 1 {
 						t := 0
 						for ; t+dwGroup <= len(ts); t += dwGroup {
@@ -263,11 +266,7 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 						}
 					}
 					d := dst[o0 : o0+n]
-					if bias != nil {
-						bs := bias[o0 : o0+n][:len(a)]
-						for i, v := range a {
-							d[i] = clampActF32(v+bs[i], actMin, actMax)
-						}
+					if false {
 					} else {
 						for i, v := range a {
 							d[i] = clampActF32(v, actMin, actMax)

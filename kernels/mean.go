@@ -17,10 +17,13 @@ import "math"
 //     M, shift = QuantizeMultiplier(float32(inScale / float32(n*outScale)))
 //     and bias = outZP - trunc(float32(inZP*inScale/outScale) ± 0.5).
 //     With equal input and output quantization the bias is 0 and this is
-//     the average rounded half up, except that the multiply's double
-//     rounding turns some averages just below k + 1/2 into k + 1 (one sum
-//     per output level for most n: n = 4, sum = 1 gives 1, not 0). That is
-//     TFLite's result, so it is this kernel's.
+//     the average rounded half up, except that the multiply rounds twice
+//     (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT), which
+//     sends some averages below k + 1/2 up to k + 1: for n = 4 every
+//     k + 1/4 (sum 1: 1/2 after the first rounding, then 1), for n = 49
+//     one sum per level (24/49 gives 1). AVERAGE_POOL_2D's
+//     (sum + n/2) / n does not do that. This is TFLite's result, so it is
+//     this kernel's.
 //   - keep_dims, int8 (reference_integer_ops::Mean): the sum of x - inZP,
 //     MultiplyByQuantizedMultiplier by QuantizeMultiplier(inScale/outScale),
 //     divided by n rounding half away from zero, plus outZP, clamped. With

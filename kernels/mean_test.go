@@ -59,6 +59,10 @@ func TestMeanU8KeepDimsDoubleRounding(t *testing.T) {
 	if got := meanU8(true, Shape4{1, 2, 2, 1}, 0.5, 0, 0.5, 0, []uint8{1, 0, 0, 0}); got[0] != 1 {
 		t.Errorf("n 4, sum 1: got %d, want 1", got[0])
 	}
+	// Every k + 1/4 for n = 4: sum 5 (1.25) -> SRDHM 3 -> 1.5 -> 2.
+	if got := meanU8(true, Shape4{1, 2, 2, 1}, 0.5, 0, 0.5, 0, []uint8{2, 1, 1, 1}); got[0] != 2 {
+		t.Errorf("n 4, sum 5: got %d, want 2", got[0])
+	}
 	// MobileNet's 7x7 pool as a MEAN: sum 24 (0.49): the multiplier for
 	// 1/49 at scale 0.0235 is 1402438400 with shift -5; SRDHM(24, M) =
 	// round(15.67) = 16, and 16 / 2^5 = 0.5 rounds to 1.

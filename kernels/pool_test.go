@@ -177,15 +177,16 @@ func TestMaxPoolClampAndChannels(t *testing.T) {
 	}
 }
 
-// Random shapes against a direct per-output evaluation of the definition
-// (window clamped to the input, rounded average), uint8 and int8.
+// Random shapes (filters from 1x1 to 7x7, strides 1 to 3) against a
+// direct per-output evaluation of the definition (window clamped to the
+// input, rounded average), int8 and uint8.
 func TestAveragePoolRandomAgainstDefinition(t *testing.T) {
 	seed := uint64(3)
 	r := rand.New(rand.NewPCG(seed, 0))
 	for iter := range 200 {
 		p := &PoolParams{
-			In:      Shape4{1 + r.IntN(2), 1 + r.IntN(7), 1 + r.IntN(7), 1 + r.IntN(5)},
-			FilterH: 1 + r.IntN(4), FilterW: 1 + r.IntN(4),
+			In:      Shape4{1 + r.IntN(2), 1 + r.IntN(9), 1 + r.IntN(9), 1 + r.IntN(5)},
+			FilterH: 1 + r.IntN(7), FilterW: 1 + r.IntN(7),
 			StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3),
 		}
 		p.PadTop, p.PadLeft = r.IntN(p.FilterH), r.IntN(p.FilterW)
@@ -196,6 +197,14 @@ func TestAveragePoolRandomAgainstDefinition(t *testing.T) {
 		}
 		out := make([]int8, p.Out.Size())
 		AveragePoolI8(p, in, out, -128, 127)
+		// The same bytes as uint8 (x + 128): the sums shift by 128 per tap,
+		// and uint8 ties round up where int8's negative ties round down.
+		inU := make([]uint8, len(in))
+		for i, v := range in {
+			inU[i] = uint8(int32(v) + 128)
+		}
+		outU := make([]uint8, p.Out.Size())
+		AveragePoolU8(p, inU, outU, 0, 255)
 		for b := range p.Out.N {
 			for oy := range p.Out.H {
 				for ox := range p.Out.W {
@@ -209,9 +218,14 @@ func TestAveragePoolRandomAgainstDefinition(t *testing.T) {
 								}
 							}
 						}
+						i := ((b*p.Out.H+oy)*p.Out.W+ox)*p.Out.C + c
 						want := int8(math.Round(float64(sum) / float64(n))) // half away from zero
-						if got := out[((b*p.Out.H+oy)*p.Out.W+ox)*p.Out.C+c]; got != want {
-							t.Fatalf("seed %d iteration %d %+v: out[%d,%d,%d,%d] = %d, want %d", seed, iter, *p, b, oy, ox, c, got, want)
+						if got := out[i]; got != want {
+							t.Fatalf("seed %d iteration %d %+v: int8 out[%d,%d,%d,%d] = %d, want %d", seed, iter, *p, b, oy, ox, c, got, want)
+						}
+						wantU := uint8(math.Floor(float64(sum+128*n)/float64(n) + 0.5)) // half up
+						if got := outU[i]; got != wantU {
+							t.Fatalf("seed %d iteration %d %+v: uint8 out[%d,%d,%d,%d] = %d, want %d", seed, iter, *p, b, oy, ox, c, got, wantU)
 						}
 					}
 				}
