@@ -204,10 +204,17 @@ func (p *plan) quantConv(op *loader.Operator, in, filter, bias, out *loader.Tens
 	}
 	qmin, qmax := typeRange(out.Type)
 	lo, hi := kernels.QuantizedActivationRange(p.scheme, int(act), outScale, outZP, qmin, qmax)
+	// TFLite's uint8 kernels (and per-tensor int8 FULLY_CONNECTED) build
+	// the reference multiplier from the scales multiplied in float32; its
+	// per-channel int8 path multiplies in double. (fp32: the same either way.)
+	requant := kernels.NewRequant
+	if in.Type == loader.UInt8 || (op.Op == loader.OpFullyConnected && len(fq.Scale) == 1) {
+		requant = kernels.NewRequantLegacy
+	}
 	return &kernels.QuantConv{
 		InputOffset:  -inZP,
 		FilterOffset: -filterZP,
-		Requant:      kernels.NewRequant(p.scheme, inScale, fq.Scale, outScale, outZP, channels, lo, hi),
+		Requant:      requant(p.scheme, inScale, fq.Scale, outScale, outZP, channels, lo, hi),
 	}, nil
 }
 

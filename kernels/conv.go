@@ -4,8 +4,10 @@ package kernels
 //
 // Each dtype has three implementations, all bit-identical:
 //   - convRef*: the reference loop nest, mirroring TFLite's
-//     reference_ops::Conv / reference_integer_ops::ConvPerChannel; slow and
-//     clear, the definition the others are tested against.
+//     reference_ops::Conv / reference_integer_ops::ConvPerChannel (the
+//     float one starts its sums from the bias, as XNNPACK does; see
+//     ConvF32); slow and clear, the definition the others are tested
+//     against.
 //   - convFast*: the same sums in the same order, with the in-bounds filter
 //     taps computed once per output pixel instead of tested per tap, and
 //     four output channels per pass over the input (each input value is
@@ -59,9 +61,12 @@ func tapRange(origin, size, k, dil int) (k0, k1 int) {
 // ConvF32 is CONV_2D in float32: filter is OHWI ([OC, KH, KW, IC]), bias
 // has OC entries or is nil (zero), the result is clamped to
 // [actMin, actMax] (see FloatActivationRange). Out-of-bounds taps (padding)
-// contribute nothing. Per output, the products are summed in TFLite's
-// reference order (filter row, column, input channel), then the bias is
-// added, then the clamp: the result equals convRefF32 bit for bit.
+// contribute nothing. Per output, the sum starts from the bias and adds
+// the products one at a time in filter row, column, input channel order,
+// as XNNPACK's f32 GEMM/IGEMM kernels (which produced the float goldens)
+// do; TFLite's reference kernel adds the bias last instead, which moved
+// mobilenet_v1_0.25_224's outputs up to 2x further from the goldens. The
+// result equals convRefF32 bit for bit.
 func ConvF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	convFastF32(p, in, filter, bias, out, actMin, actMax)
 }
@@ -105,14 +110,18 @@ func isPointwise(p *ConvParams) bool {
 }
 
 // convRefF32 is the reference loop nest of ConvF32 (TFLite's
-// reference_ops::Conv for float).
+// reference_ops::Conv for float, with the bias added first).
 func convRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	ic, oc := p.In.C, p.Out.C
 	for b := range p.In.N {
 		for oy := range p.Out.H {
 			for ox := range p.Out.W {
 				for o := range oc {
+					// Bias first, as XNNPACK's f32 GEMMs do.
 					var total float32
+					if bias != nil {
+						total = bias[o]
+					}
 					for ky := range p.KH {
 						iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
 						for kx := range p.KW {
@@ -129,9 +138,6 @@ func convRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax f
 								total += float32(x * w)
 							}
 						}
-					}
-					if bias != nil {
-						total += bias[o]
 					}
 					out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
 				}
@@ -299,8 +305,9 @@ func dot1Q[T uint8 | int8](x, w []T, io, fo, a int32) int32 {
 	return a
 }
 
-// convFastF32 computes convRefF32's sums, in the same order, with the tap
-// bounds hoisted and four output channels per pass.
+// convFastF32 computes convRefF32's sums, in the same order (bias, then
+// taps in order), with the tap bounds hoisted and four output channels per
+// pass.
 func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	if p.KH*p.KW > maxStackRuns {
 		convRefF32(p, in, filter, bias, out, actMin, actMax)
@@ -319,7 +326,8 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 				for ; o+4 <= oc; o += 4 {
 					var a0, a1, a2, a3 float32
 					if bias != nil {
-						a0, a1, a2, a3 = bias[o], bias[o+1], bias[o+2], bias[o+3]
+						bs := bias[o : o+4]
+						a0, a1, a2, a3 = bs[0], bs[1], bs[2], bs[3]
 					}
 					f0 := filter[o*ksize:][:ksize]
 					f1 := filter[(o+1)*ksize:][:ksize]
@@ -338,12 +346,12 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 				}
 				for ; o < oc; o++ {
 					var a float32
+					if bias != nil {
+						a = bias[o]
+					}
 					f := filter[o*ksize:][:ksize]
 					for _, r := range rs {
 						a = dot1F32(in[r.inOff:r.inOff+r.n], f[r.wOff:r.wOff+r.n], a)
-					}
-					if bias != nil {
-						a += bias[o]
 					}
 					dst[o] = clampActF32(a, actMin, actMax)
 				}
@@ -405,8 +413,10 @@ type Prepacked struct {
 const maxPackedIC = 32768
 
 // PrepackConvU8 prepacks a uint8 CONV_2D for ConvU8 when it is pointwise
-// (1x1, stride 1, no padding) and returns nil otherwise. q's InputOffset
-// and FilterOffset must be final. Call at plan time; it allocates.
+// (1x1, stride 1, no padding) with at most 32768 input channels, and
+// returns nil otherwise (ConvU8 then runs unpacked). q's InputOffset and
+// FilterOffset must be final. Call at plan time; it allocates 4 bytes per
+// weight.
 func PrepackConvU8(p *ConvParams, q *QuantConv, filter []uint8, bias []int32) *Prepacked {
 	if !isPointwise(p) {
 		return nil
@@ -423,7 +433,8 @@ func PrepackConvI8(p *ConvParams, q *QuantConv, filter []int8, bias []int32) *Pr
 }
 
 // PrepackFullyConnectedU8 prepacks a uint8 FULLY_CONNECTED's weights
-// ([Out, In]) for FullyConnectedU8. Call at plan time; it allocates.
+// ([Out, In]) for FullyConnectedU8, or returns nil when In > 32768. Call at
+// plan time; it allocates 4 bytes per weight.
 func PrepackFullyConnectedU8(fp *FCParams, q *QuantConv, weights []uint8, bias []int32) *Prepacked {
 	return prepack(fp.In, fp.Out, weights, bias, q.InputOffset, q.FilterOffset)
 }

@@ -5,10 +5,11 @@ package kernels
 // the filter laid out 1HWO ([1, KH, KW, OC]).
 //
 // dwRef* are the reference loop nests (TFLite's reference_ops::DepthwiseConv
-// and reference_integer_ops::DepthwiseConvPerChannel); dwFast* compute the
-// same sums in the same order per output, with the in-bounds taps listed
-// once per output pixel (no per-tap bounds test) and a block of channels
-// accumulated per tap, so that each tap's input and filter are contiguous.
+// and reference_integer_ops::DepthwiseConvPerChannel; the float one sums in
+// XNNPACK's order, see DepthwiseConvF32); dwFast* compute the same sums in
+// the same order per output, with the in-bounds taps listed once per output
+// pixel (no per-tap bounds test) and a block of channels accumulated three
+// taps per pass, so that each tap's input and filter are contiguous.
 
 // dwBlock is the number of output channels accumulated at once (on the
 // stack).
@@ -18,18 +19,20 @@ const dwBlock = 64
 // input pixel (channel 0) and of its filter taps (output channel 0).
 type dwTap struct{ inOff, wOff int }
 
-// pixelTaps lists output pixel (b, oy, ox)'s in-bounds taps in filter
-// order (row, then column) into taps (len >= KH*KW) and returns how many.
+// pixelTaps lists output pixel (b, oy, ox)'s in-bounds taps into taps
+// (len >= KH*KW) and returns how many. The order is XNNPACK's depthwise
+// order, column by column (filter x outer, y inner), which the float
+// kernels' sums follow.
 func pixelTaps(p *ConvParams, b, oy, ox int, taps []dwTap) int {
 	oy0 := oy*p.StrideH - p.PadTop
 	ox0 := ox*p.StrideW - p.PadLeft
 	ky0, ky1 := tapRange(oy0, p.In.H, p.KH, p.DilationH)
 	kx0, kx1 := tapRange(ox0, p.In.W, p.KW, p.DilationW)
 	nt := 0
-	for ky := ky0; ky < ky1; ky++ {
-		iy := oy0 + ky*p.DilationH
-		for kx := kx0; kx < kx1; kx++ {
-			ix := ox0 + kx*p.DilationW
+	for kx := kx0; kx < kx1; kx++ {
+		ix := ox0 + kx*p.DilationW
+		for ky := ky0; ky < ky1; ky++ {
+			iy := oy0 + ky*p.DilationH
 			taps[nt] = dwTap{((b*p.In.H+iy)*p.In.W + ix) * p.In.C, (ky*p.KW + kx) * p.Out.C}
 			nt++
 		}
@@ -38,9 +41,11 @@ func pixelTaps(p *ConvParams, b, oy, ox int, taps []dwTap) int {
 }
 
 // DepthwiseConvF32 is DEPTHWISE_CONV_2D in float32: bias has OC entries or
-// is nil, the result is clamped to [actMin, actMax]. Per output the taps
-// are summed in filter order, then the bias is added, as TFLite's
-// reference kernel does; the result equals dwRefF32 bit for bit.
+// is nil, the result is clamped to [actMin, actMax]. Per output the sum
+// starts from the bias and adds the in-bounds taps column by column
+// (filter x outer, y inner), XNNPACK's order (TFLite's reference kernel
+// goes row by row and adds the bias last; see ConvF32); the result equals
+// dwRefF32 bit for bit.
 func DepthwiseConvF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	dwFastF32(p, in, filter, bias, out, actMin, actMax)
 }
@@ -73,11 +78,16 @@ func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax flo
 				for c := range ic {
 					for m := range mult {
 						o := c*mult + m
+						// XNNPACK's order: the bias, then the taps column
+						// by column (filter x outer, y inner).
 						var total float32
-						for ky := range p.KH {
-							iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-							for kx := range p.KW {
-								ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
+						if bias != nil {
+							total = bias[o]
+						}
+						for kx := range p.KW {
+							ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
+							for ky := range p.KH {
+								iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
 								if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
 									continue
 								}
@@ -85,9 +95,6 @@ func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax flo
 								w := filter[(ky*p.KW+kx)*oc+o]
 								total += float32(x * w) // no fused multiply-add
 							}
-						}
-						if bias != nil {
-							total += bias[o]
 						}
 						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
 					}
@@ -97,7 +104,8 @@ func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax flo
 	}
 }
 
-// dwRefQ is the reference loop nest of DepthwiseConvU8 and DepthwiseConvI8.
+// dwRefQ is the reference loop nest of DepthwiseConvU8 and DepthwiseConvI8
+// (integer sums: the tap order does not matter).
 func dwRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
 	ic, oc, mult := p.In.C, p.Out.C, p.DepthMultiplier
 	for b := range p.In.N {
@@ -217,8 +225,9 @@ func dwTap3Q[T uint8 | int8](a []int32, x0, x1, x2, w0, w1, w2 []T, io, fo int32
 	}
 }
 
-// dwFastF32 computes dwRefF32's sums, in the same order per output, a
-// block of channels at a time, three taps per pass.
+// dwFastF32 computes dwRefF32's sums, in the same order per output (bias,
+// then taps column by column), a block of channels at a time, three taps
+// per pass.
 func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	mult := p.DepthMultiplier
 	if p.KH*p.KW > maxStackRuns || mult > dwBlock {
@@ -238,9 +247,10 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 					nic := min(icPer, ic-c0)
 					o0, n := c0*mult, nic*mult
 					a := acc[:n]
-					clear(a)
 					if bias != nil {
 						copy(a, bias[o0:o0+n])
+					} else {
+						clear(a)
 					}
 					if mult == 1 {
 						t := 0
@@ -265,12 +275,9 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 							}
 						}
 					}
-					d := dst[o0 : o0+n]
-					if false {
-					} else {
-						for i, v := range a {
-							d[i] = clampActF32(v, actMin, actMax)
-						}
+					d := dst[o0 : o0+n][:len(a)]
+					for i, v := range a {
+						d[i] = clampActF32(v, actMin, actMax)
 					}
 				}
 			}

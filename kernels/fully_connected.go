@@ -10,9 +10,10 @@ type FCParams struct {
 }
 
 // FullyConnectedF32 is FULLY_CONNECTED in float32: out[b][o] =
-// clamp(sum_i in[b][i]*weights[o][i] + bias[o], actMin, actMax), bias nil
-// meaning zero, the products summed in index order and then the bias
-// added, as TFLite's reference kernel does (bit for bit fcRefF32).
+// clamp(bias[o] + sum_i in[b][i]*weights[o][i], actMin, actMax), bias nil
+// meaning zero, summed from the bias then in index order as XNNPACK's f32
+// GEMM does (TFLite's reference kernel adds the bias last); bit for bit
+// fcRefF32.
 func FullyConnectedF32(fp *FCParams, in, weights, bias, out []float32, actMin, actMax float32) {
 	k := fp.In
 	for b := range fp.Batches {
@@ -20,11 +21,12 @@ func FullyConnectedF32(fp *FCParams, in, weights, bias, out []float32, actMin, a
 		dst := out[b*fp.Out:][:fp.Out]
 		o := 0
 		for ; o+4 <= fp.Out; o += 4 {
-			a0, a1, a2, a3 := dot4F32(x, weights[o*k:][:k], weights[(o+1)*k:][:k], weights[(o+2)*k:][:k], weights[(o+3)*k:][:k], 0, 0, 0, 0)
+			var a0, a1, a2, a3 float32
 			if bias != nil {
 				bs := bias[o : o+4]
-				a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
+				a0, a1, a2, a3 = bs[0], bs[1], bs[2], bs[3]
 			}
+			a0, a1, a2, a3 = dot4F32(x, weights[o*k:][:k], weights[(o+1)*k:][:k], weights[(o+2)*k:][:k], weights[(o+3)*k:][:k], a0, a1, a2, a3)
 			d := dst[o : o+4]
 			d[0] = clampActF32(a0, actMin, actMax)
 			d[1] = clampActF32(a1, actMin, actMax)
@@ -32,11 +34,11 @@ func FullyConnectedF32(fp *FCParams, in, weights, bias, out []float32, actMin, a
 			d[3] = clampActF32(a3, actMin, actMax)
 		}
 		for ; o < fp.Out; o++ {
-			a := dot1F32(x, weights[o*k:][:k], 0)
+			var a float32
 			if bias != nil {
-				a += bias[o]
+				a = bias[o]
 			}
-			dst[o] = clampActF32(a, actMin, actMax)
+			dst[o] = clampActF32(dot1F32(x, weights[o*k:][:k], a), actMin, actMax)
 		}
 	}
 }
@@ -99,16 +101,16 @@ func fcFastQ[T uint8 | int8](fp *FCParams, q *QuantConv, in, weights []T, bias [
 }
 
 // fcRefF32 is the reference loop nest of FullyConnectedF32 (TFLite's
-// reference_ops::FullyConnected).
+// reference_ops::FullyConnected, with the bias added first).
 func fcRefF32(fp *FCParams, in, weights, bias, out []float32, actMin, actMax float32) {
 	for b := range fp.Batches {
 		for o := range fp.Out {
 			var total float32
+			if bias != nil {
+				total = bias[o] // bias first, as XNNPACK's f32 GEMM
+			}
 			for i := range fp.In {
 				total += float32(in[b*fp.In+i] * weights[o*fp.In+i]) // no fused multiply-add
-			}
-			if bias != nil {
-				total += bias[o]
 			}
 			out[b*fp.Out+o] = clampActF32(total, actMin, actMax)
 		}

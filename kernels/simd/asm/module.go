@@ -1,0 +1,288 @@
+// Package asm is a small WebAssembly binary encoder written as an assembler
+// DSL, for the generator of the SIMD kernel module (see package
+// mobilenet-wasm/kernels/simd). It knows the few sections the kernels need
+// (types, one imported memory, functions, exports, code, names) and the
+// core and 0xFD-prefixed SIMD instructions they use.
+//
+// Code is written as expressions and statements. An expression (a Val) is a
+// tree that leaves one value on the operand stack when a statement emits it;
+// a statement (a method of Func) emits its operands then its own opcode:
+//
+//	acc := f.Local(asm.V128, "acc")
+//	f.Set(acc, asm.I32x4Add(acc, asm.I32x4DotI16x8S(x, w)))
+//	f.V128Store(out, 0, acc)
+//
+// Loops and tile sizes are ordinary Go: unrolling is a Go for loop, and
+// invalid combinations panic, as in avo. Operand types are checked when an
+// expression is built, so most mistakes panic in the generator rather than
+// failing validation later.
+//
+// It is not a general-purpose toolkit: no tables, globals, data segments
+// or multi-value blocks, and only the instructions listed in this package.
+// Spec: https://webassembly.github.io/spec/core/binary/index.html and the
+// fixed-width SIMD proposal's binary opcodes.
+package asm
+
+import (
+	"fmt"
+	"slices"
+)
+
+// ValType is a WebAssembly value type.
+type ValType byte
+
+// The value types.
+const (
+	I32  ValType = 0x7f
+	I64  ValType = 0x7e
+	F32  ValType = 0x7d
+	F64  ValType = 0x7c
+	V128 ValType = 0x7b
+)
+
+// String names t as the text format does.
+func (t ValType) String() string {
+	switch t {
+	case I32:
+		return "i32"
+	case I64:
+		return "i64"
+	case F32:
+		return "f32"
+	case F64:
+		return "f64"
+	case V128:
+		return "v128"
+	}
+	return fmt.Sprintf("valtype(%#x)", byte(t))
+}
+
+// Module collects functions and encodes them as one binary module.
+type Module struct {
+	memModule, memName string
+	memMin             uint32
+	hasMem             bool
+	funcs              []*Func
+	types              []funcType
+}
+
+type funcType struct{ params, results []ValType }
+
+// NewModule returns an empty module.
+func NewModule() *Module { return &Module{} }
+
+// ImportMemory declares the module's linear memory as the import
+// module.name with at least minPages 64 KiB pages and no maximum.
+func (m *Module) ImportMemory(module, name string, minPages uint32) {
+	m.memModule, m.memName, m.memMin, m.hasMem = module, name, minPages, true
+}
+
+// Func starts a function. A non-empty export name exports it under that
+// name; name is used for the names section (wasm2wat, profilers).
+func (m *Module) Func(name, export string, params, results []ValType) *Func {
+	f := &Func{m: m, idx: uint32(len(m.funcs)), name: name, export: export,
+		params: slices.Clone(params), results: slices.Clone(results)}
+	for i, t := range params {
+		f.localNames = append(f.localNames, fmt.Sprintf("p%d", i))
+		_ = t
+	}
+	m.funcs = append(m.funcs, f)
+	return f
+}
+
+func (m *Module) typeIndex(params, results []ValType) uint32 {
+	for i, t := range m.types {
+		if slices.Equal(t.params, params) && slices.Equal(t.results, results) {
+			return uint32(i)
+		}
+	}
+	m.types = append(m.types, funcType{params, results})
+	return uint32(len(m.types) - 1)
+}
+
+// Encode returns the binary module. Every function must be finished
+// (Func.End) and every export name unique.
+func (m *Module) Encode() []byte {
+	var typeIdx []uint32
+	for _, f := range m.funcs {
+		if !f.ended {
+			panic(fmt.Sprintf("asm: function %s not ended", f.name))
+		}
+		typeIdx = append(typeIdx, m.typeIndex(f.params, f.results))
+	}
+	out := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+
+	var s []byte
+	s = appendU32(s, uint32(len(m.types)))
+	for _, t := range m.types {
+		s = append(s, 0x60)
+		s = appendU32(s, uint32(len(t.params)))
+		for _, p := range t.params {
+			s = append(s, byte(p))
+		}
+		s = appendU32(s, uint32(len(t.results)))
+		for _, r := range t.results {
+			s = append(s, byte(r))
+		}
+	}
+	out = appendSection(out, 1, s)
+
+	if m.hasMem {
+		s = appendU32(nil, 1)
+		s = appendName(s, m.memModule)
+		s = appendName(s, m.memName)
+		s = append(s, 0x02, 0x00) // memory, limits without maximum
+		s = appendU32(s, m.memMin)
+		out = appendSection(out, 2, s)
+	}
+
+	s = appendU32(nil, uint32(len(m.funcs)))
+	for _, ti := range typeIdx {
+		s = appendU32(s, ti)
+	}
+	out = appendSection(out, 3, s)
+
+	seen := map[string]bool{}
+	var exports []*Func
+	for _, f := range m.funcs {
+		if f.export == "" {
+			continue
+		}
+		if seen[f.export] {
+			panic("asm: duplicate export " + f.export)
+		}
+		seen[f.export] = true
+		exports = append(exports, f)
+	}
+	s = appendU32(nil, uint32(len(exports)))
+	for _, f := range exports {
+		s = appendName(s, f.export)
+		s = append(s, 0x00)
+		s = appendU32(s, f.idx)
+	}
+	out = appendSection(out, 7, s)
+
+	s = appendU32(nil, uint32(len(m.funcs)))
+	for _, f := range m.funcs {
+		s = appendBytes(s, f.encodeBody())
+	}
+	out = appendSection(out, 10, s)
+
+	// Custom "name" section: function names (1) and local names (2).
+	var fn []byte
+	fn = appendU32(fn, uint32(len(m.funcs)))
+	for _, f := range m.funcs {
+		fn = appendU32(fn, f.idx)
+		fn = appendName(fn, f.name)
+	}
+	var ln []byte
+	ln = appendU32(ln, uint32(len(m.funcs)))
+	for _, f := range m.funcs {
+		ln = appendU32(ln, f.idx)
+		ln = appendU32(ln, uint32(len(f.localNames)))
+		for i, n := range f.localNames {
+			ln = appendU32(ln, uint32(i))
+			ln = appendName(ln, n)
+		}
+	}
+	s = appendName(nil, "name")
+	s = append(s, 1)
+	s = appendBytes(s, fn)
+	s = append(s, 2)
+	s = appendBytes(s, ln)
+	out = appendSection(out, 0, s)
+	return out
+}
+
+func appendSection(out []byte, id byte, body []byte) []byte {
+	out = append(out, id)
+	return appendBytes(out, body)
+}
+
+func appendBytes(out, b []byte) []byte {
+	out = appendU32(out, uint32(len(b)))
+	return append(out, b...)
+}
+
+func appendName(out []byte, s string) []byte { return appendBytes(out, []byte(s)) }
+
+// appendU32 appends v as unsigned LEB128.
+func appendU32(out []byte, v uint32) []byte { return appendU64(out, uint64(v)) }
+
+// appendU64 appends v as unsigned LEB128.
+func appendU64(out []byte, v uint64) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
+
+// appendS64 appends v as signed LEB128 (i32.const and i64.const operands).
+func appendS64(out []byte, v int64) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
+
+// ReplaceImportSection returns a copy of the binary module wasm whose memory
+// import is renamed to module.name. It walks the sections, so it works on any
+// module Encode made (and any module whose import section holds one memory).
+func ReplaceImportSection(wasm []byte, module, name string) ([]byte, error) {
+	if len(wasm) < 8 {
+		return nil, fmt.Errorf("asm: not a wasm module")
+	}
+	out := slices.Clone(wasm[:8])
+	p := 8
+	for p < len(wasm) {
+		id := wasm[p]
+		size, n := readU32(wasm[p+1:])
+		if n == 0 || p+1+n+int(size) > len(wasm) {
+			return nil, fmt.Errorf("asm: malformed section at byte %d", p)
+		}
+		body := wasm[p+1+n : p+1+n+int(size)]
+		if id == 2 {
+			// Expect exactly one memory import.
+			cnt, k := readU32(body)
+			if cnt != 1 {
+				return nil, fmt.Errorf("asm: %d imports, want 1 memory", cnt)
+			}
+			q := k
+			for range 2 { // module, name
+				l, k := readU32(body[q:])
+				q += k + int(l)
+			}
+			if q >= len(body) || body[q] != 0x02 {
+				return nil, fmt.Errorf("asm: the import is not a memory")
+			}
+			s := appendU32(nil, 1)
+			s = appendName(s, module)
+			s = appendName(s, name)
+			s = append(s, body[q:]...)
+			out = appendSection(out, 2, s)
+		} else {
+			out = append(out, wasm[p:p+1+n+int(size)]...)
+		}
+		p += 1 + n + int(size)
+	}
+	return out, nil
+}
+
+func readU32(b []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < len(b) && i < 5; i++ {
+		v |= uint32(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}

@@ -1,0 +1,178 @@
+package kgen
+
+import (
+	"fmt"
+
+	. "mobilenet-wasm/kernels/simd/asm"
+
+	"mobilenet-wasm/kernels/simd"
+)
+
+// dwKernel is an OpDWConv export: 3x3 depthwise convolution, depth
+// multiplier 1, with the variant's stride and any padding.
+//
+// Per output pixel it computes the nine tap addresses once: an in-bounds
+// tap points into the input, a padding tap at args.Zero (C elements of the
+// input zero point, or 0.0), so that every output sums all nine taps with
+// no bounds tests in the channel loop. Then, CT channels per pass, it adds
+// the taps in filter order (row-major) into accumulators that start at the
+// packed bias (quantized) or at zero (f32, bias added after the taps, as
+// the portable kernel does), and requantizes (or clamps) and stores. The
+// last C mod CT channels take the same path with exact byte/lane loads and
+// stores.
+//
+// Quantized products: x (raw, i16) * w' (i16) can reach 255*255, beyond
+// i16, so each tap is i32x4.extmul_{low,high}_i16x8_s into i32 lanes.
+func (k *kernel) dwKernel() {
+	f, v := k.f, k.v
+	ct := v.CT
+	es := 1 // element size
+	if !v.DType.Quantized() {
+		es = 4
+	}
+	if (v.DType.Quantized() && ct%8 != 0) || ct%4 != 0 || ct > 16 {
+		panic(fmt.Sprintf("kgen: bad depthwise tile %d", ct))
+	}
+	a := simd.DWArgs{}
+	x, out, w, zero := k.field(a, "X"), k.field(a, "Out"), k.field(a, "W"), k.field(a, "Zero")
+	nb, inH, inW, c := k.field(a, "N"), k.field(a, "InH"), k.field(a, "InW"), k.field(a, "C")
+	outH, outW := k.field(a, "OutH"), k.field(a, "OutW")
+	padTop, padLeft := k.field(a, "PadTop"), k.field(a, "PadLeft")
+	q := k.loadQuant(a, "Q")
+
+	cb := k.let("c_bytes", I32Mul(c, c32(es)))
+	rowBytes := k.let("row_bytes", I32Mul(inW, cb))
+	tb := simd.DWTileBytes(v)
+	wOff := 4*ct + 0 // weights after the bias ...
+	if v.DType.Quantized() {
+		wOff += simd.RQBytes(v.Scheme, ct) // ... and the requantization block
+	}
+
+	b, oy, ox := k.i32("b"), k.i32("oy"), k.i32("ox")
+	xb, op := k.i32("xb"), k.i32("op")
+	iy0, ix0 := k.i32("iy0"), k.i32("ix0")
+	rowOK := k.f.Locals(I32, "row_ok", 3)
+	rowP := k.f.Locals(I32, "row_p", 3)
+	colOK := k.f.Locals(I32, "col_ok", 3)
+	colOff := k.f.Locals(I32, "col_off", 3)
+	p := k.f.Locals(I32, "tap", 9)
+	wt, cc := k.i32("wt"), k.i32("cc")
+
+	f.For(b, c32(0), nb, 1, func() {
+		f.Set(xb, I32Add(x, I32Mul(I32Mul(b, inH), rowBytes)))
+		f.For(oy, c32(0), outH, 1, func() {
+			f.Set(iy0, I32Sub(I32Mul(oy, c32(v.Stride)), padTop))
+			for ky := range 3 {
+				iy := I32Add(iy0, c32(ky))
+				f.Set(rowOK[ky], I32LtU(iy, inH))
+				f.Set(rowP[ky], I32Add(xb, I32Mul(iy, rowBytes)))
+			}
+			f.For(ox, c32(0), outW, 1, func() {
+				f.Set(ix0, I32Sub(I32Mul(ox, c32(v.Stride)), padLeft))
+				for kx := range 3 {
+					ix := I32Add(ix0, c32(kx))
+					f.Set(colOK[kx], I32LtU(ix, inW))
+					f.Set(colOff[kx], I32Mul(ix, cb))
+				}
+				for t := range 9 {
+					ky, kx := t/3, t%3
+					f.Set(p[t], Select(I32Add(rowP[ky], colOff[kx]), zero, I32And(rowOK[ky], colOK[kx])))
+				}
+				f.Set(wt, w)
+				f.Set(cc, c)
+				f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
+					k.dwTile(p, wt, op, wOff, nil, q)
+					for t := range 9 {
+						f.Inc(p[t], int32(ct*es))
+					}
+					f.Inc(wt, int32(tb))
+					f.Inc(op, int32(ct*es))
+					f.Inc(cc, -int32(ct))
+				})
+				f.If(cc, func() {
+					k.dwTile(p, wt, op, wOff, cc, q)
+					f.Set(op, I32Add(op, I32Mul(cc, c32(es))))
+				}, nil)
+			})
+		})
+	})
+}
+
+// dwTile emits one pass over CT channels at the tap addresses p, weights at
+// wt, output at op; n (an i32 below CT) limits the channels read and
+// stored, or is nil for a full tile.
+func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
+	f, v := k.f, k.v
+	ct := v.CT
+	if !v.DType.Quantized() {
+		nvec := ct / 4
+		acc := k.tmpVecs("dacc", nvec)
+		xv := k.tmpVecs("dx", nvec)
+		for j := range nvec {
+			f.Set(acc[j], V128Zero())
+		}
+		for t := range 9 {
+			if n != nil {
+				k.loadF32s(xv, p[t], 0, n)
+			} else {
+				for j := nvec - 1; j >= 0; j-- {
+					f.Set(xv[j], V128Load(p[t], uint32(16*j)))
+				}
+			}
+			for j := nvec - 1; j >= 0; j-- {
+				w := V128Load(wt, uint32(wOff+t*4*ct+16*j))
+				f.Set(acc[j], F32x4Add(acc[j], F32x4Mul(xv[j], w)))
+			}
+		}
+		vs := make([]Val, nvec)
+		for j := range nvec {
+			f.Set(acc[j], F32x4Min(F32x4Max(F32x4Add(acc[j], V128Load(wt, uint32(16*j))), q.lo), q.hi))
+			vs[j] = acc[j]
+		}
+		if n != nil {
+			k.storeF32s(op, 0, vs, n)
+			return
+		}
+		for j := nvec - 1; j >= 0; j-- {
+			f.V128Store(op, uint32(16*j), vs[j])
+		}
+		return
+	}
+	ngrp := ct / 4
+	acc := k.tmpVecs("dacc", ngrp)
+	for j := ngrp - 1; j >= 0; j-- {
+		f.Set(acc[j], V128Load(wt, uint32(16*j))) // the packed bias
+	}
+	xv := k.tmp("dx", V128)
+	raw := k.tmp("draw", V128)
+	wv := k.tmp("dw", V128)
+	for t := range 9 {
+		if n != nil {
+			k.loadBytes(raw, p[t], 0, n, ct-1)
+		}
+		for h := ct/8 - 1; h >= 0; h-- {
+			if n != nil {
+				f.Set(xv, k.extendX(raw, h == 1))
+			} else {
+				f.Set(xv, k.load8x8(p[t], uint32(8*h)))
+			}
+			f.Set(wv, V128Load(wt, uint32(wOff+t*2*ct+16*h)))
+			f.Set(acc[2*h], I32x4Add(acc[2*h], I32x4ExtMulLowI16x8S(xv, wv)))
+			f.Set(acc[2*h+1], I32x4Add(acc[2*h+1], I32x4ExtMulHighI16x8S(xv, wv)))
+		}
+	}
+	qs := make([]Val, ngrp)
+	for g := range ngrp {
+		qs[g] = k.requant(acc[g], I32Add(wt, c32(4*ct)), ct, g, q)
+	}
+	k.storeNarrow(op, 0, qs, n)
+}
+
+// tmpVecs returns n scratch v128 locals name0..name{n-1}.
+func (k *kernel) tmpVecs(name string, n int) []Local {
+	ls := make([]Local, n)
+	for i := range ls {
+		ls[i] = k.tmp(fmt.Sprintf("%s%d", name, i), V128)
+	}
+	return ls
+}

@@ -1,0 +1,72 @@
+package kgen
+
+import (
+	"fmt"
+
+	. "mobilenet-wasm/kernels/simd/asm"
+
+	"mobilenet-wasm/kernels"
+)
+
+// requant turns the int32 accumulators acc of channels 4g..4g+3 of a tile
+// of t channels into clamped output values (i32 lanes, output zero point
+// added), reading the tile's requantization block at rq (see the layouts in
+// package simd), bit-identical with kernels.Requant.Apply. It returns a
+// local holding the result (reused by the next call for the same g).
+func (k *kernel) requant(acc Val, rq Val, t, g int, q quant) Local {
+	f := k.f
+	out := k.tmp(fmt.Sprintf("rq%d", g), V128)
+	if k.v.Scheme != kernels.SchemeReference {
+		// fp32 (XNNPACK): float32(acc) * scale, clamped to
+		// [ActMin-ZP, ActMax-ZP], rounded to nearest-even, + ZP. Clamping
+		// first keeps |v| <= 510, where nearest + truncation is exact; the
+		// portable kernel's magic-bias rounding gives the same integers.
+		v := F32x4Mul(F32x4ConvertI32x4S(acc), V128Load(rq, uint32(16*g)))
+		v = F32x4Min(F32x4Max(v, q.lo), q.hi)
+		f.Set(out, I32x4Add(I32x4TruncSatF32x4S(F32x4Nearest(v)), q.zp))
+		return out
+	}
+	k.requantRef(out, acc, rq, t, g, q)
+	return out
+}
+
+// requantRef is TFLite's reference requantization on four lanes:
+//
+//	x = acc * 2^left                                  (int32, wrapping)
+//	r = (int64(x) * mult + 2^30) >> 31                SaturatingRoundingDoublingHighMul
+//	out = clamp(RoundingDivideByPOT(r, right) + ZP, ActMin, ActMax)
+//
+// The doubling high multiply: TFLite adds 2^30 (or 1-2^30 when the
+// product is negative) and divides by 2^31 truncating; both cases equal
+// floor((ab + 2^30) / 2^31), an arithmetic shift. (The saturating case
+// a == b == MinInt32 cannot happen: mult is 0 or in [2^30, 2^31).) The
+// rounding divide by 2^e (ties away from zero) is floor((r + nudge) / 2^e)
+// with nudge = 2^(e-1) - (r < 0) for e > 0 and 0 for e = 0; the lanes
+// have their own e, and SIMD shifts take one count, so the division is the
+// high half of the int64 product (r + nudge) * 2^(32-e): no overflow, as
+// |r| < 2^31 and 2^(32-e) <= 2^32 with e = 0 giving r itself.
+func (k *kernel) requantRef(out Local, acc, rq Val, t, g int, q quant) {
+	f := k.f
+	x := k.tmp("ref_x", V128)
+	lo := k.tmp("ref_lo", V128)
+	hi := k.tmp("ref_hi", V128)
+	f.Set(x, I32x4Mul(acc, V128Load(rq, uint32(4*t+16*g)))) // * 2^left
+	mult := V128Load(rq, uint32(16*g))
+	bias30 := I64x2Const(1<<30, 1<<30)
+	f.Set(lo, I64x2ShrS(I64x2Add(I64x2ExtMulLowI32x4S(x, mult), bias30), c32(31)))
+	mult = V128Load(rq, uint32(16*g))
+	f.Set(hi, I64x2ShrS(I64x2Add(I64x2ExtMulHighI32x4S(x, mult), bias30), c32(31)))
+	div := func(r Local, half int) Val {
+		off := uint32(32*g + 16*half)
+		base := V128Load(rq, uint32(8*t)+off)
+		mask := V128Load(rq, uint32(16*t)+off)
+		pow := V128Load(rq, uint32(24*t)+off)
+		nudge := I64x2Add(base, V128And(I64x2ShrS(r, c32(63)), mask))
+		return I64x2Mul(I64x2Add(r, nudge), pow)
+	}
+	f.Set(lo, div(lo, 0))
+	f.Set(hi, div(hi, 1))
+	// The high halves of the four int64 lanes.
+	v := I8x16Shuffle(lo, hi, [16]byte{4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31})
+	f.Set(out, I32x4MinS(I32x4MaxS(I32x4Add(v, q.zp), q.amin), q.amax))
+}

@@ -1,0 +1,233 @@
+package simd
+
+import (
+	"encoding/binary"
+	"math"
+
+	"mobilenet-wasm/kernels"
+)
+
+// Packed layouts (all little-endian, every block a multiple of 16 bytes).
+//
+// Quantized weights are stored as int16 w' = w + FilterOffset (so the
+// kernels never subtract the filter zero point), and the input zero point is
+// folded into the bias: with x the raw input,
+//
+//	acc = sum (x + InputOffset) * w' + bias = sum x * w' + (bias + InputOffset * sum w')
+//
+// exactly in int32 (a ring: wrapping included), so the kernels read x as
+// it is. Padding taps read a buffer filled with the input zero point, for
+// which x * w' is cancelled by the folded term: they contribute nothing,
+// as in the portable kernels.
+//
+// Per-channel requantization block for T channels (rqBytes):
+//
+//	fp32: scale [T]float32
+//	ref:  mult [T]int32, lmul [T]int32 (2^left), rbase [T]int64
+//	      (2^(right-1), or 0), rmask [T]int64 (-1 when right > 0, else 0),
+//	      rpow [T]int64 (2^(32-right))
+//
+// where left = max(Shift, 0) and right = max(-Shift, 0): the kernels compute
+// TFLite's MultiplyByQuantizedMultiplier as x*lmul (wrapping), the
+// rounding doubling high multiply (x*mult + 2^30) >> 31 in int64, then the
+// rounding divide by 2^right as the high 32 bits of (r + rbase + (r < 0 ?
+// rmask : 0)) * rpow, which equals TFLite's remainder/threshold form (see
+// the generator's requantRef).
+//
+// GEMM (OpGEMM, OpConv), quantized, per tile of NR output channels:
+//
+//	bias' [NR]int32 | rq [NR] | for each block of 8 input channels (K rounded
+//	up to 8, zeros past K): for each of the NR channels: w' [8]int16
+//
+// GEMM, f32, per tile of NR output channels:
+//
+//	bias [NR]float32 | for each input channel k: w [NR]float32
+//
+// DWConv, quantized, per tile of CT channels:
+//
+//	bias' [CT]int32 | rq [CT] | for each of the 9 taps (row-major): w' [CT]int16
+//
+// DWConv, f32, per tile of CT channels:
+//
+//	bias [CT]float32 | for each of the 9 taps: w [CT]float32
+//
+// Channels past the layer's (in the last tile) are zero, scale included.
+
+// RQBytes is the size of the per-channel requantization block of t
+// channels in scheme s.
+func RQBytes(s kernels.Scheme, t int) int {
+	if s == kernels.SchemeReference {
+		return 32 * t
+	}
+	return 4 * t
+}
+
+// GEMMTileBytes is the size of one packed tile of a GEMM variant with k
+// input channels.
+func GEMMTileBytes(v *Variant, k int) int {
+	if !v.DType.Quantized() {
+		return 4*v.NR + 4*k*v.NR
+	}
+	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*16
+}
+
+// DWTileBytes is the size of one packed tile of a DWConv variant.
+func DWTileBytes(v *Variant) int {
+	if !v.DType.Quantized() {
+		return 4*v.CT + 9*4*v.CT
+	}
+	return 4*v.CT + RQBytes(v.Scheme, v.CT) + 9*2*v.CT
+}
+
+// alignedBytes returns n zeroed bytes starting at a 16-byte boundary.
+func alignedBytes(n int) []byte {
+	b := make([]byte, n+16)
+	off := 0
+	for addrOf(b[off:])%16 != 0 {
+		off++
+	}
+	return b[off : off+n : off+n]
+}
+
+var le = binary.LittleEndian
+
+// putRQ writes the requantization block of channels ch0..ch0+t-1 (those
+// below nch) at b.
+func putRQ(b []byte, r *kernels.Requant, ch0, t, nch int) {
+	for i := range t {
+		c := ch0 + i
+		if c >= nch {
+			break
+		}
+		if r.Scheme != kernels.SchemeReference {
+			le.PutUint32(b[4*i:], math.Float32bits(r.Scale[c]))
+			continue
+		}
+		shift := int(r.Shift[c])
+		left, right := max(shift, 0), max(-shift, 0)
+		le.PutUint32(b[4*i:], uint32(r.Multiplier[c]))
+		le.PutUint32(b[4*t+4*i:], uint32(int32(1)<<left))
+		var base, mask int64
+		if right > 0 {
+			base, mask = 1<<(right-1), -1
+		}
+		le.PutUint64(b[8*t+8*i:], uint64(base))
+		le.PutUint64(b[16*t+8*i:], uint64(mask))
+		le.PutUint64(b[24*t+8*i:], uint64(int64(1)<<(32-right)))
+	}
+}
+
+// PackGEMMQ packs the weights of a quantized GEMM or im2col convolution
+// for variant v: filter is [n][k] (OHWI flattened: k = KH*KW*IC), bias has
+// n entries or is nil. q's offsets and requantization must be final.
+func PackGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
+	nr := v.NR
+	tiles := (n + nr - 1) / nr
+	tb := GEMMTileBytes(v, k)
+	out := alignedBytes(tiles * tb)
+	for t := range tiles {
+		b := out[t*tb : (t+1)*tb]
+		wb := b[4*nr+RQBytes(v.Scheme, nr):]
+		for j := range nr {
+			o := t*nr + j
+			if o >= n {
+				break
+			}
+			row := filter[o*k : o*k+k]
+			var sum int32
+			for i, w := range row {
+				wp := int32(w) + q.FilterOffset
+				sum += wp
+				le.PutUint16(wb[((i/8)*nr+j)*16+2*(i%8):], uint16(int16(wp)))
+			}
+			var bo int32
+			if bias != nil {
+				bo = bias[o]
+			}
+			le.PutUint32(b[4*j:], uint32(bo+q.InputOffset*sum))
+		}
+		putRQ(b[4*nr:], &q.Requant, t*nr, nr, n)
+	}
+	return out
+}
+
+// PackGEMMF32 packs the weights of a float32 GEMM or im2col convolution
+// for variant v: filter is [n][k], bias has n entries or is nil.
+func PackGEMMF32(v *Variant, k, n int, filter, bias []float32) []byte {
+	nr := v.NR
+	tiles := (n + nr - 1) / nr
+	tb := GEMMTileBytes(v, k)
+	out := alignedBytes(tiles * tb)
+	for t := range tiles {
+		b := out[t*tb : (t+1)*tb]
+		for j := range nr {
+			o := t*nr + j
+			if o >= n {
+				break
+			}
+			if bias != nil {
+				le.PutUint32(b[4*j:], math.Float32bits(bias[o]))
+			}
+			for i := range k {
+				le.PutUint32(b[4*nr+4*(i*nr+j):], math.Float32bits(filter[o*k+i]))
+			}
+		}
+	}
+	return out
+}
+
+// PackDWQ packs a quantized 3x3 depthwise filter ([9][c], 1HWO) for
+// variant v.
+func PackDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
+	ct := v.CT
+	tiles := (c + ct - 1) / ct
+	tb := DWTileBytes(v)
+	out := alignedBytes(tiles * tb)
+	for t := range tiles {
+		b := out[t*tb : (t+1)*tb]
+		wb := b[4*ct+RQBytes(v.Scheme, ct):]
+		for j := range ct {
+			ch := t*ct + j
+			if ch >= c {
+				break
+			}
+			var sum int32
+			for tap := range 9 {
+				wp := int32(filter[tap*c+ch]) + q.FilterOffset
+				sum += wp
+				le.PutUint16(wb[2*(tap*ct+j):], uint16(int16(wp)))
+			}
+			var bo int32
+			if bias != nil {
+				bo = bias[ch]
+			}
+			le.PutUint32(b[4*j:], uint32(bo+q.InputOffset*sum))
+		}
+		putRQ(b[4*ct:], &q.Requant, t*ct, ct, c)
+	}
+	return out
+}
+
+// PackDWF32 packs a float32 3x3 depthwise filter ([9][c]) for variant v.
+func PackDWF32(v *Variant, c int, filter, bias []float32) []byte {
+	ct := v.CT
+	tiles := (c + ct - 1) / ct
+	tb := DWTileBytes(v)
+	out := alignedBytes(tiles * tb)
+	for t := range tiles {
+		b := out[t*tb : (t+1)*tb]
+		for j := range ct {
+			ch := t*ct + j
+			if ch >= c {
+				break
+			}
+			if bias != nil {
+				le.PutUint32(b[4*j:], math.Float32bits(bias[ch]))
+			}
+			for tap := range 9 {
+				le.PutUint32(b[4*ct+4*(tap*ct+j):], math.Float32bits(filter[tap*c+ch]))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,298 @@
+// Package simd holds the WebAssembly SIMD kernels of the engine and
+// everything around them: the registry of kernel variants, the generated
+// module simd.wasm (embedded as Module), the plan-time packing of weights
+// into the layouts the kernels read, and the dispatch that runs a layer on a
+// kernel when the engine is built for wasm and the host linked the module.
+//
+// Why a separate, generated module: Go's wasm backend emits no SIMD
+// instructions, so the kernels are written as a Go program (internal/kgen,
+// on the encoder in package asm) that emits simd.wasm. The module imports
+// the engine's linear memory as "engine" "memory" and exports one function
+// per variant plus simd_abi_version; every kernel takes one i32, the address
+// of its argument block (GEMMArgs, DWArgs, ConvArgs or PoolArgs) in that
+// memory, and returns nothing. The engine imports the kernels as module
+// "simd" (//go:wasmimport, imports_wasip1.go); the host instantiates the
+// engine, then simd.wasm on the engine's memory, and forwards each import to
+// the export of the same name (see package mobilenet-wasm/wasm for the ABI).
+//
+// Kernel variants are named like XNNPACK's: dtype, op, requantization,
+// shape, tile, ISA, e.g. qu8_dwconv_fp32_3x3s2_8c__wasmsimd (uint8 per-tensor
+// depthwise 3x3 stride 2, fp32 requantization, 8 channels per pass) or
+// qu8_gemm_fp32_2x4c8__wasmsimd (pointwise conv as a GEMM, 2 pixels x 4
+// output channels per block, 8 input channels per i32x4.dot_i16x8_s step).
+// dtypes: qu8 (uint8, per-tensor), qc8 (int8 activations, per-channel
+// symmetric int8 weights: the TFLite int8 spec), f32. Requantizations: fp32
+// and ref (kernels.SchemeFP32 and kernels.SchemeReference); both are
+// bit-identical with the portable kernels in package kernels, and the f32
+// kernels sum in the portable kernels' order, so their results are equal
+// to the portable ones as float32 values (up to the sign of a zero).
+//
+// Variants lists every variant once; it feeds the generator, the tests, the
+// benchmarks and the dispatch (Default marks the one the engine uses).
+//
+// This package is not the portable kernels (package kernels), and runs
+// nothing natively: outside wasip1, Linked is false and the engine uses
+// the portable kernels. Tests run the module under wazero.
+package simd
+
+import (
+	_ "embed"
+	"fmt"
+
+	"mobilenet-wasm/kernels"
+)
+
+//go:generate go run ./gen
+
+// Module is simd.wasm, the generated SIMD kernel module (regenerate with
+// go generate; a test fails when it is stale). Hosts instantiate it on the
+// engine's memory (import "engine" "memory").
+//
+//go:embed simd.wasm
+var Module []byte
+
+// ABIVersion is what the module's simd_abi_version export returns; the
+// engine links the kernels only when it matches. Bump it whenever an
+// argument block, a packed layout or a kernel's meaning changes.
+const ABIVersion = 1
+
+// MemoryModule and MemoryName name the module's memory import.
+const (
+	MemoryModule = "engine"
+	MemoryName   = "memory"
+)
+
+// ImportModule is the module name under which the engine imports the
+// kernels (and simd_abi_version).
+const ImportModule = "simd"
+
+// VersionExport is the export (and the engine's import) returning
+// ABIVersion.
+const VersionExport = "simd_abi_version"
+
+// Op is the operation a kernel variant computes.
+type Op uint8
+
+const (
+	// OpGEMM is a pointwise (1x1, stride 1, unpadded) CONV_2D as a GEMM over
+	// pixels: Rows x K input, K x N packed weights, Rows x N output.
+	OpGEMM Op = iota
+	// OpDWConv is DEPTHWISE_CONV_2D 3x3, depth multiplier 1, dilation 1,
+	// any padding, stride 1 or 2.
+	OpDWConv
+	// OpConv is any other CONV_2D (dilation 1): im2col one output row into
+	// a scratch buffer, then the GEMM.
+	OpConv
+	// OpAvgPool is AVERAGE_POOL_2D.
+	OpAvgPool
+)
+
+var opNames = [...]string{"gemm", "dwconv", "conv", "avgpool"}
+
+func (o Op) String() string { return opNames[o] }
+
+// DType is a kernel's data type.
+type DType uint8
+
+const (
+	QU8 DType = iota // uint8 activations and weights, per-tensor
+	QC8              // int8 activations, int8 per-channel symmetric weights
+	F32              // float32
+)
+
+var dtypeNames = [...]string{"qu8", "qc8", "f32"}
+
+func (d DType) String() string { return dtypeNames[d] }
+
+// Quantized reports whether d is an integer type.
+func (d DType) Quantized() bool { return d != F32 }
+
+// Variant is one generated kernel.
+type Variant struct {
+	Op     Op
+	DType  DType
+	Scheme kernels.Scheme // quantized GEMM, DWConv and Conv only
+	// MR x NR is the register block of GEMM and Conv: pixels by output
+	// channels. NR is a multiple of 4.
+	MR, NR int
+	// Stride is DWConv's stride (its filter is 3x3).
+	Stride int
+	// CT is DWConv's and AvgPool's channel tile: channels per pass, a
+	// multiple of 8 (quantized) or 4 (f32).
+	CT int
+	// Default marks the variant dispatch picks for its op, dtype, scheme
+	// and stride; the engine imports only those.
+	Default bool
+}
+
+// Name is the variant's export name.
+func (v *Variant) Name() string {
+	req := "minmax"
+	if v.DType.Quantized() {
+		req = "fp32"
+		if v.Scheme == kernels.SchemeReference {
+			req = "ref"
+		}
+	}
+	var shape string
+	switch v.Op {
+	case OpGEMM, OpConv:
+		shape = fmt.Sprintf("%dx%d", v.MR, v.NR)
+		if v.DType.Quantized() {
+			shape += "c8"
+		}
+		if v.Op == OpConv {
+			shape = "im2col_" + shape
+		}
+	case OpDWConv:
+		shape = fmt.Sprintf("3x3s%d_%dc", v.Stride, v.CT)
+	case OpAvgPool:
+		shape = fmt.Sprintf("%dc", v.CT)
+		if v.DType.Quantized() {
+			req = "" // no requantization: in and out share scale and zero point
+		}
+	}
+	if req != "" {
+		req += "_"
+	}
+	return fmt.Sprintf("%v_%v_%s%s__wasmsimd", v.DType, v.Op, req, shape)
+}
+
+// Variants is the registry: every kernel of simd.wasm, in export order.
+// Adding a variant is one line; the generator, tests, benchmarks and
+// dispatch pick it up.
+var Variants = []*Variant{
+	// Pointwise GEMMs, integer: 8 input channels per i32x4.dot_i16x8_s.
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	// Pointwise GEMMs, float: x broadcast, NR output channels per block.
+	{Op: OpGEMM, DType: F32, MR: 1, NR: 8},
+	{Op: OpGEMM, DType: F32, MR: 2, NR: 8},
+	{Op: OpGEMM, DType: F32, MR: 4, NR: 8, Default: true},
+	{Op: OpGEMM, DType: F32, MR: 4, NR: 4},
+	{Op: OpGEMM, DType: F32, MR: 6, NR: 8},
+
+	// Depthwise 3x3.
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: F32, Stride: 1, CT: 8},
+	{Op: OpDWConv, DType: F32, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: F32, Stride: 2, CT: 8},
+	{Op: OpDWConv, DType: F32, Stride: 2, CT: 16, Default: true},
+
+	// Full convolutions (the first 3x3 stride-2 layer): im2col + GEMM.
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	{Op: OpConv, DType: F32, MR: 4, NR: 8, Default: true},
+
+	// Average pooling.
+	{Op: OpAvgPool, DType: QU8, CT: 16, Default: true},
+	{Op: OpAvgPool, DType: QC8, CT: 16, Default: true},
+	{Op: OpAvgPool, DType: F32, CT: 16, Default: true},
+}
+
+// Lookup returns the variant named name, or nil.
+func Lookup(name string) *Variant {
+	for _, v := range Variants {
+		if v.Name() == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// index returns v's position in Variants.
+func index(v *Variant) int {
+	for i, w := range Variants {
+		if w == v {
+			return i
+		}
+	}
+	panic("simd: variant not in the registry")
+}
+
+// pick returns the Default variant for op, dtype, scheme and stride (0
+// when not DWConv), or nil.
+func pick(op Op, d DType, scheme kernels.Scheme, stride int) *Variant {
+	if !d.Quantized() || op == OpAvgPool {
+		scheme = 0
+	}
+	for _, v := range Variants {
+		if v.Default && v.Op == op && v.DType == d && v.Scheme == scheme && v.Stride == stride {
+			return v
+		}
+	}
+	return nil
+}
+
+// The argument blocks. Each kernel reads one from the address it is passed;
+// all fields are 32-bit, little-endian, in declaration order (the
+// generator takes the offsets from these declarations). Addresses are in
+// the engine's linear memory; sizes count elements, strides bytes.
+
+// GEMMArgs is the argument block of the OpGEMM kernels.
+type GEMMArgs struct {
+	X, XStride     uint32 // input row r is at X + r*XStride
+	Out, OutStride uint32 // output row r is at Out + r*OutStride
+	Rows, K, N     uint32 // pixels, input channels, output channels
+	W              uint32 // packed weights (PackGEMM)
+	Q              QuantArgs
+}
+
+// QuantArgs are the per-layer requantization and clamp fields.
+type QuantArgs struct {
+	ZP             int32   // output zero point (quantized)
+	Lo, Hi         float32 // fp32: clamp bounds less ZP; f32 kernels: activation clamp
+	ActMin, ActMax int32   // ref: the clamp of the output
+}
+
+// DWArgs is the argument block of the OpDWConv kernels.
+type DWArgs struct {
+	X, Out, W      uint32
+	Zero           uint32 // C elements equal to the input zero point (0.0 for f32)
+	N, InH, InW, C uint32
+	OutH, OutW     uint32
+	PadTop         uint32
+	PadLeft        uint32
+	Q              QuantArgs
+}
+
+// ConvArgs is the argument block of the OpConv kernels.
+type ConvArgs struct {
+	X, Out, W, Zero  uint32 // Zero: C elements of the input zero point
+	Scratch          uint32 // OutW * KStride bytes
+	N, InH, InW, C   uint32
+	OutH, OutW, OutC uint32
+	KH, KW           uint32
+	StrideH, StrideW uint32
+	PadTop, PadLeft  uint32
+	KStride          uint32 // bytes per im2col row: K*elem rounded up to 8 bytes (quantized: 8 elements)
+	Q                QuantArgs
+}
+
+// PoolArgs is the argument block of the OpAvgPool kernels.
+type PoolArgs struct {
+	X, Out           uint32
+	N, InH, InW, C   uint32
+	OutH, OutW       uint32
+	FH, FW           uint32
+	StrideH, StrideW uint32
+	PadTop, PadLeft  uint32
+	Q                QuantArgs // ActMin/ActMax (quantized) or Lo/Hi (f32)
+}
