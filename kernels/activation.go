@@ -14,14 +14,14 @@ import "math"
 func ReluF32(in, out []float32) {
 	inf := float32(math.Inf(1))
 	for i, x := range in {
-		out[i] = activationClampF32(x, 0, inf)
+		out[i] = clampActF32(x, 0, inf)
 	}
 }
 
 // Relu6F32 computes out[i] = min(max(in[i], 0), 6). out may be in.
 func Relu6F32(in, out []float32) {
 	for i, x := range in {
-		out[i] = activationClampF32(x, 0, 6)
+		out[i] = clampActF32(x, 0, 6)
 	}
 }
 

@@ -21,7 +21,7 @@ func AddF32(a, b, out []float32, actMin, actMax float32) {
 		x := a[i0 : i0+nb]
 		y := out[i0 : i0+nb]
 		for i, v := range b {
-			y[i] = activationClampF32(x[i]+v, actMin, actMax)
+			y[i] = clampActF32(x[i]+v, actMin, actMax)
 		}
 	}
 }

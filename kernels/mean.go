@@ -174,5 +174,5 @@ func (p *MeanParams) meanNoKeepDims(sum, qmax int32) int32 {
 	}
 	mean := float32(sum) / float32(n)
 	r := float32(math.Round(float64(float32(float32(mean*p.FloatScale) + p.FloatBias))))
-	return int32(activationClampF32(float32(r+float32(p.OutputZeroPoint)), -256, float32(qmax)))
+	return int32(clampActF32(float32(r+float32(p.OutputZeroPoint)), -256, float32(qmax)))
 }

@@ -68,7 +68,7 @@ func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 						}
 					}
 					for c, v := range total {
-						o[c0+c] = activationClampF32(v/count, actMin, actMax)
+						o[c0+c] = clampActF32(v/count, actMin, actMax)
 					}
 				}
 			}
@@ -184,7 +184,7 @@ func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 						}
 					}
 					for c, v := range m {
-						o[c0+c] = activationClampF32(v, actMin, actMax)
+						o[c0+c] = clampActF32(v, actMin, actMax)
 					}
 				}
 			}
@@ -252,16 +252,4 @@ func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 			}
 		}
 	}
-}
-
-// activationClampF32 is TFLite's ActivationFunctionWithMinMax:
-// std::min(std::max(x, lo), hi) (a NaN x stays NaN).
-func activationClampF32(x, lo, hi float32) float32 {
-	if x < lo {
-		x = lo
-	}
-	if hi < x {
-		x = hi
-	}
-	return x
 }

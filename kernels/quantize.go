@@ -49,7 +49,7 @@ func (p *QuantizeParams) quantize(x float32, qmin, qmax int32) int32 {
 		r = math.Max(math.Min(r, float64(qmax-p.ZeroPoint)), float64(qmin-p.ZeroPoint))
 		return max(min(int32(r)+p.ZeroPoint, qmax), qmin)
 	}
-	v := activationClampF32(float32(x*p.InvScale), float32(qmin-p.ZeroPoint), float32(qmax-p.ZeroPoint))
+	v := clampActF32(float32(x*p.InvScale), float32(qmin-p.ZeroPoint), float32(qmax-p.ZeroPoint))
 	return int32(math.RoundToEven(float64(v))) + p.ZeroPoint
 }
 
