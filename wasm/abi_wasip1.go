@@ -130,9 +130,13 @@ func frame(ptr, n uint32, width, height, stride int32) ([]byte, error) {
 	return guest("frame", ptr, n)
 }
 
+// mnABIVersion is mn_abi_version; see the package comment.
+//
 //go:wasmexport mn_abi_version
 func mnABIVersion() int32 { return ABIVersion }
 
+// mnAlloc is mn_alloc; see the package comment.
+//
 //go:wasmexport mn_alloc
 func mnAlloc(size uint32) (ptr uint32) {
 	call("mn_alloc", func() error {
@@ -148,6 +152,8 @@ func mnAlloc(size uint32) (ptr uint32) {
 	return ptr
 }
 
+// mnFree is mn_free; see the package comment.
+//
 //go:wasmexport mn_free
 func mnFree(ptr uint32) int32 {
 	return call("mn_free", func() error {
@@ -159,6 +165,8 @@ func mnFree(ptr uint32) int32 {
 	})
 }
 
+// mnLoad is mn_load; see the package comment.
+//
 //go:wasmexport mn_load
 func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags uint32) (handle int32) {
 	call("mn_load", func() error {
@@ -207,6 +215,8 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 	return handle
 }
 
+// mnFreeModel is mn_free_model; see the package comment.
+//
 //go:wasmexport mn_free_model
 func mnFreeModel(h int32) int32 {
 	return call("mn_free_model", func() error {
@@ -218,6 +228,8 @@ func mnFreeModel(h int32) int32 {
 	})
 }
 
+// mnInfo is mn_info; see the package comment.
+//
 //go:wasmexport mn_info
 func mnInfo(h int32) int32 {
 	return call("mn_info", func() error {
@@ -234,6 +246,8 @@ func mnInfo(h int32) int32 {
 	})
 }
 
+// mnClassify is mn_classify; see the package comment.
+//
 //go:wasmexport mn_classify
 func mnClassify(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
 	return call("mn_classify", func() error {
@@ -246,6 +260,8 @@ func mnClassify(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
 	})
 }
 
+// mnClassifyBin is mn_classify_bin; see the package comment.
+//
 //go:wasmexport mn_classify_bin
 func mnClassifyBin(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
 	return call("mn_classify_bin", func() error {
@@ -279,6 +295,8 @@ func classify(h int32, ptr, n uint32, width, height, stride, k int32) ([]engine.
 	return preds, refused(err)
 }
 
+// mnInfer is mn_infer; see the package comment.
+//
 //go:wasmexport mn_infer
 func mnInfer(h int32, ptr, n uint32) int32 {
 	return call("mn_infer", func() error {
@@ -303,6 +321,8 @@ func mnInfer(h int32, ptr, n uint32) int32 {
 	})
 }
 
+// mnEmbed is mn_embed; see the package comment.
+//
 //go:wasmexport mn_embed
 func mnEmbed(h int32, ptr, n uint32, width, height, stride int32) int32 {
 	return call("mn_embed", func() error {
@@ -326,14 +346,22 @@ func mnEmbed(h int32, ptr, n uint32, width, height, stride int32) int32 {
 	})
 }
 
+// mnResultPtr is mn_result_ptr; see the package comment.
+//
 //go:wasmexport mn_result_ptr
 func mnResultPtr() uint32 { return addr(result) }
 
+// mnResultLen is mn_result_len; see the package comment.
+//
 //go:wasmexport mn_result_len
 func mnResultLen() uint32 { return uint32(len(result)) }
 
+// mnErrorPtr is mn_error_ptr; see the package comment.
+//
 //go:wasmexport mn_error_ptr
 func mnErrorPtr() uint32 { return addr(lastErr) }
 
+// mnErrorLen is mn_error_len; see the package comment.
+//
 //go:wasmexport mn_error_len
 func mnErrorLen() uint32 { return uint32(len(lastErr)) }

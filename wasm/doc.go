@@ -10,12 +10,17 @@
 //
 // # Instantiating
 //
-// The module imports only wasi_snapshot_preview1 functions, those the Go
-// runtime and package os call: clock_time_get, random_get, poll_oneoff,
-// sched_yield, proc_exit, fd_write (stderr, for fatal errors), and
-// args_*, environ_*, fd_prestat_*, fd_fdstat_* and fd_close, which may
-// answer "none" (the module reads no arguments, environment or files; any
-// WASI shim works, e.g. wazero's or @bjorn3/browser_wasi_shim). It exports its
+// The module imports wasi_snapshot_preview1 functions, those the Go
+// runtime and package os call (the exact list depends on the Go release):
+// clock_time_get, random_get, poll_oneoff, sched_yield, proc_exit, fd_write
+// (stderr, for fatal errors), and args_*, environ_*, fd_prestat_*,
+// fd_fdstat_*, fd_read and fd_close, which may answer "none" or fail: the
+// module reads no arguments, environment or files, so any WASI shim works
+// (wazero's, node:wasi, @bjorn3/browser_wasi_shim). Once the engine uses the
+// SIMD kernels, it also imports functions from module "simd" (package
+// kernels/simd says how to link simd.wasm to them); a host without SIMD
+// provides them as stubs whose simd_abi_version returns 0, and the engine
+// then runs its portable Go kernels. It exports its
 // linear memory as "memory" and the functions below. After instantiation
 // the host calls "_initialize" exactly once (wazero:
 // WithStartFunctions("_initialize")); then any export, one call at a time
@@ -115,9 +120,12 @@
 //
 // Classifying webcam frames from JS, error handling shortened to fail():
 //
-//	const {instance} = await WebAssembly.instantiate(wasmBytes, {wasi_snapshot_preview1: wasi});
+//	// wasi: a WASI shim, e.g. new WASI({version: "preview1"}) of node:wasi, or
+//	// @bjorn3/browser_wasi_shim's; its initialize() gives it the memory and
+//	// calls _initialize.
+//	const {instance} = await WebAssembly.instantiate(wasmBytes, {wasi_snapshot_preview1: wasi.wasiImport});
+//	wasi.initialize(instance);
 //	const x = instance.exports;
-//	x._initialize();
 //	if (x.mn_abi_version() !== 1) fail();
 //	const bytes = (p, n) => new Uint8Array(x.memory.buffer, p >>> 0, n >>> 0);
 //	const text = (p, n) => new TextDecoder().decode(bytes(p, n));

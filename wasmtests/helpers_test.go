@@ -28,18 +28,20 @@ type sharedModel struct {
 	files []string // under models/, in chain order
 	size  int      // input side
 	float bool
-	// photos is how many golden photos the wasm tests run (0 = all): the
-	// portable kernels under wazero are slow on the big models, and the
-	// package should stay within a few minutes on two cores.
-	photos int
+	// photos is how many of the 110 golden photos TestGoldens runs (0 =
+	// all), and frames how many of TestClassifyFrames' 3 frames: under
+	// wazero the portable kernels are 5-10x slower than native, and the
+	// package should stay within a few minutes on two cores. The engine's
+	// own tests cover every photo natively.
+	photos, frames int
 }
 
 var sharedModels = []sharedModel{
-	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false, 0},
-	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false, 30},
-	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false, 15},
-	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true, 30},
-	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false, 10},
+	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false, 0, 3},
+	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false, 30, 3},
+	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false, 15, 2},
+	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true, 30, 3},
+	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false, 10, 1},
 }
 
 // small is the model for the tests that need many inferences.

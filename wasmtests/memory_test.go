@@ -11,15 +11,21 @@ import (
 // module, cycling through mn_infer, mn_classify, mn_classify_bin and
 // mn_embed, each with its own mn_alloc'd input freed afterwards (as the Go
 // wrappers do). The linear memory, which grows with the Go heap and never
-// shrinks, must be the same size after 1000 calls as after 100.
+// shrinks, must stay flat between call 100 and call 1000.
+//
+// Tolerance: growthSlack. The Go runtime may still grow its heap by a page
+// or so while its spans settle (seen: one 64 KiB page at call 142, then flat
+// to call 2000), while keeping any one thing a call allocates (the 800 KB
+// frame, the 1001-byte output, the JSON) would grow it by 900 of them.
 func TestNoLeak(t *testing.T) {
+	const growthSlack = 256 << 10 // 4 wasm pages
 	t.Parallel()
 	mod := openModule(t)
 	w := loadWasm(t, mod, small, Options{Labels: readLabels(t)})
 	photo := goldenPhotos(t, small.size, 1)[0]
 	in := goldenInput(t, small, photo)
 	want := goldenOutput(t, small, photo)
-	f := photoFrames(t, "cat_720p.jpg")[0]
+	f := photoFrames(t, "hot_dog.jpg")[0] // 512x384, about a webcam frame
 
 	var after100 uint32
 	for i := 1; i <= 1000; i++ {
@@ -43,9 +49,9 @@ func TestNoLeak(t *testing.T) {
 		}
 	}
 	after1000 := mod.MemorySize()
-	t.Logf("linear memory: %d MiB after 100 inferences, %d MiB after 1000 (frame %dx%d, %d bytes a call)",
-		after100>>20, after1000>>20, f.w, f.h, len(f.pix))
-	require.Equal(t, after100, after1000, "linear memory grew between inference 100 and 1000: a leak")
+	t.Logf("linear memory: %d KiB after 100 inferences, %d KiB after 1000 (frame %dx%d, %d bytes a call)",
+		after100>>10, after1000>>10, f.w, f.h, len(f.pix))
+	require.LessOrEqual(t, after1000, after100+growthSlack, "linear memory grew by %d KiB between inference 100 and 1000: a leak", (after1000-after100)>>10)
 }
 
 // TestSideBySide loads two different models and a second copy of the first

@@ -35,6 +35,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"mobilenet-wasm/kernels/simd"
 )
 
 // ABIVersion is the version of the wasm package's ABI this host speaks
@@ -117,6 +119,10 @@ var exports = []string{
 // its _initialize, and checks its ABI version. It uses wazero's compiler
 // where the platform has one, else its interpreter. ctx is kept for every
 // later call on the Module and its Models.
+//
+// SIMD: a module that imports the SIMD kernels gets stubs that report them
+// as not linked (see stubSIMD), so it runs its portable Go kernels. Linking
+// simd.wasm is not done here yet.
 func Open(ctx context.Context, wasm []byte) (*Module, error) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache()))
 	m := &Module{ctx: ctx, rt: rt, fns: map[string]api.Function{}, stderr: &limitedBuffer{max: 64 << 10}}
@@ -128,6 +134,10 @@ func Open(ctx context.Context, wasm []byte) (*Module, error) {
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmtests: compiling the module: %w", err)
+	}
+	if err := stubSIMD(ctx, rt, compiled); err != nil {
+		rt.Close(ctx)
+		return nil, err
 	}
 	cfg := wazero.NewModuleConfig().
 		WithName("engine").
@@ -165,6 +175,46 @@ func Open(ctx context.Context, wasm []byte) (*Module, error) {
 		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), ABIVersion)
 	}
 	return m, nil
+}
+
+// stubSIMD provides the imports of a module built with the SIMD kernels
+// (module simd.ImportModule, see package kernels/simd) as a host without
+// SIMD does: simd_abi_version answers 0, "not linked", so the engine runs
+// its portable kernels, and any kernel called anyway traps with a message.
+// Any other import module besides WASI is refused.
+func stubSIMD(ctx context.Context, rt wazero.Runtime, compiled wazero.CompiledModule) error {
+	var fns []api.FunctionDefinition
+	for _, f := range compiled.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch mod {
+		case wasi_snapshot_preview1.ModuleName:
+		case simd.ImportModule:
+			fns = append(fns, f)
+		default:
+			return fmt.Errorf("wasmtests: the module imports %s.%s, which this host does not provide", mod, name)
+		}
+	}
+	if len(fns) == 0 {
+		return nil
+	}
+	b := rt.NewHostModuleBuilder(simd.ImportModule)
+	for _, f := range fns {
+		_, name, _ := f.Import()
+		results := f.ResultTypes()
+		fn := api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
+			if name != simd.VersionExport {
+				panic(fmt.Sprintf("wasmtests: the engine called the SIMD kernel %s, but this host did not link simd.wasm (simd_abi_version is 0)", name))
+			}
+			for i := range results {
+				stack[i] = 0
+			}
+		})
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, f.ParamTypes(), results).Export(name)
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("wasmtests: providing the %s imports: %w", simd.ImportModule, err)
+	}
+	return nil
 }
 
 // Close frees the instance and everything loaded in it.
