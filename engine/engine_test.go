@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"mobilenet-wasm/engine/imagefile"
 	"os"
 	"path/filepath"
 	"sort"
@@ -193,7 +194,7 @@ func TestClassifyTop1(t *testing.T) {
 				if _, err := os.Stat(path); err != nil {
 					continue // an ImageNet photo
 				}
-				im, _, err := preprocess.DecodeFile(path)
+				im, _, err := imagefile.DecodeFile(path)
 				require.NoError(t, err)
 				preds, err := c.Classify(im, 5)
 				require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"mobilenet-wasm/kernels"
+	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/loader"
 )
 
@@ -90,7 +91,8 @@ func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(),
 		lo, hi := kernels.FloatActivationRange(int(o.Activation))
 		x, y := f32(inB), f32(outB)
 		if avg {
-			return func() { kernels.AveragePoolF32(pp, x, y, lo, hi) }, nil
+			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolF32(nil, pp, lo, hi) }, // SIMD hook
+				func() { kernels.AveragePoolF32(pp, x, y, lo, hi) }), nil
 		}
 		return func() { kernels.MaxPoolF32(pp, x, y, lo, hi) }, nil
 	case loader.UInt8, loader.Int8:
@@ -101,13 +103,15 @@ func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(),
 		lo, hi := kernels.QuantizedActivationRange(kernels.SchemeReference, int(o.Activation), scale, zp, qmin, qmax)
 		if in.Type == loader.UInt8 {
 			if avg {
-				return func() { kernels.AveragePoolU8(pp, inB, outB, lo, hi) }, nil
+				return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolQ[uint8](nil, pp, lo, hi) }, // SIMD hook
+					func() { kernels.AveragePoolU8(pp, inB, outB, lo, hi) }), nil
 			}
 			return func() { kernels.MaxPoolU8(pp, inB, outB, lo, hi) }, nil
 		}
 		x, y := i8(inB), i8(outB)
 		if avg {
-			return func() { kernels.AveragePoolI8(pp, x, y, lo, hi) }, nil
+			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolQ[int8](nil, pp, lo, hi) }, // SIMD hook
+				func() { kernels.AveragePoolI8(pp, x, y, lo, hi) }), nil
 		}
 		return func() { kernels.MaxPoolI8(pp, x, y, lo, hi) }, nil
 	}

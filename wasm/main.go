@@ -24,7 +24,7 @@ const (
 const FlagReference = 1
 
 // MaxAlloc is the largest block mn_alloc hands out: 512 MiB, twice an
-// 8192 x 8192 RGBA frame (preprocess.MaxPixels).
+// 8192 x 8192 RGBA frame (imagefile.MaxPixels).
 const MaxAlloc = 512 << 20
 
 // main does nothing: the module is a reactor (-buildmode=c-shared), whose

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mobilenet-wasm/engine"
-	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/engine/imagefile"
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels"
 )
@@ -165,7 +165,7 @@ func photoFrames(tb testing.TB, names ...string) []rgbaFrame {
 	tb.Helper()
 	var out []rgbaFrame
 	for _, name := range names {
-		img, _, err := preprocess.DecodeFile(testdata.Path(tb, "images", name))
+		img, _, err := imagefile.DecodeFile(testdata.Path(tb, "images", name))
 		require.NoError(tb, err)
 		b := img.Bounds()
 		nrgba := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))

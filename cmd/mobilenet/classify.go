@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"mobilenet-wasm/engine"
-	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/engine/imagefile"
 	"mobilenet-wasm/kernels"
 )
 
@@ -74,7 +74,7 @@ func classifyImages(c *engine.Classifier, images []string, k int, asJSON bool, s
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for i, path := range images {
-		img, _, err := preprocess.DecodeFile(path)
+		img, _, err := imagefile.DecodeFile(path)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"mobilenet-wasm/engine"
-	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/engine/imagefile"
 	"mobilenet-wasm/kernels"
 )
 
@@ -237,7 +237,7 @@ func rankOf(c *engine.Classifier, path string, label, k int) (rank int, err erro
 			err = fmt.Errorf("%s: internal error: %v", path, r)
 		}
 	}()
-	img, _, err := preprocess.DecodeFile(path)
+	img, _, err := imagefile.DecodeFile(path)
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package preprocess
 
 import (
 	"image"
+	"mobilenet-wasm/engine/imagefile"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,7 +75,7 @@ func TestGoldenTensors(t *testing.T) {
 	var rz Resizer
 	var equal, total, maxDiff, files, identical int
 	for _, p := range photos {
-		img, _, err := DecodeFile(p.path)
+		img, _, err := imagefile.DecodeFile(p.path)
 		if err != nil {
 			t.Fatalf("%s: %v", p.name, err)
 		}

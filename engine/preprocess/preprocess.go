@@ -13,8 +13,8 @@
 // reads the frame in place and allocates nothing. A Resizer keeps scratch
 // buffers and tables between calls.
 //
-// Decode and DecodeFile decode JPEG, PNG, GIF, BMP and WebP, refusing
-// non-images and images larger than MaxPixels before allocating pixels.
+// Decoding image files is package imagefile's job, so that this package
+// (and the wasm module, which gets decoded frames) carries no decoders.
 //
 // This package does no EXIF orientation, gamma or colour-profile handling
 // (neither did the release's evaluation), and it is not a general image

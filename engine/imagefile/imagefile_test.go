@@ -1,4 +1,4 @@
-package preprocess
+package imagefile
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"math"
+	"mobilenet-wasm/engine/preprocess"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -67,10 +67,10 @@ func TestDecodeFormats(t *testing.T) {
 		}
 		if name == "png" || name == "bmp" { // lossless: same tensor as the source
 			a, b := make([]byte, 16*16*3), make([]byte, 16*16*3)
-			if err := Image(src, 16, a); err != nil {
+			if err := preprocess.Image(src, 16, a); err != nil {
 				t.Fatal(err)
 			}
-			if err := Image(img, 16, b); err != nil {
+			if err := preprocess.Image(img, 16, b); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(a, b) {
@@ -86,7 +86,7 @@ func TestDecodeFormats(t *testing.T) {
 	if err != nil || format != "webp" || img.Bounds().Empty() {
 		t.Fatalf("webp: %v, %q, %v", err, format, img)
 	}
-	if err := Image(img, 8, make([]byte, 8*8*3)); err != nil {
+	if err := preprocess.Image(img, 8, make([]byte, 8*8*3)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -127,14 +127,14 @@ func TestDecodeErrors(t *testing.T) {
 		is     error
 		prefix string
 	}{
-		{"empty", nil, ErrUnsupported, "preprocess: not a supported image"},
-		{"truncated header", jpg.Bytes()[:40], nil, "preprocess: reading jpeg image header: "},
-		{"text", []byte("this is not an image at all"), ErrUnsupported, "preprocess: not a supported image (JPEG, PNG, GIF, BMP, WebP): "},
-		{"tflite", []byte("\x1c\x00\x00\x00TFL3\x00\x00\x00\x00\x00\x00\x00\x00"), ErrUnsupported, "preprocess: not a supported image"},
-		{"truncated jpeg", jpg.Bytes()[:len(jpg.Bytes())-40], nil, "preprocess: decoding jpeg image: "},
-		{"huge png", hugePNG(100000, 100000), ErrTooLarge, "preprocess: image too large: png image is 100000x100000"},
-		{"png just over", hugePNG(8192, 8193), ErrTooLarge, "preprocess: image too large"},
-		{"huge bmp", hugeBMP(60000, 60000), ErrTooLarge, "preprocess: image too large: bmp image is 60000x60000"},
+		{"empty", nil, ErrUnsupported, "imagefile: not a supported image"},
+		{"truncated header", jpg.Bytes()[:40], nil, "imagefile: reading jpeg image header: "},
+		{"text", []byte("this is not an image at all"), ErrUnsupported, "imagefile: not a supported image (JPEG, PNG, GIF, BMP, WebP): "},
+		{"tflite", []byte("\x1c\x00\x00\x00TFL3\x00\x00\x00\x00\x00\x00\x00\x00"), ErrUnsupported, "imagefile: not a supported image"},
+		{"truncated jpeg", jpg.Bytes()[:len(jpg.Bytes())-40], nil, "imagefile: decoding jpeg image: "},
+		{"huge png", hugePNG(100000, 100000), ErrTooLarge, "imagefile: image too large: png image is 100000x100000"},
+		{"png just over", hugePNG(8192, 8193), ErrTooLarge, "imagefile: image too large"},
+		{"huge bmp", hugeBMP(60000, 60000), ErrTooLarge, "imagefile: image too large: bmp image is 60000x60000"},
 	} {
 		_, _, err := Decode(bytes.NewReader(c.data))
 		if err == nil || !strings.HasPrefix(err.Error(), c.prefix) || (c.is != nil && !errors.Is(err, c.is)) {
@@ -183,40 +183,4 @@ func hugeBMP(w, h int32) []byte {
 	binary.LittleEndian.PutUint16(b[26:], 1)
 	binary.LittleEndian.PutUint16(b[28:], 24)
 	return b
-}
-
-func TestToFloat32(t *testing.T) {
-	src := make([]byte, 256)
-	for i := range src {
-		src[i] = byte(i)
-	}
-	dst := make([]float32, 256)
-	if err := ToFloat32(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	le := make([]byte, 4*256)
-	if err := ToFloat32LE(le, src); err != nil {
-		t.Fatal(err)
-	}
-	for i, x := range src {
-		want := float32(float64(x)/127.5 - 1)
-		if dst[i] != want || Float(x) != want {
-			t.Fatalf("byte %d: %v, want %v", x, dst[i], want)
-		}
-		if got := math.Float32frombits(binary.LittleEndian.Uint32(le[4*i:])); got != want {
-			t.Fatalf("LE byte %d: %v, want %v", x, got, want)
-		}
-	}
-	if dst[0] != -1 || dst[255] != 1 {
-		t.Errorf("ends: %v, %v", dst[0], dst[255])
-	}
-	if err := ToFloat32(dst[:3], src); err == nil {
-		t.Error("ToFloat32 accepted a short dst")
-	}
-	if err := ToFloat32LE(le[:1023], src); err == nil {
-		t.Error("ToFloat32LE accepted a wrong dst")
-	}
-	if n := testing.AllocsPerRun(5, func() { _ = ToFloat32(dst, src) }); n != 0 {
-		t.Errorf("ToFloat32: %v allocs", n)
-	}
 }

@@ -1,4 +1,9 @@
-package preprocess
+// Package imagefile decodes image files (JPEG, PNG, GIF, BMP, WebP) for the
+// engine, refusing non-images and images larger than MaxPixels from their
+// header, before any pixel memory is allocated. It is separate from package
+// preprocess so that builds which never decode files (the wasm module, fed
+// RGBA frames) do not carry the decoders.
+package imagefile
 
 import (
 	"bytes"
@@ -22,11 +27,11 @@ const MaxPixels = 8192 * 8192
 
 // ErrUnsupported is returned (wrapped, with the decoder's message) by Decode
 // for input that is not an image in one of the supported formats.
-var ErrUnsupported = errors.New("preprocess: not a supported image (JPEG, PNG, GIF, BMP, WebP)")
+var ErrUnsupported = errors.New("imagefile: not a supported image (JPEG, PNG, GIF, BMP, WebP)")
 
 // ErrTooLarge is returned (wrapped, with the dimensions) by Decode for
 // images with more than MaxPixels pixels.
-var ErrTooLarge = errors.New("preprocess: image too large")
+var ErrTooLarge = errors.New("imagefile: image too large")
 
 // Decode decodes a JPEG, PNG, GIF (first frame), BMP or WebP image from r and
 // returns it with its format name ("jpeg", "png", "gif", "bmp", "webp"). It
@@ -41,20 +46,20 @@ func Decode(r io.Reader) (image.Image, string, error) {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, "", fmt.Errorf("%w: %v", ErrUnsupported, err)
 		}
-		return nil, format, fmt.Errorf("preprocess: reading %s image header: %w", format, err)
+		return nil, format, fmt.Errorf("imagefile: reading %s image header: %w", format, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, format, fmt.Errorf("preprocess: %s image has no pixels (%dx%d)", format, cfg.Width, cfg.Height)
+		return nil, format, fmt.Errorf("imagefile: %s image has no pixels (%dx%d)", format, cfg.Width, cfg.Height)
 	}
 	if cfg.Width > MaxPixels/cfg.Height {
 		return nil, format, fmt.Errorf("%w: %s image is %dx%d, more than %d pixels", ErrTooLarge, format, cfg.Width, cfg.Height, MaxPixels)
 	}
 	img, format2, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
-		return nil, format, fmt.Errorf("preprocess: decoding %s image: %w", format, err)
+		return nil, format, fmt.Errorf("imagefile: decoding %s image: %w", format, err)
 	}
 	if format2 != format {
-		return nil, format, fmt.Errorf("preprocess: image format changed while decoding (%s, then %s)", format, format2)
+		return nil, format, fmt.Errorf("imagefile: image format changed while decoding (%s, then %s)", format, format2)
 	}
 	return img, format, nil
 }
@@ -63,7 +68,7 @@ func Decode(r io.Reader) (image.Image, string, error) {
 func DecodeFile(path string) (image.Image, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("preprocess: %w", err)
+		return nil, "", fmt.Errorf("imagefile: %w", err)
 	}
 	defer f.Close()
 	img, format, err := Decode(f)
