@@ -1,0 +1,315 @@
+#!/usr/bin/env node
+// run.mjs: benchmarks our engine (SIMD and portable) against the official
+// TFLite runtime compiled to wasm, in one headless Chromium page
+// (site/bench.html), and prints a Markdown table. See README.md here.
+//
+//   node bench/browser/run.mjs [--models DIR] [--runs 50] [--out FILE.json]
+//
+// Flags:
+//   --models DIR      the .tflite files (default $MOBILENET_TESTDATA/models,
+//                     MOBILENET_TESTDATA defaulting to ../shared)
+//   --goldens DIR     golden tensors and outputs (default $MOBILENET_TESTDATA/goldens)
+//   --image NAME      the prepared input, goldens/tensors/S/NAME.rgb (default grace_hopper.bmp)
+//   --only REGEXP     only the models whose name matches
+//   --runs N          timed samples per variant and model (default 50)
+//   --warmup N        untimed inferences per variant first (default 10)
+//   --min-sample-ms X one sample runs enough inferences to last X ms (default 5;
+//                     0 = one inference a sample); see README.md
+//   --variants LIST   comma-separated subset of simd,portable,tflite
+//   --out FILE        write the results as JSON (default: a file in the temp dir)
+//   --engine FILE     the engine module (default site/engine.wasm)
+//   --chromium PATH   the browser (default $CHROMIUM or /usr/bin/chromium)
+//   --serve           only serve the page and print its URL (for a real browser)
+//
+// It needs site/engine.wasm (./build.sh) and `npm install` at the repository
+// root (playwright-core, @tensorflow/tfjs-tflite). Nothing is fetched from
+// the network: this script's own server serves site/, the models, the
+// goldens and tfjs-tflite's files from node_modules.
+
+import {createServer} from 'node:http';
+import {createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {gzipSync} from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {createRequire} from 'node:module';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(path.join(root, 'package.json'));
+
+function parseArgs(argv) {
+  const testdata = process.env.MOBILENET_TESTDATA || path.join(root, '..', 'shared');
+  const a = {
+    models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
+    image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, minSampleMs: 5,
+    variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), chromium: process.env.CHROMIUM || '/usr/bin/chromium', serve: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) die(`${f} needs a value`);
+      return argv[++i];
+    };
+    switch (f) {
+      case '--models': a.models = path.resolve(val()); break;
+      case '--goldens': a.goldens = path.resolve(val()); break;
+      case '--image': a.image = val(); break;
+      case '--only': a.only = val(); break;
+      case '--runs': a.runs = Number(val()); break;
+      case '--warmup': a.warmup = Number(val()); break;
+      case '--min-sample-ms': a.minSampleMs = Number(val()); break;
+      case '--variants': a.variants = val(); break;
+      case '--out': a.out = path.resolve(val()); break;
+      case '--engine': a.engine = path.resolve(val()); break;
+      case '--chromium': a.chromium = val(); break;
+      case '--serve': a.serve = true; break;
+      case '-h': case '--help':
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        process.exit(0);
+      default: die(`unknown flag ${f} (see --help)`);
+    }
+  }
+  if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
+  a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
+  for (const v of a.variants) if (!['simd', 'portable', 'tflite'].includes(v)) die(`unknown variant ${v}`);
+  return a;
+}
+
+function die(msg) {
+  console.error('run.mjs: ' + msg);
+  process.exit(2);
+}
+
+// findModels lists the models of dir: every .tflite, except that an
+// "..._embedding_extractor" file and a "..._head_layers" file form one chained
+// model named like the extractor without the suffix (the 1.0_224 quant pair).
+function findModels(dir) {
+  if (!existsSync(dir)) die(`no models folder ${dir} (see --models)`);
+  const files = readdirSync(dir).filter(f => f.endsWith('.tflite')).sort();
+  const heads = files.filter(f => /head_layers/.test(f));
+  const models = [];
+  for (const f of files) {
+    if (heads.includes(f)) continue;
+    const name = f.replace(/\.tflite$/, '');
+    if (/_embedding_extractor$/.test(name)) {
+      if (heads.length !== 1) die(`${f}: want exactly one *head_layers*.tflite beside it, found ${heads.length}`);
+      models.push({name: name.replace(/_embedding_extractor$/, ''), file: f, head: heads[0]});
+    } else {
+      models.push({name, file: f});
+    }
+  }
+  return models;
+}
+
+function packageDir(name) {
+  try {
+    return path.dirname(require.resolve(name + '/package.json'));
+  } catch (_) {
+    const p = path.join(root, 'node_modules', name);
+    if (existsSync(path.join(p, 'package.json'))) return p;
+    die(`${name} is not installed: run npm install at ${root}`);
+  }
+}
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.map': 'application/json', '.css': 'text/css',
+};
+
+// serve serves mounts (URL prefix -> list of folders, first hit wins) plus
+// fixed files (URL path -> file path, or a Buffer of JSON), without COOP/COEP headers: the page must not be
+// cross-origin isolated, or tfjs-tflite would pick its threaded build.
+function serve(mounts, files) {
+  const server = createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    let file = files[u.pathname];
+    if (!file) {
+      for (const [prefix, dirs] of mounts) {
+        if (!u.pathname.startsWith(prefix)) continue;
+        const rel = decodeURIComponent(u.pathname.slice(prefix.length)) || 'bench.html';
+        for (const d of dirs) {
+          const p = path.resolve(d, rel);
+          if (p.startsWith(path.resolve(d) + path.sep) && existsSync(p) && statSync(p).isFile()) { file = p; break; }
+        }
+        if (file) break;
+      }
+    }
+    if (Buffer.isBuffer(file)) {
+      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store'});
+      res.end(file);
+      return;
+    }
+    if (!file && u.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (!file) {
+      console.error(`server: 404 ${u.pathname}`);
+      res.writeHead(404, {'content-type': 'text/plain'});
+      res.end('not found\n');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': types[path.extname(file)] || 'application/octet-stream',
+      'content-length': statSync(file).size,
+      'cache-control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function sizes(file) {
+  const b = readFileSync(file);
+  const rel = path.relative(root, file);
+  return {file: rel.startsWith('..') ? file : rel, raw: b.length, gzip: gzipSync(b, {level: 9}).length};
+}
+
+const ms = x => (x == null || Number.isNaN(x) ? '' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+function cell(v) {
+  if (!v || v.median == null) return 'n/a';
+  return `${ms(v.median)} (${ms(v.p10)}–${ms(v.p90)})`;
+}
+
+function agreement(m) {
+  const parts = [];
+  for (const v of ['simd', 'portable']) {
+    const c = m.compare && m.compare[`${v}_vs_tflite`];
+    if (!c) continue;
+    let s;
+    if (m.outputDtype === 'float32') s = c.equal ? 'equal' : `max diff ${c.maxAbsDiff.toExponential(2)}`;
+    else s = c.equal ? 'byte-equal' : `${c.differingBytes} bytes differ (max ${c.maxAbsDiff})`;
+    parts.push(`${v}: ${s}`);
+  }
+  const g = m.compare && m.compare.tflite_vs_golden;
+  if (g) parts.push(`TFLite vs golden: ${g.equal ? 'equal' : m.outputDtype === 'float32' ? `max diff ${g.maxAbsDiff.toExponential(2)}` : `${g.differingBytes} bytes differ`}`);
+  return parts.join('; ');
+}
+
+function table(result, simdNote) {
+  const lines = [
+    '| model | ours SIMD ms | ours portable ms | TFLite-wasm ms | SIMD / TFLite | portable / TFLite | output vs TFLite |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const m of result.models) {
+    if (m.error) {
+      lines.push(`| ${m.name} | error: ${m.error.split('\n')[0]} | | | | | |`);
+      continue;
+    }
+    const v = m.variants, t = v.tflite && v.tflite.median;
+    // The ratio of the medians, and of the fastest samples (what each
+    // runtime does when nothing else runs: steadier on a loaded machine).
+    const ratio = x => (x && x.median && t ? `${(x.median / t).toFixed(2)}x (min ${(x.min / v.tflite.min).toFixed(2)}x)` : 'n/a');
+    lines.push(`| ${m.name} | ${v.simd ? cell(v.simd) : simdNote} | ${cell(v.portable)} | ${cell(v.tflite)} | ${ratio(v.simd)} | ${ratio(v.portable)} | ${agreement(m)} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const site = path.join(root, 'site');
+  const engine = args.engine;
+  if (!existsSync(engine)) die(`no ${path.relative(root, engine)}: run ./build.sh first`);
+  const simd = [path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(existsSync);
+  const tflitePkg = packageDir('@tensorflow/tfjs-tflite');
+  const tfliteVersion = JSON.parse(readFileSync(path.join(tflitePkg, 'package.json'), 'utf8')).version;
+  let models = findModels(args.models);
+  if (args.only) models = models.filter(m => new RegExp(args.only).test(m.name));
+  if (!models.length) die(`no models in ${args.models}${args.only ? ' matching ' + args.only : ''}`);
+
+  // tf-tflite.min.js preloads tflite_web_api_cc*.js from its own folder, so
+  // /vendor/tflite/ serves dist/ and wasm/ of the package as one folder.
+  const config = {
+    models, runs: args.runs, warmup: args.warmup, minSampleMs: args.minSampleMs, variants: args.variants,
+    image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null,
+    tfliteUrl: '/vendor/tflite/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+  };
+  // /bench-config.json is for the page's Run button (--serve).
+  const server = await serve([
+    ['/vendor/tflite/', [path.join(tflitePkg, 'dist'), path.join(tflitePkg, 'wasm')]],
+    ['/models/', [args.models]],
+    ['/tensors/', [path.join(args.goldens, 'tensors')]],
+    ['/goldens/', [args.goldens]],
+    ['/', [site]],
+  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))});
+  const base = `http://127.0.0.1:${server.address().port}/`;
+
+  if (args.serve) {
+    console.log(`serving ${base}bench.html (Ctrl-C to stop)`);
+    return;
+  }
+
+  let chromium;
+  try {
+    ({chromium} = require('playwright-core'));
+  } catch (err) {
+    die(`playwright-core is not installed (npm install at ${root}): ${err.message}`);
+  }
+  if (!existsSync(args.chromium)) die(`no browser at ${args.chromium} (apt-get install chromium, or --chromium PATH)`);
+  const browser = await chromium.launch({
+    executablePath: args.chromium, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+  const browserVersion = browser.version();
+  const loadavgBefore = os.loadavg();
+  let result;
+  const wasmRequests = [];
+  try {
+    const page = await browser.newPage();
+    page.on('console', msg => console.error(`[page] ${msg.text()}`));
+    page.on('pageerror', err => console.error(`[page error] ${err.message}`));
+    page.on('response', r => {
+      if (r.status() >= 400) console.error(`[page] HTTP ${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    page.on('requestfinished', req => {
+      if (/\.wasm($|\?)/.test(req.url())) wasmRequests.push(new URL(req.url()).pathname);
+    });
+    await page.goto(base + 'bench.html');
+    await page.waitForFunction(() => self.mnBench, null, {timeout: 30000});
+    result = await page.evaluate(cfg => self.mnBench.run(cfg), config);
+  } finally {
+    await browser.close().catch(() => {});
+    server.close();
+  }
+
+  const tfliteWasm = wasmRequests.filter(p => p.startsWith('/vendor/tflite/')).map(p => path.basename(p));
+  const wasmFiles = [sizes(engine)];
+  if (simd) wasmFiles.push({...sizes(simd), linked: !!(result.simd && result.simd.engineImports && result.models.some(m => m.variants && m.variants.simd))});
+  for (const f of new Set(tfliteWasm)) wasmFiles.push(sizes(path.join(tflitePkg, 'wasm', f)));
+  const simdNote = result.simd && !result.simd.engineImports ? 'n/a (not yet linked)' : (result.simd && result.simd.note) || 'n/a';
+  const report = {
+    date: new Date().toISOString(),
+    command: 'node bench/browser/run.mjs ' + process.argv.slice(2).join(' '),
+    chromium: `Chromium ${browserVersion}`, userAgent: result.userAgent,
+    host: {cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavgBefore, loadavgAfter: os.loadavg()},
+    tfjsTflite: tfliteVersion, tfliteWasmFetched: tfliteWasm, wasmRequests, wasmFiles, ...result,
+  };
+  if (!tfliteWasm.length && args.variants.includes('tflite')) console.error('warning: no TFLite .wasm request seen');
+  if (tfliteWasm.some(f => f !== 'tflite_web_api_cc_simd.wasm')) console.error(`warning: TFLite fetched ${tfliteWasm.join(', ')}, not (only) tflite_web_api_cc_simd.wasm`);
+
+  const md = [
+    `Benchmark, ${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.chromium} headless (${args.chromium}), ${report.host.cpu}, ` +
+      `timer ${(result.timerResolutionMs * 1000).toFixed(0)} us, crossOriginIsolated ${result.crossOriginIsolated}, ` +
+      `load average ${loadavgBefore[0].toFixed(1)} before / ${report.host.loadavgAfter[0].toFixed(1)} after on ${os.cpus().length} cores`,
+    `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
+      `input ${args.image}; ${args.runs} interleaved samples per variant after ${args.warmup} warm-up runs; ` +
+      'median (p10–p90) ms per inference; ratios of the medians (and of the fastest samples)',
+    '',
+    table(result, simdNote),
+    '',
+    'wasm files: ' + wasmFiles.map(f => `${f.file.replace(/^.*node_modules\//, '')} ${f.raw} B raw / ${f.gzip} B gzip -9${f.linked === false ? ' (not linked)' : ''}`).join('; '),
+  ].join('\n');
+  console.log(md);
+  const out = args.out || path.join(os.tmpdir(), 'mobilenet-bench-browser.json');
+  writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  console.error(`wrote ${out}`);
+  if (result.models.some(m => m.error)) process.exitCode = 1;
+}
+
+main().catch(err => {
+  console.error(err && err.stack || err);
+  process.exit(1);
+});
