@@ -11,6 +11,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels"
+	"mobilenet-wasm/kernels/simd"
 )
 
 // Module state. The module is single-threaded and its exports are not
@@ -365,3 +366,31 @@ func mnErrorPtr() uint32 { return addr(lastErr) }
 //
 //go:wasmexport mn_error_len
 func mnErrorLen() uint32 { return uint32(len(lastErr)) }
+
+// mnSIMD is mn_simd; see the package comment.
+//
+//go:wasmexport mn_simd
+func mnSIMD() int32 {
+	switch {
+	case engine.SIMDEnabled():
+		return 2
+	case engine.SIMDLinked():
+		return 1
+	}
+	return 0
+}
+
+// mnSetSIMD is mn_set_simd; see the package comment.
+//
+//go:wasmexport mn_set_simd
+func mnSetSIMD(on int32) int32 {
+	return call("mn_set_simd", func() error {
+		if on != 0 && on != 1 {
+			return argErr("mn_set_simd takes 0 or 1, not %d", on)
+		}
+		if !engine.SetSIMD(on == 1) {
+			return argErr("the host did not link the SIMD kernels (simd_abi_version is not %d)", simd.ABIVersion)
+		}
+		return nil
+	})
+}

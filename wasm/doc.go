@@ -16,10 +16,9 @@
 // (stderr, for fatal errors), and args_*, environ_*, fd_prestat_*,
 // fd_fdstat_*, fd_read and fd_close, which may answer "none" or fail: the
 // module reads no arguments, environment or files, so any WASI shim works
-// (wazero's, node:wasi, @bjorn3/browser_wasi_shim). Once the engine uses the
-// SIMD kernels, it also imports functions from module "simd" (package
-// kernels/simd says how to link simd.wasm to them); a host without SIMD
-// provides them as stubs whose simd_abi_version returns 0, and the engine
+// (wazero's, node:wasi, @bjorn3/browser_wasi_shim). It also imports the
+// wasm SIMD kernels from module "simd" (see SIMD kernels below): a host
+// links them to simd.wasm, or, without SIMD, provides stubs, and the engine
 // then runs its portable Go kernels. It exports its
 // linear memory as "memory" and the functions below. After instantiation
 // the host calls "_initialize" exactly once (wazero:
@@ -116,16 +115,63 @@
 //	mn_error_ptr() uint32, mn_error_len() uint32
 //	    The last error message. ptr is 0 when len is 0.
 //
+//	mn_simd() int32
+//	    0: the SIMD kernels are not linked (the portable Go kernels run);
+//	    1: linked but switched off; 2: linked and on (the default).
+//	mn_set_simd(on int32) int32
+//	    Switches every model, loaded or not, between the SIMD kernels (1)
+//	    and the portable ones (0), for A/B runs; both give the same outputs.
+//	    StatusArgument for other values, or for 1 when not linked.
+//
+// # SIMD kernels
+//
+// The module imports, from module "simd", simd_abi_version() int32 and one
+// function per kernel it may call, each (func (param i32)): the names are
+// the Default variants of package kernels/simd (its registry), e.g.
+// qu8_gemm_fp32_3x4c8__wasmsimd; WebAssembly.Module.imports or wazero's
+// ImportedFunctions list them. simd.wasm (kernels/simd/simd.wasm, copied to
+// site/ by build.sh) exports simd_abi_version and every kernel under the
+// same names, and imports the engine's memory as "engine" "memory". A host
+// with SIMD:
+//
+//  1. instantiates this module with "simd" imports that forward to simd.wasm's
+//     exports once they exist (JS: small wrappers calling a variable
+//     assigned in step 2; wazero: host functions calling the api.Function
+//     with the same stack), and calls _initialize (which calls no kernel);
+//  2. instantiates simd.wasm with {engine: {memory: <this module's memory>}}.
+//
+// A host without SIMD (no wasm SIMD, or an A/B run) provides every "simd"
+// import as a stub: simd_abi_version returns 0, the kernels trap (they are
+// never called). The engine calls simd_abi_version once, at the first
+// mn_load or mn_simd (never during _initialize), and uses the kernels only
+// when it returns kernels/simd's ABIVersion (1). A kernel's i32 argument
+// is the address, in this module's memory, of its argument block (simd.GEMMArgs, DWArgs, ConvArgs or
+// PoolArgs): tensors, packed weights and scratch buffers all live in this
+// memory, and the engine keeps them alive while the model is loaded.
+// Forwarding costs one host call per layer.
+//
 // # Call sequence
 //
 // Classifying webcam frames from JS, error handling shortened to fail():
 //
 //	// wasi: a WASI shim, e.g. new WASI({version: "preview1"}) of node:wasi, or
 //	// @bjorn3/browser_wasi_shim's; its initialize() gives it the memory and
-//	// calls _initialize.
-//	const {instance} = await WebAssembly.instantiate(wasmBytes, {wasi_snapshot_preview1: wasi.wasiImport});
+//	// calls _initialize. simdBytes: simd.wasm, or null without wasm SIMD.
+//	const engine = await WebAssembly.compile(wasmBytes);
+//	let kernels = null;                           // simd.wasm's exports, once linked
+//	const simd = {};
+//	for (const {module, name} of WebAssembly.Module.imports(engine)) {
+//	  if (module !== 'simd') continue;
+//	  simd[name] = name === 'simd_abi_version'
+//	    ? () => (kernels ? kernels.simd_abi_version() : 0)
+//	    : (args) => kernels[name](args);
+//	}
+//	const instance = await WebAssembly.instantiate(engine, {wasi_snapshot_preview1: wasi.wasiImport, simd});
 //	wasi.initialize(instance);
 //	const x = instance.exports;
+//	if (simdBytes) {
+//	  kernels = (await WebAssembly.instantiate(simdBytes, {engine: {memory: x.memory}})).instance.exports;
+//	}
 //	if (x.mn_abi_version() !== 1) fail();
 //	const bytes = (p, n) => new Uint8Array(x.memory.buffer, p >>> 0, n >>> 0);
 //	const text = (p, n) => new TextDecoder().decode(bytes(p, n));

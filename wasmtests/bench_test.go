@@ -1,35 +1,55 @@
 package wasmtests
 
 import (
+	"encoding/json"
 	"testing"
 )
 
 // The benchmarks time one inference (a raw golden input tensor in, the
-// output tensor out) of every shared model, in wasm under wazero
-// (BenchmarkWasm/<model>, the portable Go kernels compiled to wasm, plus
-// copying the tensors in and out of guest memory) and natively
-// (BenchmarkNative/<model>), each reporting ms/inference, so that one run
+// output tensor out) of every shared model, in wasm under wazero with the
+// SIMD kernels linked (BenchmarkWasm/simd/<model>), with the "simd" imports
+// stubbed as a browser without SIMD does, so the portable Go kernels run
+// (BenchmarkWasm/portable/<model>), and natively (BenchmarkNative/<model>),
+// each reporting ms/inference and GMAC/s (the model's multiply-accumulates
+// per second), so that one run
 //
 //	go test -run '^$' -bench . ./wasmtests
 //
-// gives the wasm/native ratio.
+// gives the SIMD/portable and wasm/native ratios.
 
-// BenchmarkWasm times mn_infer of each shared model.
+// BenchmarkWasm times mn_infer of each shared model, SIMD and portable.
 func BenchmarkWasm(b *testing.B) {
-	for _, m := range sharedModels {
-		b.Run(m.name, func(b *testing.B) {
-			mod := openModule(b)
-			w := loadWasm(b, mod, m, Options{})
-			in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
-			if _, err := w.Infer(in); err != nil { // warm up
-				b.Fatal(err)
+	for _, mode := range []string{"simd", "portable"} {
+		b.Run(mode, func(b *testing.B) {
+			for _, m := range sharedModels {
+				b.Run(m.name, func(b *testing.B) {
+					mod := openModule(b)
+					if mode == "portable" {
+						mod = openPortable(b)
+					}
+					w := loadWasm(b, mod, m, Options{})
+					var info struct{ MACs int64 }
+					raw, err := w.Info()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := json.Unmarshal(raw, &info); err != nil {
+						b.Fatal(err)
+					}
+					in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
+					if _, err := w.Infer(in); err != nil { // warm up
+						b.Fatal(err)
+					}
+					for b.Loop() {
+						if _, err := w.Infer(in); err != nil {
+							b.Fatal(err)
+						}
+					}
+					sec := b.Elapsed().Seconds() / float64(b.N)
+					b.ReportMetric(sec*1e3, "ms/inference")
+					b.ReportMetric(float64(info.MACs)/sec/1e9, "GMAC/s")
+				})
 			}
-			for b.Loop() {
-				if _, err := w.Infer(in); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/inference")
 		})
 	}
 }
@@ -48,7 +68,9 @@ func BenchmarkNative(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/inference")
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(sec*1e3, "ms/inference")
+			b.ReportMetric(float64(c.Info().MACs)/sec/1e9, "GMAC/s")
 		})
 	}
 }

@@ -70,6 +70,16 @@ func openModule(tb testing.TB) *Module {
 	return m
 }
 
+// openPortable instantiates a fresh module with stubbed "simd" imports (a
+// host without SIMD: the portable kernels run), closed when the test ends.
+func openPortable(tb testing.TB) *Module {
+	tb.Helper()
+	m, err := OpenPortable(context.Background(), engineWasm(tb))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { m.Close() })
+	return m
+}
+
 // modelBytes reads a shared model's files (skipping without test data).
 func modelBytes(tb testing.TB, m sharedModel) [][]byte {
 	tb.Helper()

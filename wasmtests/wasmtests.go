@@ -104,6 +104,11 @@ type Module struct {
 	fns    map[string]api.Function
 	stderr *limitedBuffer
 	dead   error // set when a call trapped: the instance is unusable
+
+	// SIMD (simd.go): simd.wasm's exports by name once linked, and the
+	// kernel profile while profiling.
+	kernels map[string]api.Function
+	prof    *kernelProfile
 }
 
 // exports are the functions Open looks up; a module without one of them
@@ -112,6 +117,7 @@ var exports = []string{
 	"mn_abi_version", "mn_alloc", "mn_free", "mn_load", "mn_free_model",
 	"mn_info", "mn_classify", "mn_classify_bin", "mn_infer", "mn_embed",
 	"mn_result_ptr", "mn_result_len", "mn_error_ptr", "mn_error_len",
+	"mn_simd", "mn_set_simd",
 }
 
 // Open compiles (once per process, then from a shared cache) and
@@ -120,10 +126,23 @@ var exports = []string{
 // where the platform has one, else its interpreter. ctx is kept for every
 // later call on the Module and its Models.
 //
-// SIMD: a module that imports the SIMD kernels gets stubs that report them
-// as not linked (see stubSIMD), so it runs its portable Go kernels. Linking
-// simd.wasm is not done here yet.
+// SIMD: when the module imports the SIMD kernels (module "simd"), Open
+// links them to simd.Module (kernels/simd/simd.wasm) instantiated on the
+// module's memory, as a browser with wasm SIMD does; OpenPortable gives
+// stubs instead, as a browser without SIMD does (see linkSIMD).
 func Open(ctx context.Context, wasm []byte) (*Module, error) {
+	return OpenWithSIMD(ctx, wasm, simd.Module)
+}
+
+// OpenPortable is Open for a host without SIMD: the "simd" imports are
+// stubs (simd_abi_version returns 0), so the module runs its portable Go
+// kernels.
+func OpenPortable(ctx context.Context, wasm []byte) (*Module, error) {
+	return OpenWithSIMD(ctx, wasm, nil)
+}
+
+// OpenWithSIMD is Open with the SIMD kernel module simdWasm (nil: stubs).
+func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache()))
 	m := &Module{ctx: ctx, rt: rt, fns: map[string]api.Function{}, stderr: &limitedBuffer{max: 64 << 10}}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
@@ -135,12 +154,13 @@ func Open(ctx context.Context, wasm []byte) (*Module, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("wasmtests: compiling the module: %w", err)
 	}
-	if err := stubSIMD(ctx, rt, compiled); err != nil {
+	link, err := m.linkSIMD(compiled, simdWasm)
+	if err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
 	cfg := wazero.NewModuleConfig().
-		WithName("engine").
+		WithName(simd.MemoryModule). // "engine": simd.wasm imports its memory by this name
 		WithStartFunctions("_initialize").
 		WithStderr(m.stderr).
 		WithStdout(m.stderr).
@@ -156,6 +176,10 @@ func Open(ctx context.Context, wasm []byte) (*Module, error) {
 	if m.mem == nil {
 		rt.Close(ctx)
 		return nil, errors.New("wasmtests: the module exports no memory")
+	}
+	if err := link(); err != nil {
+		rt.Close(ctx)
+		return nil, err
 	}
 	for _, name := range exports {
 		f := mod.ExportedFunction(name)
@@ -175,46 +199,6 @@ func Open(ctx context.Context, wasm []byte) (*Module, error) {
 		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), ABIVersion)
 	}
 	return m, nil
-}
-
-// stubSIMD provides the imports of a module built with the SIMD kernels
-// (module simd.ImportModule, see package kernels/simd) as a host without
-// SIMD does: simd_abi_version answers 0, "not linked", so the engine runs
-// its portable kernels, and any kernel called anyway traps with a message.
-// Any other import module besides WASI is refused.
-func stubSIMD(ctx context.Context, rt wazero.Runtime, compiled wazero.CompiledModule) error {
-	var fns []api.FunctionDefinition
-	for _, f := range compiled.ImportedFunctions() {
-		mod, name, _ := f.Import()
-		switch mod {
-		case wasi_snapshot_preview1.ModuleName:
-		case simd.ImportModule:
-			fns = append(fns, f)
-		default:
-			return fmt.Errorf("wasmtests: the module imports %s.%s, which this host does not provide", mod, name)
-		}
-	}
-	if len(fns) == 0 {
-		return nil
-	}
-	b := rt.NewHostModuleBuilder(simd.ImportModule)
-	for _, f := range fns {
-		_, name, _ := f.Import()
-		results := f.ResultTypes()
-		fn := api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
-			if name != simd.VersionExport {
-				panic(fmt.Sprintf("wasmtests: the engine called the SIMD kernel %s, but this host did not link simd.wasm (simd_abi_version is 0)", name))
-			}
-			for i := range results {
-				stack[i] = 0
-			}
-		})
-		b.NewFunctionBuilder().WithGoModuleFunction(fn, f.ParamTypes(), results).Export(name)
-	}
-	if _, err := b.Instantiate(ctx); err != nil {
-		return fmt.Errorf("wasmtests: providing the %s imports: %w", simd.ImportModule, err)
-	}
-	return nil
 }
 
 // Close frees the instance and everything loaded in it.

@@ -36,8 +36,10 @@ import (
 //
 // GEMM (OpGEMM, OpConv), quantized, per tile of NR output channels:
 //
-//	bias' [NR]int32 | rq [NR] | for each block of 8 input channels (K rounded
-//	up to 8, zeros past K): for each of the NR channels: w' [8]int16
+//	bias' [NR]int32 | rq [NR] | c8: for each block of 8 input channels (K
+//	rounded up to 8, zeros past K): for each of the NR channels: w' [8]int16
+//	                          | c2: for each pair of input channels (K
+//	rounded up to 2): for each of the NR channels: w' [2]int16
 //
 // GEMM, f32, per tile of NR output channels:
 //
@@ -67,6 +69,9 @@ func RQBytes(s kernels.Scheme, t int) int {
 func GEMMTileBytes(v *Variant, k int) int {
 	if !v.DType.Quantized() {
 		return 4*v.NR + 4*k*v.NR
+	}
+	if v.KC == 2 {
+		return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+1)/2*v.NR*4
 	}
 	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*16
 }
@@ -138,7 +143,11 @@ func PackGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 			for i, w := range row {
 				wp := int32(w) + q.FilterOffset
 				sum += wp
-				le.PutUint16(wb[((i/8)*nr+j)*16+2*(i%8):], uint16(int16(wp)))
+				off := ((i/8)*nr+j)*16 + 2*(i%8) // c8: [k/8][channel][8]
+				if v.KC == 2 {
+					off = (i/2)*4*nr + 4*j + 2*(i%2) // c2: [k/2][channel][2]
+				}
+				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
 			var bo int32
 			if bias != nil {

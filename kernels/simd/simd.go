@@ -18,7 +18,7 @@
 // Kernel variants are named like XNNPACK's: dtype, op, requantization,
 // shape, tile, ISA, e.g. qu8_dwconv_fp32_3x3s2_8c__wasmsimd (uint8 per-tensor
 // depthwise 3x3 stride 2, fp32 requantization, 8 channels per pass) or
-// qu8_gemm_fp32_2x4c8__wasmsimd (pointwise conv as a GEMM, 2 pixels x 4
+// qu8_gemm_fp32_3x4c8__wasmsimd (pointwise conv as a GEMM, 3 pixels x 4
 // output channels per block, 8 input channels per i32x4.dot_i16x8_s step).
 // dtypes: qu8 (uint8, per-tensor), qc8 (int8 activations, per-channel
 // symmetric int8 weights: the TFLite int8 spec), f32. Requantizations: fp32
@@ -28,11 +28,23 @@
 // to the portable ones as float32 values (up to the sign of a zero).
 //
 // Variants lists every variant once; it feeds the generator, the tests, the
-// benchmarks and the dispatch (Default marks the one the engine uses).
+// benchmarks and the dispatch (Default marks those the engine imports and
+// chooses from, by shape: see Variant.Default). The engine prepares a layer
+// at plan time with NewConvQ, NewConvF32, NewDepthwiseQ, NewDepthwiseF32,
+// NewAvgPoolQ or NewAvgPoolF32 (nil: no kernel fits, run the portable one),
+// binds the tensors' addresses (BindSlices) and calls Run per inference
+// while Enabled; SetEnabled switches to the portable kernels at run time.
+//
+// What the kernels do not cover (the engine runs the portable kernels):
+// dilated convolutions, depthwise filters other than 3x3 or with a depth
+// multiplier, depthwise strides other than 1x1 and 2x2, MAX_POOL_2D,
+// FULLY_CONNECTED, and the other ops (softmax, add, pad, mean, quantize...).
 //
 // This package is not the portable kernels (package kernels), and runs
 // nothing natively: outside wasip1, Linked is false and the engine uses
-// the portable kernels. Tests run the module under wazero.
+// the portable kernels. Tests run the module under wazero, against the
+// portable kernels; the generator is ordinary Go (internal/kgen), so tile
+// sizes are fields of Variant and unrolling is Go loops.
 package simd
 
 import (
@@ -115,14 +127,25 @@ type Variant struct {
 	// MR x NR is the register block of GEMM and Conv: pixels by output
 	// channels. NR is a multiple of 4.
 	MR, NR int
+	// KC is the quantized GEMM's input channels per step: 8 (c8: one
+	// i32x4.dot_i16x8_s per pixel and channel on 8 input channels, lanes
+	// summed at the end) or 2 (c2: a pair of input channels broadcast, one
+	// dot per pixel and 4 channels, no final sums: better for small K).
+	KC int
 	// Stride is DWConv's stride (its filter is 3x3).
 	Stride int
 	// CT is DWConv's and AvgPool's channel tile: channels per pass, a
 	// multiple of 8 (quantized) or 4 (f32).
 	CT int
-	// Default marks the variant dispatch picks for its op, dtype, scheme
-	// and stride; the engine imports only those.
+	// Default marks the variants dispatch chooses from (and the engine
+	// imports): for a layer, the first Default variant of its op, dtype,
+	// scheme and stride, in registry order, whose limits admit it (MaxRows,
+	// MaxK, and for DWConv a CT dividing the channel count), else the first
+	// one without limits.
 	Default bool
+	// MaxRows and MaxK, when not 0, limit the GEMMs dispatch gives the
+	// variant: at most MaxRows pixels, at most MaxK input channels.
+	MaxRows, MaxK int
 }
 
 // Name is the variant's export name.
@@ -139,7 +162,7 @@ func (v *Variant) Name() string {
 	case OpGEMM, OpConv:
 		shape = fmt.Sprintf("%dx%d", v.MR, v.NR)
 		if v.DType.Quantized() {
-			shape += "c8"
+			shape += fmt.Sprintf("c%d", v.KC)
 		}
 		if v.Op == OpConv {
 			shape = "im2col_" + shape
@@ -162,43 +185,64 @@ func (v *Variant) Name() string {
 // Adding a variant is one line; the generator, tests, benchmarks and
 // dispatch pick it up.
 var Variants = []*Variant{
-	// Pointwise GEMMs, integer: 8 input channels per i32x4.dot_i16x8_s.
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	// Pointwise GEMMs, integer. c8: 8 input channels per
+	// i32x4.dot_i16x8_s; c2: a broadcast pair of input channels per dot
+	// (no final lane sums: faster for K <= 32). One-row layers (logits)
+	// take MR = 1 rather than computing a repeated row.
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4, KC: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, KC: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4, KC: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KC: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KC: 2},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 8, KC: 2},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
 	// Pointwise GEMMs, float: x broadcast, NR output channels per block.
-	{Op: OpGEMM, DType: F32, MR: 1, NR: 8},
+	{Op: OpGEMM, DType: F32, MR: 1, NR: 8, Default: true, MaxRows: 1},
 	{Op: OpGEMM, DType: F32, MR: 2, NR: 8},
 	{Op: OpGEMM, DType: F32, MR: 4, NR: 8, Default: true},
 	{Op: OpGEMM, DType: F32, MR: 4, NR: 4},
 	{Op: OpGEMM, DType: F32, MR: 6, NR: 8},
 
-	// Depthwise 3x3.
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8},
+	// Depthwise 3x3: 16 channels per pass, or 8 when 16 does not divide
+	// the channel count (the exact tail path is slow).
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, Default: true},
 	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, Default: true},
-	{Op: OpDWConv, DType: F32, Stride: 1, CT: 8},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, Default: true},
 	{Op: OpDWConv, DType: F32, Stride: 1, CT: 16, Default: true},
-	{Op: OpDWConv, DType: F32, Stride: 2, CT: 8},
+	{Op: OpDWConv, DType: F32, Stride: 1, CT: 8, Default: true},
 	{Op: OpDWConv, DType: F32, Stride: 2, CT: 16, Default: true},
+	{Op: OpDWConv, DType: F32, Stride: 2, CT: 8, Default: true},
 
 	// Full convolutions (the first 3x3 stride-2 layer): im2col + GEMM.
-	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
-	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
-	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, Default: true},
-	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeReference, MR: 2, NR: 4, Default: true},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
 	{Op: OpConv, DType: F32, MR: 4, NR: 8, Default: true},
 
 	// Average pooling.
@@ -227,18 +271,28 @@ func index(v *Variant) int {
 	panic("simd: variant not in the registry")
 }
 
-// pick returns the Default variant for op, dtype, scheme and stride (0
-// when not DWConv), or nil.
-func pick(op Op, d DType, scheme kernels.Scheme, stride int) *Variant {
+// pick returns the variant dispatch runs a layer on (see Variant.Default):
+// op, dtype, scheme (ignored for f32 and pooling), stride (DWConv, else 0),
+// rows and k (GEMM and Conv: pixels per GEMM and input channels), c
+// (DWConv's channels). nil when none is registered.
+func pick(op Op, d DType, scheme kernels.Scheme, stride, rows, k, c int) *Variant {
 	if !d.Quantized() || op == OpAvgPool {
 		scheme = 0
 	}
+	var fallback *Variant
 	for _, v := range Variants {
-		if v.Default && v.Op == op && v.DType == d && v.Scheme == scheme && v.Stride == stride {
-			return v
+		if !v.Default || v.Op != op || v.DType != d || v.Scheme != scheme || v.Stride != stride {
+			continue
 		}
+		if fallback == nil && v.MaxRows == 0 && v.MaxK == 0 {
+			fallback = v
+		}
+		if (v.MaxRows > 0 && rows > v.MaxRows) || (v.MaxK > 0 && k > v.MaxK) || (op == OpDWConv && c%v.CT != 0) {
+			continue
+		}
+		return v
 	}
-	return nil
+	return fallback
 }
 
 // The argument blocks. Each kernel reads one from the address it is passed;

@@ -62,6 +62,8 @@ type Module struct {
 	memModule, memName string
 	memMin             uint32
 	hasMem             bool
+	defMem             bool   // defines (rather than imports) its memory
+	memExport          string // export name of a defined memory
 	funcs              []*Func
 	types              []funcType
 }
@@ -75,6 +77,12 @@ func NewModule() *Module { return &Module{} }
 // module.name with at least minPages 64 KiB pages and no maximum.
 func (m *Module) ImportMemory(module, name string, minPages uint32) {
 	m.memModule, m.memName, m.memMin, m.hasMem = module, name, minPages, true
+}
+
+// DefineMemory gives the module its own memory of minPages pages, exported
+// as export (hosts use such a module to provide a memory to import).
+func (m *Module) DefineMemory(minPages uint32, export string) {
+	m.memMin, m.memExport, m.defMem = minPages, export, true
 }
 
 // Func starts a function. A non-empty export name exports it under that
@@ -142,6 +150,13 @@ func (m *Module) Encode() []byte {
 	}
 	out = appendSection(out, 3, s)
 
+	if m.defMem {
+		s = appendU32(nil, 1)
+		s = append(s, 0x00)
+		s = appendU32(s, m.memMin)
+		out = appendSection(out, 5, s)
+	}
+
 	seen := map[string]bool{}
 	var exports []*Func
 	for _, f := range m.funcs {
@@ -154,7 +169,15 @@ func (m *Module) Encode() []byte {
 		seen[f.export] = true
 		exports = append(exports, f)
 	}
-	s = appendU32(nil, uint32(len(exports)))
+	nexp := len(exports)
+	if m.defMem {
+		nexp++
+	}
+	s = appendU32(nil, uint32(nexp))
+	if m.defMem {
+		s = appendName(s, m.memExport)
+		s = append(s, 0x02, 0x00)
+	}
 	for _, f := range exports {
 		s = appendName(s, f.export)
 		s = append(s, 0x00)

@@ -11,8 +11,7 @@ import (
 // row's input patches into args.Scratch (pixel ox's patch at
 // Scratch + ox*KStride, in filter order KH x KW x C; padding taps copy C
 // elements from args.Zero), then the variant's GEMM runs over those OutW
-// rows with K = KStride/elem (quantized: K rounded up to 8, the padded
-// weights being zero) into the output row.
+// rows into the output row.
 func (k *kernel) convKernel() {
 	f, v := k.f, k.v
 	es := 1
@@ -33,8 +32,10 @@ func (k *kernel) convKernel() {
 	rowBytes := k.let("row_bytes", I32Mul(inW, cb))
 	runBytes := k.let("run_bytes", I32Mul(kw, cb)) // one filter row's taps
 	outRow := k.let("out_row_bytes", I32Mul(I32Mul(outW, outC), c32(es)))
+	// The GEMM's K: c8 reads whole steps of the zero-weighted padding of
+	// each row (KStride is K rounded up to 8); c2 and f32 read K exactly.
 	gk := k.i32("gemm_k")
-	if v.DType.Quantized() {
+	if v.DType.Quantized() && v.KC == 8 {
 		f.Set(gk, kstride)
 	} else {
 		f.Set(gk, I32Mul(I32Mul(kh, kw), c))

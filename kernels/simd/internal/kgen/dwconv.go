@@ -15,11 +15,11 @@ import (
 // tap points into the input, a padding tap at args.Zero (C elements of the
 // input zero point, or 0.0), so that every output sums all nine taps with
 // no bounds tests in the channel loop. Then, CT channels per pass, it adds
-// the taps in filter order (row-major) into accumulators that start at the
-// packed bias (quantized) or at zero (f32, bias added after the taps, as
-// the portable kernel does), and requantizes (or clamps) and stores. The
-// last C mod CT channels take the same path with exact byte/lane loads and
-// stores.
+// the taps into accumulators that start at the packed bias, and
+// requantizes (or clamps) and stores. Float taps go column by column, the
+// portable kernel's (and XNNPACK's) order; a padding tap adds x*w = ±0,
+// which changes no sum but the sign of a zero. The last C mod CT channels
+// take the same path with exact byte/lane loads and stores.
 //
 // Quantized products: x (raw, i16) * w' (i16) can reach 255*255, beyond
 // i16, so each tap is i32x4.extmul_{low,high}_i16x8_s into i32 lanes.
@@ -58,6 +58,7 @@ func (k *kernel) dwKernel() {
 	p := k.f.Locals(I32, "tap", 9)
 	wt, cc := k.i32("wt"), k.i32("cc")
 
+	f.Set(op, out)
 	f.For(b, c32(0), nb, 1, func() {
 		f.Set(xb, I32Add(x, I32Mul(I32Mul(b, inH), rowBytes)))
 		f.For(oy, c32(0), outH, 1, func() {
@@ -108,10 +109,10 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 		nvec := ct / 4
 		acc := k.tmpVecs("dacc", nvec)
 		xv := k.tmpVecs("dx", nvec)
-		for j := range nvec {
-			f.Set(acc[j], V128Zero())
+		for j := nvec - 1; j >= 0; j-- {
+			f.Set(acc[j], V128Load(wt, uint32(16*j))) // the bias
 		}
-		for t := range 9 {
+		for _, t := range dwOrderF32 {
 			if n != nil {
 				k.loadF32s(xv, p[t], 0, n)
 			} else {
@@ -126,7 +127,7 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 		}
 		vs := make([]Val, nvec)
 		for j := range nvec {
-			f.Set(acc[j], F32x4Min(F32x4Max(F32x4Add(acc[j], V128Load(wt, uint32(16*j))), q.lo), q.hi))
+			f.Set(acc[j], F32x4Pmin(F32x4Pmax(acc[j], q.lo), q.hi))
 			vs[j] = acc[j]
 		}
 		if n != nil {
@@ -167,6 +168,10 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 	}
 	k.storeNarrow(op, 0, qs, n)
 }
+
+// dwOrderF32 is the order of the float taps: column by column (filter x
+// outer, y inner), XNNPACK's and the portable kernel's.
+var dwOrderF32 = [9]int{0, 3, 6, 1, 4, 7, 2, 5, 8}
 
 // tmpVecs returns n scratch v128 locals name0..name{n-1}.
 func (k *kernel) tmpVecs(name string, n int) []Local {

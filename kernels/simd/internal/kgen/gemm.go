@@ -37,28 +37,38 @@ func (k *kernel) gemm(g gemmOperands) {
 	}
 }
 
-// gemmQ is the integer GEMM, "MRxNRc8": for each tile of NR output
-// channels (its packed weights stay in L1), for each block of MR pixels,
-// accumulators acc[i][j] (pixel i, channel j) hold four partial sums each;
-// every step loads 8 input channels of each pixel as i16 (raw x: the input
-// zero point is in the packed bias) and one vector of 8 int16 weights per
-// channel, and adds i32x4.dot_i16x8_s(x, w) (|x*w| <= 255*255, so the pair
-// sums fit). Then the four lanes are summed (integer addition: any order
-// gives the same wrapping sum), the bias added, the sum requantized and
-// narrowed. Pixels past Rows repeat the last pixel (same value stored
-// twice), so the block needs no tail code; channels past N are computed
-// from zero weights and not stored; input channels past the last multiple
-// of 8 are read exactly (byte lanes) against zero-padded weights.
+// gemmQ is the integer GEMM. For each tile of NR output channels (its
+// packed weights stay in L1) and each block of MR pixels, it accumulates
+// raw x (i16; the input zero point is in the packed bias) times the int16
+// weights w' with i32x4.dot_i16x8_s (|x*w'| <= 255*255, so the pair sums
+// fit), adds the bias, requantizes and narrows. Two layouts (Variant.KC):
+//
+//   - c8: acc[i][j] (pixel i, channel j) holds four partial sums; each step
+//     loads 8 input channels of each pixel and one vector of 8 weights per
+//     channel; at the end the lanes are summed (integer addition: any
+//     order gives the same wrapping sum).
+//   - c2: acc[i][j] holds channels 4j..4j+3 of pixel i; each step
+//     broadcasts a pair of input channels of each pixel
+//     (v128.load16_splat) against a vector of the pair's weights for four
+//     channels. No final sums: cheaper for small K.
+//
+// Pixels past Rows repeat the last pixel (same value stored twice), so the
+// block needs no tail code; channels past N are computed from zero weights
+// and not stored; input channels past the last full step are read exactly
+// (byte lanes, or one byte broadcast) against zero-padded weights.
 func (k *kernel) gemmQ(g gemmOperands) {
 	f, v := k.f, k.v
 	mr, nr := v.MR, v.NR
-	if nr%4 != 0 || mr < 1 || nr > 16 {
-		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%d", mr, nr))
+	if nr%4 != 0 || mr < 1 || nr > 16 || (v.KC != 8 && v.KC != 2) {
+		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%dc%d", mr, nr, v.KC))
 	}
 	head := 4*nr + simd.RQBytes(v.Scheme, nr) // bias + requant block
-	tb := k.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
-	kb := k.let("kblocks", I32ShrU(g.k, c32(3)))
-	krem := k.let("krem", I32And(g.k, c32(7)))
+	var tb Local
+	if v.KC == 8 {
+		tb = k.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
+	} else {
+		tb = k.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(1)), c32(1)), c32(nr*4))))
+	}
 	last := k.let("last_row", I32Sub(g.rows, c32(1)))
 	wt := k.let("wt", g.w)
 	n0 := k.i32("n0")
@@ -74,21 +84,22 @@ func (k *kernel) gemmQ(g gemmOperands) {
 		op[i] = k.i32(fmt.Sprintf("o%d", i))
 		xv[i] = k.vec(fmt.Sprintf("xv%d", i))
 	}
+	nacc := nr // c8: one per channel
+	if v.KC == 2 {
+		nacc = nr / 4 // c2: one per 4 channels
+	}
 	acc := make([][]Local, mr)
 	for i := range acc {
-		acc[i] = make([]Local, nr)
-		for j := range acc[i] {
-			acc[i][j] = k.vec(fmt.Sprintf("acc%d_%d", i, j))
-		}
+		acc[i] = k.f.Locals(V128, fmt.Sprintf("acc%d_", i), nacc)
 	}
 	wv := k.vec("wv")
 
-	// step adds the dots of the current xv and the NR weight vectors at wp.
-	// The weights are loaded from the highest offset down, so that wazero
+	// dots adds the dots of the current xv and the weight vectors at
+	// wp+off, loaded from the highest offset down so that wazero
 	// bounds-checks wp once per step.
-	step := func() {
-		for j := nr - 1; j >= 0; j-- {
-			f.Set(wv, V128Load(wp, uint32(16*j)))
+	dots := func(off int) {
+		for j := nacc - 1; j >= 0; j-- {
+			f.Set(wv, V128Load(wp, uint32(off+16*j)))
 			for i := range mr {
 				f.Set(acc[i][j], I32x4Add(acc[i][j], I32x4DotI16x8S(xv[i], wv)))
 			}
@@ -105,37 +116,93 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				}
 				f.Set(xp[i], I32Add(g.x, I32Mul(ri, g.xStride)))
 				f.Set(op[i], I32Add(I32Add(g.out, I32Mul(ri, g.outStride)), n0))
-				for j := range nr {
+				for j := range nacc {
 					f.Set(acc[i][j], V128Zero())
 				}
 			}
 			f.Set(wp, I32Add(wt, c32(head)))
-			f.Set(kk, kb)
-			f.If(kk, func() {
-				f.Loop(func(top Label) {
+			if v.KC == 8 {
+				// Two steps per pass (the second step's loads first, so
+				// that wazero checks each pointer's bounds once per pass),
+				// then a last single step.
+				f.Set(kk, I32ShrU(g.k, c32(3)))
+				f.While(func() Val { return I32GeU(kk, c32(2)) }, func() {
+					for u := 1; u >= 0; u-- {
+						for i := range mr {
+							f.Set(xv[i], k.load8x8(xp[i], uint32(8*u)))
+						}
+						dots(u * 16 * nr)
+					}
+					for i := range mr {
+						f.Inc(xp[i], 16)
+					}
+					f.Inc(wp, int32(32*nr))
+					f.Inc(kk, -2)
+				})
+				f.If(kk, func() {
 					for i := range mr {
 						f.Set(xv[i], k.load8x8(xp[i], 0))
 					}
-					step()
+					dots(0)
 					for i := range mr {
 						f.Inc(xp[i], 8)
 					}
 					f.Inc(wp, int32(16*nr))
-					f.Set(kk, I32Sub(kk, c32(1)))
-					f.BrIf(top, kk)
-				})
-			}, nil)
-			f.If(krem, func() {
-				for i := range mr {
-					k.loadBytes(xv[i], xp[i], 0, krem, 7)
-					f.Set(xv[i], k.extendX(xv[i], false))
+				}, nil)
+				krem := I32And(g.k, c32(7))
+				f.If(krem, func() {
+					for i := range mr {
+						k.loadBytes(xv[i], xp[i], 0, I32And(g.k, c32(7)), 7)
+						f.Set(xv[i], k.extendX(xv[i], false))
+					}
+					dots(0)
+				}, nil)
+			} else {
+				// Four pairs per pass, then one pair at a time.
+				const unroll = 4
+				pairBytes := 4 * nr
+				pair := func(off int) {
+					for i := range mr {
+						f.Set(xv[i], k.extendX(V128Load16Splat(xp[i], uint32(off/pairBytes*2)), false))
+					}
+					dots(off)
 				}
-				step()
-			}, nil)
+				f.Set(kk, I32ShrU(g.k, c32(1)))
+				f.While(func() Val { return I32GeU(kk, c32(unroll)) }, func() {
+					for u := unroll - 1; u >= 0; u-- {
+						pair(u * pairBytes)
+					}
+					for i := range mr {
+						f.Inc(xp[i], 2*unroll)
+					}
+					f.Inc(wp, int32(unroll*pairBytes))
+					f.Inc(kk, -unroll)
+				})
+				f.While(func() Val { return kk }, func() {
+					pair(0)
+					for i := range mr {
+						f.Inc(xp[i], 2)
+					}
+					f.Inc(wp, int32(pairBytes))
+					f.Inc(kk, -1)
+				})
+				// An odd last channel: (x, x) against (w, 0).
+				f.If(I32And(g.k, c32(1)), func() {
+					for i := range mr {
+						f.Set(xv[i], k.extendX(V128Load8Splat(xp[i], 0), false))
+					}
+					dots(0)
+				}, nil)
+			}
 			for i := range mr {
 				qs := make([]Val, nr/4)
 				for gi := range nr / 4 {
-					s := hsum4(acc[i][4*gi], acc[i][4*gi+1], acc[i][4*gi+2], acc[i][4*gi+3])
+					var s Val
+					if v.KC == 8 {
+						s = hsum4(acc[i][4*gi], acc[i][4*gi+1], acc[i][4*gi+2], acc[i][4*gi+3])
+					} else {
+						s = acc[i][gi]
+					}
 					s = I32x4Add(s, V128Load(wt, uint32(16*gi)))
 					qs[gi] = k.requant(s, I32Add(wt, c32(4*nr)), nr, gi, g.q)
 				}
@@ -154,10 +221,12 @@ func hsum4(a, b, c, d Val) Val {
 }
 
 // gemmF32 is the float GEMM, "MRxNR": acc[i][j] holds output channels
-// 4j..4j+3 of pixel i; every step broadcasts one input channel of each
-// pixel (v128.load32_splat) and adds x*w with a separate multiply and add,
-// one input channel after the other from zero, then adds the bias and
-// clamps: the portable kernel's order, so the results are equal.
+// 4j..4j+3 of pixel i, starting from the bias; every step broadcasts one
+// input channel of each pixel (v128.load32_splat) and adds x*w with a
+// separate multiply and add, one input channel after the other; then the
+// clamp, with pmax/pmin (v < lo ? lo : v, then hi < v ? hi : v: TFLite's
+// comparisons, -0 and NaN included). That is XNNPACK's order and the
+// portable kernel's, so the results are equal.
 func (k *kernel) gemmF32(g gemmOperands) {
 	f, v := k.f, k.v
 	mr, nr := v.MR, v.NR
@@ -181,6 +250,7 @@ func (k *kernel) gemmF32(g gemmOperands) {
 		op[i] = k.i32(fmt.Sprintf("o%d", i))
 		xs[i] = k.vec(fmt.Sprintf("xs%d", i))
 	}
+	xs2 := k.f.Locals(V128, "xs_next", mr)
 	acc := make([][]Local, mr)
 	for i := range acc {
 		acc[i] = k.f.Locals(V128, fmt.Sprintf("acc%d_", i), nvec)
@@ -197,36 +267,48 @@ func (k *kernel) gemmF32(g gemmOperands) {
 				}
 				f.Set(xp[i], I32Add(g.x, I32Mul(ri, g.xStride)))
 				f.Set(op[i], I32Add(I32Add(g.out, I32Mul(ri, g.outStride)), I32Shl(n0, c32(2))))
-				for j := range nvec {
-					f.Set(acc[i][j], V128Zero())
+				for j := nvec - 1; j >= 0; j-- {
+					f.Set(acc[i][j], V128Load(wt, uint32(16*j))) // the bias
 				}
 			}
 			f.Set(wp, I32Add(wt, c32(4*nr)))
 			f.Set(kk, g.k)
+			// step adds input channel k+u (x in xs, weights at wp+u*4*NR).
+			step := func(xs []Local, u int) {
+				for j := nvec - 1; j >= 0; j-- {
+					f.Set(wv, V128Load(wp, uint32(u*4*nr+16*j)))
+					for i := range mr {
+						f.Set(acc[i][j], F32x4Add(acc[i][j], F32x4Mul(xs[i], wv)))
+					}
+				}
+			}
+			// Two input channels per pass: the second one's x loads
+			// first, so that wazero checks each pointer once per pass;
+			// the sums still go in channel order.
+			f.While(func() Val { return I32GeU(kk, c32(2)) }, func() {
+				for i := range mr {
+					f.Set(xs2[i], V128Load32Splat(xp[i], 4))
+					f.Set(xs[i], V128Load32Splat(xp[i], 0))
+				}
+				step(xs, 0)
+				step(xs2, 1)
+				for i := range mr {
+					f.Inc(xp[i], 8)
+				}
+				f.Inc(wp, int32(8*nr))
+				f.Inc(kk, -2)
+			})
 			f.If(kk, func() {
-				f.Loop(func(top Label) {
-					for i := range mr {
-						f.Set(xs[i], V128Load32Splat(xp[i], 0))
-					}
-					for j := nvec - 1; j >= 0; j-- {
-						f.Set(wv, V128Load(wp, uint32(16*j)))
-						for i := range mr {
-							f.Set(acc[i][j], F32x4Add(acc[i][j], F32x4Mul(xs[i], wv)))
-						}
-					}
-					for i := range mr {
-						f.Inc(xp[i], 4)
-					}
-					f.Inc(wp, int32(4*nr))
-					f.Set(kk, I32Sub(kk, c32(1)))
-					f.BrIf(top, kk)
-				})
+				for i := range mr {
+					f.Set(xs[i], V128Load32Splat(xp[i], 0))
+				}
+				step(xs, 0)
 			}, nil)
 			for i := range mr {
 				vs := make([]Val, nvec)
 				for j := range nvec {
 					o := k.tmp(fmt.Sprintf("res%d", j), V128)
-					f.Set(o, F32x4Min(F32x4Max(F32x4Add(acc[i][j], V128Load(wt, uint32(16*j))), g.q.lo), g.q.hi))
+					f.Set(o, F32x4Pmin(F32x4Pmax(acc[i][j], g.q.lo), g.q.hi))
 					vs[j] = o
 				}
 				f.If(I32GeS(nv, c32(nr)), func() {

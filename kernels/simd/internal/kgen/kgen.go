@@ -73,13 +73,13 @@ func importedABIVersion() int32
 		}
 		fmt.Fprintf(&b, "\n//go:wasmimport %s %s\nfunc kernel_%s(args uint32)\n", simd.ImportModule, v.Name(), v.Name())
 	}
-	b.WriteString("\n// kernelFuncs is indexed like Variants; nil for variants not imported.\nvar kernelFuncs = [...]func(uint32){\n")
+	fmt.Fprintf(&b, "\n// kernelFuncs is indexed like Variants; nil for variants not imported.\nvar kernelFuncs = [%d]func(uint32){\n", len(simd.Variants))
 	for i, v := range simd.Variants {
 		if v.Default {
 			fmt.Fprintf(&b, "\t%d: kernel_%s,\n", i, v.Name())
 		}
 	}
-	fmt.Fprintf(&b, "\t%d: nil,\n}\n", len(simd.Variants)-1)
+	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		panic(err)
@@ -308,18 +308,30 @@ func shuffle32(a, b Val, idx [4]int) Val {
 	return I8x16Shuffle(a, b, s)
 }
 
-// copyBytes copies n bytes (an i32 value) from src to dst, 8 at a time,
-// then one at a time. dst and src are locals it advances.
+// copyBytes copies n bytes (an i32 value) from src to dst, 16 at a time,
+// then 8, 4 and 1. dst and src are locals it advances.
 func (k *kernel) copyBytes(dst, src Local, n Val) {
 	f := k.f
 	rem := k.tmp("copy_rem", I32)
 	f.Set(rem, n)
-	f.While(func() Val { return I32GeS(rem, c32(8)) }, func() {
+	f.While(func() Val { return I32GeS(rem, c32(16)) }, func() {
+		f.V128Store(dst, 0, V128Load(src, 0))
+		f.Inc(dst, 16)
+		f.Inc(src, 16)
+		f.Inc(rem, -16)
+	})
+	f.If(I32GeS(rem, c32(8)), func() {
 		f.I64Store(dst, 0, I64Load(src, 0))
 		f.Inc(dst, 8)
 		f.Inc(src, 8)
 		f.Inc(rem, -8)
-	})
+	}, nil)
+	f.If(I32GeS(rem, c32(4)), func() {
+		f.I32Store(dst, 0, I32Load(src, 0))
+		f.Inc(dst, 4)
+		f.Inc(src, 4)
+		f.Inc(rem, -4)
+	}, nil)
 	f.While(func() Val { return I32GtS(rem, c32(0)) }, func() {
 		f.I32Store8(dst, 0, I32Load8U(src, 0))
 		f.Inc(dst, 1)

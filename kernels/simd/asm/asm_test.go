@@ -1,0 +1,164 @@
+package asm
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"math"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+)
+
+func TestLEB128(t *testing.T) {
+	for _, c := range []struct {
+		v    uint32
+		want []byte
+	}{{0, []byte{0}}, {127, []byte{0x7f}}, {128, []byte{0x80, 0x01}}, {624485, []byte{0xe5, 0x8e, 0x26}}, {math.MaxUint32, []byte{0xff, 0xff, 0xff, 0xff, 0x0f}}} {
+		if got := appendU32(nil, c.v); !bytes.Equal(got, c.want) {
+			t.Errorf("unsigned %d: % x, want % x", c.v, got, c.want)
+		}
+		if v, n := readU32(c.want); v != c.v || n != len(c.want) {
+			t.Errorf("readU32(% x) = %d, %d", c.want, v, n)
+		}
+	}
+	for _, c := range []struct {
+		v    int64
+		want []byte
+	}{{0, []byte{0}}, {-1, []byte{0x7f}}, {63, []byte{0x3f}}, {64, []byte{0xc0, 0x00}}, {-64, []byte{0x40}}, {-65, []byte{0xbf, 0x7f}},
+		{-123456, []byte{0xc0, 0xbb, 0x78}}, {math.MinInt32, []byte{0x80, 0x80, 0x80, 0x80, 0x78}}} {
+		if got := appendS64(nil, c.v); !bytes.Equal(got, c.want) {
+			t.Errorf("signed %d: % x, want % x", c.v, got, c.want)
+		}
+	}
+}
+
+// TestRun assembles a small module (memory, loops, ifs, v128 arithmetic,
+// lanes, a call) and runs it under wazero.
+func TestRun(t *testing.T) {
+	m := NewModule()
+	m.DefineMemory(1, "memory")
+
+	// sum4(ptr, n): the sum of n int32 at ptr, four lanes at a time, then
+	// the tail one by one.
+	sum := m.Func("sum4", "sum4", []ValType{I32, I32}, []ValType{I32})
+	ptr, n := sum.Param(0), sum.Param(1)
+	acc := sum.Local(V128, "acc")
+	i := sum.Local(I32, "i")
+	total := sum.Local(I32, "total")
+	sum.For(i, I32Const(0), I32Sub(n, I32Const(3)), 4, func() {
+		sum.Set(acc, I32x4Add(acc, V128Load(I32Add(ptr, I32Shl(i, I32Const(2))), 0)))
+	})
+	for l := range 4 {
+		sum.Set(total, I32Add(total, I32x4ExtractLane(acc, l)))
+	}
+	sum.While(func() Val { return I32LtS(i, n) }, func() {
+		sum.Set(total, I32Add(total, I32Load(I32Add(ptr, I32Shl(i, I32Const(2))), 0)))
+		sum.Inc(i, 1)
+	})
+	sum.Return(total)
+	sum.End()
+
+	// clamp(x): a call, select, if/else and a block with br_if.
+	clamp := m.Func("clamp", "clamp", []ValType{I32}, []ValType{I32})
+	x := clamp.Param(0)
+	r := clamp.Local(I32, "r")
+	clamp.Block(func(end Label) {
+		clamp.Set(r, I32Const(-1))
+		clamp.BrIf(end, I32LtS(x, I32Const(0)))
+		clamp.If(I32GtS(x, I32Const(100)), func() { clamp.Set(r, I32Const(100)) }, func() { clamp.Set(r, x) })
+	})
+	clamp.Return(Select(r, I32Const(7), I32Ne(x, I32Const(42))))
+	clamp.End()
+
+	caller := m.Func("twice", "twice", []ValType{I32}, []ValType{I32})
+	caller.Return(I32Add(CallVal(clamp, caller.Param(0)), CallVal(clamp, caller.Param(0))))
+	caller.End()
+
+	// narrow(ptr): stores the i32x4 at ptr narrowed to bytes (saturating).
+	nar := m.Func("narrow", "narrow", []ValType{I32}, nil)
+	v := nar.Local(V128, "v")
+	nar.Set(v, V128Load(nar.Param(0), 0))
+	h := I16x8NarrowI32x4S(v, v)
+	nar.V128Store32Lane(nar.Param(0), 16, I8x16NarrowI16x8U(h, h), 0)
+	nar.End()
+
+	wasm := m.Encode()
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	mod, err := rt.Instantiate(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := mod.Memory()
+	vals := []int32{1, 2, 3, 4, 5, 6, 7, -100, 1000, 11, 12}
+	buf := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
+	}
+	mem.Write(64, buf)
+	for n := range len(vals) + 1 {
+		var want int32
+		for _, v := range vals[:n] {
+			want += v
+		}
+		res, err := mod.ExportedFunction("sum4").Call(ctx, 64, uint64(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := int32(res[0]); got != want {
+			t.Errorf("sum4 of %d: %d, want %d", n, got, want)
+		}
+	}
+	for _, c := range [][2]int32{{-5, -1}, {0, 0}, {42, 7}, {50, 50}, {1000, 100}} {
+		res, err := mod.ExportedFunction("clamp").Call(ctx, uint64(uint32(c[0])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := int32(res[0]); got != c[1] {
+			t.Errorf("clamp(%d) = %d, want %d", c[0], got, c[1])
+		}
+		res, _ = mod.ExportedFunction("twice").Call(ctx, uint64(uint32(c[0])))
+		if got := int32(res[0]); got != 2*c[1] {
+			t.Errorf("twice(%d) = %d, want %d", c[0], got, 2*c[1])
+		}
+	}
+	mem.Write(256, []byte{0x05, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x2c, 0x01, 0, 0, 0x80, 0, 0, 0})
+	if _, err := mod.ExportedFunction("narrow").Call(ctx, 256); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := mem.Read(272, 4); !bytes.Equal(got, []byte{5, 0, 255, 128}) {
+		t.Errorf("narrow: % x, want 05 00 ff 80", got)
+	}
+}
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
+}
+
+// TestMisuse: type errors and unbalanced blocks panic in the generator.
+func TestMisuse(t *testing.T) {
+	m := NewModule()
+	f := m.Func("f", "", []ValType{I32}, nil)
+	mustPanic(t, "i32.add of a v128", func() { I32Add(f.Param(0), V128Zero()) })
+	mustPanic(t, "set an i32 local from f32", func() { f.Set(f.Param(0), F32Const(1)) })
+	mustPanic(t, "lane 4 of an i32x4", func() { I32x4ExtractLane(V128Zero(), 4) })
+	mustPanic(t, "shuffle index 32", func() { I8x16Shuffle(V128Zero(), V128Zero(), [16]byte{32}) })
+	mustPanic(t, "branch to a closed label", func() {
+		var l Label
+		f.Block(func(end Label) { l = end })
+		f.Br(l)
+	})
+	g := m.Func("g", "", nil, nil)
+	g.Block(func(Label) {
+		mustPanic(t, "End inside a block", g.End)
+	})
+	mustPanic(t, "Encode with an unfinished function", func() { m.Encode() })
+}
