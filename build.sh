@@ -3,6 +3,9 @@
 #
 #   site/engine.wasm   the engine as a WASI reactor (ABI: wasm/doc.go),
 #                      stripped; what browsers download and wasmtests runs.
+#   site/ui.wasm       the page's UI (Go, GOOS=js, ./ui), and
+#   site/wasm_exec.js  Go's JS glue for it, from $(go env GOROOT);
+#   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists.
 #
 # Environment: WASM_OPT=1 also runs Binaryen's wasm-opt -O2 over the module
 # when wasm-opt is installed (off by default: see the note below; the tests
@@ -16,6 +19,12 @@ echo "built bin/mobilenet"
 mkdir -p site
 GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags=-s -o site/engine.wasm ./wasm
 echo "built site/engine.wasm"
+
+GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o site/ui.wasm ./ui
+goroot=$(go env GOROOT)
+cp "$goroot/lib/wasm/wasm_exec.js" site/wasm_exec.js 2>/dev/null || cp "$goroot/misc/wasm/wasm_exec.js" site/wasm_exec.js
+if [[ -f kernels/simd/simd.wasm ]]; then cp kernels/simd/simd.wasm site/simd.wasm; fi
+echo "built site/ui.wasm, site/wasm_exec.js$([[ -f site/simd.wasm ]] && echo ', site/simd.wasm')"
 
 # wasm-opt (Binaryen) is opt-in. Go's wasm uses bulk memory, sign extension
 # and saturating float-to-int conversions, which wasm-opt must be told

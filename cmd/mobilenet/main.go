@@ -11,6 +11,8 @@
 //	infer     run one raw input tensor and write the raw output tensor
 //	info      describe models: input, output, ops, MACs and parameters
 //	eval      top-1 / top-5 accuracy over a folder of labelled images
+//	models    list, fetch, import and synthesize the release's 32 models
+//	serve     serve the web page and the models folder over HTTP
 //	help      show the help of the tool or of a command
 //
 // Every command takes -h (or --help) for its flags and an example. A model
@@ -26,7 +28,9 @@
 // Exit status: 0 on success, 1 on an error (one line on stderr:
 // "mobilenet: <command>: <what went wrong>"), 2 on a usage error.
 //
-// This is not a server or a model downloader: it reads local files only.
+// Only 'models fetch' downloads anything, and 'serve' only hands local
+// files (the web page, the models folder) to browsers: every other command
+// reads local files only.
 package main
 
 import (
@@ -57,6 +61,8 @@ var commands = []command{
 	{"infer", "run one raw input tensor and write the raw output tensor", runInfer},
 	{"info", "describe models: input, output, ops, MACs and parameters", runInfo},
 	{"eval", "top-1 / top-5 accuracy over a folder of labelled images", runEval},
+	{"models", "list, fetch, import and synthesize the release's 32 models", runModels},
+	{"serve", "serve the web page and the models folder over HTTP", runServe},
 }
 
 const toolHelp = `mobilenet classifies images with MobileNet V1 TFLite models, in plain Go.

@@ -1,0 +1,569 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"mobilenet-wasm/loader"
+	"mobilenet-wasm/models"
+)
+
+var serveHelp = cmdHelp{
+	usage: "serve [-addr 127.0.0.1:8080] [-models DIR] [-site DIR]",
+	about: `Serve serves the web page (the site folder that ./build.sh fills: the
+page, the JS loader, engine.wasm, ui.wasm) and the models folder under
+/models/, and prints the page's URL. Everything runs in the browser; the
+server only hands out files.
+
+/models/catalog.json is the release's 32 models (width, resolution,
+float/quantized, MACs, params, published accuracy) with the URLs of those
+present in the models folder (found by their shapes, like 'mobilenet
+models list'), and of imagenet_labels.txt from that folder for models
+without embedded labels. Model URLs carry their checksum (?v=...), so
+browsers may cache them for a year; the page and its scripts are served
+with no-cache (revalidated by ETag). Text and wasm are gzipped for
+clients that accept it. Responses allow any origin (CORS), so other sites
+can embed the <mobilenet-classifier> widget.
+
+The models folder defaults to $MOBILENET_MODELS, else mobilenet-wasm/models
+in the user's cache folder; the site folder to ./site, else site next to
+the executable (or its parent folder). Stop with Ctrl-C.`,
+	example: `mobilenet serve
+mobilenet serve -addr :8080 -models ../shared/models
+./build.sh && go run ./cmd/mobilenet serve   # from the project folder`,
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
+	modelsDir := fs.String("models", "", "models `folder` served under /models/ (default: $MOBILENET_MODELS or the user cache folder)")
+	siteDir := fs.String("site", "", "site `folder` (default: ./site, else site next to the executable)")
+	pos, err := parseFlags(fs, serveHelp, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *modelsDir == "" {
+		d, err := models.DefaultDir()
+		if err != nil {
+			return err
+		}
+		*modelsDir = d
+	}
+	if *siteDir == "" {
+		d, err := findSite()
+		if err != nil {
+			return err
+		}
+		*siteDir = d
+	}
+	srv, err := newSiteServer(*siteDir, *modelsDir)
+	if err != nil {
+		return err
+	}
+	for _, w := range srv.warnings() {
+		fmt.Fprintf(stderr, "mobilenet: serve: warning: %s\n", w)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "serving %s on http://%s/ (models: %s)\n", srv.site, displayAddr(ln.Addr()), srv.models)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	}
+}
+
+// displayAddr is a listener's address as a URL host: the unspecified
+// address becomes localhost (a secure context, where browsers allow the
+// camera and Cache Storage).
+func displayAddr(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ta.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", ta.Port)
+	}
+	return a.String()
+}
+
+// findSite finds the site folder: ./site, else site next to the
+// executable or in its parent folder (bin/mobilenet next to site/).
+func findSite() (string, error) {
+	cands := []string{"site"}
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Dir(exe)
+		cands = append(cands, filepath.Join(d, "site"), filepath.Join(filepath.Dir(d), "site"))
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(filepath.Join(c, "index.html")); err == nil {
+			return filepath.Abs(c)
+		}
+	}
+	return "", fmt.Errorf("no site folder (looked in %s): run from the project folder, or give -site", strings.Join(cands, ", "))
+}
+
+// siteServer serves the site folder and the models folder.
+type siteServer struct {
+	site, models string
+	siteRoot     *os.Root
+
+	mu      sync.Mutex
+	files   map[string]*siteFile  // site files by path, with their gzip form
+	hashes  map[string]fileDigest // models folder files by name
+	catalog *catalogCache
+}
+
+// siteFile is a site file held in memory, keyed by size and mtime.
+type siteFile struct {
+	size    int64
+	mod     time.Time
+	data    []byte
+	gz      []byte // nil when not worth compressing
+	etag    string
+	ctype   string
+	noCache bool
+}
+
+// fileDigest is a models folder file's checksum, keyed by size and mtime.
+type fileDigest struct {
+	size int64
+	mod  time.Time
+	sum  string // hex SHA-256
+}
+
+// catalogCache is the last catalog.json, valid while the folder's
+// listing (names, sizes, mtimes) is unchanged.
+type catalogCache struct {
+	key  string
+	body []byte
+}
+
+// newSiteServer checks the folders and returns the handler. The models
+// folder need not exist (the catalog then lists no files).
+func newSiteServer(site, modelsDir string) (*siteServer, error) {
+	site, err := filepath.Abs(site)
+	if err != nil {
+		return nil, err
+	}
+	modelsDir, err = filepath.Abs(modelsDir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		return nil, fmt.Errorf("site folder: %w", err)
+	}
+	if _, err := root.Stat("index.html"); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("site folder %s has no index.html", site)
+	}
+	if _, err := root.Stat("engine.wasm"); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("%s is missing: run ./build.sh first", filepath.Join(site, "engine.wasm"))
+	}
+	return &siteServer{site: site, models: modelsDir, siteRoot: root, files: map[string]*siteFile{}, hashes: map[string]fileDigest{}}, nil
+}
+
+// warnings are problems worth a line at startup: the page works, less well.
+func (s *siteServer) warnings() []string {
+	var w []string
+	for _, f := range []string{"ui.wasm", "wasm_exec.js"} {
+		if _, err := s.siteRoot.Stat(f); err != nil {
+			w = append(w, fmt.Sprintf("%s is missing (run ./build.sh): the page has no UI", filepath.Join(s.site, f)))
+		}
+	}
+	if st, err := os.Stat(s.models); err != nil || !st.IsDir() {
+		w = append(w, fmt.Sprintf("models folder %s does not exist: the page can only run dropped .tflite files (see 'mobilenet models')", s.models))
+	}
+	return w
+}
+
+// contentTypes are the types of the files a site holds, independent of
+// the system's MIME tables.
+var contentTypes = map[string]string{
+	".html":   "text/html; charset=utf-8",
+	".js":     "text/javascript; charset=utf-8",
+	".mjs":    "text/javascript; charset=utf-8",
+	".css":    "text/css; charset=utf-8",
+	".json":   "application/json",
+	".wasm":   "application/wasm",
+	".svg":    "image/svg+xml",
+	".png":    "image/png",
+	".jpg":    "image/jpeg",
+	".jpeg":   "image/jpeg",
+	".bmp":    "image/bmp",
+	".webp":   "image/webp",
+	".ico":    "image/x-icon",
+	".txt":    "text/plain; charset=utf-8",
+	".ts":     "text/plain; charset=utf-8", // mobilenet.d.ts, to read
+	".md":     "text/plain; charset=utf-8",
+	".tflite": "application/octet-stream",
+}
+
+// compressible are the extensions served gzipped to clients that accept it.
+var compressible = map[string]bool{".html": true, ".js": true, ".mjs": true, ".css": true, ".json": true, ".wasm": true, ".svg": true, ".txt": true, ".ts": true, ".md": true}
+
+func contentType(name string) string {
+	if t, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+func (s *siteServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	p := r.URL.Path
+	if rest, ok := strings.CutPrefix(p, "/models/"); ok {
+		s.serveModels(w, r, rest)
+		return
+	}
+	if p == "/models" {
+		http.Redirect(w, r, "/models/catalog.json", http.StatusFound)
+		return
+	}
+	s.serveSite(w, r, p)
+}
+
+// cleanName turns a URL path into a file name inside a folder, refusing
+// hidden files and anything that is not a plain relative path.
+func cleanName(p string) (string, bool) {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	if p == "" {
+		return "", true
+	}
+	for _, part := range strings.Split(p, "/") {
+		if strings.HasPrefix(part, ".") {
+			return "", false
+		}
+	}
+	return p, fs.ValidPath(p)
+}
+
+func (s *siteServer) serveSite(w http.ResponseWriter, r *http.Request, p string) {
+	name, ok := cleanName(p)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if name == "" || strings.HasSuffix(p, "/") {
+		name = path.Join(name, "index.html")
+	}
+	f, err := s.siteFile(name)
+	if errors.Is(err, errIsDir) {
+		http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+		return
+	}
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	// The page, its scripts and its wasm change with every build and have
+	// unversioned names: browsers keep them but revalidate each time.
+	h.Set("Cache-Control", "no-cache")
+	data, etag := f.data, f.etag
+	if f.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			data, etag = f.gz, f.etag[:len(f.etag)-1]+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, name, f.mod, bytes.NewReader(data))
+}
+
+var errIsDir = errors.New("is a folder")
+
+// siteFile reads (or returns the cached) site file name.
+func (s *siteServer) siteFile(name string) (*siteFile, error) {
+	st, err := s.siteRoot.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, errIsDir
+	}
+	s.mu.Lock()
+	f := s.files[name]
+	s.mu.Unlock()
+	if f != nil && f.size == st.Size() && f.mod.Equal(st.ModTime()) {
+		return f, nil
+	}
+	data, err := s.siteRoot.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	f = &siteFile{size: st.Size(), mod: st.ModTime(), data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: contentType(name)}
+	if compressible[strings.ToLower(path.Ext(name))] && len(data) > 512 {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw.Write(data)
+		zw.Close()
+		if b.Len() < len(data)*9/10 {
+			f.gz = b.Bytes()
+		}
+	}
+	s.mu.Lock()
+	s.files[name] = f
+	s.mu.Unlock()
+	return f, nil
+}
+
+// acceptsGzip reports whether the request accepts gzip content coding.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// serveModels serves catalog.json and the .tflite and .txt files directly
+// in the models folder.
+func (s *siteServer) serveModels(w http.ResponseWriter, r *http.Request, rest string) {
+	if rest == "catalog.json" {
+		body, err := s.catalogJSON()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-cache")
+		sum := sha256.Sum256(body)
+		h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+		http.ServeContent(w, r, "catalog.json", time.Time{}, bytes.NewReader(body))
+		return
+	}
+	name, ok := cleanName(rest)
+	ext := path.Ext(name)
+	if !ok || strings.ContainsAny(name, `/\:`) || (ext != ".tflite" && ext != ".txt") {
+		http.NotFound(w, r)
+		return
+	}
+	// name is one plain file name (no separators, not hidden): it cannot
+	// leave the folder, and symbolic links inside it are followed, as
+	// models.Scan does.
+	f, err := os.Open(filepath.Join(s.models, name))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	sum, err := s.digest(filepath.Join(s.models, name), st)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType(name))
+	h.Set("ETag", `"`+sum[:24]+`"`)
+	if v := r.URL.Query().Get("v"); v != "" && strings.HasPrefix(sum, v) && len(v) >= 8 {
+		// A URL naming the content's checksum never changes meaning.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	http.ServeContent(w, r, name, st.ModTime(), f)
+}
+
+// digest returns the hex SHA-256 of a models folder file, cached by size
+// and mtime.
+func (s *siteServer) digest(p string, st os.FileInfo) (string, error) {
+	s.mu.Lock()
+	d, ok := s.hashes[p]
+	s.mu.Unlock()
+	if ok && d.size == st.Size() && d.mod.Equal(st.ModTime()) {
+		return d.sum, nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	d = fileDigest{size: st.Size(), mod: st.ModTime(), sum: hex.EncodeToString(h.Sum(nil))}
+	s.mu.Lock()
+	s.hashes[p] = d
+	s.mu.Unlock()
+	return d.sum, nil
+}
+
+// versionLen is the checksum prefix in versioned model URLs (?v=).
+const versionLen = 16
+
+// catalogEntry is one model of catalog.json: the catalog's JSON export,
+// and where the model is on this server. URLs are relative to
+// catalog.json.
+type catalogEntry struct {
+	models.EntryJSON
+	Available bool `json:"available"`
+	// ModelURL is the model, or the feature extractor of a split model
+	// whose head is HeadURL.
+	ModelURL string `json:"model_url,omitempty"`
+	HeadURL  string `json:"head_url,omitempty"`
+	// LabelsURL is imagenet_labels.txt, for models without embedded labels.
+	LabelsURL      string `json:"labels_url,omitempty"`
+	EmbeddedLabels bool   `json:"embedded_labels"`
+	// Bytes is the download size (all files).
+	Bytes int64 `json:"bytes,omitempty"`
+}
+
+// catalogDoc is catalog.json.
+type catalogDoc struct {
+	Version int            `json:"version"`
+	Models  []catalogEntry `json:"models"`
+}
+
+// labelsFile is the ImageNet labels file looked for in the models folder.
+const labelsFile = "imagenet_labels.txt"
+
+// catalogJSON returns catalog.json for the folder as it is now.
+func (s *siteServer) catalogJSON() ([]byte, error) {
+	key := folderKey(s.models)
+	s.mu.Lock()
+	c := s.catalog
+	s.mu.Unlock()
+	if c != nil && c.key == key {
+		return c.body, nil
+	}
+	found, err := models.Scan(s.models, false)
+	if err != nil {
+		return nil, err
+	}
+	labelsURL := ""
+	if st, err := os.Stat(filepath.Join(s.models, labelsFile)); err == nil && st.Mode().IsRegular() {
+		if sum, err := s.digest(filepath.Join(s.models, labelsFile), st); err == nil {
+			labelsURL = labelsFile + "?v=" + sum[:versionLen]
+		}
+	}
+	doc := catalogDoc{Version: 1}
+	for _, e := range models.Catalog {
+		ce := catalogEntry{EntryJSON: e.JSON()}
+		if p, ok := found[e.Name]; ok {
+			urls, size, err := s.versionedURLs(p.Files)
+			if err == nil {
+				ce.Available, ce.ModelURL, ce.Bytes = true, urls[0], size
+				if len(urls) > 1 {
+					ce.HeadURL = urls[1]
+				}
+				// The last model of a chain holds the classes and labels.
+				if m, err := loader.ParseFile(p.Files[len(p.Files)-1]); err == nil && len(m.Labels) > 0 {
+					ce.EmbeddedLabels = true
+				} else {
+					ce.LabelsURL = labelsURL
+				}
+			}
+		}
+		doc.Models = append(doc.Models, ce)
+	}
+	body, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	body = append(body, '\n')
+	s.mu.Lock()
+	s.catalog = &catalogCache{key: key, body: body}
+	s.mu.Unlock()
+	return body, nil
+}
+
+// versionedURLs are the URLs (name?v=checksum) of files directly in the
+// models folder, and their total size.
+func (s *siteServer) versionedURLs(files []string) ([]string, int64, error) {
+	var urls []string
+	var total int64
+	for _, f := range files {
+		if filepath.Dir(f) != filepath.Clean(s.models) {
+			return nil, 0, fmt.Errorf("%s is not directly in %s", f, s.models)
+		}
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		sum, err := s.digest(f, st)
+		if err != nil {
+			return nil, 0, err
+		}
+		urls = append(urls, url.PathEscape(filepath.Base(f))+"?v="+sum[:versionLen])
+		total += st.Size()
+	}
+	return urls, total, nil
+}
+
+// folderKey summarises a folder's listing (names, sizes, mtimes of its
+// .tflite and .txt files), to know when the catalog must be rebuilt.
+func folderKey(dir string) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "missing"
+	}
+	var parts []string
+	for _, e := range ents {
+		ext := filepath.Ext(e.Name())
+		if ext != ".tflite" && ext != ".txt" && e.Name() != models.ManifestFile {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			parts = append(parts, fmt.Sprintf("%s:%d:%d", e.Name(), info.Size(), info.ModTime().UnixNano()))
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "|")
+}

@@ -1,0 +1,493 @@
+// bench.js: the benchmark page's logic (site/bench.html), an ES module.
+//
+// It times, interleaved in one page, on the same prepared input tensor:
+//   - ours, SIMD:     site/engine.wasm with simd.wasm linked to its "simd"
+//                     imports (when the engine has such imports);
+//   - ours, portable: site/engine.wasm with the "simd" imports stubbed
+//                     (simd_abi_version returns 0: the engine falls back to
+//                     its portable Go kernels);
+//   - TFLite-wasm:    the official TFLite runtime compiled to wasm
+//                     (@tensorflow/tfjs-tflite's tflite_web_api_cc_simd.wasm,
+//                     XNNPACK, one thread), through its raw model runner
+//                     (tfweb.TFLiteWebModelRunner: fill the input tensor,
+//                     infer(), read the output tensor; no tfjs tensors).
+//
+// Our engine runs on this page's main thread through the C-like ABI of
+// wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), not through the
+// JS loader's worker: the input is already a tensor, and a postMessage round
+// trip per inference would be measured instead of the engine. Each timed
+// sample includes copying the input into the runtime's memory and running
+// the whole model (for the 1.0_224 quant pair: the extractor, then the head
+// on its output), for every variant alike.
+//
+// It is driven by bench/browser/run.mjs (headless Chromium), which serves
+// this folder, the models, the golden tensors and tfjs-tflite's files from
+// node_modules, and calls window.mnBench.run(config). The page also runs by
+// hand: open the URL that `node bench/browser/run.mjs --serve` prints.
+
+import {createWASI} from './wasi.js'; // the JS loader's WASI shim
+
+const log = (...a) => {
+  const line = a.join(' ');
+  console.log(line);
+  const el = typeof document !== 'undefined' && document.getElementById('log');
+  if (el) el.textContent += line + '\n';
+};
+
+// ---------------------------------------------------------- our engine (ABI)
+
+// Engine is one instance of engine.wasm. simdModule, when given, is
+// instantiated on the engine's memory and linked to its "simd" imports;
+// otherwise those imports get stubs (simd_abi_version() = 0, so the engine
+// never calls a kernel).
+class Engine {
+  static async create(engineModule, simdModule) {
+    const e = new Engine();
+    let simd = null; // simd.wasm's exports once instantiated
+    e.kernelCalls = 0;
+    const wasi = createWASI(engineModule, {
+      stdout: l => console.log('engine: ' + l),
+      stderr: l => console.error('engine: ' + l),
+    });
+    const imports = {wasi_snapshot_preview1: wasi.imports};
+    // As the loader's worker does: every function import outside WASI is a
+    // SIMD kernel, forwarded to simd.wasm's export of the same name; the
+    // version import answers 0 ("not linked") while nothing is linked.
+    const kernelImports = WebAssembly.Module.imports(engineModule)
+      .filter(i => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function');
+    e.simdImports = kernelImports.length;
+    for (const {module, name} of kernelImports) {
+      imports[module] = imports[module] || {};
+      imports[module][name] = /abi_version$/.test(name)
+        ? () => (simd ? simd[name]() : 0)
+        : (...args) => {
+          e.kernelCalls++; // one call per layer (DESIGN.md): noise
+          if (!simd) throw new Error(`SIMD kernel ${name} called, but simd.wasm is not linked`);
+          return simd[name](...args);
+        };
+    }
+    const instance = await WebAssembly.instantiate(engineModule, imports);
+    const x = instance.exports;
+    wasi.setMemory(x.memory);
+    if (simdModule && kernelImports.length) {
+      const simdImports = {};
+      for (const i of WebAssembly.Module.imports(simdModule)) {
+        if (i.kind !== 'memory') throw new Error(`simd.wasm: unexpected import ${i.module}.${i.name}`);
+        simdImports[i.module] = {[i.name]: x.memory};
+      }
+      simd = (await WebAssembly.instantiate(simdModule, simdImports)).exports;
+      const missing = kernelImports.map(i => i.name).filter(n => typeof simd[n] !== 'function');
+      if (missing.length) throw new Error(`simd.wasm lacks ${missing.join(', ')}`);
+    }
+    x._initialize();
+    if (x.mn_abi_version() !== 1) throw new Error(`engine ABI version ${x.mn_abi_version()}, want 1`);
+    e.x = x;
+    e.simdLinked = !!simd;
+    // mn_simd (wasm/doc.go): 0 no SIMD kernels linked, 1 linked but off,
+    // 2 in use. Engines before it have no such export (null).
+    e.simdState = typeof x.mn_simd === 'function' ? x.mn_simd() : null;
+    return e;
+  }
+
+  bytes(p, n) { return new Uint8Array(this.x.memory.buffer, p >>> 0, n >>> 0); }
+  error() { return new TextDecoder().decode(this.bytes(this.x.mn_error_ptr(), this.x.mn_error_len())); }
+  result() { return this.bytes(this.x.mn_result_ptr(), this.x.mn_result_len()); }
+
+  put(data) {
+    const p = this.x.mn_alloc(data.length) >>> 0;
+    if (p === 0) throw new Error('mn_alloc: ' + this.error());
+    this.bytes(p, data.length).set(data);
+    return p;
+  }
+
+  // load loads model (and head) bytes; returns the model's info.
+  load(model, head) {
+    const x = this.x;
+    const mp = this.put(model);
+    const hp = head ? this.put(head) : 0;
+    const h = x.mn_load(mp, model.length, hp, head ? head.length : 0, 0, 0, 0);
+    x.mn_free(mp);
+    if (hp) x.mn_free(hp);
+    if (h === 0) throw new Error('mn_load: ' + this.error());
+    if (x.mn_info(h) !== 0) throw new Error('mn_info: ' + this.error());
+    this.handle = h;
+    this.info = JSON.parse(new TextDecoder().decode(this.result()));
+    return this.info;
+  }
+
+  // prepare copies nothing yet: it allocates the input block once.
+  prepare(input) {
+    this.input = input;
+    this.inPtr = this.put(input);
+  }
+
+  // infer copies the input into the engine and runs the model; the output
+  // stays in the result buffer.
+  infer() {
+    const x = this.x;
+    new Uint8Array(x.memory.buffer, this.inPtr, this.input.length).set(this.input);
+    const st = x.mn_infer(this.handle, this.inPtr, this.input.length);
+    if (st !== 0) throw new Error(`mn_infer: status ${st}: ${this.error()}`);
+  }
+
+  output() { return this.result().slice(); }
+
+  dispose() {
+    if (this.inPtr) this.x.mn_free(this.inPtr);
+    if (this.handle) this.x.mn_free_model(this.handle);
+    this.inPtr = 0;
+    this.handle = 0;
+  }
+}
+
+// --------------------------------------------------------------- TFLite-wasm
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error('cannot load ' + src));
+    document.head.appendChild(s);
+  });
+}
+
+let tfliteReady = null;
+
+// loadTFLite loads tf-tflite.min.js from base (a folder that also holds the
+// tflite_web_api_cc*.js/.wasm files: on load the script preloads the wasm
+// build from its own folder). SharedArrayBuffer is hidden first, so its
+// feature check reports no threads and it picks tflite_web_api_cc_simd.
+function loadTFLite(base) {
+  if (!tfliteReady) {
+    tfliteReady = (async () => {
+      const hadSAB = typeof SharedArrayBuffer !== 'undefined';
+      try { delete self.SharedArrayBuffer; } catch (_) { /* not configurable */ }
+      if (typeof SharedArrayBuffer !== 'undefined') self.SharedArrayBuffer = undefined;
+      await loadScript(base + 'tf-tflite.min.js');
+      if (!self.tfweb || !self.tfweb.TFLiteWebModelRunner) throw new Error('tf-tflite.min.js did not define tfweb.TFLiteWebModelRunner');
+      const features = await self.tfweb.tflite_web_api.getWasmFeatures();
+      return {features, hadSharedArrayBuffer: hadSAB, crossOriginIsolated: self.crossOriginIsolated === true};
+    })();
+  }
+  return tfliteReady;
+}
+
+// TFLite wraps one or two (extractor + head) TFLiteWebModelRunners.
+class TFLite {
+  static async create(model, head) {
+    const t = new TFLite();
+    const opts = {numThreads: 1, enableProfiling: false};
+    t.runners = [await self.tfweb.TFLiteWebModelRunner.create(model.buffer.slice(model.byteOffset, model.byteOffset + model.length), opts)];
+    if (head) t.runners.push(await self.tfweb.TFLiteWebModelRunner.create(head.buffer.slice(head.byteOffset, head.byteOffset + head.length), opts));
+    const desc = r => ({
+      inputs: r.getInputs().map(i => ({name: i.name, dtype: i.dataType, shape: i.shape})),
+      outputs: r.getOutputs().map(o => ({name: o.name, dtype: o.dataType, shape: o.shape})),
+    });
+    t.info = t.runners.map(desc);
+    return t;
+  }
+
+  // prepare takes the raw bytes of the input tensor, viewed as the input's type.
+  prepare(input) {
+    const T = this.runners[0].getInputs()[0].data().constructor;
+    this.input = new T(input.buffer, input.byteOffset, input.length / T.BYTES_PER_ELEMENT);
+  }
+
+  infer() {
+    const [a, b] = this.runners;
+    a.getInputs()[0].data().set(this.input);
+    if (!a.infer()) throw new Error('TFLite infer failed');
+    if (b) {
+      b.getInputs()[0].data().set(a.getOutputs()[0].data());
+      if (!b.infer()) throw new Error('TFLite head infer failed');
+    }
+  }
+
+  output() {
+    const r = this.runners[this.runners.length - 1];
+    const d = r.getOutputs()[0].data();
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
+  }
+
+  dispose() { for (const r of this.runners) r.cleanUp(); }
+}
+
+// ------------------------------------------------------------------ helpers
+
+async function fetchBytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+async function fetchModule(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+function quantile(sorted, q) {
+  if (!sorted.length) return NaN;
+  const i = (sorted.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  return {
+    median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9),
+    min: s[0], max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length,
+  };
+}
+
+// timerResolution estimates performance.now()'s granularity in ms
+// (100 us with jitter in a page that is not cross-origin isolated).
+function timerResolution() {
+  let best = Infinity;
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    let t1;
+    while ((t1 = performance.now()) === t0) { /* spin */ }
+    best = Math.min(best, t1 - t0);
+  }
+  return best;
+}
+
+// compare returns how two raw output tensors differ.
+function compare(dtype, a, b) {
+  if (!a || !b) return null;
+  if (a.length !== b.length) return {equal: false, note: `lengths ${a.length} and ${b.length}`};
+  if (dtype === 'float32') {
+    const fa = new Float32Array(a.buffer, a.byteOffset, a.length / 4), fb = new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+    let max = 0, at = -1;
+    for (let i = 0; i < fa.length; i++) {
+      const d = Math.abs(fa[i] - fb[i]);
+      if (!(d <= max)) { max = d; at = i; }
+    }
+    return {equal: max === 0, maxAbsDiff: max, at};
+  }
+  let diff = 0, max = 0, at = -1;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d) { diff++; if (d > max) { max = d; at = i; } }
+  }
+  return {equal: diff === 0, differingBytes: diff, maxAbsDiff: max, at};
+}
+
+function argmax(dtype, out) {
+  const v = dtype === 'float32' ? new Float32Array(out.buffer, out.byteOffset, out.length / 4) : out;
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+// A module with one function that uses i8x16.splat: valid only where wasm
+// SIMD is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
+
+const nextFrame = () => new Promise(r => setTimeout(r, 0));
+
+// ---------------------------------------------------------------- the bench
+
+// run benchmarks every model of config.models:
+//   {name, file, head?} with file and head relative to config.modelsUrl.
+// Other fields (all optional): engineUrl, simdUrl (null: no SIMD module),
+// tfliteUrl (folder), tensorsUrl, goldensUrl, image, runs, warmup,
+// minSampleMs, variants (subset of ['simd', 'portable', 'tflite']).
+async function run(config) {
+  const c = Object.assign({
+    engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', tfliteUrl: '/vendor/tflite/',
+    modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    image: 'grace_hopper.bmp', runs: 50, warmup: 10, minSampleMs: 5,
+    variants: ['simd', 'portable', 'tflite'],
+  }, config);
+  const out = {
+    userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency, timerResolutionMs: timerResolution(),
+    config: c, models: [],
+  };
+  log(`timer resolution ${(out.timerResolutionMs * 1000).toFixed(1)} us, crossOriginIsolated ${out.crossOriginIsolated}`);
+
+  const engineModule = await fetchModule(c.engineUrl);
+  const simdWanted = c.variants.includes('simd');
+  const engineSimdImports = WebAssembly.Module.imports(engineModule)
+    .filter(i => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function').length;
+  let simdModule = null;
+  out.simd = {engineImports: engineSimdImports};
+  if (simdWanted && engineSimdImports && c.simdUrl) {
+    try {
+      simdModule = await fetchModule(c.simdUrl);
+      if (!WebAssembly.validate(SIMD_PROBE)) {
+        out.simd.note = 'this browser has no wasm SIMD';
+        simdModule = null;
+      }
+    } catch (err) {
+      out.simd.note = 'cannot load simd.wasm: ' + err.message;
+    }
+  } else if (!engineSimdImports) {
+    out.simd.note = 'n/a (not yet linked): engine.wasm imports no SIMD kernels';
+  }
+  log(`engine.wasm: ${engineSimdImports} simd imports; ${simdModule ? 'simd.wasm loaded' : out.simd.note || 'SIMD not requested'}`);
+
+  if (c.variants.includes('tflite')) {
+    out.tflite = await loadTFLite(c.tfliteUrl);
+    log(`TFLite wasm features: ${JSON.stringify(out.tflite.features)} (SharedArrayBuffer existed: ${out.tflite.hadSharedArrayBuffer})`);
+  }
+
+  // One engine instance per variant, reused across models (as a page would).
+  const engines = {};
+  if (c.variants.includes('portable')) engines.portable = await Engine.create(engineModule, null);
+  if (simdModule) engines.simd = await Engine.create(engineModule, simdModule);
+  out.simd.state = Object.fromEntries(Object.entries(engines).map(([v, e]) => [v, e.simdState]));
+  if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== 2) {
+    log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want 2)`);
+  }
+  if (engines.portable && engines.portable.simdState) log(`WARNING: portable engine has mn_simd() = ${engines.portable.simdState}`);
+
+  for (const m of c.models) {
+    log(`--- ${m.name}`);
+    const res = {name: m.name, file: m.file, head: m.head || null, variants: {}};
+    out.models.push(res);
+    try {
+      const model = await fetchBytes(c.modelsUrl + m.file);
+      const head = m.head ? await fetchBytes(c.modelsUrl + m.head) : null;
+
+      const subjects = {}; // variant -> {infer, output, dispose}
+      for (const [v, e] of Object.entries(engines)) {
+        e.load(model, head);
+        subjects[v] = e;
+      }
+      let tfl = null;
+      if (c.variants.includes('tflite')) {
+        tfl = await TFLite.create(model, head);
+        subjects.tflite = tfl;
+        res.tfliteInfo = tfl.info;
+      }
+
+      // The prepared input: the golden tensor, as the model's dtype wants it.
+      const anyEngine = engines.portable || engines.simd;
+      let dtype, size, outDtype;
+      if (anyEngine) {
+        const info = anyEngine.info;
+        dtype = info.input.dtype;
+        size = info.input.shape[1];
+        outDtype = info.output.dtype;
+        res.info = {input: info.input, output: info.output, macs: info.macs, params: info.params, ops: info.ops};
+      } else {
+        dtype = tfl.info[0].inputs[0].dtype;
+        size = Number(tfl.info[0].inputs[0].shape.split(',')[1]);
+        outDtype = tfl.info[tfl.info.length - 1].outputs[0].dtype;
+      }
+      const rgb = await fetchBytes(`${c.tensorsUrl}${size}/${c.image}.rgb`);
+      if (rgb.length !== size * size * 3) throw new Error(`tensor ${size}/${c.image}.rgb has ${rgb.length} bytes`);
+      let input = rgb;
+      if (dtype === 'float32') {
+        const f = new Float32Array(rgb.length);
+        for (let i = 0; i < rgb.length; i++) f[i] = rgb[i] / 127.5 - 1; // float64, rounded once
+        input = new Uint8Array(f.buffer);
+      } else if (dtype === 'int8') {
+        input = rgb.map(b => (b - 128) & 0xff);
+      }
+      res.inputDtype = dtype;
+      res.outputDtype = outDtype;
+      for (const s of Object.values(subjects)) s.prepare(input);
+
+      // Correctness first: one run each, outputs compared.
+      const outputs = {};
+      for (const [v, s] of Object.entries(subjects)) {
+        if (engines[v]) engines[v].kernelCalls = 0;
+        s.infer();
+        outputs[v] = s.output();
+        res.variants[v] = {top1: argmax(outDtype, outputs[v])};
+        if (engines[v] && engines[v].simdImports) res.variants[v].simdKernelCalls = engines[v].kernelCalls;
+        if (v === 'simd' && engines[v].kernelCalls === 0) log('  WARNING: simd.wasm is linked but the engine called no SIMD kernel');
+      }
+      let golden = null;
+      try {
+        golden = await fetchBytes(`${c.goldensUrl}${m.name}/${c.image}.out`);
+      } catch (_) { /* no golden for this model */ }
+      res.compare = {};
+      for (const v of Object.keys(outputs)) {
+        if (v !== 'tflite' && outputs.tflite) res.compare[`${v}_vs_tflite`] = compare(outDtype, outputs[v], outputs.tflite);
+        if (golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
+      }
+      if (engines.simd && outputs.portable) res.compare.simd_vs_portable = compare(outDtype, outputs.simd, outputs.portable);
+      for (const [k, r] of Object.entries(res.compare)) {
+        log(`  ${k}: ${r.equal ? 'equal' : 'DIFFERENT'}${r.maxAbsDiff ? ` (max diff ${r.maxAbsDiff} at ${r.at}${r.differingBytes ? `, ${r.differingBytes} bytes` : ''})` : ''}`);
+      }
+
+      // Warm-up, and the number of inferences per timed sample: enough that
+      // one sample spans minSampleMs, so the timer's granularity does not
+      // dominate the small models. The same count for every variant.
+      const names = Object.keys(subjects);
+      let fastest = Infinity;
+      for (const v of names) {
+        const s = subjects[v], times = [];
+        for (let i = 0; i < c.warmup; i++) {
+          const t0 = performance.now();
+          s.infer();
+          times.push(performance.now() - t0);
+        }
+        // The median: the first runs are slow (XNNPACK sets up on its first).
+        fastest = Math.min(fastest, stats(times).median);
+        await nextFrame();
+      }
+      const inner = Math.max(1, Math.min(50, Math.ceil(c.minSampleMs / Math.max(fastest, 1e-3))));
+      res.inner = inner;
+
+      // Interleaved: each round times every variant once, in a rotating order.
+      const samples = Object.fromEntries(names.map(v => [v, []]));
+      for (let r = 0; r < c.runs; r++) {
+        for (let j = 0; j < names.length; j++) {
+          const v = names[(r + j) % names.length], s = subjects[v];
+          const t0 = performance.now();
+          for (let i = 0; i < inner; i++) s.infer();
+          samples[v].push((performance.now() - t0) / inner);
+        }
+        if (r % 10 === 9) await nextFrame();
+      }
+      for (const v of names) {
+        Object.assign(res.variants[v], stats(samples[v]), {samples: samples[v]});
+        // The ratio within each round, less sensitive to load that drifts
+        // during the run than the ratio of the medians.
+        if (v !== 'tflite' && samples.tflite) {
+          res.variants[v].pairedRatio = stats(samples[v].map((x, i) => x / samples.tflite[i]));
+          delete res.variants[v].pairedRatio.n;
+        }
+        log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
+      }
+      for (const e of Object.values(engines)) e.dispose();
+      if (tfl) tfl.dispose();
+    } catch (err) {
+      res.error = String(err && err.stack || err);
+      log(`  ERROR: ${res.error}`);
+    }
+  }
+  out.wasmFetched = performance.getEntriesByType('resource')
+    .filter(e => /\.wasm($|\?)/.test(e.name))
+    .map(e => ({url: e.name, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize}));
+  return out;
+}
+
+// Manual use: the runner's --serve mode serves /bench-config.json.
+async function runFromPage() {
+  const btn = document.getElementById('run');
+  btn.disabled = true;
+  try {
+    const cfg = await (await fetch('/bench-config.json')).json();
+    const res = await run(cfg);
+    document.getElementById('result').textContent = JSON.stringify(res, (k, v) => (k === 'samples' ? undefined : v), 2);
+  } catch (err) {
+    log('ERROR: ' + (err && err.stack || err));
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+globalThis.mnBench = {run, Engine, TFLite, loadTFLite};
+export {run, Engine, TFLite};
+if (typeof document !== 'undefined') {
+  const btn = document.getElementById('run');
+  if (btn) btn.addEventListener('click', runFromPage);
+}

@@ -1,0 +1,191 @@
+// Types of mobilenet.js: MobileNet V1 TFLite classifiers in the browser,
+// run by a Go engine compiled to WebAssembly, in a Web Worker.
+
+/** One class of a top-k result. */
+export interface Prediction {
+  /** Class index in the model's output (ImageNet models: 0 is "background"). */
+  index: number;
+  /** The class's label; "" when the model has none. */
+  label: string;
+  /** Probability; quantized models give byte/256. null if not finite. */
+  score: number | null;
+}
+
+/** A tensor of the model. */
+export interface TensorInfo {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'uint8' | 'int8' | string;
+  scale?: number;
+  zero_point?: number;
+}
+
+/** The loaded model, as the engine describes it (engine.Info), plus the loader's fields. */
+export interface ModelInfo {
+  input: TensorInfo;
+  output: TensorInfo;
+  /** The feature vector embed() returns (before dequantizing). */
+  embedding: TensorInfo;
+  /** Square input side in pixels. */
+  input_size: number;
+  classes: number;
+  /** Op names in execution order. */
+  ops: string[];
+  macs: number;
+  params: number;
+  /** Class labels (embedded in the model, or from labels / labelsUrl). */
+  labels?: string[];
+  /** Requantization scheme of quantized models: "fp32" or "reference". */
+  requant: string;
+  /** The catalog name or file name the model was loaded from. */
+  name: string;
+  /** The engine ABI version (wasm/doc.go). */
+  abi: number;
+  /** True when the SIMD kernels (simd.wasm) run; false on the portable path. */
+  simd: boolean;
+  /** True when simd.wasm is linked to the engine (even if switched off). */
+  simdLinked: boolean;
+  /** Whether this browser runs WebAssembly SIMD at all. */
+  simdSupported: boolean;
+  /** Why simd is false ("" when it is true). */
+  simdReason: string;
+}
+
+/** Download progress of a model or head file. */
+export interface Progress {
+  url: string;
+  loaded: number;
+  /** Bytes expected; 0 when the server did not say. */
+  total: number;
+  /** True when the file came from Cache Storage. */
+  cached: boolean;
+  done: boolean;
+}
+
+export interface LoadOptions {
+  /** A model of the server's catalog by name ("mobilenet_v1_0.5_160_quant"), or the .tflite bytes. */
+  model?: string | ArrayBuffer | ArrayBufferView | Blob;
+  /** The .tflite to fetch (cached in Cache Storage). */
+  modelUrl?: string | URL;
+  /** The head of a split model (the 1.0_224 quant extractor + head pair). */
+  head?: ArrayBuffer | ArrayBufferView | Blob;
+  headUrl?: string | URL;
+  /** Labels, one per line, overriding embedded ones (one short of the classes gets "background" prepended). */
+  labels?: string | string[];
+  labelsUrl?: string | URL;
+  /** Use the SIMD kernels when the browser has wasm SIMD (default true). */
+  simd?: boolean;
+  /** Quantized arithmetic: "fp32" (default, as TFLite with XNNPACK) or "reference" (TFLite's reference kernels). */
+  requant?: 'fp32' | 'reference';
+  /** Cache downloads in Cache Storage (default true). */
+  cache?: boolean;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** Where engine.wasm, simd.wasm and worker.js are (default: next to mobilenet.js). */
+  baseUrl?: string | URL;
+  /** Where models/catalog.json is (default: baseUrl + "models/"). */
+  modelsUrl?: string | URL;
+  /** A display name (default: the catalog name or the file name). */
+  name?: string;
+}
+
+/** Anything classify() and embed() accept. Elements must have loaded. */
+export type ImageSource =
+  | HTMLImageElement
+  | HTMLVideoElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | ImageData
+  | VideoFrame
+  | Blob
+  | {data: Uint8Array | Uint8ClampedArray; width: number; height: number};
+
+export interface Timing {
+  /** Drawing the frame to get its RGBA pixels, in the worker. */
+  decodeMs: number;
+  /** The engine: crop, resize and inference. */
+  engineMs: number;
+  /** classify() from call to result, on the page. */
+  totalMs: number;
+  width: number;
+  height: number;
+}
+
+export interface TimeResult {
+  /** Each timed run, ms. */
+  runs: number[];
+  median: number;
+  p10: number;
+  p90: number;
+  mean: number;
+}
+
+export declare class Classifier {
+  readonly info: ModelInfo;
+  /** Timing of the last classify(), or null. */
+  readonly lastTiming: Timing | null;
+  /** The top k classes of an image (default 5), best first; ties go to the lower index. */
+  classify(source: ImageSource, options?: {topK?: number}): Promise<Prediction[]>;
+  /** The feature vector the model's final layer reads (dequantized). */
+  embed(source: ImageSource): Promise<Float32Array>;
+  /** Runs a raw input tensor (the model's dtype and shape; float32 little-endian) and returns the raw output bytes. */
+  infer(input: ArrayBuffer | ArrayBufferView): Promise<Uint8Array>;
+  /** Times inference inside the worker on a raw input (default mid-grey). */
+  time(options?: {runs?: number; warmup?: number; input?: ArrayBuffer | ArrayBufferView | null}): Promise<TimeResult>;
+  /** Switches between the SIMD and portable kernels; resolves to info.simd. */
+  setSimd(on: boolean): Promise<boolean>;
+  /** Stops the worker; pending and later calls reject with code "disposed". */
+  dispose(): void;
+}
+
+export type ErrorCode =
+  | 'network'
+  | 'load'
+  | 'input'
+  | 'image'
+  | 'argument'
+  | 'internal'
+  | 'crash'
+  | 'alloc'
+  | 'unsupported'
+  | 'disposed';
+
+export declare class MobilenetError extends Error {
+  readonly code: ErrorCode;
+  /** The engine's status code (wasm/doc.go), or 0. */
+  readonly status: number;
+}
+
+/** A model of the server's catalog (models/catalog.json from `mobilenet serve`). */
+export interface CatalogEntry {
+  name: string;
+  width: number;
+  width_name: string;
+  resolution: number;
+  quantized: boolean;
+  dtype: string;
+  macs_millions: number;
+  params_millions: number;
+  macs: number;
+  params: number;
+  /** Published ImageNet top-1 / top-5 accuracy, percent. */
+  top1: number;
+  top5: number;
+  /** True when the server has the model's files. */
+  available: boolean;
+  model_url?: string;
+  head_url?: string;
+  labels_url?: string;
+  embedded_labels: boolean;
+  bytes?: number;
+}
+
+/** The Cache Storage cache name holding downloaded models. */
+export declare const MODEL_CACHE: string;
+export declare function load(options: LoadOptions): Promise<Classifier>;
+export declare function simdSupported(): boolean;
+export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<CatalogEntry[]>;
+export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
+export declare function cachedUrls(): Promise<string[]>;
+export declare function clearCache(): Promise<void>;

@@ -1,0 +1,420 @@
+// mobilenet.js: MobileNet V1 TFLite classifiers in the browser.
+//
+//   import * as mobilenet from './mobilenet.js';
+//   const clf = await mobilenet.load({model: 'mobilenet_v1_0.5_160_quant'});
+//   const top5 = await clf.classify(document.querySelector('video'), {topK: 5});
+//   // [{index: 286, label: 'Egyptian cat', score: 0.43}, ...]
+//
+// Each classifier runs its own instance of engine.wasm (a Go module, ABI in
+// wasm/doc.go) in a Web Worker, so the page never stalls. Frames travel to
+// the worker as ImageBitmap/ImageData; the engine does the release's
+// preprocessing (central crop 87.5%, bilinear resize) itself. When the
+// browser has wasm SIMD and the server has simd.wasm, the worker links the
+// SIMD kernels to the engine; otherwise it runs the portable Go kernels.
+// Models come from a URL (cached in Cache Storage), from bytes, or by name
+// from the server's catalog (models/catalog.json, see `mobilenet serve`).
+// Types: mobilenet.d.ts.
+
+const here = new URL('.', import.meta.url);
+const ENGINE_ABI = 1;
+
+/** The Cache Storage cache holding downloaded models and labels. */
+export const MODEL_CACHE = 'mobilenet-models-v1';
+
+/** MobilenetError is every error this module rejects with. */
+export class MobilenetError extends Error {
+  constructor(code, message, status = 0) {
+    super(message);
+    this.name = 'MobilenetError';
+    /** what failed: 'network', 'load', 'input', 'image', 'argument', 'internal', 'crash', 'alloc', 'unsupported', 'disposed' */
+    this.code = code;
+    /** the engine's status code (wasm/doc.go), or 0 */
+    this.status = status;
+  }
+}
+
+// The smallest module using a SIMD instruction (i8x16.popcnt of a splat).
+const simdProbe = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** simdSupported reports whether this browser runs WebAssembly SIMD (128-bit). */
+export function simdSupported() {
+  try {
+    return WebAssembly.validate(simdProbe);
+  } catch {
+    return false;
+  }
+}
+
+// compiled caches compiled modules by URL: every classifier of a page
+// shares one compilation (a WebAssembly.Module can be posted to workers).
+const compiled = new Map();
+
+function compile(url, optional = false) {
+  if (!compiled.has(url)) {
+    const p = (async () => {
+      let resp;
+      try {
+        resp = await fetch(url);
+      } catch (e) {
+        throw new MobilenetError('network', `cannot fetch ${url}: ${e.message}`);
+      }
+      if (!resp.ok) {
+        if (optional && resp.status === 404) return null;
+        throw new MobilenetError('network', `cannot fetch ${url}: HTTP ${resp.status}`);
+      }
+      try {
+        if ((resp.headers.get('content-type') || '').startsWith('application/wasm')) {
+          return await WebAssembly.compileStreaming(resp);
+        }
+        return await WebAssembly.compile(await resp.arrayBuffer());
+      } catch (e) {
+        if (optional) return null;
+        throw new MobilenetError('unsupported', `cannot compile ${url}: ${e.message}`);
+      }
+    })();
+    p.catch(() => compiled.delete(url));
+    compiled.set(url, p);
+  }
+  return compiled.get(url);
+}
+
+/**
+ * fetchBytes downloads url with progress reports, through Cache Storage
+ * when cache is true (a hit is read back without touching the network).
+ */
+export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
+  const u = new URL(url, location.href).href;
+  let store = null;
+  if (cache && typeof caches !== 'undefined') {
+    try {
+      store = await caches.open(MODEL_CACHE);
+      const hit = await store.match(u);
+      if (hit) {
+        const b = await hit.arrayBuffer();
+        if (onProgress) onProgress({url: u, loaded: b.byteLength, total: b.byteLength, cached: true, done: true});
+        return b;
+      }
+    } catch {
+      store = null; // opaque origins, storage disabled: download every time
+    }
+  }
+  let resp;
+  try {
+    resp = await fetch(u, {signal});
+  } catch (e) {
+    throw new MobilenetError('network', `cannot fetch ${u}: ${e.message}`);
+  }
+  if (!resp.ok) throw new MobilenetError('network', `cannot fetch ${u}: HTTP ${resp.status} ${resp.statusText}`);
+  const identity = !resp.headers.get('content-encoding');
+  const total = identity ? Number(resp.headers.get('content-length')) || 0 : 0;
+  const chunks = [];
+  let loaded = 0;
+  if (resp.body && resp.body.getReader) {
+    const reader = resp.body.getReader();
+    for (;;) {
+      const {done, value} = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      if (onProgress) onProgress({url: u, loaded, total, cached: false, done: false});
+    }
+  } else {
+    chunks.push(new Uint8Array(await resp.arrayBuffer()));
+    loaded = chunks[0].byteLength;
+  }
+  const out = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  if (onProgress) onProgress({url: u, loaded, total: loaded, cached: false, done: true});
+  if (store) {
+    const type = resp.headers.get('content-type') || 'application/octet-stream';
+    await store.put(u, new Response(out.slice(), {headers: {'content-type': type}})).catch(() => {});
+  }
+  return out.buffer;
+}
+
+/** cachedUrls lists the URLs in the model cache. */
+export async function cachedUrls() {
+  if (typeof caches === 'undefined') return [];
+  const store = await caches.open(MODEL_CACHE);
+  return (await store.keys()).map((r) => r.url);
+}
+
+/** clearCache deletes every cached model and label file. */
+export async function clearCache() {
+  if (typeof caches !== 'undefined') await caches.delete(MODEL_CACHE);
+}
+
+/**
+ * catalog fetches the server's model catalog (models/catalog.json, written
+ * by `mobilenet serve`): the 32 models of the release, with the URLs of
+ * those in the server's models folder. URLs in the result are absolute.
+ */
+export async function catalog({modelsUrl = new URL('models/', here).href} = {}) {
+  const url = new URL('catalog.json', new URL(modelsUrl, location.href)).href;
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw new MobilenetError('network', `cannot fetch ${url}: ${e.message}`);
+  }
+  if (!resp.ok) throw new MobilenetError('network', `cannot fetch ${url}: HTTP ${resp.status}`);
+  const doc = await resp.json();
+  const abs = (u) => (u ? new URL(u, url).href : u);
+  return (doc.models || []).map((m) => ({
+    ...m,
+    model_url: abs(m.model_url),
+    head_url: abs(m.head_url),
+    labels_url: abs(m.labels_url),
+  }));
+}
+
+// Worker plumbing: one worker per classifier, requests matched by id.
+function startWorker(baseUrl) {
+  const url = new URL('worker.js', baseUrl).href;
+  if (new URL(url).origin === location.origin) return new Worker(url, {type: 'module'});
+  // A page on another origin cannot start our worker directly; a blob
+  // worker that imports it can (the server sends CORS headers).
+  const blob = new Blob([`import ${JSON.stringify(url)};\n`], {type: 'text/javascript'});
+  return new Worker(URL.createObjectURL(blob), {type: 'module'});
+}
+
+class Channel {
+  constructor(worker) {
+    this.worker = worker;
+    this.next = 1;
+    this.pending = new Map();
+    this.closed = null;
+    worker.onmessage = (ev) => {
+      const {id, ok, value, error} = ev.data;
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      if (ok) p.resolve(value);
+      else p.reject(new MobilenetError(error.code, error.message, error.status));
+    };
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      this.close(new MobilenetError('crash', `the engine worker failed: ${ev.message || 'could not start worker.js'}`));
+    };
+  }
+
+  call(op, args = {}, transfer = []) {
+    if (this.closed) return Promise.reject(this.closed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {resolve, reject});
+      this.worker.postMessage({...args, id, op}, transfer);
+    });
+  }
+
+  close(err) {
+    if (this.closed) return;
+    this.closed = err;
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+// framePayload turns a source into what the worker takes, and the objects
+// to transfer. ImageData and caller-owned ImageBitmaps are copied (the
+// caller keeps them); bitmaps made here are transferred.
+async function framePayload(source) {
+  if (typeof ImageData !== 'undefined' && source instanceof ImageData) return [{imageData: source}, []];
+  if (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap) return [{bitmap: source}, []];
+  if (source && typeof source === 'object' && 'data' in source && 'width' in source && 'height' in source) {
+    const data = new Uint8ClampedArray(source.data);
+    return [{imageData: {data, width: source.width, height: source.height}}, [data.buffer]];
+  }
+  let opts;
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    opts = {colorSpaceConversion: 'none'};
+  } else if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) {
+    if (!source.complete || source.naturalWidth === 0) {
+      try {
+        await source.decode();
+      } catch {
+        throw new MobilenetError('image', `the image ${source.currentSrc || source.src} did not load or is not an image`);
+      }
+    }
+    // Like the release's evaluation (TensorFlow decodes JPEGs without
+    // colour management), ignore embedded colour profiles.
+    opts = {colorSpaceConversion: 'none'};
+  } else if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) {
+    if (source.readyState < 2 || source.videoWidth === 0) throw new MobilenetError('input', 'the video has no frame yet');
+  }
+  let bmp;
+  try {
+    bmp = await createImageBitmap(source, opts);
+  } catch (e) {
+    const what = source instanceof Blob && source.name ? source.name : 'the source';
+    throw new MobilenetError('image', `${what} is not an image this browser can decode (${e.message})`);
+  }
+  return [{bitmap: bmp}, [bmp]];
+}
+
+function quantiles(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN);
+  return {runs: ms, median: q(0.5), p10: q(0.1), p90: q(0.9), mean: ms.reduce((a, b) => a + b, 0) / (ms.length || 1)};
+}
+
+/** Classifier is a loaded model in its own worker. */
+export class Classifier {
+  constructor(channel, info) {
+    this._ch = channel;
+    /** The model's description (engine.Info) plus the loader's: name, simd, simdSupported, simdReason. */
+    this.info = info;
+    /** Timing of the last classify: {decodeMs, engineMs, totalMs, width, height}. */
+    this.lastTiming = null;
+  }
+
+  /** classify returns the top k classes of an image, best first. */
+  async classify(source, {topK = 5} = {}) {
+    const t0 = performance.now();
+    const [frame, transfer] = await framePayload(source);
+    const r = await this._ch.call('classify', {frame, topK}, transfer);
+    this.lastTiming = {decodeMs: r.decodeMs, engineMs: r.engineMs, totalMs: performance.now() - t0, width: r.width, height: r.height};
+    return r.predictions;
+  }
+
+  /** embed returns the feature vector the model's final layer reads. */
+  async embed(source) {
+    const [frame, transfer] = await framePayload(source);
+    const r = await this._ch.call('embed', {frame}, transfer);
+    return r.embedding;
+  }
+
+  /** infer runs a raw input tensor (the model's dtype and shape) and returns the raw output bytes. */
+  async infer(input) {
+    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    return this._ch.call('infer', {input: bytes.slice().buffer});
+  }
+
+  /**
+   * time measures inference inside the worker (no messaging, no
+   * preprocessing): warmup untimed runs, then runs timed ones, on input
+   * (a raw tensor; default mid-grey).
+   */
+  async time({runs = 20, warmup = 3, input = null} = {}) {
+    let buf = null;
+    if (input) {
+      const b = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      buf = b.slice().buffer;
+    }
+    return quantiles(await this._ch.call('time', {input: buf, runs, warmup}));
+  }
+
+  /**
+   * setSimd switches this classifier between the SIMD kernels and the
+   * portable ones (same results; for A/B timing). Turning SIMD on fails
+   * when it is not linked. Returns and records the new info.simd.
+   */
+  async setSimd(on) {
+    const state = await this._ch.call('setSimd', {on: Boolean(on)});
+    this.info.simd = state === 2;
+    return this.info.simd;
+  }
+
+  /** dispose stops the worker; later calls reject with code 'disposed'. */
+  dispose() {
+    this._ch.close(new MobilenetError('disposed', 'the classifier was disposed'));
+  }
+}
+
+// asBytes copies the caller's bytes (the copy is transferred to the worker,
+// which detaches it).
+function asBytes(x) {
+  if (x instanceof ArrayBuffer) return x.slice(0);
+  if (ArrayBuffer.isView(x)) return x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength);
+  return null;
+}
+
+/**
+ * load starts a worker, fetches the model and loads it. Options (see
+ * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
+ * head / headUrl (the head of a split model), labels / labelsUrl, simd
+ * (default: when supported), requant ('fp32' or 'reference'), cache,
+ * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
+ */
+export async function load(opts = {}) {
+  const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
+  const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
+  const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
+
+  // Start the engine while the model downloads.
+  const engineP = compile(new URL('engine.wasm', baseUrl).href);
+  // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
+  const simdP = engineP.then((m) =>
+    wantSimd && WebAssembly.Module.imports(m).some((i) => i.module !== 'wasi_snapshot_preview1')
+      ? compile(new URL('simd.wasm', baseUrl).href, true)
+      : null);
+  engineP.catch(() => {});
+  simdP.catch(() => {});
+
+  let name = opts.name || '';
+  let model = null;
+  let head = null;
+  let modelUrl = opts.modelUrl;
+  let headUrl = opts.headUrl;
+  let labelsUrl = opts.labelsUrl;
+  if (typeof opts.model === 'string') {
+    const all = await catalog({modelsUrl: opts.modelsUrl || new URL('models/', baseUrl).href});
+    const e = all.find((m) => m.name === opts.model || m.file === opts.model);
+    if (!e) throw new MobilenetError('load', `no model named ${opts.model} in the catalog`);
+    if (!e.model_url) throw new MobilenetError('load', `${e.name} is not in the server's models folder (mobilenet models fetch ${e.name})`);
+    name = e.name;
+    modelUrl = modelUrl || e.model_url;
+    headUrl = headUrl || e.head_url;
+    labelsUrl = labelsUrl || e.labels_url;
+  } else if (opts.model instanceof Blob) {
+    model = await opts.model.arrayBuffer();
+    name = name || opts.model.name || 'model.tflite';
+  } else if (opts.model) {
+    model = asBytes(opts.model);
+    if (!model) throw new MobilenetError('argument', 'model must be a catalog name, an ArrayBuffer, a typed array or a Blob');
+  }
+  if (!model && !modelUrl) throw new MobilenetError('argument', 'load needs model or modelUrl');
+  if (!name && modelUrl) name = decodeURIComponent(new URL(modelUrl, location.href).pathname.split('/').pop());
+  if (opts.head instanceof Blob) head = await opts.head.arrayBuffer();
+  else if (opts.head) head = asBytes(opts.head);
+
+  let labels = null;
+  [model, head, labels] = await Promise.all([
+    model ? Promise.resolve(model) : fetchBytes(modelUrl, fetchOpts),
+    head || !headUrl ? Promise.resolve(head) : fetchBytes(headUrl, fetchOpts),
+    labelsUrl ? fetchBytes(labelsUrl, {cache: fetchOpts.cache}).then((b) => new TextDecoder().decode(b)) : Promise.resolve(null),
+  ]);
+  if (Array.isArray(opts.labels)) labels = opts.labels.join('\n');
+  else if (typeof opts.labels === 'string') labels = opts.labels;
+
+  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
+  const ch = new Channel(startWorker(baseUrl));
+  try {
+    const init = await ch.call('init', {engineModule, simdModule, wantSimd});
+    const flags = opts.requant === 'reference' ? 1 : 0;
+    const transfer = [model];
+    if (head) transfer.push(head);
+    const {simdState, ...info} = await ch.call('load', {model, head, labels, flags}, transfer);
+    let simdReason = init.simdReason;
+    if (init.simd && simdState !== 2) simdReason = simdState === 1 ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
+    return new Classifier(ch, {
+      ...info,
+      name,
+      abi: ENGINE_ABI,
+      simd: simdState === 2,
+      simdLinked: simdState !== 0,
+      simdSupported: simdSupported(),
+      simdReason: simdState === 2 ? '' : simdReason,
+    });
+  } catch (e) {
+    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
+    throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
+  }
+}

@@ -1,0 +1,354 @@
+// The engine's Web Worker: one instance of site/engine.wasm (and, when
+// linked, site/simd.wasm on its memory), driven by messages from
+// mobilenet.js. Running here keeps inference off the page's main thread.
+//
+// Protocol: the page posts {id, op, ...args}; the worker answers
+// {id, ok: true, value} or {id, ok: false, error: {code, message, status}}.
+// Messages are handled one at a time, in order (the engine is not
+// re-entrant). The engine's ABI is described in wasm/doc.go; this file
+// follows it: allocate with mn_alloc, copy in, call, read the result
+// buffer, and re-create memory views after every call (memory may grow).
+
+import {createWASI} from './wasi.js';
+
+const ABI_VERSION = 1;
+const statusCodes = {'-1': 'argument', '-2': 'input', '-3': 'internal'};
+
+let engine = null; // the Engine, after "init"
+
+// Failure is an error with a code, sent back to the page as is.
+class Failure extends Error {
+  constructor(code, message, status = 0) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+// Engine wraps one instance of the module.
+class Engine {
+  constructor(instance, stderrTail) {
+    this.x = instance.exports;
+    this.stderrTail = stderrTail;
+    this.dead = null;
+    this.frame = {ptr: 0, cap: 0}; // reused for every frame
+    this.handle = 0;
+    this.info = null;
+  }
+
+  // call invokes an export; a trap kills the instance.
+  call(name, ...args) {
+    if (this.dead) throw this.dead;
+    try {
+      return this.x[name](...args);
+    } catch (e) {
+      const tail = this.stderrTail.join('\n');
+      this.dead = new Failure('crash', `the engine crashed in ${name}: ${e.message}${tail ? '\n' + tail : ''}; load the model again`);
+      throw this.dead;
+    }
+  }
+
+  // bytes is a fresh view of guest memory (views go stale when memory grows).
+  bytes(ptr, len) {
+    return new Uint8Array(this.x.memory.buffer, ptr >>> 0, len >>> 0);
+  }
+
+  text(ptr, len) {
+    return new TextDecoder().decode(this.bytes(ptr, len));
+  }
+
+  errorMessage(fallback) {
+    const msg = this.text(this.call('mn_error_ptr'), this.call('mn_error_len'));
+    return msg || fallback;
+  }
+
+  // check turns a negative status into a Failure with the module's message.
+  check(status, name) {
+    if (status === 0) return;
+    const code = statusCodes[status] || 'internal';
+    throw new Failure(code, this.errorMessage(`${name} failed with status ${status}`), status);
+  }
+
+  // result copies the result buffer out of guest memory.
+  result() {
+    const p = this.call('mn_result_ptr');
+    const n = this.call('mn_result_len');
+    return this.bytes(p, n).slice();
+  }
+
+  // put copies data into a new block; the caller frees it.
+  put(data) {
+    const n = data.byteLength;
+    if (n === 0) return 0;
+    const p = this.call('mn_alloc', n);
+    if (p === 0) throw new Failure('alloc', `cannot allocate ${n} bytes in the engine: ${this.errorMessage('out of memory')}`);
+    this.bytes(p, n).set(new Uint8Array(data.buffer || data, data.byteOffset || 0, n));
+    return p;
+  }
+
+  free(p) {
+    if (p !== 0) this.call('mn_free', p);
+  }
+
+  load(model, head, labels, flags) {
+    if (this.handle !== 0) {
+      this.call('mn_free_model', this.handle);
+      this.handle = 0;
+      this.info = null;
+    }
+    const lab = labels ? new TextEncoder().encode(labels) : new Uint8Array(0);
+    const blocks = [];
+    try {
+      const parts = [model, head || new Uint8Array(0), lab].map((b) => {
+        const p = this.put(b);
+        blocks.push(p);
+        return [p, b.byteLength];
+      });
+      const h = this.call('mn_load', ...parts[0], ...parts[1], ...parts[2], flags);
+      if (h === 0) throw new Failure('load', this.errorMessage('the model did not load'));
+      this.handle = h;
+    } finally {
+      blocks.forEach((p) => this.free(p));
+    }
+    this.check(this.call('mn_info', this.handle), 'mn_info');
+    this.info = JSON.parse(new TextDecoder().decode(this.result()));
+    return {...this.info, simdState: this.simdState()};
+  }
+
+  // simdState is mn_simd: 0 not linked, 1 linked but off, 2 on. An engine
+  // without mn_simd has no SIMD kernels.
+  simdState() {
+    return typeof this.x.mn_simd === 'function' ? this.call('mn_simd') : 0;
+  }
+
+  // setSimd switches between the SIMD and the portable kernels (A/B runs).
+  setSimd(on) {
+    if (typeof this.x.mn_set_simd !== 'function') {
+      if (on) throw new Failure('unsupported', 'this engine.wasm has no SIMD switch (mn_set_simd)');
+      return 0;
+    }
+    this.check(this.call('mn_set_simd', on ? 1 : 0), 'mn_set_simd');
+    return this.simdState();
+  }
+
+  loaded() {
+    if (this.handle === 0) throw new Failure('argument', 'no model is loaded');
+  }
+
+  // putFrame copies RGBA pixels into the reused frame block.
+  putFrame(rgba) {
+    const n = rgba.byteLength;
+    if (this.frame.cap < n) {
+      this.free(this.frame.ptr);
+      this.frame = {ptr: 0, cap: 0};
+      const p = this.call('mn_alloc', n);
+      if (p === 0) throw new Failure('alloc', `cannot allocate a ${n}-byte frame: ${this.errorMessage('out of memory')}`);
+      this.frame = {ptr: p, cap: n};
+    }
+    this.bytes(this.frame.ptr, n).set(rgba);
+    return this.frame.ptr;
+  }
+
+  classify(f, k) {
+    this.loaded();
+    const p = this.putFrame(f.data);
+    const t0 = performance.now();
+    const st = this.call('mn_classify', this.handle, p, f.data.byteLength, f.width, f.height, 4 * f.width, k);
+    const ms = performance.now() - t0;
+    this.check(st, 'mn_classify');
+    return {predictions: JSON.parse(new TextDecoder().decode(this.result())), engineMs: ms};
+  }
+
+  embed(f) {
+    this.loaded();
+    const p = this.putFrame(f.data);
+    const t0 = performance.now();
+    const st = this.call('mn_embed', this.handle, p, f.data.byteLength, f.width, f.height, 4 * f.width);
+    const ms = performance.now() - t0;
+    this.check(st, 'mn_embed');
+    return {embedding: new Float32Array(this.result().buffer), engineMs: ms};
+  }
+
+  // runRaw runs one raw input tensor already in guest memory at p.
+  runRaw(p, n) {
+    this.check(this.call('mn_infer', this.handle, p, n), 'mn_infer');
+  }
+
+  infer(input) {
+    this.loaded();
+    const p = this.put(input);
+    try {
+      this.runRaw(p, input.byteLength);
+      return this.result();
+    } finally {
+      this.free(p);
+    }
+  }
+
+  // time runs the raw input (default: mid-grey) warmup + runs times and
+  // returns each timed run's milliseconds.
+  time(input, runs, warmup) {
+    this.loaded();
+    if (!input) input = defaultInput(this.info.input);
+    const p = this.put(input);
+    try {
+      for (let i = 0; i < warmup; i++) this.runRaw(p, input.byteLength);
+      const ms = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        this.runRaw(p, input.byteLength);
+        ms.push(performance.now() - t0);
+      }
+      return ms;
+    } finally {
+      this.free(p);
+    }
+  }
+}
+
+// defaultInput is a mid-grey input tensor: the engine's speed does not
+// depend on the pixel values.
+function defaultInput(t) {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  switch (t.dtype) {
+    case 'float32':
+      return new Uint8Array(new Float32Array(n).buffer);
+    case 'uint8':
+      return new Uint8Array(n).fill(128);
+    default:
+      return new Uint8Array(n);
+  }
+}
+
+// init instantiates the engine, links the SIMD kernels when asked and
+// possible, and runs _initialize.
+async function init({engineModule, simdModule, wantSimd}) {
+  const stderrTail = [];
+  const keep = (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+  };
+  const wasi = createWASI(engineModule, {
+    stdout: (l) => console.log('[mobilenet engine]', l),
+    stderr: (l) => {
+      keep(l);
+      console.error('[mobilenet engine]', l);
+    },
+  });
+  const imports = {wasi_snapshot_preview1: wasi.imports};
+
+  // Every function import outside WASI is a SIMD kernel of module "simd"
+  // (wasm/doc.go, "SIMD kernels"): a wrapper forwarding to the export of
+  // simd.wasm of the same name once linked below. Without SIMD they are
+  // stubs: simd_abi_version returns 0 ("not linked"), kernels trap (the
+  // engine never calls them then).
+  const kernelImports = WebAssembly.Module.imports(engineModule).filter(
+    (i) => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function');
+  let kernels = null;
+  for (const {module, name} of kernelImports) {
+    imports[module] = imports[module] || {};
+    imports[module][name] = /abi_version$/.test(name)
+      ? () => (kernels ? kernels[name]() : 0)
+      : (...args) => {
+        if (!kernels) throw new Error(`SIMD kernel ${name} called but simd.wasm is not linked`);
+        return kernels[name](...args);
+      };
+  }
+
+  const instance = await WebAssembly.instantiate(engineModule, imports);
+  wasi.setMemory(instance.exports.memory);
+
+  let simd = false;
+  let simdReason = '';
+  if (!wantSimd) {
+    simdReason = 'SIMD turned off (simd: false)';
+  } else if (kernelImports.length === 0) {
+    simdReason = 'this engine.wasm imports no SIMD kernels (portable build)';
+  } else if (!simdModule) {
+    simdReason = 'simd.wasm is not available or this browser has no wasm SIMD';
+  } else {
+    try {
+      const simdImports = {};
+      for (const i of WebAssembly.Module.imports(simdModule)) {
+        if (i.kind !== 'memory') throw new Error(`unexpected import ${i.module}.${i.name}`);
+        simdImports[i.module] = {[i.name]: instance.exports.memory};
+      }
+      const si = await WebAssembly.instantiate(simdModule, simdImports);
+      const missing = kernelImports.map((i) => i.name).filter((n) => typeof si.exports[n] !== 'function');
+      if (missing.length) throw new Error(`simd.wasm lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
+      kernels = si.exports;
+      simd = true;
+    } catch (e) {
+      simdReason = `SIMD kernels not linked: ${e.message}`;
+    }
+  }
+
+  instance.exports._initialize(); // calls no kernel (wasm/doc.go)
+  engine = new Engine(instance, stderrTail);
+  const v = engine.call('mn_abi_version');
+  if (v !== ABI_VERSION) throw new Failure('unsupported', `engine.wasm speaks ABI ${v}, this loader ${ABI_VERSION}`);
+  return {simd, simdReason, kernelImports: kernelImports.length};
+}
+
+// frameOf turns a posted frame into {data, width, height} RGBA.
+let canvas = null;
+let ctx = null;
+function frameOf(f) {
+  if (f.imageData) return f.imageData;
+  if (f.rgba) return {data: new Uint8Array(f.rgba), width: f.width, height: f.height};
+  const bmp = f.bitmap;
+  const w = bmp.width;
+  const h = bmp.height;
+  if (w === 0 || h === 0) {
+    bmp.close();
+    throw new Failure('input', 'the image is empty (0 pixels)');
+  }
+  if (!canvas || canvas.width !== w || canvas.height !== h) {
+    canvas = new OffscreenCanvas(w, h);
+    ctx = canvas.getContext('2d', {willReadFrequently: true});
+  }
+  ctx.clearRect(0, 0, w, h);
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  return ctx.getImageData(0, 0, w, h);
+}
+
+const ops = {
+  init: (m) => init(m),
+  load: (m) => engine.load(m.model, m.head, m.labels, m.flags),
+  classify(m) {
+    const t0 = performance.now();
+    const f = frameOf(m.frame);
+    const decodeMs = performance.now() - t0;
+    return {...engine.classify(f, m.topK), decodeMs, width: f.width, height: f.height};
+  },
+  embed(m) {
+    const f = frameOf(m.frame);
+    const r = engine.embed(f);
+    return {value: r, transfer: [r.embedding.buffer]};
+  },
+  infer(m) {
+    const out = engine.infer(new Uint8Array(m.input));
+    return {value: out, transfer: [out.buffer]};
+  },
+  time: (m) => engine.time(m.input ? new Uint8Array(m.input) : null, m.runs, m.warmup),
+  setSimd: (m) => engine.setSimd(m.on),
+};
+
+self.onmessage = async (ev) => {
+  const m = ev.data;
+  try {
+    if (!ops[m.op]) throw new Failure('argument', `unknown op ${m.op}`);
+    if (m.op !== 'init' && !engine) throw new Failure('argument', 'the engine is not initialised');
+    let r = await ops[m.op](m);
+    let transfer = [];
+    if (r && r.transfer) {
+      transfer = r.transfer;
+      r = r.value;
+    }
+    self.postMessage({id: m.id, ok: true, value: r}, transfer);
+  } catch (e) {
+    if (m.frame && m.frame.bitmap) m.frame.bitmap.close();
+    self.postMessage({id: m.id, ok: false, error: {code: e.code || 'internal', message: e.message || String(e), status: e.status || 0}});
+  }
+};

@@ -1,0 +1,188 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"honnef.co/go/js/dom/v2"
+)
+
+// camera is the webcam's state.
+type camera struct {
+	stream  js.Value // the MediaStream, or undefined
+	running bool
+	gen     int // bumped at every start and stop, to end stale loops
+	listed  bool
+}
+
+// constraints are getUserMedia's video constraints for the camera choice:
+// "any", "user" (front), "environment" (back) or "device:<id>". 640x480
+// is plenty for models that read at most 224x224.
+func constraints(choice string) map[string]any {
+	v := map[string]any{"width": map[string]any{"ideal": 640}, "height": map[string]any{"ideal": 480}}
+	switch {
+	case choice == "user" || choice == "environment":
+		v["facingMode"] = map[string]any{"ideal": choice}
+	case strings.HasPrefix(choice, "device:"):
+		v["deviceId"] = map[string]any{"exact": strings.TrimPrefix(choice, "device:")}
+	}
+	return map[string]any{"audio": false, "video": v}
+}
+
+// startCamera asks for the chosen camera and starts classifying its frames.
+func (a *app) startCamera() {
+	md := js.Global().Get("navigator").Get("mediaDevices")
+	if !md.Truthy() || !md.Get("getUserMedia").Truthy() {
+		a.message("camera", "error", "This page cannot use a camera here: browsers allow cameras only on https:// pages and on localhost. Upload a photo instead.")
+		return
+	}
+	a.stopCamera()
+	a.camStart.SetDisabled(true)
+	stream, err := call(md, "getUserMedia", constraints(a.camSelect.Value()))
+	a.camStart.SetDisabled(false)
+	if err != nil {
+		a.cameraError(err)
+		return
+	}
+	a.clearMessage("camera")
+	a.cam.gen++
+	a.cam.stream, a.cam.running = stream, true
+	gen := a.cam.gen
+	a.video.Set("srcObject", stream)
+	show(a.video, true)
+	show(a.photo, false)
+	show(a.placeholder, false)
+	if _, err := call(a.video.Underlying(), "play"); err != nil && a.cam.gen == gen {
+		a.message("camera", "error", "The camera started but its video does not play: "+err.Error())
+	}
+	track := stream.Call("getVideoTracks").Index(0)
+	settings := track.Call("getSettings")
+	// Mirror the preview like a mirror, unless it is a back camera.
+	if str(settings, "facingMode") == "environment" {
+		a.video.Class().Remove("mirrored")
+	} else {
+		a.video.Class().Add("mirrored")
+	}
+	var ended js.Func
+	ended = js.FuncOf(func(js.Value, []js.Value) any {
+		ended.Release()
+		if a.cam.gen == gen {
+			a.stopCamera()
+			a.message("camera", "error", "The camera stopped (unplugged, or taken by another application).")
+		}
+		return nil
+	})
+	track.Call("addEventListener", "ended", ended)
+	a.camStop.SetDisabled(false)
+	a.body.SetAttribute("data-camera", "on")
+	a.statSrc.SetTextContent("camera: " + str(track, "label"))
+	if !a.cam.listed {
+		a.listCameras()
+	}
+	a.spawn(func() { a.cameraLoop(gen) })
+}
+
+// cameraError explains why getUserMedia failed.
+func (a *app) cameraError(err error) {
+	name := ""
+	if je, ok := err.(*jsError); ok {
+		name = je.Name
+	}
+	switch name {
+	case "NotAllowedError", "SecurityError", "PermissionDeniedError":
+		a.message("camera", "error", "Camera access was denied. Allow the camera for this site in the browser's settings (the icon in the address bar), or upload a photo instead.")
+	case "NotFoundError", "DevicesNotFoundError", "OverconstrainedError":
+		a.message("camera", "error", "No camera found (or none matching your choice). Plug one in, pick another camera, or upload a photo instead.")
+	case "NotReadableError", "TrackStartError", "AbortError":
+		a.message("camera", "error", "The camera could not start: another application may be using it.")
+	default:
+		a.message("camera", "error", "Could not start the camera: "+err.Error())
+	}
+	a.body.SetAttribute("data-camera", "error")
+}
+
+// stopCamera stops the stream and the classification loop.
+func (a *app) stopCamera() {
+	a.cam.gen++
+	a.cam.running = false
+	if a.cam.stream.Truthy() {
+		tracks := a.cam.stream.Call("getTracks")
+		for i := 0; i < tracks.Length(); i++ {
+			tracks.Index(i).Call("stop")
+		}
+	}
+	a.cam.stream = js.Undefined()
+	a.video.Set("srcObject", js.Null())
+	a.camStop.SetDisabled(true)
+	if a.body.GetAttribute("data-camera") == "on" {
+		a.body.SetAttribute("data-camera", "off")
+		show(a.video, false)
+		if !a.photoFile.Truthy() {
+			show(a.placeholder, true)
+		} else {
+			show(a.photo, true)
+		}
+	}
+}
+
+// cameraLoop classifies frames, one at a time, at most one per animation
+// frame, until the camera stops or restarts.
+func (a *app) cameraLoop(gen int) {
+	a.fps.reset()
+	frames := 0
+	for a.cam.running && a.cam.gen == gen {
+		nextFrame()
+		if !a.clf.Truthy() || a.video.Get("readyState").Int() < 2 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		clf := a.clf
+		preds, err := call(clf, "classify", a.video.Underlying(), map[string]any{"topK": 5})
+		if a.cam.gen != gen {
+			return
+		}
+		if err != nil {
+			switch codeOf(err) {
+			case "disposed", "input": // a model change, or no frame yet
+			default:
+				a.message("classify", "error", "Could not classify the camera frame: "+err.Error())
+				time.Sleep(500 * time.Millisecond)
+			}
+			continue
+		}
+		frames++
+		a.fps.add(now())
+		a.render(preds, clf.Get("lastTiming"), "camera")
+		a.results.SetAttribute("data-frames", fmt.Sprint(frames))
+	}
+}
+
+// listCameras adds the cameras the browser lists (with labels once
+// allowed) to the camera choice.
+func (a *app) listCameras() {
+	devs, err := call(js.Global().Get("navigator").Get("mediaDevices"), "enumerateDevices")
+	if err != nil {
+		return
+	}
+	n := 0
+	for i := 0; i < devs.Length(); i++ {
+		d := devs.Index(i)
+		if str(d, "kind") != "videoinput" || str(d, "deviceId") == "" {
+			continue
+		}
+		n++
+		o := a.doc.CreateElement("option").(*dom.HTMLOptionElement)
+		o.SetValue("device:" + str(d, "deviceId"))
+		label := str(d, "label")
+		if label == "" {
+			label = fmt.Sprintf("Camera %d", n)
+		}
+		o.SetTextContent(label)
+		a.camSelect.AppendChild(o)
+	}
+	a.cam.listed = true
+}

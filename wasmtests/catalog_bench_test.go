@@ -1,0 +1,87 @@
+package wasmtests
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"mobilenet-wasm/internal/testdata"
+	"mobilenet-wasm/models"
+)
+
+// BenchmarkCatalog times one inference of each of the release's 32 models in
+// wasm under wazero, SIMD and portable: real weights where the shared test
+// data or the models folder has them, synthetic twins (same layers, random
+// weights, the same work) otherwise. Names are
+// BenchmarkCatalog/{simd,portable}/<model>/<real|synthetic>, which
+// `mobilenet models table` reads:
+//
+//	go test -run '^$' -bench Catalog -benchtime 3x ./wasmtests > wasm.txt
+//	go run ./cmd/mobilenet models table -bench native.txt,wasm.txt \
+//	    -col 'native Go=BenchmarkNative/' -col 'wasm portable=BenchmarkCatalog/portable/' \
+//	    -col 'wasm SIMD=BenchmarkCatalog/simd/' -md docs/models-table.md -svg docs/latency-accuracy.svg
+func BenchmarkCatalog(b *testing.B) {
+	var dirs []string
+	if d, ok := testdata.Find(); ok {
+		dirs = append(dirs, filepath.Join(d, "models"))
+	}
+	if d, err := models.DefaultDir(); err == nil {
+		dirs = append(dirs, d)
+	}
+	src, err := models.NewSources(dirs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	synth := b.TempDir()
+	for _, mode := range []string{"simd", "portable"} {
+		b.Run(mode, func(b *testing.B) {
+			mod := openModule(b)
+			if mode == "portable" {
+				mod = openPortable(b)
+			}
+			for _, e := range models.Catalog {
+				b.Run(e.Name, func(b *testing.B) {
+					w, err := src.Weights(e, synth)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var data [][]byte
+					for _, f := range w.Files {
+						d, err := os.ReadFile(f)
+						if err != nil {
+							b.Fatal(err)
+						}
+						data = append(data, d)
+					}
+					b.Run(w.Kind, func(b *testing.B) {
+						md, err := mod.Load(data, Options{})
+						if err != nil {
+							b.Fatal(err)
+						}
+						defer md.Close()
+						// A mid-grey image: 128 for uint8 inputs, 0.0 for float.
+						in := make([]byte, e.Resolution*e.Resolution*3)
+						if e.Quantized {
+							for i := range in {
+								in[i] = 128
+							}
+						} else {
+							in = make([]byte, 4*len(in))
+						}
+						if _, err := md.Infer(in); err != nil { // warm up
+							b.Fatal(err)
+						}
+						for b.Loop() {
+							if _, err := md.Infer(in); err != nil {
+								b.Fatal(err)
+							}
+						}
+						sec := b.Elapsed().Seconds() / float64(b.N)
+						b.ReportMetric(sec*1e3, "ms/inference")
+						b.ReportMetric(float64(e.MACs())/sec/1e9, "GMAC/s")
+					})
+				})
+			}
+		})
+	}
+}
