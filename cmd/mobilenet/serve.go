@@ -29,7 +29,7 @@ import (
 )
 
 var serveHelp = cmdHelp{
-	usage: "serve [-addr 127.0.0.1:8080] [-models DIR] [-site DIR]",
+	usage: "serve [-addr 127.0.0.1:8080] [-models DIR] [-site DIR] [-fetch=true]",
 	about: `Serve serves the web page (the site folder that ./build.sh fills: the
 page, the JS loader, engine.wasm, ui.wasm) and the models folder under
 /models/, and prints the page's URL. Everything runs in the browser; the
@@ -47,7 +47,10 @@ can embed the <mobilenet-classifier> widget.
 
 The models folder defaults to $MOBILENET_MODELS, else mobilenet-wasm/models
 in the user's cache folder; the site folder to ./site, else site next to
-the executable (or its parent folder). Stop with Ctrl-C.`,
+the executable (or its parent folder). When the models folder holds no
+model, serve first downloads mobilenet_v1_0.5_160_quant into it (-fetch=false
+skips this); offline, it says how to import local files instead and serves
+the page anyway. Stop with Ctrl-C.`,
 	example: `mobilenet serve
 mobilenet serve -addr :8080 -models ../shared/models
 ./build.sh && go run ./cmd/mobilenet serve   # from the project folder`,
@@ -58,6 +61,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
 	modelsDir := fs.String("models", "", "models `folder` served under /models/ (default: $MOBILENET_MODELS or the user cache folder)")
 	siteDir := fs.String("site", "", "site `folder` (default: ./site, else site next to the executable)")
+	fetch := fs.Bool("fetch", true, "when the models folder holds no model, download "+defaultModel+" first")
 	pos, err := parseFlags(fs, serveHelp, args, stdout)
 	if err != nil {
 		return err
@@ -82,6 +86,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	srv, err := newSiteServer(*siteDir, *modelsDir)
 	if err != nil {
 		return err
+	}
+	if *fetch {
+		ensureDefaultModel(srv.models, stdout, stderr)
 	}
 	for _, w := range srv.warnings() {
 		fmt.Fprintf(stderr, "mobilenet: serve: warning: %s\n", w)
@@ -566,4 +573,23 @@ func folderKey(dir string) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, "|")
+}
+
+// defaultModel is the model serve fetches into an empty models folder: the
+// page's first choice, accurate enough and fast enough for live video.
+const defaultModel = "mobilenet_v1_0.5_160_quant"
+
+// ensureDefaultModel downloads defaultModel into dir when dir holds no
+// model, so that a first start gives a working page. A failure (offline)
+// is a warning, not an error: the page still runs dropped .tflite files,
+// and the warning says how to add local files instead.
+func ensureDefaultModel(dir string, stdout, stderr io.Writer) {
+	found, err := models.Scan(dir, true)
+	if err != nil || len(found) > 0 {
+		return
+	}
+	fmt.Fprintf(stderr, "mobilenet: serve: the models folder %s is empty: fetching %s\n", dir, defaultModel)
+	if err := runModelsFetch([]string{"-dir", dir, "-retries", "1", defaultModel}, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "mobilenet: serve: warning: %v; or serve local copies: mobilenet serve -models DIR (e.g. ../shared/models)\n", err)
+	}
 }

@@ -297,3 +297,18 @@ func TestServeHelpAndUsage(t *testing.T) {
 	wantError(t, []string{"serve", "extra"}, 2, "serve", "unexpected argument")
 	wantError(t, []string{"serve", "-site", t.TempDir()}, 1, "serve", "index.html")
 }
+
+// TestServeFirstStartOffline: an empty models folder makes serve try the
+// default model, and without network it says how to add local files.
+func TestServeFirstStartOffline(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1") // no network, quickly
+	dir := t.TempDir()
+	var stdout, stderr strings.Builder
+	ensureDefaultModel(dir, &stdout, &stderr)
+	msg := stderr.String()
+	for _, want := range []string{"is empty: fetching " + defaultModel, "warning:", "mobilenet models import", "serve -models"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, msg)
+		}
+	}
+}
