@@ -81,35 +81,7 @@ func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 // ((sum + n/2) / n, the sum being non-negative), clamped to
 // [actMin, actMax].
 func AveragePoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
-	in4, out4 := p.In, p.Out
-	// Each sum is at most 255 * FilterH * FilterW: no overflow below
-	// 2^23 taps.
-	var acc [poolTranche]int32
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				count := int32((fy1 - fy0) * (fx1 - fx0))
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					sum := acc[:min(poolTranche, len(o)-c0)]
-					clear(sum)
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(sum)]
-							for c, v := range tap {
-								sum[c] += int32(v)
-							}
-						}
-					}
-					for c, s := range sum {
-						avg := (s + count/2) / count
-						o[c0+c] = uint8(max(min(avg, actMax), actMin))
-					}
-				}
-			}
-		}
-	}
+	averagePoolQ(p, in, out, actMin, actMax)
 }
 
 // AveragePoolI8 is int8 AVERAGE_POOL_2D: the int32 sum of the window's
@@ -118,7 +90,15 @@ func AveragePoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
 // truncating division, as reference/integer_ops/pooling.h), clamped to
 // [actMin, actMax].
 func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
+	averagePoolQ(p, in, out, actMin, actMax)
+}
+
+// averagePoolQ is both: for uint8 the sum is never negative, where
+// rounding half away from zero is TFLite's uint8 rounding half up.
+func averagePoolQ[T uint8 | int8](p *PoolParams, in, out []T, actMin, actMax int32) {
 	in4, out4 := p.In, p.Out
+	// Each sum is at most 255 * FilterH * FilterW in magnitude: no
+	// overflow below 2^23 taps.
 	var acc [poolTranche]int32
 	for b := range out4.N {
 		for oy := range out4.H {
@@ -138,7 +118,13 @@ func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 						}
 					}
 					for c, s := range sum {
-						o[c0+c] = int8(max(min(divideRoundHalfAway(s, count), actMax), actMin))
+						var avg int32
+						if s > 0 {
+							avg = (s + count/2) / count
+						} else {
+							avg = (s - count/2) / count
+						}
+						o[c0+c] = T(max(min(avg, actMax), actMin))
 					}
 				}
 			}
