@@ -11,6 +11,7 @@
 //	infer     run one raw input tensor and write the raw output tensor
 //	info      describe models: input, output, ops, MACs and parameters
 //	eval      top-1 / top-5 accuracy over a folder of labelled images
+//	bench     time inferences natively: median, p10, p90, GMAC/s
 //	models    list, fetch, import and synthesize the release's 32 models
 //	serve     serve the web page and the models folder over HTTP
 //	help      show the help of the tool or of a command
@@ -61,6 +62,7 @@ var commands = []command{
 	{"infer", "run one raw input tensor and write the raw output tensor", runInfer},
 	{"info", "describe models: input, output, ops, MACs and parameters", runInfo},
 	{"eval", "top-1 / top-5 accuracy over a folder of labelled images", runEval},
+	{"bench", "time inferences natively: median, p10, p90, GMAC/s", runBench},
 	{"models", "list, fetch, import and synthesize the release's 32 models", runModels},
 	{"serve", "serve the web page and the models folder over HTTP", runServe},
 }
