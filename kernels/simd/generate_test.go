@@ -122,7 +122,7 @@ func TestDispatch(t *testing.T) {
 		want string
 	}{
 		{convP(112, 112, 32, 64, 1, 1), "qu8_gemm_fp32_6x8c2__wasmsimd"},
-		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_3x4c8__wasmsimd"},
+		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_1x4c8__wasmsimd"},
 		{convP(1, 1, 1024, 1001, 1, 1), "qu8_gemm_fp32_1x8c8__wasmsimd"},
 		{convP(224, 224, 3, 32, 3, 2), "qu8_conv_fp32_im2col_3x4c8__wasmsimd"},
 	} {
@@ -134,7 +134,7 @@ func TestDispatch(t *testing.T) {
 	for _, c := range []struct {
 		ch   int
 		want string
-	}{{32, "qu8_dwconv_fp32_3x3s1_16c__wasmsimd"}, {24, "qu8_dwconv_fp32_3x3s1_8c__wasmsimd"}, {8, "qu8_dwconv_fp32_3x3s1_8c__wasmsimd"}, {7, "qu8_dwconv_fp32_3x3s1_16c__wasmsimd"}} {
+	}{{32, "qu8_dwconv_fp32_3x3s1_16c2__wasmsimd"}, {24, "qu8_dwconv_fp32_3x3s1_8c2__wasmsimd"}, {8, "qu8_dwconv_fp32_3x3s1_8c2__wasmsimd"}, {7, "qu8_dwconv_fp32_3x3s1_16c2__wasmsimd"}} {
 		p := convP(9, 9, c.ch, c.ch, 3, 1)
 		k := simd.NewDepthwiseQ(nil, p, q, make([]uint8, 9*c.ch), nil)
 		if k == nil || k.V.Name() != c.want {

@@ -16,8 +16,8 @@ func kernel_qu8_gemm_fp32_1x8c8__wasmsimd(args uint32)
 //go:wasmimport simd qu8_gemm_fp32_6x8c2__wasmsimd
 func kernel_qu8_gemm_fp32_6x8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_gemm_fp32_3x4c8__wasmsimd
-func kernel_qu8_gemm_fp32_3x4c8__wasmsimd(args uint32)
+//go:wasmimport simd qu8_gemm_fp32_1x4c8__wasmsimd
+func kernel_qu8_gemm_fp32_1x4c8__wasmsimd(args uint32)
 
 //go:wasmimport simd qu8_gemm_ref_1x8c8__wasmsimd
 func kernel_qu8_gemm_ref_1x8c8__wasmsimd(args uint32)
@@ -52,53 +52,53 @@ func kernel_f32_gemm_minmax_1x8__wasmsimd(args uint32)
 //go:wasmimport simd f32_gemm_minmax_4x8__wasmsimd
 func kernel_f32_gemm_minmax_4x8__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_fp32_3x3s1_16c__wasmsimd
-func kernel_qu8_dwconv_fp32_3x3s1_16c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_fp32_3x3s1_16c2__wasmsimd
+func kernel_qu8_dwconv_fp32_3x3s1_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_fp32_3x3s1_8c__wasmsimd
-func kernel_qu8_dwconv_fp32_3x3s1_8c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_fp32_3x3s1_8c2__wasmsimd
+func kernel_qu8_dwconv_fp32_3x3s1_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_fp32_3x3s2_16c__wasmsimd
-func kernel_qu8_dwconv_fp32_3x3s2_16c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_fp32_3x3s2_16c2__wasmsimd
+func kernel_qu8_dwconv_fp32_3x3s2_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_fp32_3x3s2_8c__wasmsimd
-func kernel_qu8_dwconv_fp32_3x3s2_8c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_fp32_3x3s2_8c2__wasmsimd
+func kernel_qu8_dwconv_fp32_3x3s2_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_ref_3x3s1_16c__wasmsimd
-func kernel_qu8_dwconv_ref_3x3s1_16c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_ref_3x3s1_16c2__wasmsimd
+func kernel_qu8_dwconv_ref_3x3s1_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_ref_3x3s1_8c__wasmsimd
-func kernel_qu8_dwconv_ref_3x3s1_8c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_ref_3x3s1_8c2__wasmsimd
+func kernel_qu8_dwconv_ref_3x3s1_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_ref_3x3s2_16c__wasmsimd
-func kernel_qu8_dwconv_ref_3x3s2_16c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_ref_3x3s2_16c2__wasmsimd
+func kernel_qu8_dwconv_ref_3x3s2_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_dwconv_ref_3x3s2_8c__wasmsimd
-func kernel_qu8_dwconv_ref_3x3s2_8c__wasmsimd(args uint32)
+//go:wasmimport simd qu8_dwconv_ref_3x3s2_8c2__wasmsimd
+func kernel_qu8_dwconv_ref_3x3s2_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_fp32_3x3s1_16c__wasmsimd
-func kernel_qc8_dwconv_fp32_3x3s1_16c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_fp32_3x3s1_16c2__wasmsimd
+func kernel_qc8_dwconv_fp32_3x3s1_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_fp32_3x3s1_8c__wasmsimd
-func kernel_qc8_dwconv_fp32_3x3s1_8c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_fp32_3x3s1_8c2__wasmsimd
+func kernel_qc8_dwconv_fp32_3x3s1_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_fp32_3x3s2_16c__wasmsimd
-func kernel_qc8_dwconv_fp32_3x3s2_16c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_fp32_3x3s2_16c2__wasmsimd
+func kernel_qc8_dwconv_fp32_3x3s2_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_fp32_3x3s2_8c__wasmsimd
-func kernel_qc8_dwconv_fp32_3x3s2_8c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_fp32_3x3s2_8c2__wasmsimd
+func kernel_qc8_dwconv_fp32_3x3s2_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_ref_3x3s1_16c__wasmsimd
-func kernel_qc8_dwconv_ref_3x3s1_16c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_ref_3x3s1_16c2__wasmsimd
+func kernel_qc8_dwconv_ref_3x3s1_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_ref_3x3s1_8c__wasmsimd
-func kernel_qc8_dwconv_ref_3x3s1_8c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_ref_3x3s1_8c2__wasmsimd
+func kernel_qc8_dwconv_ref_3x3s1_8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_ref_3x3s2_16c__wasmsimd
-func kernel_qc8_dwconv_ref_3x3s2_16c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_ref_3x3s2_16c2__wasmsimd
+func kernel_qc8_dwconv_ref_3x3s2_16c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qc8_dwconv_ref_3x3s2_8c__wasmsimd
-func kernel_qc8_dwconv_ref_3x3s2_8c__wasmsimd(args uint32)
+//go:wasmimport simd qc8_dwconv_ref_3x3s2_8c2__wasmsimd
+func kernel_qc8_dwconv_ref_3x3s2_8c2__wasmsimd(args uint32)
 
 //go:wasmimport simd f32_dwconv_minmax_3x3s1_16c__wasmsimd
 func kernel_f32_dwconv_minmax_3x3s1_16c__wasmsimd(args uint32)
@@ -137,10 +137,10 @@ func kernel_qc8_avgpool_16c__wasmsimd(args uint32)
 func kernel_f32_avgpool_minmax_16c__wasmsimd(args uint32)
 
 // kernelFuncs is indexed like Variants; nil for variants not imported.
-var kernelFuncs = [52]func(uint32){
+var kernelFuncs = [68]func(uint32){
 	0:  kernel_qu8_gemm_fp32_1x8c8__wasmsimd,
 	1:  kernel_qu8_gemm_fp32_6x8c2__wasmsimd,
-	2:  kernel_qu8_gemm_fp32_3x4c8__wasmsimd,
+	2:  kernel_qu8_gemm_fp32_1x4c8__wasmsimd,
 	9:  kernel_qu8_gemm_ref_1x8c8__wasmsimd,
 	10: kernel_qu8_gemm_ref_6x8c2__wasmsimd,
 	11: kernel_qu8_gemm_ref_3x4c8__wasmsimd,
@@ -152,32 +152,32 @@ var kernelFuncs = [52]func(uint32){
 	17: kernel_qc8_gemm_ref_3x4c8__wasmsimd,
 	18: kernel_f32_gemm_minmax_1x8__wasmsimd,
 	20: kernel_f32_gemm_minmax_4x8__wasmsimd,
-	23: kernel_qu8_dwconv_fp32_3x3s1_16c__wasmsimd,
-	24: kernel_qu8_dwconv_fp32_3x3s1_8c__wasmsimd,
-	25: kernel_qu8_dwconv_fp32_3x3s2_16c__wasmsimd,
-	26: kernel_qu8_dwconv_fp32_3x3s2_8c__wasmsimd,
-	27: kernel_qu8_dwconv_ref_3x3s1_16c__wasmsimd,
-	28: kernel_qu8_dwconv_ref_3x3s1_8c__wasmsimd,
-	29: kernel_qu8_dwconv_ref_3x3s2_16c__wasmsimd,
-	30: kernel_qu8_dwconv_ref_3x3s2_8c__wasmsimd,
-	31: kernel_qc8_dwconv_fp32_3x3s1_16c__wasmsimd,
-	32: kernel_qc8_dwconv_fp32_3x3s1_8c__wasmsimd,
-	33: kernel_qc8_dwconv_fp32_3x3s2_16c__wasmsimd,
-	34: kernel_qc8_dwconv_fp32_3x3s2_8c__wasmsimd,
-	35: kernel_qc8_dwconv_ref_3x3s1_16c__wasmsimd,
-	36: kernel_qc8_dwconv_ref_3x3s1_8c__wasmsimd,
-	37: kernel_qc8_dwconv_ref_3x3s2_16c__wasmsimd,
-	38: kernel_qc8_dwconv_ref_3x3s2_8c__wasmsimd,
-	39: kernel_f32_dwconv_minmax_3x3s1_16c__wasmsimd,
-	40: kernel_f32_dwconv_minmax_3x3s1_8c__wasmsimd,
-	41: kernel_f32_dwconv_minmax_3x3s2_16c__wasmsimd,
-	42: kernel_f32_dwconv_minmax_3x3s2_8c__wasmsimd,
-	43: kernel_qu8_conv_fp32_im2col_3x4c8__wasmsimd,
-	45: kernel_qu8_conv_ref_im2col_3x4c8__wasmsimd,
-	46: kernel_qc8_conv_fp32_im2col_3x4c8__wasmsimd,
-	47: kernel_qc8_conv_ref_im2col_3x4c8__wasmsimd,
-	48: kernel_f32_conv_minmax_im2col_4x8__wasmsimd,
-	49: kernel_qu8_avgpool_16c__wasmsimd,
-	50: kernel_qc8_avgpool_16c__wasmsimd,
-	51: kernel_f32_avgpool_minmax_16c__wasmsimd,
+	23: kernel_qu8_dwconv_fp32_3x3s1_16c2__wasmsimd,
+	24: kernel_qu8_dwconv_fp32_3x3s1_8c2__wasmsimd,
+	25: kernel_qu8_dwconv_fp32_3x3s2_16c2__wasmsimd,
+	26: kernel_qu8_dwconv_fp32_3x3s2_8c2__wasmsimd,
+	27: kernel_qu8_dwconv_ref_3x3s1_16c2__wasmsimd,
+	28: kernel_qu8_dwconv_ref_3x3s1_8c2__wasmsimd,
+	29: kernel_qu8_dwconv_ref_3x3s2_16c2__wasmsimd,
+	30: kernel_qu8_dwconv_ref_3x3s2_8c2__wasmsimd,
+	31: kernel_qc8_dwconv_fp32_3x3s1_16c2__wasmsimd,
+	32: kernel_qc8_dwconv_fp32_3x3s1_8c2__wasmsimd,
+	33: kernel_qc8_dwconv_fp32_3x3s2_16c2__wasmsimd,
+	34: kernel_qc8_dwconv_fp32_3x3s2_8c2__wasmsimd,
+	35: kernel_qc8_dwconv_ref_3x3s1_16c2__wasmsimd,
+	36: kernel_qc8_dwconv_ref_3x3s1_8c2__wasmsimd,
+	37: kernel_qc8_dwconv_ref_3x3s2_16c2__wasmsimd,
+	38: kernel_qc8_dwconv_ref_3x3s2_8c2__wasmsimd,
+	55: kernel_f32_dwconv_minmax_3x3s1_16c__wasmsimd,
+	56: kernel_f32_dwconv_minmax_3x3s1_8c__wasmsimd,
+	57: kernel_f32_dwconv_minmax_3x3s2_16c__wasmsimd,
+	58: kernel_f32_dwconv_minmax_3x3s2_8c__wasmsimd,
+	59: kernel_qu8_conv_fp32_im2col_3x4c8__wasmsimd,
+	61: kernel_qu8_conv_ref_im2col_3x4c8__wasmsimd,
+	62: kernel_qc8_conv_fp32_im2col_3x4c8__wasmsimd,
+	63: kernel_qc8_conv_ref_im2col_3x4c8__wasmsimd,
+	64: kernel_f32_conv_minmax_im2col_4x8__wasmsimd,
+	65: kernel_qu8_avgpool_16c__wasmsimd,
+	66: kernel_qc8_avgpool_16c__wasmsimd,
+	67: kernel_f32_avgpool_minmax_16c__wasmsimd,
 }

@@ -49,6 +49,10 @@ import (
 //
 //	bias' [CT]int32 | rq [CT] | for each of the 9 taps (row-major): w' [CT]int16
 //
+// or with KC 2 (tap pairs (0,1) (2,3) (4,5) (6,7) (8,-), the missing tap's
+// weights zero): for each pair: for each channel: w' [2]int16 (the pair's
+// taps)
+//
 // DWConv, f32, per tile of CT channels:
 //
 //	bias [CT]float32 | for each of the 9 taps: w [CT]float32
@@ -80,6 +84,9 @@ func GEMMTileBytes(v *Variant, k int) int {
 func DWTileBytes(v *Variant) int {
 	if !v.DType.Quantized() {
 		return 4*v.CT + 9*4*v.CT
+	}
+	if v.KC == 2 {
+		return 4*v.CT + RQBytes(v.Scheme, v.CT) + 5*4*v.CT
 	}
 	return 4*v.CT + RQBytes(v.Scheme, v.CT) + 9*2*v.CT
 }
@@ -204,7 +211,11 @@ func PackDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *ker
 			for tap := range 9 {
 				wp := int32(filter[tap*c+ch]) + q.FilterOffset
 				sum += wp
-				le.PutUint16(wb[2*(tap*ct+j):], uint16(int16(wp)))
+				off := 2 * (tap*ct + j)
+				if v.KC == 2 { // [pair][channel/4][channel%4][tap%2]
+					off = (tap/2)*4*ct + (j/4)*16 + (j%4)*4 + 2*(tap%2)
+				}
+				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
 			var bo int32
 			if bias != nil {

@@ -14,7 +14,8 @@ import (
 // Per output pixel it computes the nine tap addresses once: an in-bounds
 // tap points into the input, a padding tap at args.Zero (C elements of the
 // input zero point, or 0.0), so that every output sums all nine taps with
-// no bounds tests in the channel loop. Then, CT channels per pass, it adds
+// no bounds tests in the channel loop. Border columns test each tap;
+// interior columns (no padding column) step three row pointers. Then, CT channels per pass, it adds
 // the taps into accumulators that start at the packed bias, and
 // requantizes (or clamps) and stores. Float taps go column by column, the
 // portable kernel's (and XNNPACK's) order; a padding tap adds x*w = ±0,
@@ -22,7 +23,10 @@ import (
 // take the same path with exact byte/lane loads and stores.
 //
 // Quantized products: x (raw, i16) * w' (i16) can reach 255*255, beyond
-// i16, so each tap is i32x4.extmul_{low,high}_i16x8_s into i32 lanes.
+// i16, so each tap is i32x4.extmul_{low,high}_i16x8_s into i32 lanes, or
+// with KC 2 (tap pairs) the x of two taps are interleaved and one
+// i32x4.dot_i16x8_s adds both taps' products for 4 channels (each product
+// fits in i32, and so does the pair's sum, as in the GEMMs).
 func (k *kernel) dwKernel() {
 	f, v := k.f, k.v
 	ct := v.CT
@@ -58,6 +62,53 @@ func (k *kernel) dwKernel() {
 	p := k.f.Locals(I32, "tap", 9)
 	wt, cc := k.i32("wt"), k.i32("cc")
 
+	// Output columns [oxL, oxR) read no padding column: there the nine tap
+	// addresses step by stride*C elements per pixel (padding rows stay at
+	// Zero), with no per-pixel bounds tests; the border columns take the
+	// general path.
+	oxL, oxR := k.i32("ox_l"), k.i32("ox_r")
+	rp := k.f.Locals(I32, "row_cur", 3)
+	cs1 := k.f.Locals(I32, "row_cs1", 3)
+	cs2 := k.f.Locals(I32, "row_cs2", 3)
+	st := k.f.Locals(I32, "row_step", 3)
+	stepBytes := k.let("step_bytes", I32Mul(cb, c32(v.Stride)))
+	f.Set(oxL, I32DivU(I32Add(padLeft, c32(v.Stride-1)), c32(v.Stride)))
+	f.Set(oxL, Select(oxL, outW, I32LtU(oxL, outW)))
+	num := k.let("ox_r_num", I32Add(I32Sub(inW, c32(3-v.Stride)), padLeft))
+	f.Set(oxR, Select(I32DivU(num, c32(v.Stride)), c32(0), I32GeS(num, c32(0))))
+	f.Set(oxR, Select(oxR, outW, I32LtU(oxR, outW)))
+	f.Set(oxR, Select(oxR, oxL, I32GtS(oxR, oxL)))
+
+	pixel := func() {
+		f.Set(wt, w)
+		f.Set(cc, c)
+		f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
+			k.dwTile(p, wt, op, wOff, nil, q)
+			for t := range 9 {
+				f.Inc(p[t], int32(ct*es))
+			}
+			f.Inc(wt, int32(tb))
+			f.Inc(op, int32(ct*es))
+			f.Inc(cc, -int32(ct))
+		})
+		f.If(cc, func() {
+			k.dwTile(p, wt, op, wOff, cc, q)
+			f.Set(op, I32Add(op, I32Mul(cc, c32(es))))
+		}, nil)
+	}
+	border := func() {
+		f.Set(ix0, I32Sub(I32Mul(ox, c32(v.Stride)), padLeft))
+		for kx := range 3 {
+			ix := I32Add(ix0, c32(kx))
+			f.Set(colOK[kx], I32LtU(ix, inW))
+			f.Set(colOff[kx], I32Mul(ix, cb))
+		}
+		for t := range 9 {
+			ky, kx := t/3, t%3
+			f.Set(p[t], Select(I32Add(rowP[ky], colOff[kx]), zero, I32And(rowOK[ky], colOK[kx])))
+		}
+	}
+
 	f.Set(op, out)
 	f.For(b, c32(0), nb, 1, func() {
 		f.Set(xb, I32Add(x, I32Mul(I32Mul(b, inH), rowBytes)))
@@ -68,32 +119,23 @@ func (k *kernel) dwKernel() {
 				f.Set(rowOK[ky], I32LtU(iy, inH))
 				f.Set(rowP[ky], I32Add(xb, I32Mul(iy, rowBytes)))
 			}
+			f.Set(ix0, I32Sub(I32Mul(oxL, c32(v.Stride)), padLeft))
+			for ky := range 3 {
+				f.Set(rp[ky], Select(I32Add(rowP[ky], I32Mul(ix0, cb)), zero, rowOK[ky]))
+				f.Set(cs1[ky], Select(cb, c32(0), rowOK[ky]))
+				f.Set(cs2[ky], I32Add(cs1[ky], cs1[ky]))
+				f.Set(st[ky], Select(stepBytes, c32(0), rowOK[ky]))
+			}
 			f.For(ox, c32(0), outW, 1, func() {
-				f.Set(ix0, I32Sub(I32Mul(ox, c32(v.Stride)), padLeft))
-				for kx := range 3 {
-					ix := I32Add(ix0, c32(kx))
-					f.Set(colOK[kx], I32LtU(ix, inW))
-					f.Set(colOff[kx], I32Mul(ix, cb))
-				}
-				for t := range 9 {
-					ky, kx := t/3, t%3
-					f.Set(p[t], Select(I32Add(rowP[ky], colOff[kx]), zero, I32And(rowOK[ky], colOK[kx])))
-				}
-				f.Set(wt, w)
-				f.Set(cc, c)
-				f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
-					k.dwTile(p, wt, op, wOff, nil, q)
-					for t := range 9 {
-						f.Inc(p[t], int32(ct*es))
+				f.If(I32And(I32GeS(ox, oxL), I32LtS(ox, oxR)), func() {
+					for ky := range 3 {
+						f.Set(p[3*ky], rp[ky])
+						f.Set(p[3*ky+1], I32Add(rp[ky], cs1[ky]))
+						f.Set(p[3*ky+2], I32Add(rp[ky], cs2[ky]))
+						f.Set(rp[ky], I32Add(rp[ky], st[ky]))
 					}
-					f.Inc(wt, int32(tb))
-					f.Inc(op, int32(ct*es))
-					f.Inc(cc, -int32(ct))
-				})
-				f.If(cc, func() {
-					k.dwTile(p, wt, op, wOff, cc, q)
-					f.Set(op, I32Add(op, I32Mul(cc, c32(es))))
-				}, nil)
+				}, border)
+				pixel()
 			})
 		})
 	})
@@ -147,7 +189,53 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 	xv := k.tmp("dx", V128)
 	raw := k.tmp("draw", V128)
 	wv := k.tmp("dw", V128)
+	if v.KC == 2 {
+		// Tap pairs: x of taps a and b (i16) interleaved, 4 channels per
+		// vector, against the pair's interleaved weights; tap 8 pairs with
+		// itself (its partner's weights are zero).
+		xb := k.tmp("dxb", V128)
+		rawB := k.tmp("drawb", V128)
+		lo := [16]byte{0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23}
+		hi := [16]byte{8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31}
+		for pr := range 5 {
+			ta, tb := 2*pr, min(2*pr+1, 8)
+			if n != nil {
+				k.loadBytes(raw, p[ta], 0, n, ct-1)
+				if tb != ta {
+					k.loadBytes(rawB, p[tb], 0, n, ct-1)
+				}
+			}
+			for h := ct/8 - 1; h >= 0; h-- {
+				if n != nil {
+					f.Set(xv, k.extendX(raw, h == 1))
+					if tb != ta {
+						f.Set(xb, k.extendX(rawB, h == 1))
+					}
+				} else {
+					f.Set(xv, k.load8x8(p[ta], uint32(8*h)))
+					if tb != ta {
+						f.Set(xb, k.load8x8(p[tb], uint32(8*h)))
+					}
+				}
+				other := Val(xb)
+				if tb == ta {
+					other = xv
+				}
+				for g := 1; g >= 0; g-- {
+					idx := lo
+					if g == 1 {
+						idx = hi
+					}
+					f.Set(wv, V128Load(wt, uint32(wOff+pr*4*ct+16*(2*h+g))))
+					f.Set(acc[2*h+g], I32x4Add(acc[2*h+g], I32x4DotI16x8S(I8x16Shuffle(xv, other, idx), wv)))
+				}
+			}
+		}
+	}
 	for t := range 9 {
+		if v.KC == 2 {
+			break
+		}
 		if n != nil {
 			k.loadBytes(raw, p[t], 0, n, ct-1)
 		}
@@ -166,7 +254,7 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 	for g := range ngrp {
 		qs[g] = k.requant(acc[g], I32Add(wt, c32(4*ct)), ct, g, q)
 	}
-	k.storeNarrow(op, 0, qs, n)
+	k.storeNarrow(op, 0, qs, n, k.narrowMax(q))
 }
 
 // dwOrderF32 is the order of the float taps: column by column (filter x

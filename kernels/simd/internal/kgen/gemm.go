@@ -206,7 +206,7 @@ func (k *kernel) gemmQ(g gemmOperands) {
 					s = I32x4Add(s, V128Load(wt, uint32(16*gi)))
 					qs[gi] = k.requant(s, I32Add(wt, c32(4*nr)), nr, gi, g.q)
 				}
-				k.storeNarrow(op[i], 0, qs, nv)
+				k.storeNarrow(op[i], 0, qs, nv, k.narrowMax(g.q))
 			}
 		})
 		f.Set(wt, I32Add(wt, tb))

@@ -19,6 +19,8 @@ import (
 
 	. "mobilenet-wasm/kernels/simd/asm"
 
+	"mobilenet-wasm/kernels"
+
 	"mobilenet-wasm/kernels/simd"
 )
 
@@ -159,7 +161,17 @@ func imin(a, b Val) Val { return Select(a, b, I32LtS(a, b)) }
 type quant struct {
 	zp, amin, amax Local // i32x4
 	lo, hi         Local // f32x4
+	// fp32 requantization with the magic bias (see requant): magicMin =
+	// bits(magic) + ActMin - ZP and magicSub = bits(magic) - ZP (i32x4),
+	// maxBytes = ActMax in every byte lane.
+	magicMin, magicSub, maxBytes Local
 }
+
+// magicBias is 1.5 * 2^23: for |v| < 2^22, the float32 sum v + magicBias
+// is exact up to rounding v to the nearest integer (ties to even), which
+// the sum's low mantissa bits then hold: bits(v + magicBias) =
+// bits(magicBias) + round(v).
+const magicBias = 0x4B400000
 
 // loadQuant splats the QuantArgs at the field path (e.g. "Q") of block.
 func (k *kernel) loadQuant(block any, path string) quant {
@@ -175,6 +187,15 @@ func (k *kernel) loadQuant(block any, path string) quant {
 	f.Set(q.amin, I32x4Splat(I32Load(k.args, offsetOf(block, path+".ActMin"))))
 	q.amax = k.vec("actmax")
 	f.Set(q.amax, I32x4Splat(I32Load(k.args, offsetOf(block, path+".ActMax"))))
+	if k.v.DType.Quantized() && k.v.Scheme != kernels.SchemeReference && k.v.Op != simd.OpAvgPool {
+		zp := I32Load(k.args, offsetOf(block, path+".ZP"))
+		q.magicMin = k.vec("magic_min")
+		f.Set(q.magicMin, I32x4Splat(I32Add(I32Sub(I32Load(k.args, offsetOf(block, path+".ActMin")), zp), c32(magicBias))))
+		q.magicSub = k.vec("magic_sub")
+		f.Set(q.magicSub, I32x4Splat(I32Sub(c32(magicBias), I32Load(k.args, offsetOf(block, path+".ZP")))))
+		q.maxBytes = k.vec("max_bytes")
+		f.Set(q.maxBytes, I8x16Splat(I32Load(k.args, offsetOf(block, path+".ActMax"))))
+	}
 	return q
 }
 
@@ -248,11 +269,20 @@ func (k *kernel) narrow(qs []Val) Val {
 }
 
 // storeNarrow stores 4*len(qs) bytes, or the first n when n (an i32, or
-// nil for all) is smaller.
-func (k *kernel) storeNarrow(addr Val, off uint32, qs []Val, n Val) {
+// nil for all) is smaller. With max (a byte-lane vector, or nil), the
+// narrowed bytes are clamped to it first (min, signed for qc8): the
+// upper clamp of the fp32 requantization.
+func (k *kernel) storeNarrow(addr Val, off uint32, qs []Val, n Val, max Val) {
 	f := k.f
 	b := k.tmp("bytes", V128)
 	f.Set(b, k.narrow(qs))
+	if max != nil {
+		if k.v.DType == simd.QC8 {
+			f.Set(b, I8x16MinS(b, max))
+		} else {
+			f.Set(b, I8x16MinU(b, max))
+		}
+	}
 	full := 4 * len(qs)
 	store := func() {
 		switch full {

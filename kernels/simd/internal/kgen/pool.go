@@ -164,5 +164,5 @@ func (k *kernel) poolStore(acc []Local, op Local, n Val, half, cntF Local, q qua
 		f.Set(a, I32x4MaxS(I32x4MinS(shuffle32(lo, hi, [4]int{0, 1, 4, 5}), q.amax), q.amin))
 		qs[j] = a
 	}
-	k.storeNarrow(op, 0, qs, n)
+	k.storeNarrow(op, 0, qs, n, nil)
 }

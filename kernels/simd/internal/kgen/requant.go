@@ -9,21 +9,28 @@ import (
 )
 
 // requant turns the int32 accumulators acc of channels 4g..4g+3 of a tile
-// of t channels into clamped output values (i32 lanes, output zero point
-// added), reading the tile's requantization block at rq (see the layouts in
-// package simd), bit-identical with kernels.Requant.Apply. It returns a
-// local holding the result (reused by the next call for the same g).
+// of t channels into output values (i32 lanes, output zero point added),
+// reading the tile's requantization block at rq (see the layouts in
+// package simd), bit-identical with kernels.Requant.Apply once stored with
+// storeNarrow(..., narrowMax(q)). It returns a local holding the result
+// (reused by the next call for the same g).
 func (k *kernel) requant(acc Val, rq Val, t, g int, q quant) Local {
 	f := k.f
 	out := k.tmp(fmt.Sprintf("rq%d", g), V128)
 	if k.v.Scheme != kernels.SchemeReference {
-		// fp32 (XNNPACK): float32(acc) * scale, clamped to
-		// [ActMin-ZP, ActMax-ZP], rounded to nearest-even, + ZP. Clamping
-		// first keeps |v| <= 510, where nearest + truncation is exact; the
-		// portable kernel's magic-bias rounding gives the same integers.
+		// fp32 (XNNPACK's wasmsimd "magic" form): v = float32(acc) * scale,
+		// then v + magicBias holds round(v) (nearest-even) in its low bits
+		// while |v| < 2^22; as i32 lanes, max with bits(magic) + ActMin -
+		// ZP clamps below (a v below -2^22 gives a smaller or negative
+		// bit pattern: ActMin), minus bits(magic) - ZP gives round(v) + ZP.
+		// The lanes are not clamped above (a v above 2^22 gives a larger
+		// pattern): the narrowing saturates and storeNarrow's byte min
+		// clamps to ActMax. Clamping after rounding equals clamping
+		// before, as the bounds are integers: the portable kernel's
+		// result.
 		v := F32x4Mul(F32x4ConvertI32x4S(acc), V128Load(rq, uint32(16*g)))
-		v = F32x4Min(F32x4Max(v, q.lo), q.hi)
-		f.Set(out, I32x4Add(I32x4TruncSatF32x4S(F32x4Nearest(v)), q.zp))
+		v = F32x4Add(v, I32x4Splat(c32(magicBias)))
+		f.Set(out, I32x4Sub(I32x4MaxS(v, q.magicMin), q.magicSub))
 		return out
 	}
 	k.requantRef(out, acc, rq, t, g, q)
@@ -69,4 +76,13 @@ func (k *kernel) requantRef(out Local, acc, rq Val, t, g int, q quant) {
 	// The high halves of the four int64 lanes.
 	v := I8x16Shuffle(lo, hi, [16]byte{4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31})
 	f.Set(out, I32x4MinS(I32x4MaxS(I32x4Add(v, q.zp), q.amin), q.amax))
+}
+
+// narrowMax is the byte clamp storeNarrow applies after requant: ActMax
+// for fp32 (requant leaves the upper clamp to it), nil for ref.
+func (k *kernel) narrowMax(q quant) Val {
+	if k.v.Scheme != kernels.SchemeReference {
+		return q.maxBytes
+	}
+	return nil
 }
