@@ -144,23 +144,13 @@ func (p *AddParams) add(q1, q2 int32) int32 {
 
 // AddU8 computes the uint8 ADD out[i] = a[i] + b[i mod len(b)] with the
 // parameters of p. len(b) is len(a), 1 or a divisor of len(a); out may be a.
-func AddU8(p *AddParams, a, b, out []uint8) {
-	nb := len(b)
-	if nb == 0 {
-		return
-	}
-	for i0 := 0; i0 < len(a); i0 += nb {
-		x := a[i0 : i0+nb]
-		y := out[i0 : i0+nb]
-		for i, v := range b {
-			y[i] = uint8(p.add(int32(x[i]), int32(v)))
-		}
-	}
-}
+func AddU8(p *AddParams, a, b, out []uint8) { addQ(p, a, b, out) }
 
 // AddI8 computes the int8 ADD out[i] = a[i] + b[i mod len(b)] with the
 // parameters of p. len(b) is len(a), 1 or a divisor of len(a); out may be a.
-func AddI8(p *AddParams, a, b, out []int8) {
+func AddI8(p *AddParams, a, b, out []int8) { addQ(p, a, b, out) }
+
+func addQ[T uint8 | int8](p *AddParams, a, b, out []T) {
 	nb := len(b)
 	if nb == 0 {
 		return
@@ -169,7 +159,7 @@ func AddI8(p *AddParams, a, b, out []int8) {
 		x := a[i0 : i0+nb]
 		y := out[i0 : i0+nb]
 		for i, v := range b {
-			y[i] = int8(p.add(int32(x[i]), int32(v)))
+			y[i] = T(p.add(int32(x[i]), int32(v)))
 		}
 	}
 }

@@ -61,6 +61,17 @@ func MultiplyByQuantizedMultiplier(x, multiplier int32, shift int) int32 {
 // single-rounding build (the default build leaves them unsaturated; no
 // real scale, at most 256 here, gets near).
 func QuantizeMultiplier(m float64) (multiplier int32, shift int) {
+	multiplier, shift = quantizeMultiplierUncapped(m)
+	if shift > 30 {
+		return math.MaxInt32, 30
+	}
+	return multiplier, shift
+}
+
+// quantizeMultiplierUncapped is QuantizeMultiplier as TFLite's default
+// build computes it, with shifts above 30 left as they are (the softmax
+// input multiplier may need 31).
+func quantizeMultiplierUncapped(m float64) (multiplier int32, shift int) {
 	if m == 0 {
 		return 0, 0
 	}
@@ -72,9 +83,6 @@ func QuantizeMultiplier(m float64) (multiplier int32, shift int) {
 	}
 	if exp < -31 {
 		return 0, 0
-	}
-	if exp > 30 {
-		return math.MaxInt32, 30
 	}
 	return int32(qFixed), exp
 }

@@ -77,30 +77,13 @@ func NewSoftmaxParams(scheme Scheme, inputScale, beta, outputScale float32, outp
 	// QuantizeMultiplierGreaterThanOne.
 	realMultiplier := float64(beta) * float64(inputScale) * float64(int64(1)<<(31-softmaxScaledDiffIntegerBits))
 	realMultiplier = math.Min(realMultiplier, float64(int64(1)<<31)-1.0)
-	p.InputMultiplier, p.InputLeftShift = softmaxQuantizeMultiplier(realMultiplier)
+	p.InputMultiplier, p.InputLeftShift = quantizeMultiplierUncapped(realMultiplier)
 	// CalculateInputRadius(kScaledDiffIntegerBits, input_left_shift, 31):
 	// floor((2^5 - 1) * 2^(31-5) / 2^input_left_shift), negated.
 	radius := math.Floor(float64((int64(1)<<softmaxScaledDiffIntegerBits)-1) *
 		float64(int64(1)<<(31-softmaxScaledDiffIntegerBits)) / math.Ldexp(1, p.InputLeftShift))
 	p.DiffMin = -int32(radius)
 	return p
-}
-
-// softmaxQuantizeMultiplier is TFLite's QuantizeMultiplier (frexp, then
-// the significand times 2^31 rounded half away from zero) without the
-// shift cap that single-rounding builds apply: the softmax input
-// multiplier may need a shift of 31 when beta*inputScale >= 16.
-func softmaxQuantizeMultiplier(m float64) (int32, int) {
-	if m == 0 {
-		return 0, 0
-	}
-	q, shift := math.Frexp(m)
-	qFixed := int64(math.Round(q * (1 << 31)))
-	if qFixed == 1<<31 {
-		qFixed /= 2
-		shift++
-	}
-	return int32(qFixed), shift
 }
 
 // SoftmaxF32 computes softmax(beta * x) over each of rows rows of depth
