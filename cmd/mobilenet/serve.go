@@ -157,13 +157,12 @@ type siteServer struct {
 
 // siteFile is a site file held in memory, keyed by size and mtime.
 type siteFile struct {
-	size    int64
-	mod     time.Time
-	data    []byte
-	gz      []byte // nil when not worth compressing
-	etag    string
-	ctype   string
-	noCache bool
+	size  int64
+	mod   time.Time
+	data  []byte
+	gz    []byte // nil when not worth compressing
+	etag  string
+	ctype string
 }
 
 // fileDigest is a models folder file's checksum, keyed by size and mtime.
