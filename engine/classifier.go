@@ -175,15 +175,25 @@ func (c *Classifier) Classify(img image.Image, k int) ([]Prediction, error) {
 // ClassifyRGBA is Classify on an RGBA frame (4 bytes per pixel, rows stride
 // bytes apart), as browsers give them.
 func (c *Classifier) ClassifyRGBA(pix []byte, width, height, stride, k int) ([]Prediction, error) {
-	if err := c.needImage(); err != nil {
+	if err := c.RunRGBA(pix, width, height, stride); err != nil {
 		return nil, err
 	}
+	return c.TopK(k), nil
+}
+
+// RunRGBA preprocesses an RGBA frame (see ClassifyRGBA) and runs the
+// model, allocating nothing; AppendTopK then reads the classes. This is
+// the per-frame path of a webcam loop.
+func (c *Classifier) RunRGBA(pix []byte, width, height, stride int) error {
+	if err := c.needImage(); err != nil {
+		return err
+	}
 	if err := preprocess.RGBA(pix, width, height, stride, c.size, c.rgb); err != nil {
-		return nil, err
+		return err
 	}
 	c.setInput()
 	c.Run()
-	return c.TopK(k), nil
+	return nil
 }
 
 func (c *Classifier) needImage() error {
@@ -283,6 +293,12 @@ func dequantize(t *loader.Tensor, buf []byte, dst []float32) {
 // TopK returns the k most likely classes of the last Run, ties broken by
 // the lower index. k is clamped to the number of classes.
 func (c *Classifier) TopK(k int) []Prediction {
+	return c.AppendTopK(make([]Prediction, 0, max(0, min(k, c.classes))), k)
+}
+
+// AppendTopK is TopK appending to dst, so that a caller reusing dst
+// allocates nothing.
+func (c *Classifier) AppendTopK(dst []Prediction, k int) []Prediction {
 	p := c.lastPlan()
 	t := &p.model.Tensors[p.out]
 	out := p.bufs[p.out]
@@ -307,15 +323,14 @@ func (c *Classifier) TopK(k int) []Prediction {
 		copy(order[pos+1:], order[pos:len(order)-1])
 		order[pos] = j
 	}
-	preds := make([]Prediction, k)
-	for i := range preds {
-		j := order[i]
-		preds[i] = Prediction{Index: j, Score: scores[j]}
+	for _, j := range order {
+		p := Prediction{Index: j, Score: scores[j]}
 		if c.labels != nil {
-			preds[i].Label = c.labels[j]
+			p.Label = c.labels[j]
 		}
+		dst = append(dst, p)
 	}
-	return preds
+	return dst
 }
 
 // Labels are the classifier's labels (nil when it has none).

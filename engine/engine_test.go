@@ -207,10 +207,21 @@ func TestClassifyTop1(t *testing.T) {
 	}
 }
 
-// TestRunAllocatesNothing: an inference allocates nothing.
+// TestRunAllocatesNothing: an inference allocates nothing, nor does the
+// per-frame path of a webcam loop (RunRGBA, then AppendTopK into a reused
+// slice).
 func TestRunAllocatesNothing(t *testing.T) {
 	c := loadShared(t, sharedModels[0], kernels.SchemeFP32)
 	require.Zero(t, testing.AllocsPerRun(5, c.Run))
+	frame := grey(320, 240)
+	preds := make([]Prediction, 0, 5)
+	require.Zero(t, testing.AllocsPerRun(5, func() {
+		require.NoError(t, c.RunRGBA(frame, 320, 240, 320*4))
+		preds = c.AppendTopK(preds[:0], 5)
+	}))
+	want, err := c.ClassifyRGBA(frame, 320, 240, 320*4, 5)
+	require.NoError(t, err)
+	require.Equal(t, want, preds)
 }
 
 func TestInfoMatchesRelease(t *testing.T) {

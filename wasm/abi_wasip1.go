@@ -292,9 +292,16 @@ func classify(h int32, ptr, n uint32, width, height, stride, k int32) ([]engine.
 	if err != nil {
 		return nil, err
 	}
-	preds, err := c.ClassifyRGBA(pix, int(width), int(height), int(stride), int(k))
-	return preds, refused(err)
+	if err := c.RunRGBA(pix, int(width), int(height), int(stride)); err != nil {
+		return nil, refused(err)
+	}
+	// Reusing one slice keeps the per-frame path free of allocations.
+	topK = c.AppendTopK(topK[:0], int(k))
+	return topK, nil
 }
+
+// topK holds the last classification's classes (see classify).
+var topK []engine.Prediction
 
 // mnInfer is mn_infer; see the package comment.
 //
