@@ -8,7 +8,7 @@ import (
 	"mobilenet-wasm/kernels/simd"
 )
 
-// dwKernel is an OpDWConv export: 3x3 depthwise convolution, depth
+// emitDWConv emits an OpDWConv variant: 3x3 depthwise convolution, depth
 // multiplier 1, with the variant's stride and any padding.
 //
 // Per output pixel it computes the nine tap addresses once: an in-bounds
@@ -27,8 +27,8 @@ import (
 // with KC 2 (tap pairs) the x of two taps are interleaved and one
 // i32x4.dot_i16x8_s adds both taps' products for 4 channels (each product
 // fits in i32, and so does the pair's sum, as in the GEMMs).
-func (k *kernel) dwKernel() {
-	f, v := k.f, k.v
+func (e *emitter) emitDWConv() {
+	f, v := e.f, e.v
 	ct := v.CT
 	es := 1 // element size
 	if !v.DType.Quantized() {
@@ -38,43 +38,43 @@ func (k *kernel) dwKernel() {
 		panic(fmt.Sprintf("kgen: bad depthwise tile %d", ct))
 	}
 	a := simd.DWArgs{}
-	x, out, w, zero := k.field(a, "X"), k.field(a, "Out"), k.field(a, "W"), k.field(a, "Zero")
-	nb, inH, inW, c := k.field(a, "N"), k.field(a, "InH"), k.field(a, "InW"), k.field(a, "C")
-	outH, outW := k.field(a, "OutH"), k.field(a, "OutW")
-	padTop, padLeft := k.field(a, "PadTop"), k.field(a, "PadLeft")
-	q := k.loadQuant(a, "Q")
+	x, out, w, zero := e.field(a, "X"), e.field(a, "Out"), e.field(a, "W"), e.field(a, "Zero")
+	nb, inH, inW, c := e.field(a, "N"), e.field(a, "InH"), e.field(a, "InW"), e.field(a, "C")
+	outH, outW := e.field(a, "OutH"), e.field(a, "OutW")
+	padTop, padLeft := e.field(a, "PadTop"), e.field(a, "PadLeft")
+	q := e.loadQuant(a, "Q")
 
-	cb := k.let("c_bytes", I32Mul(c, c32(es)))
-	rowBytes := k.let("row_bytes", I32Mul(inW, cb))
+	cb := e.let("c_bytes", I32Mul(c, c32(es)))
+	rowBytes := e.let("row_bytes", I32Mul(inW, cb))
 	tb := simd.DWTileBytes(v)
-	wOff := 4*ct + 0 // weights after the bias ...
+	wOff := 4 * ct // weights after the bias ...
 	if v.DType.Quantized() {
 		wOff += simd.RQBytes(v.Scheme, ct) // ... and the requantization block
 	}
 
-	b, oy, ox := k.i32("b"), k.i32("oy"), k.i32("ox")
-	xb, op := k.i32("xb"), k.i32("op")
-	iy0, ix0 := k.i32("iy0"), k.i32("ix0")
-	rowOK := k.f.Locals(I32, "row_ok", 3)
-	rowP := k.f.Locals(I32, "row_p", 3)
-	colOK := k.f.Locals(I32, "col_ok", 3)
-	colOff := k.f.Locals(I32, "col_off", 3)
-	p := k.f.Locals(I32, "tap", 9)
-	wt, cc := k.i32("wt"), k.i32("cc")
+	b, oy, ox := e.i32("b"), e.i32("oy"), e.i32("ox")
+	xb, op := e.i32("xb"), e.i32("op")
+	iy0, ix0 := e.i32("iy0"), e.i32("ix0")
+	rowOK := e.f.Locals(I32, "row_ok", 3)
+	rowP := e.f.Locals(I32, "row_p", 3)
+	colOK := e.f.Locals(I32, "col_ok", 3)
+	colOff := e.f.Locals(I32, "col_off", 3)
+	p := e.f.Locals(I32, "tap", 9)
+	wt, cc := e.i32("wt"), e.i32("cc")
 
 	// Output columns [oxL, oxR) read no padding column: there the nine tap
 	// addresses step by stride*C elements per pixel (padding rows stay at
 	// Zero), with no per-pixel bounds tests; the border columns take the
 	// general path.
-	oxL, oxR := k.i32("ox_l"), k.i32("ox_r")
-	rp := k.f.Locals(I32, "row_cur", 3)
-	cs1 := k.f.Locals(I32, "row_cs1", 3)
-	cs2 := k.f.Locals(I32, "row_cs2", 3)
-	st := k.f.Locals(I32, "row_step", 3)
-	stepBytes := k.let("step_bytes", I32Mul(cb, c32(v.Stride)))
+	oxL, oxR := e.i32("ox_l"), e.i32("ox_r")
+	rp := e.f.Locals(I32, "row_cur", 3)
+	cs1 := e.f.Locals(I32, "row_cs1", 3)
+	cs2 := e.f.Locals(I32, "row_cs2", 3)
+	st := e.f.Locals(I32, "row_step", 3)
+	stepBytes := e.let("step_bytes", I32Mul(cb, c32(v.Stride)))
 	f.Set(oxL, I32DivU(I32Add(padLeft, c32(v.Stride-1)), c32(v.Stride)))
 	f.Set(oxL, Select(oxL, outW, I32LtU(oxL, outW)))
-	num := k.let("ox_r_num", I32Add(I32Sub(inW, c32(3-v.Stride)), padLeft))
+	num := e.let("ox_r_num", I32Add(I32Sub(inW, c32(3-v.Stride)), padLeft))
 	f.Set(oxR, Select(I32DivU(num, c32(v.Stride)), c32(0), I32GeS(num, c32(0))))
 	f.Set(oxR, Select(oxR, outW, I32LtU(oxR, outW)))
 	f.Set(oxR, Select(oxR, oxL, I32GtS(oxR, oxL)))
@@ -83,7 +83,7 @@ func (k *kernel) dwKernel() {
 		f.Set(wt, w)
 		f.Set(cc, c)
 		f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
-			k.dwTile(p, wt, op, wOff, nil, q)
+			e.dwTile(p, wt, op, wOff, nil, q)
 			for t := range 9 {
 				f.Inc(p[t], int32(ct*es))
 			}
@@ -92,7 +92,7 @@ func (k *kernel) dwKernel() {
 			f.Inc(cc, -int32(ct))
 		})
 		f.If(cc, func() {
-			k.dwTile(p, wt, op, wOff, cc, q)
+			e.dwTile(p, wt, op, wOff, cc, q)
 			f.Set(op, I32Add(op, I32Mul(cc, c32(es))))
 		}, nil)
 	}
@@ -144,19 +144,19 @@ func (k *kernel) dwKernel() {
 // dwTile emits one pass over CT channels at the tap addresses p, weights at
 // wt, output at op; n (an i32 below CT) limits the channels read and
 // stored, or is nil for a full tile.
-func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
-	f, v := k.f, k.v
+func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
+	f, v := e.f, e.v
 	ct := v.CT
 	if !v.DType.Quantized() {
 		nvec := ct / 4
-		acc := k.tmpVecs("dacc", nvec)
-		xv := k.tmpVecs("dx", nvec)
+		acc := e.tmpVecs("dacc", nvec)
+		xv := e.tmpVecs("dx", nvec)
 		for j := nvec - 1; j >= 0; j-- {
 			f.Set(acc[j], V128Load(wt, uint32(16*j))) // the bias
 		}
 		for _, t := range dwOrderF32 {
 			if n != nil {
-				k.loadF32s(xv, p[t], 0, n)
+				e.loadF32s(xv, p[t], 0, n)
 			} else {
 				for j := nvec - 1; j >= 0; j-- {
 					f.Set(xv[j], V128Load(p[t], uint32(16*j)))
@@ -173,7 +173,7 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 			vs[j] = acc[j]
 		}
 		if n != nil {
-			k.storeF32s(op, 0, vs, n)
+			e.storeF32s(op, 0, vs, n)
 			return
 		}
 		for j := nvec - 1; j >= 0; j-- {
@@ -182,39 +182,39 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 		return
 	}
 	ngrp := ct / 4
-	acc := k.tmpVecs("dacc", ngrp)
+	acc := e.tmpVecs("dacc", ngrp)
 	for j := ngrp - 1; j >= 0; j-- {
 		f.Set(acc[j], V128Load(wt, uint32(16*j))) // the packed bias
 	}
-	xv := k.tmp("dx", V128)
-	raw := k.tmp("draw", V128)
-	wv := k.tmp("dw", V128)
+	xv := e.tmp("dx", V128)
+	raw := e.tmp("draw", V128)
+	wv := e.tmp("dw", V128)
 	if v.KC == 2 {
 		// Tap pairs: x of taps a and b (i16) interleaved, 4 channels per
 		// vector, against the pair's interleaved weights; tap 8 pairs with
 		// itself (its partner's weights are zero).
-		xb := k.tmp("dxb", V128)
-		rawB := k.tmp("drawb", V128)
+		xb := e.tmp("dxb", V128)
+		rawB := e.tmp("drawb", V128)
 		lo := [16]byte{0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23}
 		hi := [16]byte{8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31}
 		for pr := range 5 {
 			ta, tb := 2*pr, min(2*pr+1, 8)
 			if n != nil {
-				k.loadBytes(raw, p[ta], 0, n, ct-1)
+				e.loadBytes(raw, p[ta], 0, n, ct-1)
 				if tb != ta {
-					k.loadBytes(rawB, p[tb], 0, n, ct-1)
+					e.loadBytes(rawB, p[tb], 0, n, ct-1)
 				}
 			}
 			for h := ct/8 - 1; h >= 0; h-- {
 				if n != nil {
-					f.Set(xv, k.extendX(raw, h == 1))
+					f.Set(xv, e.extendX(raw, h == 1))
 					if tb != ta {
-						f.Set(xb, k.extendX(rawB, h == 1))
+						f.Set(xb, e.extendX(rawB, h == 1))
 					}
 				} else {
-					f.Set(xv, k.load8x8(p[ta], uint32(8*h)))
+					f.Set(xv, e.load8x8(p[ta], uint32(8*h)))
 					if tb != ta {
-						f.Set(xb, k.load8x8(p[tb], uint32(8*h)))
+						f.Set(xb, e.load8x8(p[tb], uint32(8*h)))
 					}
 				}
 				other := Val(xb)
@@ -237,13 +237,13 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 			break
 		}
 		if n != nil {
-			k.loadBytes(raw, p[t], 0, n, ct-1)
+			e.loadBytes(raw, p[t], 0, n, ct-1)
 		}
 		for h := ct/8 - 1; h >= 0; h-- {
 			if n != nil {
-				f.Set(xv, k.extendX(raw, h == 1))
+				f.Set(xv, e.extendX(raw, h == 1))
 			} else {
-				f.Set(xv, k.load8x8(p[t], uint32(8*h)))
+				f.Set(xv, e.load8x8(p[t], uint32(8*h)))
 			}
 			f.Set(wv, V128Load(wt, uint32(wOff+t*2*ct+16*h)))
 			f.Set(acc[2*h], I32x4Add(acc[2*h], I32x4ExtMulLowI16x8S(xv, wv)))
@@ -252,9 +252,9 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 	}
 	qs := make([]Val, ngrp)
 	for g := range ngrp {
-		qs[g] = k.requant(acc[g], I32Add(wt, c32(4*ct)), ct, g, q)
+		qs[g] = e.requant(acc[g], I32Add(wt, c32(4*ct)), ct, g, q)
 	}
-	k.storeNarrow(op, 0, qs, n, k.narrowMax(q))
+	e.storeNarrow(op, 0, qs, n, e.narrowMax(q))
 }
 
 // dwOrderF32 is the order of the float taps: column by column (filter x
@@ -262,10 +262,10 @@ func (k *kernel) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 var dwOrderF32 = [9]int{0, 3, 6, 1, 4, 7, 2, 5, 8}
 
 // tmpVecs returns n scratch v128 locals name0..name{n-1}.
-func (k *kernel) tmpVecs(name string, n int) []Local {
+func (e *emitter) tmpVecs(name string, n int) []Local {
 	ls := make([]Local, n)
 	for i := range ls {
-		ls[i] = k.tmp(fmt.Sprintf("%s%d", name, i), V128)
+		ls[i] = e.tmp(fmt.Sprintf("%s%d", name, i), V128)
 	}
 	return ls
 }

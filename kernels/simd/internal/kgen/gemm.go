@@ -15,25 +15,25 @@ type gemmOperands struct {
 	q                          quant
 }
 
-// gemmKernel is an OpGEMM export: load simd.GEMMArgs, run the body.
-func (k *kernel) gemmKernel() {
+// emitGEMM emits an OpGEMM variant: load simd.GEMMArgs, run the body.
+func (e *emitter) emitGEMM() {
 	a := simd.GEMMArgs{}
 	g := gemmOperands{
-		x: k.field(a, "X"), xStride: k.field(a, "XStride"),
-		out: k.field(a, "Out"), outStride: k.field(a, "OutStride"),
-		rows: k.field(a, "Rows"), k: k.field(a, "K"), n: k.field(a, "N"), w: k.field(a, "W"),
-		q: k.loadQuant(a, "Q"),
+		x: e.field(a, "X"), xStride: e.field(a, "XStride"),
+		out: e.field(a, "Out"), outStride: e.field(a, "OutStride"),
+		rows: e.field(a, "Rows"), k: e.field(a, "K"), n: e.field(a, "N"), w: e.field(a, "W"),
+		q: e.loadQuant(a, "Q"),
 	}
-	k.gemm(g)
+	e.gemm(g)
 }
 
 // gemm emits the GEMM body of the variant: quantized (c8, dot) or f32
 // (broadcast).
-func (k *kernel) gemm(g gemmOperands) {
-	if k.v.DType.Quantized() {
-		k.gemmQ(g)
+func (e *emitter) gemm(g gemmOperands) {
+	if e.v.DType.Quantized() {
+		e.gemmQ(g)
 	} else {
-		k.gemmF32(g)
+		e.gemmF32(g)
 	}
 }
 
@@ -56,8 +56,8 @@ func (k *kernel) gemm(g gemmOperands) {
 // block needs no tail code; channels past N are computed from zero weights
 // and not stored; input channels past the last full step are read exactly
 // (byte lanes, or one byte broadcast) against zero-padded weights.
-func (k *kernel) gemmQ(g gemmOperands) {
-	f, v := k.f, k.v
+func (e *emitter) gemmQ(g gemmOperands) {
+	f, v := e.f, e.v
 	mr, nr := v.MR, v.NR
 	if nr%4 != 0 || mr < 1 || nr > 16 || (v.KC != 8 && v.KC != 2) {
 		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%dc%d", mr, nr, v.KC))
@@ -65,24 +65,24 @@ func (k *kernel) gemmQ(g gemmOperands) {
 	head := 4*nr + simd.RQBytes(v.Scheme, nr) // bias + requant block
 	var tb Local
 	if v.KC == 8 {
-		tb = k.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
+		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
 	} else {
-		tb = k.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(1)), c32(1)), c32(nr*4))))
+		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(1)), c32(1)), c32(nr*4))))
 	}
-	last := k.let("last_row", I32Sub(g.rows, c32(1)))
-	wt := k.let("wt", g.w)
-	n0 := k.i32("n0")
-	nv := k.i32("nvalid")
-	r := k.i32("r")
-	kk := k.i32("kk")
-	wp := k.i32("wp")
+	last := e.let("last_row", I32Sub(g.rows, c32(1)))
+	wt := e.let("wt", g.w)
+	n0 := e.i32("n0")
+	nv := e.i32("nvalid")
+	r := e.i32("r")
+	kk := e.i32("kk")
+	wp := e.i32("wp")
 	xp := make([]Local, mr)
 	op := make([]Local, mr)
 	xv := make([]Local, mr)
 	for i := range mr {
-		xp[i] = k.i32(fmt.Sprintf("x%d", i))
-		op[i] = k.i32(fmt.Sprintf("o%d", i))
-		xv[i] = k.vec(fmt.Sprintf("xv%d", i))
+		xp[i] = e.i32(fmt.Sprintf("x%d", i))
+		op[i] = e.i32(fmt.Sprintf("o%d", i))
+		xv[i] = e.vec(fmt.Sprintf("xv%d", i))
 	}
 	nacc := nr // c8: one per channel
 	if v.KC == 2 {
@@ -90,9 +90,9 @@ func (k *kernel) gemmQ(g gemmOperands) {
 	}
 	acc := make([][]Local, mr)
 	for i := range acc {
-		acc[i] = k.f.Locals(V128, fmt.Sprintf("acc%d_", i), nacc)
+		acc[i] = e.f.Locals(V128, fmt.Sprintf("acc%d_", i), nacc)
 	}
-	wv := k.vec("wv")
+	wv := e.vec("wv")
 
 	// dots adds the dots of the current xv and the weight vectors at
 	// wp+off, loaded from the highest offset down so that wazero
@@ -129,7 +129,7 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				f.While(func() Val { return I32GeU(kk, c32(2)) }, func() {
 					for u := 1; u >= 0; u-- {
 						for i := range mr {
-							f.Set(xv[i], k.load8x8(xp[i], uint32(8*u)))
+							f.Set(xv[i], e.load8x8(xp[i], uint32(8*u)))
 						}
 						dots(u * 16 * nr)
 					}
@@ -141,7 +141,7 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				})
 				f.If(kk, func() {
 					for i := range mr {
-						f.Set(xv[i], k.load8x8(xp[i], 0))
+						f.Set(xv[i], e.load8x8(xp[i], 0))
 					}
 					dots(0)
 					for i := range mr {
@@ -152,8 +152,8 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				krem := I32And(g.k, c32(7))
 				f.If(krem, func() {
 					for i := range mr {
-						k.loadBytes(xv[i], xp[i], 0, I32And(g.k, c32(7)), 7)
-						f.Set(xv[i], k.extendX(xv[i], false))
+						e.loadBytes(xv[i], xp[i], 0, I32And(g.k, c32(7)), 7)
+						f.Set(xv[i], e.extendX(xv[i], false))
 					}
 					dots(0)
 				}, nil)
@@ -163,7 +163,7 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				pairBytes := 4 * nr
 				pair := func(off int) {
 					for i := range mr {
-						f.Set(xv[i], k.extendX(V128Load16Splat(xp[i], uint32(off/pairBytes*2)), false))
+						f.Set(xv[i], e.extendX(V128Load16Splat(xp[i], uint32(off/pairBytes*2)), false))
 					}
 					dots(off)
 				}
@@ -189,7 +189,7 @@ func (k *kernel) gemmQ(g gemmOperands) {
 				// An odd last channel: (x, x) against (w, 0).
 				f.If(I32And(g.k, c32(1)), func() {
 					for i := range mr {
-						f.Set(xv[i], k.extendX(V128Load8Splat(xp[i], 0), false))
+						f.Set(xv[i], e.extendX(V128Load8Splat(xp[i], 0), false))
 					}
 					dots(0)
 				}, nil)
@@ -204,9 +204,9 @@ func (k *kernel) gemmQ(g gemmOperands) {
 						s = acc[i][gi]
 					}
 					s = I32x4Add(s, V128Load(wt, uint32(16*gi)))
-					qs[gi] = k.requant(s, I32Add(wt, c32(4*nr)), nr, gi, g.q)
+					qs[gi] = e.requant(s, I32Add(wt, c32(4*nr)), nr, gi, g.q)
 				}
-				k.storeNarrow(op[i], 0, qs, nv, k.narrowMax(g.q))
+				e.storeNarrow(op[i], 0, qs, nv, e.narrowMax(g.q))
 			}
 		})
 		f.Set(wt, I32Add(wt, tb))
@@ -227,35 +227,35 @@ func hsum4(a, b, c, d Val) Val {
 // clamp, with pmax/pmin (v < lo ? lo : v, then hi < v ? hi : v: TFLite's
 // comparisons, -0 and NaN included). That is XNNPACK's order and the
 // portable kernel's, so the results are equal.
-func (k *kernel) gemmF32(g gemmOperands) {
-	f, v := k.f, k.v
+func (e *emitter) gemmF32(g gemmOperands) {
+	f, v := e.f, e.v
 	mr, nr := v.MR, v.NR
 	if nr%4 != 0 || mr < 1 {
 		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%d", mr, nr))
 	}
 	nvec := nr / 4
-	tb := k.let("tile_bytes", I32Add(c32(4*nr), I32Mul(g.k, c32(4*nr))))
-	last := k.let("last_row", I32Sub(g.rows, c32(1)))
-	wt := k.let("wt", g.w)
-	n0 := k.i32("n0")
-	nv := k.i32("nvalid")
-	r := k.i32("r")
-	kk := k.i32("kk")
-	wp := k.i32("wp")
+	tb := e.let("tile_bytes", I32Add(c32(4*nr), I32Mul(g.k, c32(4*nr))))
+	last := e.let("last_row", I32Sub(g.rows, c32(1)))
+	wt := e.let("wt", g.w)
+	n0 := e.i32("n0")
+	nv := e.i32("nvalid")
+	r := e.i32("r")
+	kk := e.i32("kk")
+	wp := e.i32("wp")
 	xp := make([]Local, mr)
 	op := make([]Local, mr)
 	xs := make([]Local, mr)
 	for i := range mr {
-		xp[i] = k.i32(fmt.Sprintf("x%d", i))
-		op[i] = k.i32(fmt.Sprintf("o%d", i))
-		xs[i] = k.vec(fmt.Sprintf("xs%d", i))
+		xp[i] = e.i32(fmt.Sprintf("x%d", i))
+		op[i] = e.i32(fmt.Sprintf("o%d", i))
+		xs[i] = e.vec(fmt.Sprintf("xs%d", i))
 	}
-	xs2 := k.f.Locals(V128, "xs_next", mr)
+	xs2 := e.f.Locals(V128, "xs_next", mr)
 	acc := make([][]Local, mr)
 	for i := range acc {
-		acc[i] = k.f.Locals(V128, fmt.Sprintf("acc%d_", i), nvec)
+		acc[i] = e.f.Locals(V128, fmt.Sprintf("acc%d_", i), nvec)
 	}
-	wv := k.vec("wv")
+	wv := e.vec("wv")
 
 	f.For(n0, c32(0), g.n, int32(nr), func() {
 		f.Set(nv, imin(I32Sub(g.n, n0), c32(nr)))
@@ -307,7 +307,7 @@ func (k *kernel) gemmF32(g gemmOperands) {
 			for i := range mr {
 				vs := make([]Val, nvec)
 				for j := range nvec {
-					o := k.tmp(fmt.Sprintf("res%d", j), V128)
+					o := e.tmp(fmt.Sprintf("res%d", j), V128)
 					f.Set(o, F32x4Pmin(F32x4Pmax(acc[i][j], g.q.lo), g.q.hi))
 					vs[j] = o
 				}
@@ -316,7 +316,7 @@ func (k *kernel) gemmF32(g gemmOperands) {
 						f.V128Store(op[i], uint32(16*j), vs[j])
 					}
 				}, func() {
-					k.storeF32s(op[i], 0, vs, nv)
+					e.storeF32s(op[i], 0, vs, nv)
 				})
 			}
 		})

@@ -6,7 +6,7 @@ import (
 	"mobilenet-wasm/kernels/simd"
 )
 
-// poolKernel is an OpAvgPool export: AVERAGE_POOL_2D as TFLite's built-in
+// emitAvgPool emits an OpAvgPool variant: AVERAGE_POOL_2D as TFLite's built-in
 // kernels compute it (padding taps skipped, the average over the in-bounds
 // taps). Per output pixel and CT channels: the window's taps are summed
 // row by row (int32, or float32 in the portable kernel's order), then
@@ -18,31 +18,31 @@ import (
 // then clamped. The integer division is float64 division then truncation:
 // exact, since |numerator| < 2^31 makes the quotient's distance to the next
 // integer (at least 1/n) larger than float64's rounding error.
-func (k *kernel) poolKernel() {
-	f, v := k.f, k.v
+func (e *emitter) emitAvgPool() {
+	f, v := e.f, e.v
 	ct := v.CT
 	es := 1
 	if !v.DType.Quantized() {
 		es = 4
 	}
 	a := simd.PoolArgs{}
-	x, out := k.field(a, "X"), k.field(a, "Out")
-	nb, inH, inW, c := k.field(a, "N"), k.field(a, "InH"), k.field(a, "InW"), k.field(a, "C")
-	outH, outW := k.field(a, "OutH"), k.field(a, "OutW")
-	fh, fw := k.field(a, "FH"), k.field(a, "FW")
-	sh, sw := k.field(a, "StrideH"), k.field(a, "StrideW")
-	padTop, padLeft := k.field(a, "PadTop"), k.field(a, "PadLeft")
-	q := k.loadQuant(a, "Q")
+	x, out := e.field(a, "X"), e.field(a, "Out")
+	nb, inH, inW, c := e.field(a, "N"), e.field(a, "InH"), e.field(a, "InW"), e.field(a, "C")
+	outH, outW := e.field(a, "OutH"), e.field(a, "OutW")
+	fh, fw := e.field(a, "FH"), e.field(a, "FW")
+	sh, sw := e.field(a, "StrideH"), e.field(a, "StrideW")
+	padTop, padLeft := e.field(a, "PadTop"), e.field(a, "PadLeft")
+	q := e.loadQuant(a, "Q")
 
-	cb := k.let("c_bytes", I32Mul(c, c32(es)))
-	rowBytes := k.let("row_bytes", I32Mul(inW, cb))
-	b, oy, ox := k.i32("b"), k.i32("oy"), k.i32("ox")
-	xb, op := k.i32("xb"), k.i32("op")
-	iy0, ix0, fy0, fy1, fx0, fx1 := k.i32("iy0"), k.i32("ix0"), k.i32("fy0"), k.i32("fy1"), k.i32("fx0"), k.i32("fx1")
-	base, cc, py, px, fy, fx := k.i32("base"), k.i32("cc"), k.i32("py"), k.i32("px"), k.i32("fy"), k.i32("fx")
-	cnt := k.i32("count")
-	half := k.vec("half")
-	cntF := k.vec("count_f")
+	cb := e.let("c_bytes", I32Mul(c, c32(es)))
+	rowBytes := e.let("row_bytes", I32Mul(inW, cb))
+	b, oy, ox := e.i32("b"), e.i32("oy"), e.i32("ox")
+	xb, op := e.i32("xb"), e.i32("op")
+	iy0, ix0, fy0, fy1, fx0, fx1 := e.i32("iy0"), e.i32("ix0"), e.i32("fy0"), e.i32("fy1"), e.i32("fx0"), e.i32("fx1")
+	base, cc, py, px, fy, fx := e.i32("base"), e.i32("cc"), e.i32("py"), e.i32("px"), e.i32("fy"), e.i32("fx")
+	cnt := e.i32("count")
+	half := e.vec("half")
+	cntF := e.vec("count_f")
 
 	f.Set(op, out)
 	f.For(b, c32(0), nb, 1, func() {
@@ -65,7 +65,7 @@ func (k *kernel) poolKernel() {
 				f.Set(base, I32Add(xb, I32Add(I32Mul(I32Add(iy0, fy0), rowBytes), I32Mul(I32Add(ix0, fx0), cb))))
 				f.Set(cc, c)
 				tile := func(n Val) {
-					acc := k.tmpVecs("pacc", ct/4)
+					acc := e.tmpVecs("pacc", ct/4)
 					for _, a := range acc {
 						f.Set(a, V128Zero())
 					}
@@ -73,12 +73,12 @@ func (k *kernel) poolKernel() {
 					f.For(fy, fy0, fy1, 1, func() {
 						f.Set(px, py)
 						f.For(fx, fx0, fx1, 1, func() {
-							k.poolAdd(acc, px, n)
+							e.poolAdd(acc, px, n)
 							f.Set(px, I32Add(px, cb))
 						})
 						f.Set(py, I32Add(py, rowBytes))
 					})
-					k.poolStore(acc, op, n, half, cntF, q)
+					e.poolStore(acc, op, n, half, cntF, q)
 				}
 				f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
 					tile(nil)
@@ -96,12 +96,12 @@ func (k *kernel) poolKernel() {
 }
 
 // poolAdd adds the CT (or n) elements at p into the accumulators.
-func (k *kernel) poolAdd(acc []Local, p Local, n Val) {
-	f, v := k.f, k.v
+func (e *emitter) poolAdd(acc []Local, p Local, n Val) {
+	f, v := e.f, e.v
 	if !v.DType.Quantized() {
-		xv := k.tmpVecs("px", len(acc))
+		xv := e.tmpVecs("px", len(acc))
 		if n != nil {
-			k.loadF32s(xv, p, 0, n)
+			e.loadF32s(xv, p, 0, n)
 		} else {
 			for j := len(xv) - 1; j >= 0; j-- {
 				f.Set(xv[j], V128Load(p, uint32(16*j)))
@@ -112,17 +112,17 @@ func (k *kernel) poolAdd(acc []Local, p Local, n Val) {
 		}
 		return
 	}
-	raw := k.tmp("praw", V128)
+	raw := e.tmp("praw", V128)
 	if n != nil {
-		k.loadBytes(raw, p, 0, n, v.CT-1)
+		e.loadBytes(raw, p, 0, n, v.CT-1)
 	} else if v.CT == 16 {
 		f.Set(raw, V128Load(p, 0))
 	} else {
 		f.Set(raw, V128Load64Zero(p, 0))
 	}
-	h := k.tmp("ph", V128)
+	h := e.tmp("ph", V128)
 	for half := range v.CT / 8 {
-		f.Set(h, k.extendX(raw, half == 1))
+		f.Set(h, e.extendX(raw, half == 1))
 		ext := [2]func(Val) Val{I32x4ExtendLowI16x8S, I32x4ExtendHighI16x8S}
 		for i := range 2 {
 			a := acc[2*half+i]
@@ -132,8 +132,8 @@ func (k *kernel) poolAdd(acc []Local, p Local, n Val) {
 }
 
 // poolStore divides, clamps and stores the accumulators.
-func (k *kernel) poolStore(acc []Local, op Local, n Val, half, cntF Local, q quant) {
-	f, v := k.f, k.v
+func (e *emitter) poolStore(acc []Local, op Local, n Val, half, cntF Local, q quant) {
+	f, v := e.f, e.v
 	if !v.DType.Quantized() {
 		vs := make([]Val, len(acc))
 		for j, a := range acc {
@@ -142,7 +142,7 @@ func (k *kernel) poolStore(acc []Local, op Local, n Val, half, cntF Local, q qua
 			vs[j] = a
 		}
 		if n != nil {
-			k.storeF32s(op, 0, vs, n)
+			e.storeF32s(op, 0, vs, n)
 			return
 		}
 		for j := len(vs) - 1; j >= 0; j-- {
@@ -151,7 +151,7 @@ func (k *kernel) poolStore(acc []Local, op Local, n Val, half, cntF Local, q qua
 		return
 	}
 	qs := make([]Val, len(acc))
-	num := k.tmp("pnum", V128)
+	num := e.tmp("pnum", V128)
 	for j, a := range acc {
 		if v.DType == simd.QC8 {
 			f.Set(num, V128Bitselect(I32x4Add(a, half), I32x4Sub(a, half), I32x4GtS(a, V128Zero())))
@@ -164,5 +164,5 @@ func (k *kernel) poolStore(acc []Local, op Local, n Val, half, cntF Local, q qua
 		f.Set(a, I32x4MaxS(I32x4MinS(shuffle32(lo, hi, [4]int{0, 1, 4, 5}), q.amax), q.amin))
 		qs[j] = a
 	}
-	k.storeNarrow(op, 0, qs, n, nil)
+	e.storeNarrow(op, 0, qs, n, nil)
 }

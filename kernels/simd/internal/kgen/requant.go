@@ -14,10 +14,10 @@ import (
 // package simd), bit-identical with kernels.Requant.Apply once stored with
 // storeNarrow(..., narrowMax(q)). It returns a local holding the result
 // (reused by the next call for the same g).
-func (k *kernel) requant(acc Val, rq Val, t, g int, q quant) Local {
-	f := k.f
-	out := k.tmp(fmt.Sprintf("rq%d", g), V128)
-	if k.v.Scheme != kernels.SchemeReference {
+func (e *emitter) requant(acc Val, rq Val, t, g int, q quant) Local {
+	f := e.f
+	out := e.tmp(fmt.Sprintf("rq%d", g), V128)
+	if e.v.Scheme != kernels.SchemeReference {
 		// fp32 (XNNPACK's wasmsimd "magic" form): v = float32(acc) * scale,
 		// then v + magicBias holds round(v) (nearest-even) in its low bits
 		// while |v| < 2^22; as i32 lanes, max with bits(magic) + ActMin -
@@ -33,7 +33,7 @@ func (k *kernel) requant(acc Val, rq Val, t, g int, q quant) Local {
 		f.Set(out, I32x4Sub(I32x4MaxS(v, q.magicMin), q.magicSub))
 		return out
 	}
-	k.requantRef(out, acc, rq, t, g, q)
+	e.requantRef(out, acc, rq, t, g, q)
 	return out
 }
 
@@ -52,11 +52,11 @@ func (k *kernel) requant(acc Val, rq Val, t, g int, q quant) Local {
 // have their own e, and SIMD shifts take one count, so the division is the
 // high half of the int64 product (r + nudge) * 2^(32-e): no overflow, as
 // |r| < 2^31 and 2^(32-e) <= 2^32 with e = 0 giving r itself.
-func (k *kernel) requantRef(out Local, acc, rq Val, t, g int, q quant) {
-	f := k.f
-	x := k.tmp("ref_x", V128)
-	lo := k.tmp("ref_lo", V128)
-	hi := k.tmp("ref_hi", V128)
+func (e *emitter) requantRef(out Local, acc, rq Val, t, g int, q quant) {
+	f := e.f
+	x := e.tmp("ref_x", V128)
+	lo := e.tmp("ref_lo", V128)
+	hi := e.tmp("ref_hi", V128)
 	f.Set(x, I32x4Mul(acc, V128Load(rq, uint32(4*t+16*g)))) // * 2^left
 	mult := V128Load(rq, uint32(16*g))
 	bias30 := I64x2Const(1<<30, 1<<30)
@@ -80,8 +80,8 @@ func (k *kernel) requantRef(out Local, acc, rq Val, t, g int, q quant) {
 
 // narrowMax is the byte clamp storeNarrow applies after requant: ActMax
 // for fp32 (requant leaves the upper clamp to it), nil for ref.
-func (k *kernel) narrowMax(q quant) Val {
-	if k.v.Scheme != kernels.SchemeReference {
+func (e *emitter) narrowMax(q quant) Val {
+	if e.v.Scheme != kernels.SchemeReference {
 		return q.maxBytes
 	}
 	return nil
