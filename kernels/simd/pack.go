@@ -49,9 +49,9 @@ import (
 //
 //	bias' [CT]int32 | rq [CT] | for each of the 9 taps (row-major): w' [CT]int16
 //
-// or with KC 2 (tap pairs (0,1) (2,3) (4,5) (6,7) (8,-), the missing tap's
-// weights zero): for each pair: for each channel: w' [2]int16 (the pair's
-// taps)
+// or with TapPairs (taps paired (0,1) (2,3) (4,5) (6,7) (8,-), the missing
+// tap's weights zero): for each pair: for each channel: w' [2]int16 (the
+// pair's taps)
 //
 // DWConv, f32, per tile of CT channels:
 //
@@ -74,7 +74,7 @@ func GEMMTileBytes(v *Variant, k int) int {
 	if !v.DType.Quantized() {
 		return 4*v.NR + 4*k*v.NR
 	}
-	if v.KC == 2 {
+	if v.KStep == 2 {
 		return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+1)/2*v.NR*4
 	}
 	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*16
@@ -85,7 +85,7 @@ func DWTileBytes(v *Variant) int {
 	if !v.DType.Quantized() {
 		return 4*v.CT + 9*4*v.CT
 	}
-	if v.KC == 2 {
+	if v.TapPairs {
 		return 4*v.CT + RQBytes(v.Scheme, v.CT) + 5*4*v.CT
 	}
 	return 4*v.CT + RQBytes(v.Scheme, v.CT) + 9*2*v.CT
@@ -151,7 +151,7 @@ func PackGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 				wp := int32(w) + q.FilterOffset
 				sum += wp
 				off := ((i/8)*nr+j)*16 + 2*(i%8) // c8: [k/8][channel][8]
-				if v.KC == 2 {
+				if v.KStep == 2 {
 					off = (i/2)*4*nr + 4*j + 2*(i%2) // c2: [k/2][channel][2]
 				}
 				le.PutUint16(wb[off:], uint16(int16(wp)))
@@ -212,7 +212,7 @@ func PackDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *ker
 				wp := int32(filter[tap*c+ch]) + q.FilterOffset
 				sum += wp
 				off := 2 * (tap*ct + j)
-				if v.KC == 2 { // [pair][channel/4][channel%4][tap%2]
+				if v.TapPairs { // [pair][channel/4][channel%4][tap%2]
 					off = (tap/2)*4*ct + (j/4)*16 + (j%4)*4 + 2*(tap%2)
 				}
 				le.PutUint16(wb[off:], uint16(int16(wp)))

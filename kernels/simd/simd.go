@@ -127,16 +127,19 @@ type Variant struct {
 	// MR x NR is the register block of GEMM and Conv: pixels by output
 	// channels. NR is a multiple of 4.
 	MR, NR int
-	// KC is the quantized GEMM's input channels per step: 8 (c8: one
-	// i32x4.dot_i16x8_s per pixel and channel on 8 input channels, lanes
-	// summed at the end) or 2 (c2: a pair of input channels broadcast, one
-	// dot per pixel and 4 channels, no final sums: better for small K).
-	KC int
-	// For quantized DWConv, KC 2 selects the tap-pair layout: two taps'
-	// inputs interleaved (i16) against interleaved weights, one
-	// i32x4.dot_i16x8_s per pair of taps and 4 channels, instead of two
-	// i32x4.extmul per tap (V8 lowers each extmul to three x64
-	// instructions, the dot to one pmaddwd). 0: one tap at a time.
+	// KStep is the quantized GEMM's and Conv's input channels per step,
+	// the cN of the name: 8 (c8: one i32x4.dot_i16x8_s per pixel and
+	// channel on 8 input channels, lanes summed at the end) or 2 (c2: a
+	// pair of input channels broadcast, one dot per pixel and 4 channels,
+	// no final sums: better for small K). 0 for f32.
+	KStep int
+	// TapPairs selects, for quantized DWConv, the tap-pair layout (the
+	// name's trailing 2): two taps' inputs interleaved (i16) against
+	// interleaved weights, one i32x4.dot_i16x8_s per pair of taps and 4
+	// channels, instead of two i32x4.extmul per tap, because V8 lowers each
+	// extmul to three x64 instructions and the dot to one pmaddwd. False:
+	// one tap at a time.
+	TapPairs bool
 	// Stride is DWConv's stride (its filter is 3x3).
 	Stride int
 	// CT is DWConv's and AvgPool's channel tile: channels per pass, a
@@ -167,15 +170,15 @@ func (v *Variant) Name() string {
 	case OpGEMM, OpConv:
 		shape = fmt.Sprintf("%dx%d", v.MR, v.NR)
 		if v.DType.Quantized() {
-			shape += fmt.Sprintf("c%d", v.KC)
+			shape += fmt.Sprintf("c%d", v.KStep)
 		}
 		if v.Op == OpConv {
 			shape = "im2col_" + shape
 		}
 	case OpDWConv:
 		shape = fmt.Sprintf("3x3s%d_%dc", v.Stride, v.CT)
-		if v.KC == 2 {
-			shape += "2" // tap pairs: like XNNPACK's c2 GEMMs' channel pairs
+		if v.TapPairs {
+			shape += "2" // like XNNPACK's c2 GEMMs' channel pairs
 		}
 	case OpAvgPool:
 		shape = fmt.Sprintf("%dc", v.CT)
@@ -201,24 +204,24 @@ var Variants = []*Variant{
 	// per model (3x4c8's 12 accumulators + 3 inputs + 1 weight vector do
 	// not fit the 15 allocatable xmm registers); the qc8 and ref defaults
 	// were not re-measured.
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4, KC: 8, Default: true},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, KC: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4, KC: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KC: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KC: 2},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 8, KC: 2},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KC: 8, Default: true, MaxRows: 1},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KC: 2, Default: true, MaxK: 32},
-	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4, KStep: 8, Default: true},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KStep: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, KStep: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4, KStep: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KStep: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KStep: 2},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 8, KStep: 2},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KStep: 8, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KStep: 8, Default: true},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KStep: 8, Default: true},
 	// Pointwise GEMMs, float: x broadcast, NR output channels per block.
 	{Op: OpGEMM, DType: F32, MR: 1, NR: 8, Default: true, MaxRows: 1},
 	{Op: OpGEMM, DType: F32, MR: 2, NR: 8},
@@ -228,23 +231,23 @@ var Variants = []*Variant{
 
 	// Depthwise 3x3: 16 channels per pass, or 8 when 16 does not divide
 	// the channel count (the exact tail path is slow). Quantized: tap pairs
-	// (KC 2) by default; the one-tap-at-a-time kernels stay for A/B runs.
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, KC: 2, Default: true},
-	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, KC: 2, Default: true},
+	// by default; the one-tap-at-a-time kernels stay for A/B runs.
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 1, CT: 8, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 16, TapPairs: true, Default: true},
+	{Op: OpDWConv, DType: QC8, Scheme: kernels.SchemeReference, Stride: 2, CT: 8, TapPairs: true, Default: true},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 16},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 1, CT: 8},
 	{Op: OpDWConv, DType: QU8, Scheme: kernels.SchemeFP32, Stride: 2, CT: 16},
@@ -267,11 +270,11 @@ var Variants = []*Variant{
 	{Op: OpDWConv, DType: F32, Stride: 2, CT: 8, Default: true},
 
 	// Full convolutions (the first 3x3 stride-2 layer): im2col + GEMM.
-	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
-	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KC: 2},
-	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
-	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KC: 8, Default: true},
-	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KC: 8, Default: true},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KStep: 8, Default: true},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KStep: 2},
+	{Op: OpConv, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KStep: 8, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KStep: 8, Default: true},
+	{Op: OpConv, DType: QC8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KStep: 8, Default: true},
 	{Op: OpConv, DType: F32, MR: 4, NR: 8, Default: true},
 
 	// Average pooling.

@@ -35,7 +35,7 @@ func (e *emitter) emitConv() {
 	// The GEMM's K: c8 reads whole steps of the zero-weighted padding of
 	// each row (KStride is K rounded up to 8); c2 and f32 read K exactly.
 	gk := e.i32("gemm_k")
-	if v.DType.Quantized() && v.KC == 8 {
+	if v.DType.Quantized() && v.KStep == 8 {
 		f.Set(gk, kstride)
 	} else {
 		f.Set(gk, I32Mul(I32Mul(kh, kw), c))

@@ -24,7 +24,7 @@ import (
 //
 // Quantized products: x (raw, i16) * w' (i16) can reach 255*255, beyond
 // i16, so each tap is i32x4.extmul_{low,high}_i16x8_s into i32 lanes, or
-// with KC 2 (tap pairs) the x of two taps are interleaved and one
+// with TapPairs the x of two taps are interleaved and one
 // i32x4.dot_i16x8_s adds both taps' products for 4 channels (each product
 // fits in i32, and so does the pair's sum, as in the GEMMs).
 func (e *emitter) emitDWConv() {
@@ -189,7 +189,7 @@ func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 	xv := e.tmp("dx", V128)
 	raw := e.tmp("draw", V128)
 	wv := e.tmp("dw", V128)
-	if v.KC == 2 {
+	if v.TapPairs {
 		// Tap pairs: x of taps a and b (i16) interleaved, 4 channels per
 		// vector, against the pair's interleaved weights; tap 8 pairs with
 		// itself (its partner's weights are zero).
@@ -231,23 +231,22 @@ func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 				}
 			}
 		}
-	}
-	for t := range 9 {
-		if v.KC == 2 {
-			break
-		}
-		if n != nil {
-			e.loadBytes(raw, p[t], 0, n, ct-1)
-		}
-		for h := ct/8 - 1; h >= 0; h-- {
+	} else {
+		// One tap at a time, kept for A/B runs against the tap pairs.
+		for t := range 9 {
 			if n != nil {
-				f.Set(xv, e.extendX(raw, h == 1))
-			} else {
-				f.Set(xv, e.load8x8(p[t], uint32(8*h)))
+				e.loadBytes(raw, p[t], 0, n, ct-1)
 			}
-			f.Set(wv, V128Load(wt, uint32(wOff+t*2*ct+16*h)))
-			f.Set(acc[2*h], I32x4Add(acc[2*h], I32x4ExtMulLowI16x8S(xv, wv)))
-			f.Set(acc[2*h+1], I32x4Add(acc[2*h+1], I32x4ExtMulHighI16x8S(xv, wv)))
+			for h := ct/8 - 1; h >= 0; h-- {
+				if n != nil {
+					f.Set(xv, e.extendX(raw, h == 1))
+				} else {
+					f.Set(xv, e.load8x8(p[t], uint32(8*h)))
+				}
+				f.Set(wv, V128Load(wt, uint32(wOff+t*2*ct+16*h)))
+				f.Set(acc[2*h], I32x4Add(acc[2*h], I32x4ExtMulLowI16x8S(xv, wv)))
+				f.Set(acc[2*h+1], I32x4Add(acc[2*h+1], I32x4ExtMulHighI16x8S(xv, wv)))
+			}
 		}
 	}
 	qs := make([]Val, ngrp)

@@ -41,7 +41,7 @@ func (e *emitter) gemm(g gemmOperands) {
 // packed weights stay in L1) and each block of MR pixels, it accumulates
 // raw x (i16; the input zero point is in the packed bias) times the int16
 // weights w' with i32x4.dot_i16x8_s (|x*w'| <= 255*255, so the pair sums
-// fit), adds the bias, requantizes and narrows. Two layouts (Variant.KC):
+// fit), adds the bias, requantizes and narrows. Two layouts (Variant.KStep):
 //
 //   - c8: acc[i][j] (pixel i, channel j) holds four partial sums; each step
 //     loads 8 input channels of each pixel and one vector of 8 weights per
@@ -59,12 +59,12 @@ func (e *emitter) gemm(g gemmOperands) {
 func (e *emitter) gemmQ(g gemmOperands) {
 	f, v := e.f, e.v
 	mr, nr := v.MR, v.NR
-	if nr%4 != 0 || mr < 1 || nr > 16 || (v.KC != 8 && v.KC != 2) {
-		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%dc%d", mr, nr, v.KC))
+	if nr%4 != 0 || mr < 1 || nr > 16 || (v.KStep != 8 && v.KStep != 2) {
+		panic(fmt.Sprintf("kgen: bad GEMM tile %dx%dc%d", mr, nr, v.KStep))
 	}
 	head := 4*nr + simd.RQBytes(v.Scheme, nr) // bias + requant block
 	var tb Local
-	if v.KC == 8 {
+	if v.KStep == 8 {
 		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
 	} else {
 		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(1)), c32(1)), c32(nr*4))))
@@ -85,7 +85,7 @@ func (e *emitter) gemmQ(g gemmOperands) {
 		xv[i] = e.vec(fmt.Sprintf("xv%d", i))
 	}
 	nacc := nr // c8: one per channel
-	if v.KC == 2 {
+	if v.KStep == 2 {
 		nacc = nr / 4 // c2: one per 4 channels
 	}
 	acc := make([][]Local, mr)
@@ -121,7 +121,7 @@ func (e *emitter) gemmQ(g gemmOperands) {
 				}
 			}
 			f.Set(wp, I32Add(wt, c32(head)))
-			if v.KC == 8 {
+			if v.KStep == 8 {
 				// Two steps per pass (the second step's loads first, so
 				// that wazero checks each pointer's bounds once per pass),
 				// then a last single step.
@@ -198,7 +198,7 @@ func (e *emitter) gemmQ(g gemmOperands) {
 				qs := make([]Val, nr/4)
 				for gi := range nr / 4 {
 					var s Val
-					if v.KC == 8 {
+					if v.KStep == 8 {
 						s = hsum4(acc[i][4*gi], acc[i][4*gi+1], acc[i][4*gi+2], acc[i][4*gi+3])
 					} else {
 						s = acc[i][gi]
