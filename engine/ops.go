@@ -138,10 +138,10 @@ func (p *plan) compileConv(op *loader.Operator) (func(), error) {
 		lo, hi := kernels.FloatActivationRange(int(act))
 		x, y := f32(inB), f32(outB)
 		if depthwise {
-			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewDepthwiseF32(nil, cp, w, b, lo, hi) },
+			return withSIMD(inB, outB, func() *simd.Layer { return simd.NewDepthwiseF32(nil, cp, w, b, lo, hi) },
 				func() { kernels.DepthwiseConvF32(cp, x, w, b, y, lo, hi) }), nil
 		}
-		return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewConvF32(nil, cp, w, b, lo, hi) },
+		return withSIMD(inB, outB, func() *simd.Layer { return simd.NewConvF32(nil, cp, w, b, lo, hi) },
 			func() { kernels.ConvF32(cp, x, w, b, y, lo, hi) }), nil
 	case loader.UInt8, loader.Int8:
 		q, err := p.quantConv(op, in, filter, bias, out, os.C, act)
@@ -155,10 +155,10 @@ func (p *plan) compileConv(op *loader.Operator) (func(), error) {
 				q.Packed = kernels.PrepackConvU8(cp, q, w, b)
 			}
 			if depthwise {
-				return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
+				return withSIMD(inB, outB, func() *simd.Layer { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
 					func() { kernels.DepthwiseConvU8(cp, q, inB, w, b, outB) }), nil
 			}
-			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewConvQ(nil, cp, q, w, b) },
+			return withSIMD(inB, outB, func() *simd.Layer { return simd.NewConvQ(nil, cp, q, w, b) },
 				func() { kernels.ConvU8(cp, q, inB, w, b, outB) }), nil
 		}
 		w, x, y := i8(filter.Data), i8(inB), i8(outB)
@@ -166,10 +166,10 @@ func (p *plan) compileConv(op *loader.Operator) (func(), error) {
 			q.Packed = kernels.PrepackConvI8(cp, q, w, b)
 		}
 		if depthwise {
-			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
+			return withSIMD(inB, outB, func() *simd.Layer { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
 				func() { kernels.DepthwiseConvI8(cp, q, x, w, b, y) }), nil
 		}
-		return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewConvQ(nil, cp, q, w, b) },
+		return withSIMD(inB, outB, func() *simd.Layer { return simd.NewConvQ(nil, cp, q, w, b) },
 			func() { kernels.ConvI8(cp, q, x, w, b, y) }), nil
 	}
 	return nil, opError(op, "input type %v is not supported (float32, uint8, int8)", in.Type)

@@ -91,7 +91,7 @@ func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(),
 		lo, hi := kernels.FloatActivationRange(int(o.Activation))
 		x, y := f32(inB), f32(outB)
 		if avg {
-			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolF32(nil, pp, lo, hi) },
+			return withSIMD(inB, outB, func() *simd.Layer { return simd.NewAvgPoolF32(nil, pp, lo, hi) },
 				func() { kernels.AveragePoolF32(pp, x, y, lo, hi) }), nil
 		}
 		return func() { kernels.MaxPoolF32(pp, x, y, lo, hi) }, nil
@@ -103,14 +103,14 @@ func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(),
 		lo, hi := kernels.QuantizedActivationRange(kernels.SchemeReference, int(o.Activation), scale, zp, qmin, qmax)
 		if in.Type == loader.UInt8 {
 			if avg {
-				return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolQ[uint8](nil, pp, lo, hi) },
+				return withSIMD(inB, outB, func() *simd.Layer { return simd.NewAvgPoolQ[uint8](nil, pp, lo, hi) },
 					func() { kernels.AveragePoolU8(pp, inB, outB, lo, hi) }), nil
 			}
 			return func() { kernels.MaxPoolU8(pp, inB, outB, lo, hi) }, nil
 		}
 		x, y := i8(inB), i8(outB)
 		if avg {
-			return withSIMD(inB, outB, func() *simd.Kernel { return simd.NewAvgPoolQ[int8](nil, pp, lo, hi) },
+			return withSIMD(inB, outB, func() *simd.Layer { return simd.NewAvgPoolQ[int8](nil, pp, lo, hi) },
 				func() { kernels.AveragePoolI8(pp, x, y, lo, hi) }), nil
 		}
 		return func() { kernels.MaxPoolI8(pp, x, y, lo, hi) }, nil

@@ -83,7 +83,7 @@ func ConvF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax floa
 // stride 1, unpadded conv) the prepacked GEMM runs instead; the results are
 // identical.
 func ConvU8(p *ConvParams, q *QuantConv, in, filter []uint8, bias []int32, out []uint8) {
-	if q.Packed != nil && isPointwise(p) {
+	if q.Packed != nil && p.Pointwise() {
 		gemmPacked(q.Packed, &q.Requant, in, out, p.In.N*p.In.H*p.In.W)
 		return
 	}
@@ -95,16 +95,16 @@ func ConvU8(p *ConvParams, q *QuantConv, in, filter []uint8, bias []int32, out [
 // arithmetic as ConvU8 and per-channel requantization through q.Requant.
 // q.Packed from PrepackConvI8 selects the pointwise GEMM.
 func ConvI8(p *ConvParams, q *QuantConv, in, filter []int8, bias []int32, out []int8) {
-	if q.Packed != nil && isPointwise(p) {
+	if q.Packed != nil && p.Pointwise() {
 		gemmPacked(q.Packed, &q.Requant, in, out, p.In.N*p.In.H*p.In.W)
 		return
 	}
 	convFastQ(p, q, in, filter, bias, out)
 }
 
-// isPointwise reports whether p is a 1x1, stride 1, unpadded CONV_2D, where
-// output pixel i reads exactly input pixel i.
-func isPointwise(p *ConvParams) bool {
+// Pointwise reports whether p is a 1x1, stride 1, unpadded CONV_2D, where
+// output pixel i reads exactly input pixel i: a GEMM over the pixels.
+func (p *ConvParams) Pointwise() bool {
 	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
 		p.PadTop == 0 && p.PadLeft == 0 && p.In.H == p.Out.H && p.In.W == p.Out.W
 }
@@ -418,7 +418,7 @@ const maxPackedIC = 32768
 // FilterOffset must be final. Call at plan time; it allocates 4 bytes per
 // weight.
 func PrepackConvU8(p *ConvParams, q *QuantConv, filter []uint8, bias []int32) *Prepacked {
-	if !isPointwise(p) {
+	if !p.Pointwise() {
 		return nil
 	}
 	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)
@@ -426,7 +426,7 @@ func PrepackConvU8(p *ConvParams, q *QuantConv, filter []uint8, bias []int32) *P
 
 // PrepackConvI8 is PrepackConvU8 for ConvI8.
 func PrepackConvI8(p *ConvParams, q *QuantConv, filter []int8, bias []int32) *Prepacked {
-	if !isPointwise(p) {
+	if !p.Pointwise() {
 		return nil
 	}
 	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)

@@ -178,7 +178,7 @@ func runConvQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, fil
 	if !slices.Equal(got[:n], ref[:n]) {
 		t.Fatalf("fast path %v != reference nest %v", got[:n], ref[:n])
 	}
-	if isPointwise(p) {
+	if p.Pointwise() {
 		qp := *q
 		qp.Packed = prepackConv(p, &qp, filter, bias)
 		if qp.Packed == nil {

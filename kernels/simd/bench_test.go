@@ -96,7 +96,7 @@ func BenchmarkKernels(b *testing.B) {
 }
 
 // benchKernel prepares v on random data of shape p.
-func benchKernel(v *simd.Variant, p *kernels.ConvParams) (*simd.Kernel, []byte, int) {
+func benchKernel(v *simd.Variant, p *kernels.ConvParams) (*simd.Layer, []byte, int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	if v.DType == simd.F32 {
 		in := randF32(rng, p.In.Size())

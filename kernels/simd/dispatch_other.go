@@ -15,11 +15,11 @@ func Enabled() bool { return false }
 func SetEnabled(on bool) bool { return !on }
 
 // BindSlices panics: native builds have no SIMD module to run on.
-func (k *Kernel) BindSlices(x, out []byte) {
+func (l *Layer) BindSlices(x, out []byte) {
 	panic("simd: kernels run only in wasm (GOOS=wasip1)")
 }
 
 // Run panics: native builds have no SIMD module to run.
-func (k *Kernel) Run() {
+func (l *Layer) Run() {
 	panic("simd: kernels run only in wasm (GOOS=wasip1)")
 }

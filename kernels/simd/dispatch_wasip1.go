@@ -14,7 +14,7 @@ var disabled bool
 // the engine's imports.
 func Linked() bool { return linked() }
 
-// Enabled reports whether layers prepared with a Kernel run it (true by
+// Enabled reports whether Layers run on their SIMD variants (true by
 // default when Linked).
 func Enabled() bool { return !disabled && linked() }
 
@@ -29,19 +29,13 @@ func SetEnabled(on bool) bool {
 }
 
 // BindSlices is Bind for tensors and buffers in this module's memory.
-func (k *Kernel) BindSlices(x, out []byte) {
-	k.id = index(k.V)
-	k.Bind(addr32(x), addr32(out), addr32)
+func (l *Layer) BindSlices(x, out []byte) {
+	l.id = index(l.V)
+	l.Bind(Addr(x), Addr(out), Addr)
 }
 
-func addr32(b []byte) uint32 {
-	if len(b) == 0 {
-		return 0
-	}
-	return uint32(addrOf(b))
-}
-
-// Run runs the kernel on its bound tensors. It must be bound and Linked.
-func (k *Kernel) Run() {
-	kernelFuncs[k.id](uint32(uintptr(k.args())))
+// Run runs the layer's variant on its bound tensors. It must be bound and
+// Linked.
+func (l *Layer) Run() {
+	kernelFuncs[l.id](uint32(uintptr(l.args())))
 }

@@ -117,7 +117,7 @@ func (h *host) read(addr uint32, n int) []byte {
 
 // run binds k to x and out, copies its buffers and argument block in and
 // calls it. Scratch buffers are outputs (the kernel may write them).
-func (h *host) run(k *simd.Kernel, x, out uint32) error {
+func (h *host) run(k *simd.Layer, x, out uint32) error {
 	k.Bind(x, out, func(b []byte) uint32 {
 		if len(k.Scratch) > 0 && &b[0] == &k.Scratch[0] {
 			return h.output(len(b))

@@ -273,7 +273,7 @@ func convQCase[T uint8 | int8](h *host, v *simd.Variant, p *kernels.ConvParams, 
 		describe(v, p), -q.InputOffset, -q.FilterOffset, q.OutputOffset, q.ActMin, q.ActMax, bias == nil)
 
 	want := make([]T, p.Out.Size())
-	var k *simd.Kernel
+	var k *simd.Layer
 	if v.Op == simd.OpDWConv {
 		portableDW(p, q, asT[T](in), filter, bias, want)
 		k = simd.NewDepthwiseQ(v, p, q, filter, bias)
@@ -361,7 +361,7 @@ func convF32Case(h *host, v *simd.Variant, p *kernels.ConvParams, rng *rand.Rand
 	lo, hi := kernels.FloatActivationRange(rng.IntN(4))
 	desc := fmt.Sprintf("%s, clamp [%g,%g], bias nil %v", describe(v, p), lo, hi, bias == nil)
 	want := make([]float32, p.Out.Size())
-	var k *simd.Kernel
+	var k *simd.Layer
 	if v.Op == simd.OpDWConv {
 		kernels.DepthwiseConvF32(p, in, filter, bias, want, lo, hi)
 		k = simd.NewDepthwiseF32(v, p, filter, bias, lo, hi)
@@ -521,7 +521,7 @@ func requantEdge(h *host, v *simd.Variant, e int, mult, bias int32) error {
 	h.reset()
 	out := h.output(256)
 	var want []byte
-	var k *simd.Kernel
+	var k *simd.Layer
 	if v.DType == simd.QC8 {
 		w := make([]int8, 256)
 		kernels.ConvI8(p, q, asT[int8](in), []int8{1}, []int32{bias}, w)

@@ -68,9 +68,9 @@ func RQBytes(s kernels.Scheme, t int) int {
 	return 4 * t
 }
 
-// GEMMTileBytes is the size of one packed tile of a GEMM variant with k
+// gemmTileBytes is the size of one packed tile of a GEMM variant with k
 // input channels.
-func GEMMTileBytes(v *Variant, k int) int {
+func gemmTileBytes(v *Variant, k int) int {
 	if !v.DType.Quantized() {
 		return 4*v.NR + 4*k*v.NR
 	}
@@ -95,7 +95,7 @@ func DWTileBytes(v *Variant) int {
 func alignedBytes(n int) []byte {
 	b := make([]byte, n+16)
 	off := 0
-	for addrOf(b[off:])%16 != 0 {
+	for Addr(b[off:])%16 != 0 {
 		off++
 	}
 	return b[off : off+n : off+n]
@@ -129,13 +129,13 @@ func putRQ(b []byte, r *kernels.Requant, ch0, t, nch int) {
 	}
 }
 
-// PackGEMMQ packs the weights of a quantized GEMM or im2col convolution
+// packGEMMQ packs the weights of a quantized GEMM or im2col convolution
 // for variant v: filter is [n][k] (OHWI flattened: k = KH*KW*IC), bias has
 // n entries or is nil. q's offsets and requantization must be final.
-func PackGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
+func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
 	nr := v.NR
 	tiles := (n + nr - 1) / nr
-	tb := GEMMTileBytes(v, k)
+	tb := gemmTileBytes(v, k)
 	out := alignedBytes(tiles * tb)
 	for t := range tiles {
 		b := out[t*tb : (t+1)*tb]
@@ -167,12 +167,12 @@ func PackGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 	return out
 }
 
-// PackGEMMF32 packs the weights of a float32 GEMM or im2col convolution
+// packGEMMF32 packs the weights of a float32 GEMM or im2col convolution
 // for variant v: filter is [n][k], bias has n entries or is nil.
-func PackGEMMF32(v *Variant, k, n int, filter, bias []float32) []byte {
+func packGEMMF32(v *Variant, k, n int, filter, bias []float32) []byte {
 	nr := v.NR
 	tiles := (n + nr - 1) / nr
-	tb := GEMMTileBytes(v, k)
+	tb := gemmTileBytes(v, k)
 	out := alignedBytes(tiles * tb)
 	for t := range tiles {
 		b := out[t*tb : (t+1)*tb]
@@ -192,9 +192,9 @@ func PackGEMMF32(v *Variant, k, n int, filter, bias []float32) []byte {
 	return out
 }
 
-// PackDWQ packs a quantized 3x3 depthwise filter ([9][c], 1HWO) for
+// packDWQ packs a quantized 3x3 depthwise filter ([9][c], 1HWO) for
 // variant v.
-func PackDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
+func packDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *kernels.QuantConv) []byte {
 	ct := v.CT
 	tiles := (c + ct - 1) / ct
 	tb := DWTileBytes(v)
@@ -228,8 +228,8 @@ func PackDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *ker
 	return out
 }
 
-// PackDWF32 packs a float32 3x3 depthwise filter ([9][c]) for variant v.
-func PackDWF32(v *Variant, c int, filter, bias []float32) []byte {
+// packDWF32 packs a float32 3x3 depthwise filter ([9][c]) for variant v.
+func packDWF32(v *Variant, c int, filter, bias []float32) []byte {
 	ct := v.CT
 	tiles := (c + ct - 1) / ct
 	tb := DWTileBytes(v)

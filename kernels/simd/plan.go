@@ -8,12 +8,13 @@ import (
 	"mobilenet-wasm/kernels"
 )
 
-// Kernel is one layer prepared for a SIMD kernel at plan time: the variant,
-// its argument block, and the buffers the block points to (packed weights,
-// padding values, im2col scratch), allocated once. Bind fills in the
-// addresses; Run (wasip1 only) calls the kernel. A Kernel is not safe for
-// concurrent use (the scratch buffer is shared by its runs).
-type Kernel struct {
+// Layer is one layer prepared at plan time to run on a SIMD variant: the
+// variant, its argument block, and the buffers the block points to (packed
+// weights, padding values, im2col scratch), allocated once. Bind fills in
+// the addresses; Run (wasip1 only) calls the variant's function. A Layer
+// is not safe for concurrent use (the scratch buffer is shared by its
+// runs).
+type Layer struct {
 	V       *Variant
 	Packed  []byte // weights in the variant's layout (nil for pooling)
 	Zero    []byte // padding values (dwconv, conv), else nil
@@ -45,11 +46,6 @@ func quantArgs(r *kernels.Requant) QuantArgs {
 	}
 }
 
-func pointwise(p *kernels.ConvParams) bool {
-	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
-		p.PadTop == 0 && p.PadLeft == 0 && p.In.H == p.Out.H && p.In.W == p.Out.W
-}
-
 func dilated(p *kernels.ConvParams) bool {
 	return max(p.DilationH, 1) != 1 || max(p.DilationW, 1) != 1
 }
@@ -57,21 +53,21 @@ func dilated(p *kernels.ConvParams) bool {
 // NewConvQ prepares a quantized CONV_2D (filter OHWI, bias nil or one per
 // output channel) for variant v, or for the default variant when v is nil:
 // pointwise layers run the GEMM, others (dilation 1) im2col + GEMM. It
-// returns nil when no kernel fits (dilation, or v of another kind). q must
+// returns nil when no variant fits (dilation, or v of another kind). q must
 // be final. Call at plan time; it allocates.
-func NewConvQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.QuantConv, filter []T, bias []int32) *Kernel {
+func NewConvQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.QuantConv, filter []T, bias []int32) *Layer {
 	d := dtypeOf[T]()
 	op := convOp(v, p)
 	if v == nil {
 		v = pick(op, d, q.Scheme, 0, gemmRows(op, p), (p.KH*p.KW*p.In.C+7)&^7, 0)
 	}
-	if v == nil || dilated(p) || v.Op != op || v.DType != d || v.Scheme != q.Scheme || (op == OpGEMM && !pointwise(p)) {
+	if v == nil || dilated(p) || v.Op != op || v.DType != d || v.Scheme != q.Scheme || (op == OpGEMM && !p.Pointwise()) {
 		return nil
 	}
 	k := p.KH * p.KW * p.In.C
 	if op == OpGEMM {
 		rows := p.In.N * p.In.H * p.In.W
-		return &Kernel{V: v, Packed: PackGEMMQ(v, k, p.Out.C, filter, bias, q), MACs: int64(rows) * int64(k) * int64(p.Out.C),
+		return &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), MACs: int64(rows) * int64(k) * int64(p.Out.C),
 			gemm: &GEMMArgs{XStride: uint32(p.In.C), OutStride: uint32(p.Out.C),
 				Rows: uint32(rows), K: uint32(k), N: uint32(p.Out.C), Q: quantArgs(&q.Requant)}}
 	}
@@ -80,7 +76,7 @@ func NewConvQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.Quan
 	for i := range zero {
 		zero[i] = byte(-q.InputOffset)
 	}
-	return &Kernel{V: v, Packed: PackGEMMQ(v, k, p.Out.C, filter, bias, q), Zero: zero,
+	return &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), Zero: zero,
 		Scratch: alignedBytes(p.Out.W * kstride), MACs: int64(p.Out.Size()) * int64(k),
 		conv: convArgs(p, kstride, quantArgs(&q.Requant))}
 }
@@ -99,7 +95,7 @@ func convOp(v *Variant, p *kernels.ConvParams) Op {
 	if v != nil {
 		return v.Op
 	}
-	if pointwise(p) {
+	if p.Pointwise() {
 		return OpGEMM
 	}
 	return OpConv
@@ -115,28 +111,28 @@ func convArgs(p *kernels.ConvParams, kstride int, q QuantArgs) *ConvArgs {
 }
 
 // NewConvF32 is NewConvQ for float32 layers clamped to [lo, hi].
-func NewConvF32(v *Variant, p *kernels.ConvParams, filter, bias []float32, lo, hi float32) *Kernel {
+func NewConvF32(v *Variant, p *kernels.ConvParams, filter, bias []float32, lo, hi float32) *Layer {
 	op := convOp(v, p)
 	if v == nil {
 		v = pick(op, F32, 0, 0, gemmRows(op, p), p.KH*p.KW*p.In.C, 0)
 	}
-	if v == nil || dilated(p) || v.Op != op || v.DType != F32 || (op == OpGEMM && !pointwise(p)) {
+	if v == nil || dilated(p) || v.Op != op || v.DType != F32 || (op == OpGEMM && !p.Pointwise()) {
 		return nil
 	}
 	k := p.KH * p.KW * p.In.C
 	q := QuantArgs{Lo: lo, Hi: hi}
 	if op == OpGEMM {
 		rows := p.In.N * p.In.H * p.In.W
-		return &Kernel{V: v, Packed: PackGEMMF32(v, k, p.Out.C, filter, bias), MACs: int64(rows) * int64(k) * int64(p.Out.C),
+		return &Layer{V: v, Packed: packGEMMF32(v, k, p.Out.C, filter, bias), MACs: int64(rows) * int64(k) * int64(p.Out.C),
 			gemm: &GEMMArgs{XStride: uint32(4 * p.In.C), OutStride: uint32(4 * p.Out.C),
 				Rows: uint32(rows), K: uint32(k), N: uint32(p.Out.C), Q: q}}
 	}
-	return &Kernel{V: v, Packed: PackGEMMF32(v, k, p.Out.C, filter, bias), Zero: make([]byte, 4*p.In.C),
+	return &Layer{V: v, Packed: packGEMMF32(v, k, p.Out.C, filter, bias), Zero: make([]byte, 4*p.In.C),
 		Scratch: alignedBytes(p.Out.W * 4 * k), MACs: int64(p.Out.Size()) * int64(k),
 		conv: convArgs(p, 4*k, q)}
 }
 
-// depthwiseOK reports whether a DWConv kernel computes p.
+// depthwiseOK reports whether a DWConv variant computes p.
 func depthwiseOK(p *kernels.ConvParams) bool {
 	return p.KH == 3 && p.KW == 3 && p.DepthMultiplier == 1 && !dilated(p) &&
 		p.StrideH == p.StrideW && (p.StrideH == 1 || p.StrideH == 2) && p.In.C == p.Out.C
@@ -151,9 +147,9 @@ func dwArgs(p *kernels.ConvParams, q QuantArgs) *DWArgs {
 
 // NewDepthwiseQ prepares a quantized DEPTHWISE_CONV_2D (filter 1HWO) for
 // variant v (nil: the default for its stride), or returns nil when no
-// kernel fits (not 3x3, depth multiplier above 1, dilation, stride other
+// variant fits (not 3x3, depth multiplier above 1, dilation, stride other
 // than 1 or 2 in both directions).
-func NewDepthwiseQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.QuantConv, filter []T, bias []int32) *Kernel {
+func NewDepthwiseQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.QuantConv, filter []T, bias []int32) *Layer {
 	d := dtypeOf[T]()
 	if !depthwiseOK(p) {
 		return nil
@@ -168,12 +164,12 @@ func NewDepthwiseQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels
 	for i := range zero {
 		zero[i] = byte(-q.InputOffset)
 	}
-	return &Kernel{V: v, Packed: PackDWQ(v, p.In.C, filter, bias, q), Zero: zero,
+	return &Layer{V: v, Packed: packDWQ(v, p.In.C, filter, bias, q), Zero: zero,
 		MACs: int64(p.Out.Size()) * 9, dw: dwArgs(p, quantArgs(&q.Requant))}
 }
 
 // NewDepthwiseF32 is NewDepthwiseQ for float32 layers clamped to [lo, hi].
-func NewDepthwiseF32(v *Variant, p *kernels.ConvParams, filter, bias []float32, lo, hi float32) *Kernel {
+func NewDepthwiseF32(v *Variant, p *kernels.ConvParams, filter, bias []float32, lo, hi float32) *Layer {
 	if !depthwiseOK(p) {
 		return nil
 	}
@@ -183,7 +179,7 @@ func NewDepthwiseF32(v *Variant, p *kernels.ConvParams, filter, bias []float32, 
 	if v == nil || v.Op != OpDWConv || v.DType != F32 || v.Stride != p.StrideH {
 		return nil
 	}
-	return &Kernel{V: v, Packed: PackDWF32(v, p.In.C, filter, bias), Zero: make([]byte, 4*p.In.C),
+	return &Layer{V: v, Packed: packDWF32(v, p.In.C, filter, bias), Zero: make([]byte, 4*p.In.C),
 		MACs: int64(p.Out.Size()) * 9, dw: dwArgs(p, QuantArgs{Lo: lo, Hi: hi})}
 }
 
@@ -197,7 +193,7 @@ func poolArgs(p *kernels.PoolParams, q QuantArgs) *PoolArgs {
 
 // NewAvgPoolQ prepares a quantized AVERAGE_POOL_2D clamped to
 // [actMin, actMax] for variant v (nil: the default).
-func NewAvgPoolQ[T uint8 | int8](v *Variant, p *kernels.PoolParams, actMin, actMax int32) *Kernel {
+func NewAvgPoolQ[T uint8 | int8](v *Variant, p *kernels.PoolParams, actMin, actMax int32) *Layer {
 	d := dtypeOf[T]()
 	if v == nil {
 		v = pick(OpAvgPool, d, 0, 0, 0, 0, p.In.C)
@@ -205,24 +201,24 @@ func NewAvgPoolQ[T uint8 | int8](v *Variant, p *kernels.PoolParams, actMin, actM
 	if v == nil || v.Op != OpAvgPool || v.DType != d {
 		return nil
 	}
-	return &Kernel{V: v, pool: poolArgs(p, QuantArgs{ActMin: actMin, ActMax: actMax})}
+	return &Layer{V: v, pool: poolArgs(p, QuantArgs{ActMin: actMin, ActMax: actMax})}
 }
 
 // NewAvgPoolF32 prepares a float32 AVERAGE_POOL_2D clamped to [lo, hi].
-func NewAvgPoolF32(v *Variant, p *kernels.PoolParams, lo, hi float32) *Kernel {
+func NewAvgPoolF32(v *Variant, p *kernels.PoolParams, lo, hi float32) *Layer {
 	if v == nil {
 		v = pick(OpAvgPool, F32, 0, 0, 0, 0, p.In.C)
 	}
 	if v == nil || v.Op != OpAvgPool || v.DType != F32 {
 		return nil
 	}
-	return &Kernel{V: v, pool: poolArgs(p, QuantArgs{Lo: lo, Hi: hi})}
+	return &Layer{V: v, pool: poolArgs(p, QuantArgs{Lo: lo, Hi: hi})}
 }
 
 // Bind sets the argument block's addresses: x and out are the input and
 // output tensors' addresses, and addr gives the address of each of the
-// kernel's own buffers (in the memory the kernel runs on).
-func (k *Kernel) Bind(x, out uint32, addr func([]byte) uint32) {
+// layer's own buffers (in the memory the variant runs on).
+func (l *Layer) Bind(x, out uint32, addr func([]byte) uint32) {
 	opt := func(b []byte) uint32 {
 		if b == nil {
 			return 0
@@ -230,44 +226,44 @@ func (k *Kernel) Bind(x, out uint32, addr func([]byte) uint32) {
 		return addr(b)
 	}
 	switch {
-	case k.gemm != nil:
-		k.gemm.X, k.gemm.Out, k.gemm.W = x, out, opt(k.Packed)
-	case k.dw != nil:
-		k.dw.X, k.dw.Out, k.dw.W, k.dw.Zero = x, out, opt(k.Packed), opt(k.Zero)
-	case k.conv != nil:
-		k.conv.X, k.conv.Out, k.conv.W, k.conv.Zero, k.conv.Scratch = x, out, opt(k.Packed), opt(k.Zero), opt(k.Scratch)
-	case k.pool != nil:
-		k.pool.X, k.pool.Out = x, out
+	case l.gemm != nil:
+		l.gemm.X, l.gemm.Out, l.gemm.W = x, out, opt(l.Packed)
+	case l.dw != nil:
+		l.dw.X, l.dw.Out, l.dw.W, l.dw.Zero = x, out, opt(l.Packed), opt(l.Zero)
+	case l.conv != nil:
+		l.conv.X, l.conv.Out, l.conv.W, l.conv.Zero, l.conv.Scratch = x, out, opt(l.Packed), opt(l.Zero), opt(l.Scratch)
+	case l.pool != nil:
+		l.pool.X, l.pool.Out = x, out
 	}
 }
 
 // args returns a pointer to the argument block.
-func (k *Kernel) args() unsafe.Pointer {
+func (l *Layer) args() unsafe.Pointer {
 	switch {
-	case k.gemm != nil:
-		return unsafe.Pointer(k.gemm)
-	case k.dw != nil:
-		return unsafe.Pointer(k.dw)
-	case k.conv != nil:
-		return unsafe.Pointer(k.conv)
+	case l.gemm != nil:
+		return unsafe.Pointer(l.gemm)
+	case l.dw != nil:
+		return unsafe.Pointer(l.dw)
+	case l.conv != nil:
+		return unsafe.Pointer(l.conv)
 	}
-	return unsafe.Pointer(k.pool)
+	return unsafe.Pointer(l.pool)
 }
 
-// ArgsBytes returns the argument block as the kernel reads it
+// ArgsBytes returns the argument block as the variant reads it
 // (little-endian), for hosts that copy it into a module's memory.
-func (k *Kernel) ArgsBytes() []byte {
+func (l *Layer) ArgsBytes() []byte {
 	var b bytes.Buffer
 	var v any
 	switch {
-	case k.gemm != nil:
-		v = k.gemm
-	case k.dw != nil:
-		v = k.dw
-	case k.conv != nil:
-		v = k.conv
+	case l.gemm != nil:
+		v = l.gemm
+	case l.dw != nil:
+		v = l.dw
+	case l.conv != nil:
+		v = l.conv
 	default:
-		v = k.pool
+		v = l.pool
 	}
 	if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
 		panic(err)
@@ -275,6 +271,12 @@ func (k *Kernel) ArgsBytes() []byte {
 	return b.Bytes()
 }
 
-// addrOf is the address of b's first byte in this process (on wasip1, in
-// linear memory).
-func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+// Addr is the address of b's first byte in linear memory, 0 when b is
+// empty: what an argument block holds. Wasm addresses are 32-bit; natively
+// it is the low 32 bits of the address, which still tell its alignment.
+func Addr(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+}

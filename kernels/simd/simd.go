@@ -1,8 +1,9 @@
 // Package simd holds the WebAssembly SIMD kernels of the engine and
 // everything around them: the registry of kernel variants, the generated
-// module simd.wasm (embedded as Module), the plan-time packing of weights
-// into the layouts the kernels read, and the dispatch that runs a layer on a
-// kernel when the engine is built for wasm and the host linked the module.
+// module simd.wasm (embedded as Module), the plan-time preparation of a
+// layer (Layer: weights packed into the layout its variant reads), and the
+// dispatch that runs a Layer on its variant when the engine is built for
+// wasm and the host linked the module.
 //
 // Why a separate, generated module: Go's wasm backend emits no SIMD
 // instructions, so the kernels are written as a Go program (internal/kgen,
@@ -29,11 +30,12 @@
 //
 // Variants lists every variant once; it feeds the generator, the tests, the
 // benchmarks and the dispatch (Default marks those the engine imports and
-// chooses from, by shape: see Variant.Default). The engine prepares a layer
-// at plan time with NewConvQ, NewConvF32, NewDepthwiseQ, NewDepthwiseF32,
-// NewAvgPoolQ or NewAvgPoolF32 (nil: no kernel fits, run the portable one),
-// binds the tensors' addresses (BindSlices) and calls Run per inference
-// while Enabled; SetEnabled switches to the portable kernels at run time.
+// chooses from, by shape: see Variant.Default). The engine prepares a
+// Layer at plan time with NewConvQ, NewConvF32, NewDepthwiseQ,
+// NewDepthwiseF32, NewAvgPoolQ or NewAvgPoolF32 (nil: no variant fits, run
+// the portable kernel), binds the tensors' addresses (BindSlices) and calls
+// Run per inference while Enabled; SetEnabled switches to the portable
+// kernels at run time.
 //
 // What the kernels do not cover (the engine runs the portable kernels):
 // dilated convolutions, depthwise filters other than 3x3 or with a depth
@@ -119,7 +121,8 @@ func (d DType) String() string { return dtypeNames[d] }
 // Quantized reports whether d is an integer type.
 func (d DType) Quantized() bool { return d != F32 }
 
-// Variant is one generated kernel.
+// Variant is one entry of the registry: one kernel of simd.wasm (one
+// export) and the shapes dispatch gives it.
 type Variant struct {
 	Op     Op
 	DType  DType
@@ -337,7 +340,7 @@ type GEMMArgs struct {
 	X, XStride     uint32 // input row r is at X + r*XStride
 	Out, OutStride uint32 // output row r is at Out + r*OutStride
 	Rows, K, N     uint32 // pixels, input channels, output channels
-	W              uint32 // packed weights (PackGEMM)
+	W              uint32 // packed weights (packGEMMQ, packGEMMF32)
 	Q              QuantArgs
 }
 
