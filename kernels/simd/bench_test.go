@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/kernels/simd"
 )
@@ -29,12 +31,11 @@ func convP(h, w, ic, oc, k, s int) *kernels.ConvParams {
 
 // benchShapes are the layers of the model a variant serves.
 func benchShapes(v *simd.Variant) []benchShape {
-	w := 1 // width multiplier numerator over 1 (1.0) or 4 (0.25)
-	den := 1
+	den := 1 // width multiplier 1.0 (integer models) or 1/4 (float: 0.25)
 	if v.DType == simd.F32 {
 		den = 4
 	}
-	ch := func(c int) int { return c * w / den }
+	ch := func(c int) int { return c / den }
 	switch v.Op {
 	case simd.OpGEMM:
 		return []benchShape{
@@ -77,26 +78,26 @@ func BenchmarkKernels(b *testing.B) {
 		for _, s := range benchShapes(v) {
 			b.Run(v.Name()+"/"+shapeName(v, s.p), func(b *testing.B) {
 				h.reset()
-				k, in, outLen := benchKernel(v, s.p)
+				l, in, outLen := benchLayer(v, s.p)
 				out := h.output(outLen)
-				if err := h.run(k, h.put(in), out); err != nil {
-					b.Fatal(err)
-				}
-				args := h.put(k.ArgsBytes())
+				require.NoError(b, h.run(l, h.put(in), out))
+				args := h.put(l.ArgsBytes())
 				fn := h.fns[v.Name()]
+				var err error
 				for b.Loop() {
-					if _, err := fn.Call(h.ctx, uint64(args)); err != nil {
-						b.Fatal(err)
+					if _, err = fn.Call(h.ctx, uint64(args)); err != nil {
+						break // checked after the loop, so that require's bookkeeping is not timed
 					}
 				}
-				b.ReportMetric(float64(k.MACs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				require.NoError(b, err)
+				b.ReportMetric(float64(l.MACs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 			})
 		}
 	}
 }
 
-// benchKernel prepares v on random data of shape p.
-func benchKernel(v *simd.Variant, p *kernels.ConvParams) (*simd.Layer, []byte, int) {
+// benchLayer prepares v on random data of shape p.
+func benchLayer(v *simd.Variant, p *kernels.ConvParams) (*simd.Layer, []byte, int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	if v.DType == simd.F32 {
 		in := randF32(rng, p.In.Size())

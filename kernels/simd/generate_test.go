@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
 	"mobilenet-wasm/kernels"
@@ -19,19 +21,12 @@ import (
 // TestGeneratedFilesFresh regenerates simd.wasm and imports_wasip1.go and
 // fails when the committed files differ: run go generate in kernels/simd.
 func TestGeneratedFilesFresh(t *testing.T) {
-	if !bytes.Equal(kgen.Build(), simd.Module) {
-		t.Error("simd.wasm is stale: run go generate ./kernels/simd")
-	}
+	// Not assert.Equal: a diff of 300 KB of wasm says nothing.
+	assert.True(t, bytes.Equal(kgen.Build(), simd.Module), "simd.wasm is stale: run go generate ./kernels/simd")
 	src, err := os.ReadFile("imports_wasip1.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(kgen.GoImports(), src) {
-		t.Error("imports_wasip1.go is stale: run go generate ./kernels/simd")
-	}
-	if !bytes.HasPrefix(src, []byte(kgen.GeneratedHeader)) {
-		t.Error("imports_wasip1.go lacks the generated-code header")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, string(kgen.GoImports()), string(src), "imports_wasip1.go is stale: run go generate ./kernels/simd")
+	assert.True(t, bytes.HasPrefix(src, []byte(kgen.GeneratedHeader)), "imports_wasip1.go lacks the generated-code header")
 }
 
 // TestModuleValidates compiles simd.wasm with wazero and, when Debian's
@@ -40,21 +35,17 @@ func TestModuleValidates(t *testing.T) {
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
-	if _, err := rt.CompileModule(ctx, simd.Module); err != nil {
-		t.Fatalf("wazero: %v", err)
-	}
+	_, err := rt.CompileModule(ctx, simd.Module)
+	require.NoError(t, err, "wazero")
 	tool, err := exec.LookPath("wasm-validate")
 	if err != nil {
 		t.Log("wasm-validate not installed; validated with wazero only")
 		return
 	}
 	f := filepath.Join(t.TempDir(), "simd.wasm")
-	if err := os.WriteFile(f, simd.Module, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(tool, f).CombinedOutput(); err != nil {
-		t.Fatalf("wasm-validate: %v\n%s", err, out)
-	}
+	require.NoError(t, os.WriteFile(f, simd.Module, 0o644))
+	out, err := exec.Command(tool, f).CombinedOutput()
+	require.NoError(t, err, "wasm-validate:\n%s", out)
 }
 
 // TestRegistry checks the registry's invariants: unique names, no two
@@ -76,21 +67,16 @@ func TestRegistry(t *testing.T) {
 	fallback := map[key]bool{}
 	for _, v := range simd.Variants {
 		n := v.Name()
-		if seen[n] {
-			t.Errorf("duplicate variant %s", n)
-		}
+		assert.False(t, seen[n], "duplicate variant %s", n)
 		seen[n] = true
-		if simd.Lookup(n) != v {
-			t.Errorf("Lookup(%s) is another variant", n)
-		}
+		assert.Same(t, v, simd.Lookup(n), "Lookup(%s) is another variant", n)
 		if !v.Default {
 			continue
 		}
 		k := key{v.Op, v.DType, v.Scheme, v.Stride}
 		r := rule{k, v.CT, v.MaxRows, v.MaxK}
-		if d, ok := rules[r]; ok {
-			t.Errorf("%s and %s are defaults with the same limits", d, n)
-		}
+		d, dup := rules[r]
+		assert.False(t, dup, "%s and %s are defaults with the same limits", d, n)
 		rules[r] = n
 		if v.MaxRows == 0 && v.MaxK == 0 {
 			fallback[k] = true
@@ -103,14 +89,10 @@ func TestRegistry(t *testing.T) {
 		}
 		for _, s := range schemes {
 			for _, k := range []key{{simd.OpGEMM, d, s, 0}, {simd.OpConv, d, s, 0}, {simd.OpDWConv, d, s, 1}, {simd.OpDWConv, d, s, 2}} {
-				if !fallback[k] {
-					t.Errorf("no default without limits for %v %v scheme %v stride %d", k.op, k.d, k.scheme, k.stride)
-				}
+				assert.True(t, fallback[k], "no default without limits for %v %v scheme %v stride %d", k.op, k.d, k.scheme, k.stride)
 			}
 		}
-		if !fallback[key{simd.OpAvgPool, d, 0, 0}] {
-			t.Errorf("no default %v avgpool", d)
-		}
+		assert.True(t, fallback[key{simd.OpAvgPool, d, 0, 0}], "no default %v avgpool", d)
 	}
 }
 
@@ -126,9 +108,9 @@ func TestDispatch(t *testing.T) {
 		{convP(1, 1, 1024, 1001, 1, 1), "qu8_gemm_fp32_1x8c8__wasmsimd"},
 		{convP(224, 224, 3, 32, 3, 2), "qu8_conv_fp32_im2col_3x4c8__wasmsimd"},
 	} {
-		k := simd.NewConvQ(nil, c.p, q, make([]uint8, c.p.Out.C*c.p.KH*c.p.KW*c.p.In.C), nil)
-		if k == nil || k.V.Name() != c.want {
-			t.Errorf("%v -> %v: got %v, want %s", c.p.In, c.p.Out, k, c.want)
+		l := simd.NewConvQ(nil, c.p, q, make([]uint8, c.p.Out.C*c.p.KH*c.p.KW*c.p.In.C), nil)
+		if assert.NotNil(t, l, "%v -> %v", c.p.In, c.p.Out) {
+			assert.Equal(t, c.want, l.V.Name(), "%v -> %v", c.p.In, c.p.Out)
 		}
 	}
 	for _, c := range []struct {
@@ -136,9 +118,9 @@ func TestDispatch(t *testing.T) {
 		want string
 	}{{32, "qu8_dwconv_fp32_3x3s1_16c2__wasmsimd"}, {24, "qu8_dwconv_fp32_3x3s1_8c2__wasmsimd"}, {8, "qu8_dwconv_fp32_3x3s1_8c2__wasmsimd"}, {7, "qu8_dwconv_fp32_3x3s1_16c2__wasmsimd"}} {
 		p := convP(9, 9, c.ch, c.ch, 3, 1)
-		k := simd.NewDepthwiseQ(nil, p, q, make([]uint8, 9*c.ch), nil)
-		if k == nil || k.V.Name() != c.want {
-			t.Errorf("depthwise %d channels: got %v, want %s", c.ch, k, c.want)
+		l := simd.NewDepthwiseQ(nil, p, q, make([]uint8, 9*c.ch), nil)
+		if assert.NotNil(t, l, "depthwise %d channels", c.ch) {
+			assert.Equal(t, c.want, l.V.Name(), "depthwise %d channels", c.ch)
 		}
 	}
 }
@@ -147,20 +129,14 @@ func TestDispatch(t *testing.T) {
 // instance is not named "engine" need.
 func TestReplaceImport(t *testing.T) {
 	b, err := asm.ReplaceImportSection(simd.Module, "env", "mem")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
 	m, err := rt.CompileModule(ctx, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, imp := range m.ImportedMemories() {
-		mod, name, _ := imp.Import()
-		if mod != "env" || name != "mem" {
-			t.Errorf("import %s.%s, want env.mem", mod, name)
-		}
-	}
+	require.NoError(t, err)
+	mems := m.ImportedMemories()
+	require.Len(t, mems, 1)
+	mod, name, _ := mems[0].Import()
+	assert.Equal(t, "env.mem", mod+"."+name)
 }

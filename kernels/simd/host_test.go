@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
@@ -17,7 +18,7 @@ import (
 // host runs simd.wasm under wazero on a memory it provides: a one-line
 // module named "engine" that exports "memory", the import simd.wasm
 // expects, standing in for the engine. Buffers are bump-allocated with
-// guard bytes on both sides; check verifies after a run that the kernel
+// guard bytes on both sides; check verifies after a run that the variant
 // wrote nothing but its outputs.
 type host struct {
 	tb    testing.TB
@@ -48,19 +49,13 @@ func newHost(tb testing.TB) *host {
 	m := asm.NewModule()
 	m.DefineMemory(4, simd.MemoryName)
 	eng, err := rt.InstantiateWithConfig(ctx, m.Encode(), wazero.NewModuleConfig().WithName(simd.MemoryModule))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	mod, err := rt.InstantiateWithConfig(ctx, simd.Module, wazero.NewModuleConfig().WithName("simd-kernels"))
-	if err != nil {
-		tb.Fatalf("instantiating simd.wasm: %v", err)
-	}
+	require.NoError(tb, err, "instantiating simd.wasm")
 	h := &host{tb: tb, ctx: ctx, rt: rt, mem: eng.Memory(), fns: map[string]api.Function{}, guard: bytes.Repeat([]byte{0xa5}, guardLen)}
 	for _, v := range simd.Variants {
 		fn := mod.ExportedFunction(v.Name())
-		if fn == nil {
-			tb.Fatalf("simd.wasm does not export %s", v.Name())
-		}
+		require.NotNil(tb, fn, "simd.wasm does not export %s", v.Name())
 		h.fns[v.Name()] = fn
 	}
 	h.reset()
@@ -80,9 +75,8 @@ func (h *host) alloc(n int) uint32 {
 	addr := start + guardLen
 	end := addr + uint32(n) + guardLen
 	for h.mem.Size() < end+64 {
-		if _, ok := h.mem.Grow((end + 64 - h.mem.Size() + 65535) / 65536); !ok {
-			h.tb.Fatalf("cannot grow the memory to %d bytes", end)
-		}
+		_, ok := h.mem.Grow((end + 64 - h.mem.Size() + 65535) / 65536)
+		require.True(h.tb, ok, "cannot grow the memory to %d bytes", end)
 	}
 	h.mem.Write(start, h.guard)
 	h.mem.Write(addr+uint32(n), h.guard)
@@ -109,23 +103,22 @@ func (h *host) output(n int) uint32 {
 // read returns n bytes at addr.
 func (h *host) read(addr uint32, n int) []byte {
 	b, ok := h.mem.Read(addr, uint32(n))
-	if !ok {
-		h.tb.Fatalf("read %d bytes at %d: out of range", n, addr)
-	}
+	require.True(h.tb, ok, "read %d bytes at %d: out of range", n, addr)
 	return bytes.Clone(b)
 }
 
-// run binds k to x and out, copies its buffers and argument block in and
-// calls it. Scratch buffers are outputs (the kernel may write them).
-func (h *host) run(k *simd.Layer, x, out uint32) error {
-	k.Bind(x, out, func(b []byte) uint32 {
-		if len(k.Scratch) > 0 && &b[0] == &k.Scratch[0] {
+// run binds l to x and out, copies its buffers and argument block in and
+// calls its variant. Scratch buffers are outputs (the variant may write
+// them).
+func (h *host) run(l *simd.Layer, x, out uint32) error {
+	l.Bind(x, out, func(b []byte) uint32 {
+		if len(l.Scratch) > 0 && &b[0] == &l.Scratch[0] {
 			return h.output(len(b))
 		}
 		return h.put(b)
 	})
-	args := h.put(k.ArgsBytes())
-	_, err := h.fns[k.V.Name()].Call(h.ctx, uint64(args))
+	args := h.put(l.ArgsBytes())
+	_, err := h.fns[l.V.Name()].Call(h.ctx, uint64(args))
 	return err
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/kernels/simd"
 )
 
@@ -40,14 +42,12 @@ func TestTune(t *testing.T) {
 		}
 		for _, s := range benchShapes(v) {
 			hh := newHost(t)
-			k, in, outLen := benchKernel(v, s.p)
+			l, in, outLen := benchLayer(v, s.p)
 			out := hh.output(outLen)
-			if err := hh.run(k, hh.put(in), out); err != nil {
-				t.Fatal(err)
-			}
-			args := hh.put(k.ArgsBytes())
+			require.NoError(t, hh.run(l, hh.put(in), out))
+			args := hh.put(l.ArgsBytes())
 			fn := hh.fns[v.Name()]
-			items = append(items, &item{name: v.Name() + "/" + shapeName(v, s.p), macs: k.MACs, run: func() time.Duration {
+			items = append(items, &item{name: v.Name() + "/" + shapeName(v, s.p), macs: l.MACs, run: func() time.Duration {
 				st := time.Now()
 				fn.Call(hh.ctx, uint64(args))
 				return time.Since(st)

@@ -1,12 +1,13 @@
 package asm
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -15,21 +16,17 @@ func TestLEB128(t *testing.T) {
 		v    uint32
 		want []byte
 	}{{0, []byte{0}}, {127, []byte{0x7f}}, {128, []byte{0x80, 0x01}}, {624485, []byte{0xe5, 0x8e, 0x26}}, {math.MaxUint32, []byte{0xff, 0xff, 0xff, 0xff, 0x0f}}} {
-		if got := appendU32(nil, c.v); !bytes.Equal(got, c.want) {
-			t.Errorf("unsigned %d: % x, want % x", c.v, got, c.want)
-		}
-		if v, n := readU32(c.want); v != c.v || n != len(c.want) {
-			t.Errorf("readU32(% x) = %d, %d", c.want, v, n)
-		}
+		assert.Equal(t, c.want, appendU32(nil, c.v), "unsigned %d", c.v)
+		v, n := readU32(c.want)
+		assert.Equal(t, c.v, v, "readU32(% x)'s value", c.want)
+		assert.Equal(t, len(c.want), n, "readU32(% x)'s length", c.want)
 	}
 	for _, c := range []struct {
 		v    int64
 		want []byte
 	}{{0, []byte{0}}, {-1, []byte{0x7f}}, {63, []byte{0x3f}}, {64, []byte{0xc0, 0x00}}, {-64, []byte{0x40}}, {-65, []byte{0xbf, 0x7f}},
 		{-123456, []byte{0xc0, 0xbb, 0x78}}, {math.MinInt32, []byte{0x80, 0x80, 0x80, 0x80, 0x78}}} {
-		if got := appendS64(nil, c.v); !bytes.Equal(got, c.want) {
-			t.Errorf("signed %d: % x, want % x", c.v, got, c.want)
-		}
+		assert.Equal(t, c.want, appendS64(nil, c.v), "signed %d", c.v)
 	}
 }
 
@@ -88,9 +85,7 @@ func TestRun(t *testing.T) {
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
 	mod, err := rt.Instantiate(ctx, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	mem := mod.Memory()
 	vals := []int32{1, 2, 3, 4, 5, 6, 7, -100, 1000, 11, 12}
 	buf := make([]byte, 4*len(vals))
@@ -104,61 +99,41 @@ func TestRun(t *testing.T) {
 			want += v
 		}
 		res, err := mod.ExportedFunction("sum4").Call(ctx, 64, uint64(n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := int32(res[0]); got != want {
-			t.Errorf("sum4 of %d: %d, want %d", n, got, want)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, want, int32(res[0]), "sum4 of %d", n)
 	}
 	for _, c := range [][2]int32{{-5, -1}, {0, 0}, {42, 7}, {50, 50}, {1000, 100}} {
 		res, err := mod.ExportedFunction("clamp").Call(ctx, uint64(uint32(c[0])))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := int32(res[0]); got != c[1] {
-			t.Errorf("clamp(%d) = %d, want %d", c[0], got, c[1])
-		}
-		res, _ = mod.ExportedFunction("twice").Call(ctx, uint64(uint32(c[0])))
-		if got := int32(res[0]); got != 2*c[1] {
-			t.Errorf("twice(%d) = %d, want %d", c[0], got, 2*c[1])
-		}
+		require.NoError(t, err)
+		assert.Equal(t, c[1], int32(res[0]), "clamp(%d)", c[0])
+		res, err = mod.ExportedFunction("twice").Call(ctx, uint64(uint32(c[0])))
+		require.NoError(t, err)
+		assert.Equal(t, 2*c[1], int32(res[0]), "twice(%d)", c[0])
 	}
 	mem.Write(256, []byte{0x05, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x2c, 0x01, 0, 0, 0x80, 0, 0, 0})
-	if _, err := mod.ExportedFunction("narrow").Call(ctx, 256); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := mem.Read(272, 4); !bytes.Equal(got, []byte{5, 0, 255, 128}) {
-		t.Errorf("narrow: % x, want 05 00 ff 80", got)
-	}
-}
-
-func mustPanic(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s did not panic", what)
-		}
-	}()
-	f()
+	_, err = mod.ExportedFunction("narrow").Call(ctx, 256)
+	require.NoError(t, err)
+	got, ok := mem.Read(272, 4)
+	require.True(t, ok)
+	assert.Equal(t, []byte{5, 0, 255, 128}, got, "narrow")
 }
 
 // TestMisuse: type errors and unbalanced blocks panic in the generator.
 func TestMisuse(t *testing.T) {
 	m := NewModule()
 	f := m.Func("f", "", []ValType{I32}, nil)
-	mustPanic(t, "i32.add of a v128", func() { I32Add(f.Param(0), V128Zero()) })
-	mustPanic(t, "set an i32 local from f32", func() { f.Set(f.Param(0), F32Const(1)) })
-	mustPanic(t, "lane 4 of an i32x4", func() { I32x4ExtractLane(V128Zero(), 4) })
-	mustPanic(t, "shuffle index 32", func() { I8x16Shuffle(V128Zero(), V128Zero(), [16]byte{32}) })
-	mustPanic(t, "branch to a closed label", func() {
+	assert.Panics(t, func() { I32Add(f.Param(0), V128Zero()) }, "i32.add of a v128")
+	assert.Panics(t, func() { f.Set(f.Param(0), F32Const(1)) }, "set an i32 local from f32")
+	assert.Panics(t, func() { I32x4ExtractLane(V128Zero(), 4) }, "lane 4 of an i32x4")
+	assert.Panics(t, func() { I8x16Shuffle(V128Zero(), V128Zero(), [16]byte{32}) }, "shuffle index 32")
+	assert.Panics(t, func() {
 		var l Label
 		f.Block(func(end Label) { l = end })
 		f.Br(l)
-	})
+	}, "branch to a closed label")
 	g := m.Func("g", "", nil, nil)
 	g.Block(func(Label) {
-		mustPanic(t, "End inside a block", g.End)
+		assert.Panics(t, g.End, "End inside a block")
 	})
-	mustPanic(t, "Encode with an unfinished function", func() { m.Encode() })
+	assert.Panics(t, func() { m.Encode() }, "Encode with an unfinished function")
 }
