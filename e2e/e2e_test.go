@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/bmp"
 
 	"mobilenet-wasm/internal/testdata"
@@ -47,7 +49,7 @@ func requireBrowser() bool { return os.Getenv("MOBILENET_REQUIRE_BROWSER") == "1
 func skipOrFail(t *testing.T, msg string) {
 	t.Helper()
 	if requireBrowser() {
-		t.Fatal(msg + " (MOBILENET_REQUIRE_BROWSER=1)")
+		require.FailNow(t, msg+" (MOBILENET_REQUIRE_BROWSER=1)")
 	}
 	t.Skip(msg)
 }
@@ -55,16 +57,12 @@ func skipOrFail(t *testing.T, msg string) {
 // moduleRoot is the folder holding go.mod.
 func moduleRoot(t *testing.T) string {
 	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 			return d
 		}
-		if filepath.Dir(d) == d {
-			t.Fatal("no go.mod above " + wd)
-		}
+		require.NotEqual(t, d, filepath.Dir(d), "no go.mod above %s", wd)
 	}
 }
 
@@ -91,13 +89,9 @@ func classifyWith(t *testing.T, bin string, modelFiles []string, k int, image st
 		args = append(args, "-m", f)
 	}
 	out, err := exec.Command(bin, append(args, image)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("mobilenet classify %s: %v\n%s", image, err, out)
-	}
+	require.NoError(t, err, "mobilenet classify %s\n%s", image, out)
 	var r struct{ Top []prediction }
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("mobilenet classify output %q: %v", out, err)
-	}
+	require.NoError(t, json.Unmarshal(out, &r), "mobilenet classify output %q", out)
 	return r.Top
 }
 
@@ -149,15 +143,13 @@ func TestBrowser(t *testing.T) {
 	shared := testdata.Dir(t)
 	modelDir := filepath.Join(shared, "models")
 	for _, f := range []string{model + ".tflite", floatModel + ".tflite", "imagenet_labels.txt"} {
-		if _, err := os.Stat(filepath.Join(modelDir, f)); err != nil {
-			t.Fatalf("shared test data lacks models/%s", f)
-		}
+		require.FileExists(t, filepath.Join(modelDir, f), "shared test data lacks models/%s", f)
 	}
 	out := os.Getenv("MOBILENET_TEST_OUT")
 	if out == "" {
 		out = t.TempDir()
-	} else if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
+	} else {
+		require.NoError(t, os.MkdirAll(out, 0o755))
 	}
 	work := t.TempDir()
 
@@ -165,9 +157,8 @@ func TestBrowser(t *testing.T) {
 	bin := filepath.Join(work, "mobilenet")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/mobilenet")
 	build.Dir = root
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/mobilenet: %v\n%s", err, b)
-	}
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/mobilenet\n%s", b)
 
 	// The fake webcam's video, and the frame the page should see.
 	planes := I420(FitFrame(decodeImage(t, filepath.Join(shared, "images", cameraPhoto)), frameW, frameH))
@@ -178,16 +169,12 @@ func TestBrowser(t *testing.T) {
 
 	// Files that must be refused: a model cut short, text, text named .jpg.
 	real, err := os.ReadFile(filepath.Join(modelDir, model+".tflite"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	corrupt := filepath.Join(work, "broken.tflite")
 	textFile := filepath.Join(work, "notes.txt")
 	fakeJpeg := filepath.Join(work, "holiday.jpg")
 	for p, b := range map[string][]byte{corrupt: real[:len(real)*3/5], textFile: []byte("not a photo\n"), fakeJpeg: []byte("not a photo either\n")} {
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(p, b, 0o644))
 	}
 
 	// The expected results: the CLI on the same pixels.
@@ -222,38 +209,25 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("upload", func(t *testing.T) {
 		r := scenario(t, res, "upload")
-		if d := sameTop(tops(t, r["top"]), wantUpload); d != "" {
-			t.Errorf("uploaded %s with %s: the page shows %s (CLI: %v)", uploadPhoto, model, d, wantUpload)
-		}
-		if r["model"] != model {
-			t.Errorf("page model %v, want %s", r["model"], model)
-		}
+		assert.Empty(t, sameTop(tops(t, r["top"]), wantUpload), "uploaded %s with %s: the page differs from the CLI (%v)", uploadPhoto, model, wantUpload)
+		assert.Equal(t, model, r["model"], "page model")
 		t.Logf("upload: %s %.4f, %v; screenshot %v", wantUpload[0].Label, wantUpload[0].Score, r["stats"], r["screenshot"])
 	})
 	t.Run("corrupt-tflite", func(t *testing.T) {
 		r := sub(t, scenario(t, res, "upload"), "corrupt")
 		msgs := fmt.Sprint(r["messages"])
-		if !strings.Contains(msgs, "broken.tflite") || !strings.Contains(msgs, "error") {
-			t.Errorf("after dropping a corrupt model the page says %s, want an error naming broken.tflite", msgs)
-		}
-		if r["modelAfter"] != model {
-			t.Errorf("after the corrupt model the page runs %v, want %s still", r["modelAfter"], model)
-		}
-		if d := sameTop(tops(t, r["topAfter"]), wantUpload); d != "" {
-			t.Errorf("after the corrupt model, the photo gives %s", d)
-		}
+		assert.Contains(t, msgs, "broken.tflite", "after dropping a corrupt model, the page's messages")
+		assert.Contains(t, msgs, "error", "after dropping a corrupt model, the page's messages")
+		assert.Equal(t, model, r["modelAfter"], "the model after the corrupt one")
+		assert.Empty(t, sameTop(tops(t, r["topAfter"]), wantUpload), "after the corrupt model, the photo")
 		t.Logf("corrupt model: %s; screenshot %v", msgs, r["screenshot"])
 	})
 	t.Run("not-image", func(t *testing.T) {
 		r := sub(t, scenario(t, res, "upload"), "notImage")
 		for _, k := range []string{"text", "fakeJpeg"} {
-			if m := fmt.Sprint(r[k]); !strings.Contains(m, "not an image") {
-				t.Errorf("%s: the page says %s, want 'not an image'", k, m)
-			}
+			assert.Contains(t, fmt.Sprint(r[k]), "not an image", "%s: the page's message", k)
 		}
-		if d := sameTop(tops(t, r["topAfter"]), wantUpload); d != "" {
-			t.Errorf("after the non-images, the photo gives %s", d)
-		}
+		assert.Empty(t, sameTop(tops(t, r["topAfter"]), wantUpload), "after the non-images, the photo")
 		t.Logf("not images: %v / %v; screenshot %v", r["text"], r["fakeJpeg"], r["screenshot"])
 	})
 	t.Run("dropped-tflite", func(t *testing.T) {
@@ -261,65 +235,50 @@ func TestBrowser(t *testing.T) {
 		got := tops(t, r["top"])
 		// The float model runs the same Go code natively and in wasm; allow
 		// the float contract's 1e-5 for the SIMD kernels' summation order.
-		if len(got) == 0 || got[0].Index != wantDropped[0].Index || got[0].Label != wantDropped[0].Label || math.Abs(got[0].Score-wantDropped[0].Score) > 1e-5 {
-			t.Errorf("dropped %s.tflite: page top-1 %v, CLI %v", floatModel, got, wantDropped[0])
-		}
+		require.NotEmpty(t, got, "dropped %s.tflite: no top-1", floatModel)
+		assert.Equal(t, wantDropped[0].Index, got[0].Index, "dropped %s.tflite: page top-1 %v, CLI %v", floatModel, got, wantDropped[0])
+		assert.Equal(t, wantDropped[0].Label, got[0].Label, "dropped %s.tflite: page top-1 %v, CLI %v", floatModel, got, wantDropped[0])
+		assert.InDelta(t, wantDropped[0].Score, got[0].Score, 1e-5, "dropped %s.tflite: page top-1 %v, CLI %v", floatModel, got, wantDropped[0])
 		t.Logf("dropped model: %v: %q %g", r["badge"], got[0].Label, got[0].Score)
 	})
 	t.Run("camera", func(t *testing.T) {
 		r := scenario(t, res, "camera")
 		got := tops(t, r["top"])
-		if len(got) == 0 || got[0].Index != wantCamera[0].Index {
-			t.Errorf("camera showing %s: page top-1 %v, want %d %q (CLI on the decoded frame)", cameraPhoto, got, wantCamera[0].Index, wantCamera[0].Label)
-		} else if d := math.Abs(got[0].Score - wantCamera[0].Score); d > 0.05 {
+		require.NotEmpty(t, got, "camera showing %s: no top-1", cameraPhoto)
+		if assert.Equal(t, wantCamera[0].Index, got[0].Index, "camera showing %s: page top-1 %v, want %q (CLI on the decoded frame)", cameraPhoto, got, wantCamera[0].Label) {
 			// The page's frame went through Chromium's own YUV to RGB; a
 			// level or two per pixel moves scores a little, not 5 points.
-			t.Errorf("camera top-1 score %g, CLI on the decoded frame %g", got[0].Score, wantCamera[0].Score)
+			assert.InDelta(t, wantCamera[0].Score, got[0].Score, 0.05, "camera top-1 score against the CLI on the decoded frame")
 		}
-		if sz := fmt.Sprint(r["videoSize"]); sz != fmt.Sprintf("[%d %d]", frameW, frameH) {
-			t.Errorf("video size %s, want %dx%d", sz, frameW, frameH)
-		}
-		if r["mirrored"] != true {
-			t.Error("the camera preview is not mirrored")
-		}
-		if fps := fmt.Sprint(r["fps"]); !regexp.MustCompile(`^[0-9.]+$`).MatchString(fps) || fps == "0.0" {
-			t.Errorf("frames/s shows %q", fps)
-		}
+		assert.Equal(t, fmt.Sprintf("[%d %d]", frameW, frameH), fmt.Sprint(r["videoSize"]), "video size")
+		assert.Equal(t, true, r["mirrored"], "the camera preview is not mirrored")
+		fps := fmt.Sprint(r["fps"])
+		assert.Regexp(t, `^[0-9.]+$`, fps, "frames/s")
+		assert.NotEqual(t, "0.0", fps, "frames/s")
 		t.Logf("camera: %q %g (CLI on the frame: %g) after %v frames, %v fps, %v; screenshot %v",
 			wantCamera[0].Label, got[0].Score, wantCamera[0].Score, r["frames"], r["fps"], r["ms"], r["screenshot"])
 	})
 	t.Run("camera-errors", func(t *testing.T) {
 		r := scenario(t, res, "camera-errors")
-		if m := fmt.Sprint(r["denied"]); !strings.Contains(m, "denied") {
-			t.Errorf("denied camera: the page says %s", m)
-		}
-		if m := fmt.Sprint(r["missing"]); !strings.Contains(m, "No camera") {
-			t.Errorf("missing camera: the page says %s", m)
-		}
+		assert.Contains(t, fmt.Sprint(r["denied"]), "denied", "denied camera: the page's message")
+		assert.Contains(t, fmt.Sprint(r["missing"]), "No camera", "missing camera: the page's message")
 		t.Logf("camera errors: %v / %v; screenshots %v", r["denied"], r["missing"], r["screenshots"])
 	})
 	t.Run("widget", func(t *testing.T) {
 		r := scenario(t, res, "widget")
 		check := func(where string, events, errs any) {
 			evs, _ := events.([]any)
-			if len(evs) == 0 {
-				t.Errorf("%s: no prediction event (widget errors: %v)", where, errs)
+			if !assert.NotEmpty(t, evs, "%s: no prediction event (widget errors: %v)", where, errs) {
 				return
 			}
 			ev := evs[0].(map[string]any)
-			if ev["source"] != "image" {
-				t.Errorf("%s: first event from %v, want the photo", where, ev["source"])
-			}
-			if d := sameTop(tops(t, ev["predictions"]), wantWidget); d != "" {
-				t.Errorf("%s: prediction event %s", where, d)
-			}
-			if ev["source"] != "image" || ev["model"] != model {
-				t.Errorf("%s: event source %v model %v", where, ev["source"], ev["model"])
-			}
+			assert.Equal(t, "image", ev["source"], "%s: the first event's source, want the photo", where)
+			assert.Empty(t, sameTop(tops(t, ev["predictions"]), wantWidget), "%s: prediction event", where)
+			assert.Equal(t, model, ev["model"], "%s: the event's model", where)
 		}
 		check("embed-example.html", r["events"], r["errors"])
-		if wc := sub(t, r, "webcam"); len(tops(t, wc["predictions"])) != 3 || tops(t, wc["predictions"])[0].Index != wantCamera[0].Index {
-			t.Errorf("the webcam widget predicts %v, want top-1 %d %q", wc["predictions"], wantCamera[0].Index, wantCamera[0].Label)
+		if wc := tops(t, sub(t, r, "webcam")["predictions"]); assert.Len(t, wc, 3, "the webcam widget's predictions") {
+			assert.Equal(t, wantCamera[0].Index, wc[0].Index, "the webcam widget predicts %v, want top-1 %q", wc, wantCamera[0].Label)
 		}
 		co := sub(t, r, "crossOrigin")
 		check("a page on "+fmt.Sprint(co["origin"]), co["events"], co["errors"])
@@ -329,34 +288,32 @@ func TestBrowser(t *testing.T) {
 		r := scenario(t, res, "simd")
 		simdWasm := fileExists(filepath.Join(root, "site", "simd.wasm"))
 		ms, _ := r["models"].([]any)
-		if len(ms) == 0 {
-			t.Fatal("no models compared")
-		}
+		require.NotEmpty(t, ms, "no models compared")
 		for _, m := range ms {
 			m := m.(map[string]any)
 			name := m["name"].(string)
 			si, pi := sub(t, m, "simdInfo"), sub(t, m, "portableInfo")
-			if pi["simd"] != false {
-				t.Errorf("%s: simd:false still runs SIMD", name)
-			}
-			if simdWasm && r["supported"] == true && si["simd"] != true {
-				t.Errorf("%s: site/simd.wasm exists and Chromium has SIMD, but the SIMD kernels are not linked: %v", name, si["reason"])
+			assert.Equal(t, false, pi["simd"], "%s: simd:false still runs SIMD", name)
+			if simdWasm && r["supported"] == true {
+				assert.Equal(t, true, si["simd"], "%s: site/simd.wasm exists and Chromium has SIMD, but the SIMD kernels are not linked: %v", name, si["reason"])
 			}
 			quant := m["outputDtype"] != "float32"
 			ps, pp := tops(t, m["predsSimd"]), tops(t, m["predsPortable"])
 			if quant {
-				if d := sameTop(ps, pp); d != "" {
-					t.Errorf("%s: SIMD vs portable classify: %s", name, d)
-				}
-			} else if ps[0].Index != pp[0].Index || math.Abs(ps[0].Score-pp[0].Score) > 1e-5 {
-				t.Errorf("%s: SIMD top-1 %v, portable %v", name, ps[0], pp[0])
+				assert.Empty(t, sameTop(ps, pp), "%s: SIMD vs portable classify", name)
+			} else {
+				require.NotEmpty(t, ps, "%s: SIMD classify", name)
+				require.NotEmpty(t, pp, "%s: portable classify", name)
+				assert.Equal(t, pp[0].Index, ps[0].Index, "%s: SIMD top-1 %v, portable %v", name, ps[0], pp[0])
+				assert.InDelta(t, pp[0].Score, ps[0].Score, 1e-5, "%s: SIMD top-1 %v, portable %v", name, ps[0], pp[0])
 			}
 			diff := outputDiff(t, m["outSimd"], m["outPortable"], quant)
 			// Integer kernels are exact; float sums may associate
 			// differently, within the float contract (1e-5).
-			if (quant && diff != 0) || diff > 1e-5 {
-				t.Errorf("%s: SIMD and portable raw outputs differ by %g", name, diff)
+			if quant {
+				assert.Zero(t, diff, "%s: SIMD and portable raw outputs differ", name)
 			}
+			assert.LessOrEqual(t, diff, 1e-5, "%s: SIMD and portable raw outputs differ", name)
 			// embed: the feature vector the logits read, as many floats as
 			// the embedding tensor has, the same on both paths.
 			es, ep := floats(m["embedSimd"]), floats(m["embedPortable"])
@@ -364,27 +321,23 @@ func TestBrowser(t *testing.T) {
 			for _, d := range m["embeddingShape"].([]any) {
 				n *= int(d.(float64))
 			}
-			if len(es) != n || len(ep) != n {
-				t.Errorf("%s: embed gave %d and %d floats, want %d", name, len(es), len(ep), n)
-			} else {
+			if assert.Len(t, es, n, "%s: SIMD embed floats", name) && assert.Len(t, ep, n, "%s: portable embed floats", name) {
 				var maxDiff, norm float64
 				for i := range es {
 					maxDiff = math.Max(maxDiff, math.Abs(es[i]-ep[i]))
 					norm += es[i] * es[i]
 				}
-				if (quant && maxDiff != 0) || maxDiff > 1e-5 || !(norm > 0) || math.IsInf(norm, 0) {
-					t.Errorf("%s: embed SIMD vs portable differ by %g (norm² %g)", name, maxDiff, norm)
+				if quant {
+					assert.Zero(t, maxDiff, "%s: embed SIMD vs portable", name)
 				}
+				assert.LessOrEqual(t, maxDiff, 1e-5, "%s: embed SIMD vs portable", name)
+				assert.True(t, norm > 0 && !math.IsInf(norm, 0), "%s: embedding norm² %g", name, norm)
 			}
 			if sw, ok := m["outSwitched"]; ok {
-				if d := outputDiff(t, sw, m["outPortable"], quant); d != 0 {
-					t.Errorf("%s: setSimd(false) output differs from a portable instance's by %g", name, d)
-				}
+				assert.Zero(t, outputDiff(t, sw, m["outPortable"], quant), "%s: setSimd(false) output differs from a portable instance's", name)
 			}
 			if name == model {
-				if d := sameTop(pp, classify(t, bin, modelDir, 5, filepath.Join(shared, "images", widgetPhoto))); d != "" {
-					t.Errorf("%s: portable classify vs CLI: %s", name, d)
-				}
+				assert.Empty(t, sameTop(pp, classify(t, bin, modelDir, 5, filepath.Join(shared, "images", widgetPhoto))), "%s: portable classify vs CLI", name)
 			}
 			t.Logf("%s: SIMD %v (%v), portable: same results (max raw diff %g); %.2f ms SIMD, %.2f ms portable",
 				name, si["simd"], si["reason"], diff, m["msSimd"], m["msPortable"])
@@ -395,45 +348,33 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("no-simd", func(t *testing.T) {
 		r := scenario(t, res, "no-simd")
-		if m := fmt.Sprint(r["messages"]); !strings.Contains(m, "no WebAssembly SIMD") {
-			t.Errorf("without SIMD the page says %s", m)
-		}
-		if r["simd"] != "false" || r["toggleDisabled"] != true {
-			t.Errorf("without SIMD: badge simd=%v, toggle disabled=%v", r["simd"], r["toggleDisabled"])
-		}
-		if d := sameTop(tops(t, r["top"]), wantUpload); d != "" {
-			t.Errorf("without SIMD the photo gives %s", d)
-		}
+		assert.Contains(t, fmt.Sprint(r["messages"]), "no WebAssembly SIMD", "without SIMD, the page's messages")
+		assert.Equal(t, "false", r["simd"], "without SIMD: the badge's simd")
+		assert.Equal(t, true, r["toggleDisabled"], "without SIMD: the SIMD toggle is disabled")
+		assert.Empty(t, sameTop(tops(t, r["top"]), wantUpload), "without SIMD, the photo")
 		t.Logf("no SIMD: %v; screenshot %v", r["badge"], r["screenshot"])
 	})
 	t.Run("benchmark", func(t *testing.T) {
 		r := scenario(t, res, "benchmark")
 		rows, _ := r["rows"].([]any)
 		avail := availableModels(t, url)
-		if len(rows) != len(avail) {
-			t.Errorf("%d available rows, the catalog has %d available models", len(rows), len(avail))
-		}
+		assert.Len(t, rows, len(avail), "benchmark rows, one per available model of the catalog")
 		var lines []string
 		for _, row := range rows {
 			row := row.(map[string]any)
-			if ms, _ := row["ms"].(float64); !(ms > 0) {
-				t.Errorf("%v: no latency after the benchmark", row["name"])
-			}
+			ms, _ := row["ms"].(float64)
+			assert.Greater(t, ms, 0.0, "%v: no latency after the benchmark", row["name"])
 			lines = append(lines, fmt.Sprintf("%v %.2f ms", row["name"], row["ms"]))
 		}
-		if pts, _ := r["points"].([]any); len(pts) != len(rows) {
-			t.Errorf("the plot has %d points for %d benchmarked models", len(pts), len(rows))
-		}
+		pts, _ := r["points"].([]any)
+		assert.Len(t, pts, len(rows), "the plot's points, one per benchmarked model")
 		t.Logf("benchmark (%v): %s; screenshot %v", r["state"], strings.Join(lines, ", "), r["screenshot"])
 	})
 	t.Run("phone", func(t *testing.T) {
 		r := scenario(t, res, "phone")
-		if o, _ := r["overflow"].(float64); o > 1 {
-			t.Errorf("on a 390 px wide phone the page is %g px too wide", o)
-		}
-		if d := sameTop(tops(t, r["top"]), wantUpload); d != "" {
-			t.Errorf("phone: %s", d)
-		}
+		o, _ := r["overflow"].(float64)
+		assert.LessOrEqual(t, o, 1.0, "on a 390 px wide phone, how many px the page is too wide")
+		assert.Empty(t, sameTop(tops(t, r["top"]), wantUpload), "phone")
 		t.Logf("phone: screenshot %v", r["screenshot"])
 	})
 
@@ -441,15 +382,11 @@ func TestBrowser(t *testing.T) {
 	if cfg["scenarios"] == nil || strings.Contains(os.Getenv("MOBILENET_E2E_SCENARIOS"), "offline") {
 		t.Run("offline", func(t *testing.T) {
 			prime := scenario(t, res, "offline-prime")
-			if prime["controlled"] != true {
-				t.Errorf("the service worker does not control the page after a reload")
-			}
+			assert.Equal(t, true, prime["controlled"], "the service worker does not control the page after a reload")
 			stop()
 			off := runNode(t, ctx, node, root, work, "offline", cfg)
 			r := scenario(t, off, "offline")
-			if d := sameTop(tops(t, r["top"]), wantUpload); d != "" {
-				t.Errorf("offline: %s", d)
-			}
+			assert.Empty(t, sameTop(tops(t, r["top"]), wantUpload), "offline")
 			t.Logf("offline: cached %v; screenshot %v", prime["cachedModels"], r["screenshot"])
 		})
 	}
@@ -462,14 +399,10 @@ func startServe(t *testing.T, ctx context.Context, bin, root, modelDir string) (
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, "serve", "-addr", "127.0.0.1:0", "-models", modelDir, "-site", filepath.Join(root, "site"))
 	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Start())
 	stopped := false
 	stop := func() {
 		if !stopped {
@@ -482,7 +415,7 @@ func startServe(t *testing.T, ctx context.Context, bin, root, modelDir string) (
 	m := regexp.MustCompile(`http://\S+/`).FindString(line)
 	if err != nil || m == "" {
 		stop()
-		t.Fatalf("mobilenet serve printed %q (%v); stderr: %s", line, err, stderr.String())
+		require.FailNowf(t, "mobilenet serve printed no URL", "it printed %q (%v); stderr: %s", line, err, stderr.String())
 	}
 	return strings.TrimSuffix(m, "/"), stop
 }
@@ -516,25 +449,17 @@ func runNode(t *testing.T, ctx context.Context, node, root, work, phase string, 
 	cfg["phase"] = phase
 	b, _ := json.Marshal(cfg)
 	cfgPath := filepath.Join(work, "config-"+phase+".json")
-	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(cfgPath, b, 0o644))
 	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "run.mjs"), cfgPath)
 	cmd.Dir = root
 	start := time.Now()
 	outb, err := cmd.CombinedOutput()
 	t.Logf("node e2e/run.mjs (%s, %.0f s):\n%s", phase, time.Since(start).Seconds(), outb)
-	if err != nil {
-		t.Fatalf("node e2e/run.mjs %s: %v", phase, err)
-	}
+	require.NoError(t, err, "node e2e/run.mjs %s", phase)
 	rb, err := os.ReadFile(filepath.Join(cfg["out"].(string), "results-"+phase+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var res map[string]any
-	if err := json.Unmarshal(rb, &res); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(rb, &res))
 	return res
 }
 
@@ -543,27 +468,20 @@ func runNode(t *testing.T, ctx context.Context, node, root, work, phase string, 
 func scenario(t *testing.T, res map[string]any, name string) map[string]any {
 	t.Helper()
 	r, ok := res[name].(map[string]any)
-	if !ok {
-		if os.Getenv("MOBILENET_E2E_SCENARIOS") != "" {
-			t.Skipf("scenario %s not selected by MOBILENET_E2E_SCENARIOS", name)
-		}
-		t.Fatalf("scenario %s did not run", name)
+	if !ok && os.Getenv("MOBILENET_E2E_SCENARIOS") != "" {
+		t.Skipf("scenario %s not selected by MOBILENET_E2E_SCENARIOS", name)
 	}
-	if r["ok"] != true {
-		t.Fatalf("scenario %s failed in the browser: %v (screenshot %v)", name, r["error"], r["screenshot"])
-	}
-	if errs, _ := r["pageErrors"].([]any); len(errs) > 0 {
-		t.Errorf("scenario %s: errors in the page: %v", name, errs)
-	}
+	require.True(t, ok, "scenario %s did not run", name)
+	require.Equal(t, true, r["ok"], "scenario %s failed in the browser: %v (screenshot %v)", name, r["error"], r["screenshot"])
+	errs, _ := r["pageErrors"].([]any)
+	assert.Empty(t, errs, "scenario %s: errors in the page", name)
 	return r
 }
 
 func sub(t *testing.T, m map[string]any, key string) map[string]any {
 	t.Helper()
 	r, ok := m[key].(map[string]any)
-	if !ok {
-		t.Fatalf("no %s in %v", key, m)
-	}
+	require.True(t, ok, "no %s in %v", key, m)
 	return r
 }
 
@@ -572,9 +490,7 @@ func tops(t *testing.T, v any) []prediction {
 	t.Helper()
 	b, _ := json.Marshal(v)
 	var p []prediction
-	if err := json.Unmarshal(b, &p); err != nil {
-		t.Fatalf("predictions %s: %v", b, err)
-	}
+	require.NoError(t, json.Unmarshal(b, &p), "predictions %s", b)
 	return p
 }
 
@@ -583,9 +499,8 @@ func tops(t *testing.T, v any) []prediction {
 func outputDiff(t *testing.T, a, b any, quant bool) float64 {
 	t.Helper()
 	ab, bb := bytesOf(t, a), bytesOf(t, b)
-	if len(ab) != len(bb) || len(ab) == 0 {
-		t.Fatalf("raw outputs of %d and %d bytes", len(ab), len(bb))
-	}
+	require.NotEmpty(t, ab, "raw outputs")
+	require.Len(t, bb, len(ab), "raw outputs")
 	var d float64
 	if quant {
 		for i := range ab {
@@ -625,9 +540,7 @@ func bytesOf(t *testing.T, v any) []byte {
 func availableModels(t *testing.T, url string) []string {
 	t.Helper()
 	resp, err := http.Get(url + "/models/catalog.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	var doc struct {
 		Models []struct {
@@ -635,9 +548,7 @@ func availableModels(t *testing.T, url string) []string {
 			Available bool   `json:"available"`
 		} `json:"models"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
 	var names []string
 	for _, m := range doc.Models {
 		if m.Available {
@@ -650,29 +561,19 @@ func availableModels(t *testing.T, url string) []string {
 func decodeImage(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	require.NoError(t, err, path)
 	return img
 }
 
 func writeFile(t *testing.T, path string, write func(*os.File) error) {
 	t.Helper()
 	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := write(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, write(f))
+	require.NoError(t, f.Close())
 }
 
 func fileExists(p string) bool {

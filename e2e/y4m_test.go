@@ -5,6 +5,9 @@ import (
 	"image"
 	"image/color"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestI420RoundTrip checks the conversions against each other: flat colour
@@ -26,12 +29,10 @@ func TestI420RoundTrip(t *testing.T) {
 	for i, c := range colours {
 		got := back.RGBAAt(2*i, 1)
 		for ch, pair := range [][2]uint8{{c.R, got.R}, {c.G, got.G}, {c.B, got.B}} {
-			if d := int(pair[0]) - int(pair[1]); d < -2 || d > 2 {
-				t.Errorf("colour %v: channel %d came back %d, want %d±2", c, ch, pair[1], pair[0])
-			}
+			assert.InDelta(t, pair[0], pair[1], 2, "colour %v: channel %d", c, ch)
 		}
-		if c.R == c.G && c.G == c.B && (got.R != got.G || got.G != got.B) {
-			t.Errorf("grey %v came back coloured: %v", c, got)
+		if c.R == c.G && c.G == c.B {
+			assert.True(t, got.R == got.G && got.G == got.B, "grey %v came back coloured: %v", c, got)
 		}
 	}
 }
@@ -48,9 +49,7 @@ func TestI420Levels(t *testing.T) {
 			img.SetRGBA(i%2, i/2, tc.c)
 		}
 		p := I420(img)
-		if p.Y[0] != tc.y || p.U[0] != tc.u || p.V[0] != tc.u {
-			t.Errorf("%v: Y %d U %d V %d, want %d %d %d", tc.c, p.Y[0], p.U[0], p.V[0], tc.y, tc.u, tc.u)
-		}
+		assert.Equal(t, [3]byte{tc.y, tc.u, tc.u}, [3]byte{p.Y[0], p.U[0], p.V[0]}, "%v: Y, U, V", tc.c)
 	}
 }
 
@@ -59,14 +58,10 @@ func TestI420Levels(t *testing.T) {
 func TestWriteY4M(t *testing.T) {
 	p := Planes{W: 4, H: 2, Y: bytes.Repeat([]byte{1}, 8), U: []byte{2, 2}, V: []byte{3, 3}}
 	var b bytes.Buffer
-	if err := WriteY4M(&b, p, 2, 30); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, WriteY4M(&b, p, 2, 30))
 	header := "YUV4MPEG2 W4 H2 F30:1 Ip A1:1 C420jpeg\n"
 	frame := "FRAME\n" + string(p.Y) + string(p.U) + string(p.V)
-	if want := header + frame + frame; b.String() != want {
-		t.Errorf("stream %q, want %q", b.String(), want)
-	}
+	assert.Equal(t, header+frame+frame, b.String())
 }
 
 // TestFitFrame checks that a wide photo is cropped, not squeezed: a photo
@@ -84,17 +79,13 @@ func TestFitFrame(t *testing.T) {
 		}
 	}
 	dst := FitFrame(src, 40, 30)
-	if got := dst.RGBAAt(20, 15); got.B < 200 || got.R > 50 {
-		t.Errorf("centre %v, want blue", got)
-	}
+	got := dst.RGBAAt(20, 15)
+	assert.True(t, got.B >= 200 && got.R <= 50, "centre %v, want blue", got)
 	// The 4:3 crop of the 300x100 source spans x in [83, 216): both
 	// frame edges fall in the red thirds.
 	for _, x := range []int{0, 39} {
-		if got := dst.RGBAAt(x, 15); got.R < 200 {
-			t.Errorf("edge x=%d %v, want red", x, got)
-		}
+		got := dst.RGBAAt(x, 15)
+		assert.GreaterOrEqual(t, got.R, uint8(200), "edge x=%d %v, want red", x, got)
 	}
-	if b := dst.Bounds(); b.Dx() != 40 || b.Dy() != 30 {
-		t.Errorf("frame %v, want 40x30", b)
-	}
+	assert.Equal(t, image.Pt(40, 30), dst.Bounds().Size(), "frame size")
 }

@@ -13,7 +13,8 @@
 //                     infer(), read the output tensor; no tfjs tensors).
 //
 // Our engine runs on this page's main thread through the C-like ABI of
-// wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), not through the
+// wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), started and
+// linked to simd.wasm by the loader's engine-link.js, not through the
 // JS loader's worker: the input is already a tensor, and a postMessage round
 // trip per inference would be measured instead of the engine. Each timed
 // sample includes copying the input into the runtime's memory and running
@@ -25,7 +26,7 @@
 // node_modules, and calls window.mnBench.run(config). The page also runs by
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
-import {createWASI} from './wasi.js'; // the JS loader's WASI shim
+import {compileWasm, instantiateEngine, kernelImports, SIMD_ON, simdSupported, STATUS_OK} from './engine-link.js';
 
 const log = (...a) => {
   const line = a.join(' ');
@@ -43,48 +44,24 @@ const log = (...a) => {
 class Engine {
   static async create(engineModule, simdModule) {
     const e = new Engine();
-    let simd = null; // simd.wasm's exports once instantiated
     e.kernelCalls = 0;
-    const wasi = createWASI(engineModule, {
+    const linked = await instantiateEngine(engineModule, {
+      simdModule,
       stdout: l => console.log('engine: ' + l),
       stderr: l => console.error('engine: ' + l),
+      // One host call per layer: counting them costs nothing measurable.
+      wrapKernel: (name, forward) => (args) => {
+        e.kernelCalls++;
+        return forward(args);
+      },
     });
-    const imports = {wasi_snapshot_preview1: wasi.imports};
-    // As the loader's worker does: every function import outside WASI is a
-    // SIMD kernel, forwarded to simd.wasm's export of the same name; the
-    // version import answers 0 ("not linked") while nothing is linked.
-    const kernelImports = WebAssembly.Module.imports(engineModule)
-      .filter(i => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function');
-    e.simdImports = kernelImports.length;
-    for (const {module, name} of kernelImports) {
-      imports[module] = imports[module] || {};
-      imports[module][name] = /abi_version$/.test(name)
-        ? () => (simd ? simd[name]() : 0)
-        : (...args) => {
-          e.kernelCalls++; // one call per layer (DESIGN.md): noise
-          if (!simd) throw new Error(`SIMD kernel ${name} called, but simd.wasm is not linked`);
-          return simd[name](...args);
-        };
-    }
-    const instance = await WebAssembly.instantiate(engineModule, imports);
-    const x = instance.exports;
-    wasi.setMemory(x.memory);
-    if (simdModule && kernelImports.length) {
-      const simdImports = {};
-      for (const i of WebAssembly.Module.imports(simdModule)) {
-        if (i.kind !== 'memory') throw new Error(`simd.wasm: unexpected import ${i.module}.${i.name}`);
-        simdImports[i.module] = {[i.name]: x.memory};
-      }
-      simd = (await WebAssembly.instantiate(simdModule, simdImports)).exports;
-      const missing = kernelImports.map(i => i.name).filter(n => typeof simd[n] !== 'function');
-      if (missing.length) throw new Error(`simd.wasm lacks ${missing.join(', ')}`);
-    }
-    x._initialize();
-    if (x.mn_abi_version() !== 1) throw new Error(`engine ABI version ${x.mn_abi_version()}, want 1`);
+    if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
+    const x = linked.exports;
     e.x = x;
-    e.simdLinked = !!simd;
-    // mn_simd (wasm/doc.go): 0 no SIMD kernels linked, 1 linked but off,
-    // 2 in use. Engines before it have no such export (null).
+    e.simdImports = linked.kernelImports;
+    e.simdLinked = linked.simd;
+    // mn_simd (wasm/doc.go): SIMD_UNLINKED, SIMD_OFF or SIMD_ON. Engines
+    // before it have no such export (null): --engine may be an old build.
     e.simdState = typeof x.mn_simd === 'function' ? x.mn_simd() : null;
     return e;
   }
@@ -109,7 +86,7 @@ class Engine {
     x.mn_free(mp);
     if (hp) x.mn_free(hp);
     if (h === 0) throw new Error('mn_load: ' + this.error());
-    if (x.mn_info(h) !== 0) throw new Error('mn_info: ' + this.error());
+    if (x.mn_info(h) !== STATUS_OK) throw new Error('mn_info: ' + this.error());
     this.handle = h;
     this.info = JSON.parse(new TextDecoder().decode(this.result()));
     return this.info;
@@ -127,7 +104,7 @@ class Engine {
     const x = this.x;
     new Uint8Array(x.memory.buffer, this.inPtr, this.input.length).set(this.input);
     const st = x.mn_infer(this.handle, this.inPtr, this.input.length);
-    if (st !== 0) throw new Error(`mn_infer: status ${st}: ${this.error()}`);
+    if (st !== STATUS_OK) throw new Error(`mn_infer: status ${st}: ${this.error()}`);
   }
 
   output() { return this.result().slice(); }
@@ -221,12 +198,6 @@ async function fetchBytes(url) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-async function fetchModule(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return WebAssembly.compile(await r.arrayBuffer());
-}
-
 function quantile(sorted, q) {
   if (!sorted.length) return NaN;
   const i = (sorted.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
@@ -282,10 +253,6 @@ function argmax(dtype, out) {
   return best;
 }
 
-// A module with one function that uses i8x16.splat: valid only where wasm
-// SIMD is supported.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
-
 const nextFrame = () => new Promise(r => setTimeout(r, 0));
 
 // ---------------------------------------------------------------- the bench
@@ -309,16 +276,15 @@ async function run(config) {
   };
   log(`timer resolution ${(out.timerResolutionMs * 1000).toFixed(1)} us, crossOriginIsolated ${out.crossOriginIsolated}`);
 
-  const engineModule = await fetchModule(c.engineUrl);
+  const engineModule = await compileWasm(c.engineUrl);
   const simdWanted = c.variants.includes('simd');
-  const engineSimdImports = WebAssembly.Module.imports(engineModule)
-    .filter(i => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function').length;
+  const engineSimdImports = kernelImports(engineModule).length;
   let simdModule = null;
   out.simd = {engineImports: engineSimdImports};
   if (simdWanted && engineSimdImports && c.simdUrl) {
     try {
-      simdModule = await fetchModule(c.simdUrl);
-      if (!WebAssembly.validate(SIMD_PROBE)) {
+      simdModule = await compileWasm(c.simdUrl);
+      if (!simdSupported()) {
         out.simd.note = 'this browser has no wasm SIMD';
         simdModule = null;
       }
@@ -340,8 +306,8 @@ async function run(config) {
   if (c.variants.includes('portable')) engines.portable = await Engine.create(engineModule, null);
   if (simdModule) engines.simd = await Engine.create(engineModule, simdModule);
   out.simd.state = Object.fromEntries(Object.entries(engines).map(([v, e]) => [v, e.simdState]));
-  if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== 2) {
-    log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want 2)`);
+  if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== SIMD_ON) {
+    log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want ${SIMD_ON})`);
   }
   if (engines.portable && engines.portable.simdState) log(`WARNING: portable engine has mn_simd() = ${engines.portable.simdState}`);
 

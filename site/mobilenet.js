@@ -15,8 +15,11 @@
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
 
+import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+
+export {simdSupported};
+
 const here = new URL('.', import.meta.url);
-const ENGINE_ABI = 1;
 
 /** The Cache Storage cache holding downloaded models and labels. */
 export const MODEL_CACHE = 'mobilenet-models-v1';
@@ -33,47 +36,15 @@ export class MobilenetError extends Error {
   }
 }
 
-// The smallest module using a SIMD instruction (i8x16.popcnt of a splat).
-const simdProbe = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-/** simdSupported reports whether this browser runs WebAssembly SIMD (128-bit). */
-export function simdSupported() {
-  try {
-    return WebAssembly.validate(simdProbe);
-  } catch {
-    return false;
-  }
-}
-
 // compiled caches compiled modules by URL: every classifier of a page
 // shares one compilation (a WebAssembly.Module can be posted to workers).
 const compiled = new Map();
 
 function compile(url, optional = false) {
   if (!compiled.has(url)) {
-    const p = (async () => {
-      let resp;
-      try {
-        resp = await fetch(url);
-      } catch (e) {
-        throw new MobilenetError('network', `cannot fetch ${url}: ${e.message}`);
-      }
-      if (!resp.ok) {
-        if (optional && resp.status === 404) return null;
-        throw new MobilenetError('network', `cannot fetch ${url}: HTTP ${resp.status}`);
-      }
-      try {
-        if ((resp.headers.get('content-type') || '').startsWith('application/wasm')) {
-          return await WebAssembly.compileStreaming(resp);
-        }
-        return await WebAssembly.compile(await resp.arrayBuffer());
-      } catch (e) {
-        if (optional) return null;
-        throw new MobilenetError('unsupported', `cannot compile ${url}: ${e.message}`);
-      }
-    })();
+    const p = compileWasm(url, {optional}).catch((e) => {
+      throw new MobilenetError(e.code || 'network', e.message);
+    });
     p.catch(() => compiled.delete(url));
     compiled.set(url, p);
   }
@@ -318,7 +289,7 @@ export class Classifier {
    */
   async setSimd(on) {
     const state = await this._ch.call('setSimd', {on: Boolean(on)});
-    this.info.simd = state === 2;
+    this.info.simd = state === SIMD_ON;
     return this.info.simd;
   }
 
@@ -352,7 +323,7 @@ export async function load(opts = {}) {
   const engineP = compile(new URL('engine.wasm', baseUrl).href);
   // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
   const simdP = engineP.then((m) =>
-    wantSimd && WebAssembly.Module.imports(m).some((i) => i.module !== 'wasi_snapshot_preview1')
+    wantSimd && kernelImports(m).length > 0
       ? compile(new URL('simd.wasm', baseUrl).href, true)
       : null);
   engineP.catch(() => {});
@@ -398,20 +369,20 @@ export async function load(opts = {}) {
   const ch = new Channel(startWorker(baseUrl));
   try {
     const init = await ch.call('init', {engineModule, simdModule, wantSimd});
-    const flags = opts.requant === 'reference' ? 1 : 0;
+    const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
     const transfer = [model];
     if (head) transfer.push(head);
     const {simdState, ...info} = await ch.call('load', {model, head, labels, flags}, transfer);
     let simdReason = init.simdReason;
-    if (init.simd && simdState !== 2) simdReason = simdState === 1 ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
+    if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
     return new Classifier(ch, {
       ...info,
       name,
-      abi: ENGINE_ABI,
-      simd: simdState === 2,
-      simdLinked: simdState !== 0,
+      abi: ENGINE_ABI_VERSION,
+      simd: simdState === SIMD_ON,
+      simdLinked: simdState !== SIMD_UNLINKED,
       simdSupported: simdSupported(),
-      simdReason: simdState === 2 ? '' : simdReason,
+      simdReason: simdState === SIMD_ON ? '' : simdReason,
     });
   } catch (e) {
     ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));

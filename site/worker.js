@@ -1,6 +1,7 @@
 // The engine's Web Worker: one instance of site/engine.wasm (and, when
-// linked, site/simd.wasm on its memory), driven by messages from
-// mobilenet.js. Running here keeps inference off the page's main thread.
+// linked, site/simd.wasm on its memory, both started by engine-link.js),
+// driven by messages from mobilenet.js. Running here keeps inference off
+// the page's main thread.
 //
 // Protocol: the page posts {id, op, ...args}; the worker answers
 // {id, ok: true, value} or {id, ok: false, error: {code, message, status}}.
@@ -9,10 +10,9 @@
 // follows it: allocate with mn_alloc, copy in, call, read the result
 // buffer, and re-create memory views after every call (memory may grow).
 
-import {createWASI} from './wasi.js';
+import {instantiateEngine, STATUS_ARGUMENT, STATUS_INPUT, STATUS_INTERNAL, STATUS_OK} from './engine-link.js';
 
-const ABI_VERSION = 1;
-const statusCodes = {'-1': 'argument', '-2': 'input', '-3': 'internal'};
+const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [STATUS_INTERNAL]: 'internal'};
 
 let engine = null; // the Engine, after "init"
 
@@ -64,7 +64,7 @@ class Engine {
 
   // check turns a negative status into a Failure with the module's message.
   check(status, name) {
-    if (status === 0) return;
+    if (status === STATUS_OK) return;
     const code = statusCodes[status] || 'internal';
     throw new Failure(code, this.errorMessage(`${name} failed with status ${status}`), status);
   }
@@ -115,18 +115,13 @@ class Engine {
     return {...this.info, simdState: this.simdState()};
   }
 
-  // simdState is mn_simd: 0 not linked, 1 linked but off, 2 on. An engine
-  // without mn_simd has no SIMD kernels.
+  // simdState is mn_simd: SIMD_UNLINKED, SIMD_OFF or SIMD_ON.
   simdState() {
-    return typeof this.x.mn_simd === 'function' ? this.call('mn_simd') : 0;
+    return this.call('mn_simd');
   }
 
   // setSimd switches between the SIMD and the portable kernels (A/B runs).
   setSimd(on) {
-    if (typeof this.x.mn_set_simd !== 'function') {
-      if (on) throw new Failure('unsupported', 'this engine.wasm has no SIMD switch (mn_set_simd)');
-      return 0;
-    }
     this.check(this.call('mn_set_simd', on ? 1 : 0), 'mn_set_simd');
     return this.simdState();
   }
@@ -224,70 +219,21 @@ function defaultInput(t) {
 // possible, and runs _initialize.
 async function init({engineModule, simdModule, wantSimd}) {
   const stderrTail = [];
-  const keep = (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > 20) stderrTail.shift();
-  };
-  const wasi = createWASI(engineModule, {
+  const linked = await instantiateEngine(engineModule, {
+    simdModule: wantSimd ? simdModule : null,
     stdout: (l) => console.log('[mobilenet engine]', l),
     stderr: (l) => {
-      keep(l);
+      stderrTail.push(l);
+      if (stderrTail.length > 20) stderrTail.shift();
       console.error('[mobilenet engine]', l);
     },
   });
-  const imports = {wasi_snapshot_preview1: wasi.imports};
-
-  // Every function import outside WASI is a SIMD kernel of module "simd"
-  // (wasm/doc.go, "SIMD kernels"): a wrapper forwarding to the export of
-  // simd.wasm of the same name once linked below. Without SIMD they are
-  // stubs: simd_abi_version returns 0 ("not linked"), kernels trap (the
-  // engine never calls them then).
-  const kernelImports = WebAssembly.Module.imports(engineModule).filter(
-    (i) => i.module !== 'wasi_snapshot_preview1' && i.kind === 'function');
-  let kernels = null;
-  for (const {module, name} of kernelImports) {
-    imports[module] = imports[module] || {};
-    imports[module][name] = /abi_version$/.test(name)
-      ? () => (kernels ? kernels[name]() : 0)
-      : (...args) => {
-        if (!kernels) throw new Error(`SIMD kernel ${name} called but simd.wasm is not linked`);
-        return kernels[name](...args);
-      };
-  }
-
-  const instance = await WebAssembly.instantiate(engineModule, imports);
-  wasi.setMemory(instance.exports.memory);
-
-  let simd = false;
-  let simdReason = '';
-  if (!wantSimd) {
-    simdReason = 'SIMD turned off (simd: false)';
-  } else if (kernelImports.length === 0) {
-    simdReason = 'this engine.wasm imports no SIMD kernels (portable build)';
-  } else if (!simdModule) {
-    simdReason = 'simd.wasm is not available or this browser has no wasm SIMD';
-  } else {
-    try {
-      const simdImports = {};
-      for (const i of WebAssembly.Module.imports(simdModule)) {
-        if (i.kind !== 'memory') throw new Error(`unexpected import ${i.module}.${i.name}`);
-        simdImports[i.module] = {[i.name]: instance.exports.memory};
-      }
-      const si = await WebAssembly.instantiate(simdModule, simdImports);
-      const missing = kernelImports.map((i) => i.name).filter((n) => typeof si.exports[n] !== 'function');
-      if (missing.length) throw new Error(`simd.wasm lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
-      kernels = si.exports;
-      simd = true;
-    } catch (e) {
-      simdReason = `SIMD kernels not linked: ${e.message}`;
-    }
-  }
-
-  instance.exports._initialize(); // calls no kernel (wasm/doc.go)
-  engine = new Engine(instance, stderrTail);
-  const v = engine.call('mn_abi_version');
-  if (v !== ABI_VERSION) throw new Failure('unsupported', `engine.wasm speaks ABI ${v}, this loader ${ABI_VERSION}`);
-  return {simd, simdReason, kernelImports: kernelImports.length};
+  engine = new Engine(linked.instance, stderrTail);
+  return {
+    simd: linked.simd,
+    simdReason: wantSimd ? linked.simdReason : 'SIMD turned off (simd: false)',
+    kernelImports: linked.kernelImports,
+  };
 }
 
 // frameOf turns a posted frame into {data, width, height} RGBA.

@@ -11,7 +11,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels"
-	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/wasm/abi"
 )
 
 // Module state. The module is single-threaded and its exports are not
@@ -31,7 +31,7 @@ var (
 	lastErr []byte
 )
 
-// argError is a bad argument from the host (StatusArgument).
+// argError is a bad argument from the host (abi.StatusArgument).
 type argError struct{ msg string }
 
 func (e *argError) Error() string { return e.msg }
@@ -41,12 +41,12 @@ func argErr(format string, args ...any) error {
 	return &argError{fmt.Sprintf(format, args...)}
 }
 
-// inputError is an input the engine refused (StatusInput).
+// inputError is an input the engine refused (abi.StatusInput).
 type inputError struct{ err error }
 
 func (e *inputError) Error() string { return e.err.Error() }
 
-// refused marks an engine error as StatusInput.
+// refused marks an engine error as abi.StatusInput.
 func refused(err error) error {
 	if err == nil {
 		return nil
@@ -71,15 +71,15 @@ func fail(name string, err error) int32 {
 	var ie *inputError
 	switch {
 	case errors.As(err, &ae):
-		return StatusArgument
+		return abi.StatusArgument
 	case errors.As(err, &ie):
-		return StatusInput
+		return abi.StatusInput
 	}
-	return StatusInternal
+	return abi.StatusInternal
 }
 
 // call runs an export's body: it clears the last error, recovers a panic
-// into StatusInternal, and turns the body's error into a status.
+// into abi.StatusInternal, and turns the body's error into a status.
 func call(name string, body func() error) (status int32) {
 	lastErr = lastErr[:0]
 	defer func() {
@@ -90,7 +90,7 @@ func call(name string, body func() error) (status int32) {
 	if err := body(); err != nil {
 		return fail(name, err)
 	}
-	return StatusOK
+	return abi.StatusOK
 }
 
 // guest returns the n bytes at ptr, which must lie inside one live block.
@@ -134,15 +134,15 @@ func frame(ptr, n uint32, width, height, stride int32) ([]byte, error) {
 // mnABIVersion is mn_abi_version; see the package comment.
 //
 //go:wasmexport mn_abi_version
-func mnABIVersion() int32 { return ABIVersion }
+func mnABIVersion() int32 { return abi.EngineVersion }
 
 // mnAlloc is mn_alloc; see the package comment.
 //
 //go:wasmexport mn_alloc
 func mnAlloc(size uint32) (ptr uint32) {
 	call("mn_alloc", func() error {
-		if size > MaxAlloc {
-			return argErr("%d bytes is more than the %d a block may hold", size, MaxAlloc)
+		if size > abi.MaxAlloc {
+			return argErr("%d bytes is more than the %d a block may hold", size, abi.MaxAlloc)
 		}
 		// At least one byte, so that every block has its own address.
 		b := make([]byte, max(size, 1))[:size]
@@ -171,11 +171,11 @@ func mnFree(ptr uint32) int32 {
 //go:wasmexport mn_load
 func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags uint32) (handle int32) {
 	call("mn_load", func() error {
-		if flags&^FlagReference != 0 {
-			return argErr("unknown flags %#x", flags&^FlagReference)
+		if flags&^abi.FlagReference != 0 {
+			return argErr("unknown flags %#x", flags&^abi.FlagReference)
 		}
 		opts := engine.Options{Scheme: kernels.SchemeFP32}
-		if flags&FlagReference != 0 {
+		if flags&abi.FlagReference != 0 {
 			opts.Scheme = kernels.SchemeReference
 		}
 		m, err := guest("model", modelPtr, modelLen)
@@ -380,11 +380,11 @@ func mnErrorLen() uint32 { return uint32(len(lastErr)) }
 func mnSIMD() int32 {
 	switch {
 	case engine.SIMDEnabled():
-		return 2
+		return abi.SIMDOn
 	case engine.SIMDLinked():
-		return 1
+		return abi.SIMDOff
 	}
-	return 0
+	return abi.SIMDUnlinked
 }
 
 // mnSetSIMD is mn_set_simd; see the package comment.
@@ -396,7 +396,7 @@ func mnSetSIMD(on int32) int32 {
 			return argErr("mn_set_simd takes 0 or 1, not %d", on)
 		}
 		if !engine.SetSIMD(on == 1) {
-			return argErr("the host did not link the SIMD kernels (simd_abi_version is not %d)", simd.ABIVersion)
+			return argErr("the host did not link the SIMD kernels (simd_abi_version is not %d)", abi.SIMDVersion)
 		}
 		return nil
 	})

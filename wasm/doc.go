@@ -27,6 +27,11 @@
 //
 // # Conventions
 //
+// The numbers and names below (versions, status codes, flags, module and
+// function names of the SIMD link) are constants of package
+// mobilenet-wasm/wasm/abi, which this module and the Go hosts import; the
+// JS loader's copy is site/engine-link.js.
+//
 //   - Types: pointers and lengths are i32 holding unsigned 32-bit values
 //     (uint32 in the signatures below; JS hosts read returned pointers as
 //     ptr >>> 0). Handles, dimensions, k and status codes are signed i32.
@@ -61,10 +66,11 @@
 // # Exports
 //
 //	mn_abi_version() int32
-//	    The ABI version, ABIVersion (1). A host checks it before anything else.
+//	    The ABI version, abi.EngineVersion (1). A host checks it before
+//	    anything else.
 //
 //	mn_alloc(size uint32) uint32
-//	    Allocates size zeroed bytes (at most MaxAlloc) and returns their
+//	    Allocates size zeroed bytes (at most abi.MaxAlloc) and returns their
 //	    address, or 0 on failure.
 //	mn_free(ptr uint32) int32
 //	    Frees a block from mn_alloc (ptr must be its start).
@@ -75,7 +81,7 @@
 //	    labels_len > 0 overrides the model's embedded labels with UTF-8 text,
 //	    one label per line ("\r\n" or "\n"; a final newline is ignored; a
 //	    list one shorter than the classes gets "background" prepended).
-//	    flags: FlagReference (1) selects TFLite's reference requantization
+//	    flags: abi.FlagReference (1) selects TFLite's reference requantization
 //	    instead of the default fp32 one (XNNPACK's, what the goldens are);
 //	    other bits must be 0. Returns a handle > 0, or 0 on failure.
 //	mn_free_model(handle int32) int32
@@ -116,8 +122,9 @@
 //	    The last error message. ptr is 0 when len is 0.
 //
 //	mn_simd() int32
-//	    0: the SIMD kernels are not linked (the portable Go kernels run);
-//	    1: linked but switched off; 2: linked and on (the default).
+//	    abi.SIMDUnlinked (0): the SIMD kernels are not linked (the portable
+//	    Go kernels run); abi.SIMDOff (1): linked but switched off;
+//	    abi.SIMDOn (2): linked and on (the default).
 //	mn_set_simd(on int32) int32
 //	    Switches every model, loaded or not, between the SIMD kernels (1)
 //	    and the portable ones (0), for A/B runs; both give the same outputs.
@@ -125,7 +132,8 @@
 //
 // # SIMD kernels
 //
-// The module imports, from module "simd", simd_abi_version() int32 and one
+// The module imports, from module "simd" (abi.SIMDImportModule),
+// simd_abi_version() int32 (abi.SIMDVersionExport) and one
 // function per kernel it may call, each (func (param i32)): the names are
 // the Default variants of package kernels/simd (its registry), e.g.
 // qu8_gemm_fp32_3x4c8__wasmsimd; WebAssembly.Module.imports or wazero's
@@ -144,11 +152,12 @@
 // import as a stub: simd_abi_version returns 0, the kernels trap (they are
 // never called). The engine calls simd_abi_version once, at the first
 // mn_load or mn_simd (never during _initialize), and uses the kernels only
-// when it returns kernels/simd's ABIVersion (1). A kernel's i32 argument
+// when it returns abi.SIMDVersion (1). A kernel's i32 argument
 // is the address, in this module's memory, of its argument block (simd.GEMMArgs, DWArgs, ConvArgs or
 // PoolArgs): tensors, packed weights and scratch buffers all live in this
 // memory, and the engine keeps them alive while the model is loaded.
-// Forwarding costs one host call per layer.
+// Forwarding costs one host call per layer. In the browser,
+// site/engine-link.js does all of this (and wasmtests/simd.go under wazero).
 //
 // # Call sequence
 //

@@ -5,6 +5,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/engine"
 )
 
@@ -23,35 +26,19 @@ func TestPredictionsJSON(t *testing.T) {
 	}
 	got := appendPredictionsJSON(nil, preds)
 	var back []engine.Prediction
-	if err := json.Unmarshal(got, &back); err != nil {
-		t.Fatalf("%s: %v", got, err)
-	}
+	require.NoError(t, json.Unmarshal(got, &back), "%s", got)
 	want, err := json.Marshal(preds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var wantBack []engine.Prediction
-	if err := json.Unmarshal(want, &wantBack); err != nil {
-		t.Fatal(err)
-	}
-	if len(back) != len(preds) {
-		t.Fatalf("%d predictions read back, want %d", len(back), len(preds))
-	}
+	require.NoError(t, json.Unmarshal(want, &wantBack))
+	require.Len(t, back, len(preds), "predictions read back from %s", got)
 	for i := range back {
-		if back[i] != wantBack[i] {
-			t.Errorf("prediction %d reads back as %+v, encoding/json's as %+v", i, back[i], wantBack[i])
-		}
-		if math.Float32bits(back[i].Score) != math.Float32bits(preds[i].Score) {
-			t.Errorf("prediction %d: score %v reads back as %v", i, preds[i].Score, back[i].Score)
-		}
+		assert.Equal(t, wantBack[i], back[i], "prediction %d reads back unlike encoding/json's", i)
+		assert.Equal(t, math.Float32bits(preds[i].Score), math.Float32bits(back[i].Score), "prediction %d: score %v reads back as %v", i, preds[i].Score, back[i].Score)
 	}
-	if s := string(appendPredictionsJSON(nil, nil)); s != "[]" {
-		t.Errorf("no predictions give %s, want []", s)
-	}
+	assert.Equal(t, "[]", string(appendPredictionsJSON(nil, nil)), "no predictions")
 	nan := appendPredictionsJSON(nil, []engine.Prediction{{Score: float32(math.NaN())}, {Score: float32(math.Inf(-1))}})
-	if s := string(nan); s != `[{"index":0,"label":"","score":null},{"index":0,"label":"","score":null}]` {
-		t.Errorf("non-finite scores give %s", s)
-	}
+	assert.Equal(t, `[{"index":0,"label":"","score":null},{"index":0,"label":"","score":null}]`, string(nan), "non-finite scores")
 }
 
 // TestParseLabels checks the labels text rules of mn_load.
@@ -67,15 +54,8 @@ func TestParseLabels(t *testing.T) {
 		{"a\r\nb\r\n", []string{"a", "b"}},
 		{"a\n\nc", []string{"a", "", "c"}},
 	} {
-		got := parseLabels([]byte(c.text))
-		if len(got) != len(c.want) || (got == nil) != (c.want == nil) {
-			t.Errorf("parseLabels(%q) = %q, want %q", c.text, got, c.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Errorf("parseLabels(%q) = %q, want %q", c.text, got, c.want)
-			}
-		}
+		// Equal tells nil from an empty list, as mn_load does (nil keeps
+		// the model's labels).
+		assert.Equal(t, c.want, parseLabels([]byte(c.text)), "parseLabels(%q)", c.text)
 	}
 }

@@ -3,6 +3,8 @@ package wasmtests
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // The benchmarks time one inference (a raw golden input tensor in, the
@@ -30,19 +32,15 @@ func BenchmarkWasm(b *testing.B) {
 					w := loadWasm(b, mod, m, Options{})
 					var info struct{ MACs int64 }
 					raw, err := w.Info()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := json.Unmarshal(raw, &info); err != nil {
-						b.Fatal(err)
-					}
+					require.NoError(b, err)
+					require.NoError(b, json.Unmarshal(raw, &info))
 					in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
-					if _, err := w.Infer(in); err != nil { // warm up
-						b.Fatal(err)
-					}
+					_, err = w.Infer(in) // warm up
+					require.NoError(b, err)
 					for b.Loop() {
+						// require only on failure: its Helper call would be timed.
 						if _, err := w.Infer(in); err != nil {
-							b.Fatal(err)
+							require.NoError(b, err)
 						}
 					}
 					sec := b.Elapsed().Seconds() / float64(b.N)
@@ -60,12 +58,12 @@ func BenchmarkNative(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			c := loadNative(b, m, Options{})
 			in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
-			if _, err := c.Infer(in); err != nil {
-				b.Fatal(err)
-			}
+			_, err := c.Infer(in)
+			require.NoError(b, err)
 			for b.Loop() {
+				// require only on failure: its Helper call would be timed.
 				if _, err := c.Infer(in); err != nil {
-					b.Fatal(err)
+					require.NoError(b, err)
 				}
 			}
 			sec := b.Elapsed().Seconds() / float64(b.N)

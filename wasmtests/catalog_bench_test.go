@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/models"
 )
@@ -29,9 +31,7 @@ func BenchmarkCatalog(b *testing.B) {
 		dirs = append(dirs, d)
 	}
 	src, err := models.NewSources(dirs...)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	synth := b.TempDir()
 	for _, mode := range []string{"simd", "portable"} {
 		b.Run(mode, func(b *testing.B) {
@@ -42,22 +42,16 @@ func BenchmarkCatalog(b *testing.B) {
 			for _, e := range models.Catalog {
 				b.Run(e.Name, func(b *testing.B) {
 					w, err := src.Weights(e, synth)
-					if err != nil {
-						b.Fatal(err)
-					}
+					require.NoError(b, err)
 					var data [][]byte
 					for _, f := range w.Files {
 						d, err := os.ReadFile(f)
-						if err != nil {
-							b.Fatal(err)
-						}
+						require.NoError(b, err)
 						data = append(data, d)
 					}
 					b.Run(w.Kind, func(b *testing.B) {
 						md, err := mod.Load(data, Options{})
-						if err != nil {
-							b.Fatal(err)
-						}
+						require.NoError(b, err)
 						defer md.Close()
 						// A mid-grey image: 128 for uint8 inputs, 0.0 for float.
 						in := make([]byte, e.Resolution*e.Resolution*3)
@@ -68,12 +62,12 @@ func BenchmarkCatalog(b *testing.B) {
 						} else {
 							in = make([]byte, 4*len(in))
 						}
-						if _, err := md.Infer(in); err != nil { // warm up
-							b.Fatal(err)
-						}
+						_, err = md.Infer(in) // warm up
+						require.NoError(b, err)
 						for b.Loop() {
+							// require only on failure: its Helper call would be timed.
 							if _, err := md.Infer(in); err != nil {
-								b.Fatal(err)
+								require.NoError(b, err)
 							}
 						}
 						sec := b.Elapsed().Seconds() / float64(b.N)

@@ -11,8 +11,9 @@ import (
 )
 
 // floatTolerance is how far the float model's outputs may be from the
-// goldens (DESIGN.md: TFLite's own SIMD and non-SIMD builds differ by up to
-// 5.7e-6). Wasm and native must still agree bit for bit.
+// goldens: TFLite's own SIMD and non-SIMD builds differ from each other by
+// up to 5.7e-6, so a float result is only as exact as its summation order.
+// Wasm and native must still agree bit for bit.
 const floatTolerance = 1e-5
 
 // TestGoldens runs every shared model in wasm and natively on the golden

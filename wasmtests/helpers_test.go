@@ -54,9 +54,7 @@ var engineOnce = sync.OnceValues(ReadEngine)
 func engineWasm(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := engineOnce()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return b
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/wasm/abi"
 )
 
 // requireGuestError fails unless err is an error the module reported
@@ -161,16 +163,16 @@ func TestABIMisuse(t *testing.T) {
 		case "mn_embed":
 			params = params[:6]
 		}
-		requireGuestError(t, statusOf(name, params...), StatusArgument, name+" with a bad handle")
+		requireGuestError(t, statusOf(name, params...), abi.StatusArgument, name+" with a bad handle")
 	}
 
 	// Blocks: mn_free of a non-block, double free, oversized mn_alloc.
-	requireGuestError(t, statusOf("mn_free", 8), StatusArgument, "mn_free(8)")
+	requireGuestError(t, statusOf("mn_free", 8), abi.StatusArgument, "mn_free(8)")
 	ptr, err := mod.alloc(make([]byte, 100))
 	require.NoError(t, err)
-	requireGuestError(t, statusOf("mn_free", uint64(ptr+1)), StatusArgument, "mn_free of an interior pointer")
+	requireGuestError(t, statusOf("mn_free", uint64(ptr+1)), abi.StatusArgument, "mn_free of an interior pointer")
 	require.NoError(t, mod.free(ptr))
-	requireGuestError(t, statusOf("mn_free", uint64(ptr)), StatusArgument, "double mn_free")
+	requireGuestError(t, statusOf("mn_free", uint64(ptr)), abi.StatusArgument, "double mn_free")
 	r, err := mod.call("mn_alloc", 1<<30)
 	require.NoError(t, err)
 	require.Zero(t, uint32(r), "mn_alloc(1 GiB) must fail")
@@ -184,25 +186,25 @@ func TestABIMisuse(t *testing.T) {
 		return []uint64{h, uint64(ptr), uint64(n), uint64(uint32(w)), uint64(uint32(hgt)), uint64(uint32(stride)), uint64(uint32(k))}
 	}
 	W, H, S := int32(f.w), int32(f.h), int32(f.stride)
-	requireGuestError(t, statusOf("mn_classify", frameArgs(8, len(f.pix), W, H, S, 5)...), StatusArgument, "frame at a non-block address")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix)+1, W, H, S, 5)...), StatusArgument, "frame overrunning its block")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp+4, len(f.pix), W, H, S, 5)...), StatusArgument, "interior frame overrunning its block")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(0xFFFFFFF0, 100, W, H, S, 5)...), StatusArgument, "frame at the end of the address space")
-	requireGuestError(t, statusOf("mn_infer", h, 0xFFFF0000, 49152), StatusArgument, "input outside memory")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(8, len(f.pix), W, H, S, 5)...), abi.StatusArgument, "frame at a non-block address")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix)+1, W, H, S, 5)...), abi.StatusArgument, "frame overrunning its block")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp+4, len(f.pix), W, H, S, 5)...), abi.StatusArgument, "interior frame overrunning its block")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(0xFFFFFFF0, 100, W, H, S, 5)...), abi.StatusArgument, "frame at the end of the address space")
+	requireGuestError(t, statusOf("mn_infer", h, 0xFFFF0000, 49152), abi.StatusArgument, "input outside memory")
 
 	// Dimensions and k.
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, H, S, -1)...), StatusArgument, "k = -1")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), 0, H, S, 5)...), StatusArgument, "width 0")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, -3, S, 5)...), StatusArgument, "height -3")
-	requireGuestError(t, statusOf("mn_embed", frameArgs(fp, len(f.pix), W, H, 0, 5)[:6]...), StatusArgument, "stride 0")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, H, 4*W-4, 5)...), StatusInput, "stride < 4*width")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, H, S, -1)...), abi.StatusArgument, "k = -1")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), 0, H, S, 5)...), abi.StatusArgument, "width 0")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, -3, S, 5)...), abi.StatusArgument, "height -3")
+	requireGuestError(t, statusOf("mn_embed", frameArgs(fp, len(f.pix), W, H, 0, 5)[:6]...), abi.StatusArgument, "stride 0")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W, H, 4*W-4, 5)...), abi.StatusInput, "stride < 4*width")
 	need := f.stride*(f.h-1) + 4*f.w // the last row's padding is not needed
 	require.NoError(t, statusOf("mn_classify", frameArgs(fp, need, W, H, S, 5)...), "frame without the last row's padding")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, need-1, W, H, S, 5)...), StatusInput, "frame shorter than its dimensions")
-	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W*4, H*4, S*4, 5)...), StatusInput, "dimensions larger than the frame")
-	requireGuestError(t, statusOf("mn_infer", h, uint64(fp), 100), StatusInput, "input tensor of the wrong size")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, need-1, W, H, S, 5)...), abi.StatusInput, "frame shorter than its dimensions")
+	requireGuestError(t, statusOf("mn_classify", frameArgs(fp, len(f.pix), W*4, H*4, S*4, 5)...), abi.StatusInput, "dimensions larger than the frame")
+	requireGuestError(t, statusOf("mn_infer", h, uint64(fp), 100), abi.StatusInput, "input tensor of the wrong size")
 	_, err = w.Infer(nil)
-	requireGuestError(t, err, StatusInput, "empty input tensor")
+	requireGuestError(t, err, abi.StatusInput, "empty input tensor")
 
 	// A failure empties the result; a success clears the error.
 	n, err := mod.call("mn_result_len")
@@ -260,9 +262,9 @@ func TestABIMisuse(t *testing.T) {
 
 	// Freed models are gone; handles are not reused.
 	require.NoError(t, w.Close())
-	requireGuestError(t, w.Close(), StatusArgument, "mn_free_model twice")
+	requireGuestError(t, w.Close(), abi.StatusArgument, "mn_free_model twice")
 	_, err = w.Classify(f.pix, f.w, f.h, f.stride, 5)
-	requireGuestError(t, err, StatusArgument, "classify with a freed model")
+	requireGuestError(t, err, abi.StatusArgument, "classify with a freed model")
 	w2 := loadWasm(t, mod, small, Options{})
 	require.NotEqual(t, w.handle, w2.handle, "a handle was reused")
 

@@ -12,24 +12,25 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/wasm/abi"
 )
 
 // linkSIMD provides the module's "simd" imports (package kernels/simd; the
 // linking steps are in package mobilenet-wasm/wasm's comment) as a host
 // module of forwarders, before the engine is instantiated, and returns the
 // second step, to run once it is: instantiate simdWasm on the engine's
-// memory (import "engine" "memory") and point the forwarders at its
-// exports. With simdWasm nil the imports are stubs instead, as a host
-// without SIMD gives: simd_abi_version answers 0 ("not linked") and a
-// kernel called anyway traps with a message. Import modules other than
-// WASI and "simd" are refused.
+// memory (which Open names abi.SIMDMemoryModule, as simd.wasm imports it)
+// and point the forwarders at its exports. With simdWasm nil the imports
+// are stubs instead, as a host without SIMD gives: simd_abi_version
+// answers 0 ("not linked") and a kernel called anyway traps with a
+// message. Import modules other than WASI and "simd" are refused.
 func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func() error, error) {
 	var fns []api.FunctionDefinition
 	for _, f := range compiled.ImportedFunctions() {
 		mod, name, _ := f.Import()
 		switch mod {
 		case wasi_snapshot_preview1.ModuleName:
-		case simd.ImportModule:
+		case abi.SIMDImportModule:
 			fns = append(fns, f)
 		default:
 			return nil, fmt.Errorf("wasmtests: the module imports %s.%s, which this host does not provide", mod, name)
@@ -39,14 +40,14 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 	if len(fns) == 0 {
 		return none, nil
 	}
-	b := m.rt.NewHostModuleBuilder(simd.ImportModule)
+	b := m.rt.NewHostModuleBuilder(abi.SIMDImportModule)
 	for _, f := range fns {
 		_, name, _ := f.Import()
 		results := f.ResultTypes()
 		fn := api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
 			k := m.kernels[name]
 			if k == nil {
-				if name != simd.VersionExport {
+				if name != abi.SIMDVersionExport {
 					panic(fmt.Sprintf("wasmtests: the engine called the SIMD kernel %s, but this host did not link simd.wasm (simd_abi_version is 0)", name))
 				}
 				for i := range results {
@@ -62,14 +63,14 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 			if err := k.CallWithStack(ctx, stack); err != nil {
 				panic(fmt.Sprintf("wasmtests: SIMD kernel %s: %v", name, err))
 			}
-			if m.prof != nil && name != simd.VersionExport {
+			if m.prof != nil && name != abi.SIMDVersionExport {
 				m.prof.add(m, name, uint32(arg), time.Since(start))
 			}
 		})
 		b.NewFunctionBuilder().WithGoModuleFunction(fn, f.ParamTypes(), results).Export(name)
 	}
 	if _, err := b.Instantiate(m.ctx); err != nil {
-		return nil, fmt.Errorf("wasmtests: providing the %s imports: %w", simd.ImportModule, err)
+		return nil, fmt.Errorf("wasmtests: providing the %s imports: %w", abi.SIMDImportModule, err)
 	}
 	if simdWasm == nil {
 		return none, nil
@@ -98,7 +99,7 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 // runs them (mn_simd).
 func (m *Module) SIMD() (linked, enabled bool, err error) {
 	r, err := m.call("mn_simd")
-	return int32(r) >= 1, int32(r) == 2, err
+	return int32(r) >= abi.SIMDOff, int32(r) == abi.SIMDOn, err
 }
 
 // SetSIMD switches the module between its SIMD and portable kernels

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/wasm/abi"
 )
 
 // TestSIMDSwitch checks mn_simd and mn_set_simd on a host that links the
@@ -29,13 +30,13 @@ func TestSIMDSwitch(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, linked && !enabled, "after mn_set_simd(0): linked %v, enabled %v", linked, enabled)
 	require.NoError(t, mod.SetSIMD(true))
-	requireGuestError(t, mod.status("mn_set_simd", 2), StatusArgument, "mn_set_simd(2)")
+	requireGuestError(t, mod.status("mn_set_simd", 2), abi.StatusArgument, "mn_set_simd(2)")
 
 	port := openPortable(t)
 	linked, enabled, err = port.SIMD()
 	require.NoError(t, err)
 	require.False(t, linked || enabled, "stubbed host: SIMD linked %v, enabled %v; want neither", linked, enabled)
-	requireGuestError(t, port.SetSIMD(true), StatusArgument, "mn_set_simd(1) without SIMD")
+	requireGuestError(t, port.SetSIMD(true), abi.StatusArgument, "mn_set_simd(1) without SIMD")
 	require.NoError(t, port.SetSIMD(false))
 	requireWorks(t, port)
 }

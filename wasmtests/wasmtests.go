@@ -4,8 +4,9 @@
 // native engine computes, survives hostile input and does not leak; its
 // benchmarks compare it with the native engine.
 //
-// The ABI is described once, in the package comment of mobilenet-wasm/wasm;
-// this host follows it. The package is a test harness, not a production
+// The ABI is described once, in the package comment of mobilenet-wasm/wasm,
+// with its numbers and names in package mobilenet-wasm/wasm/abi; this host
+// follows it. The package is a test harness, not a production
 // runtime: it instantiates one module per Open with the Go runtime's WASI
 // needs and nothing else (no files, no network), and is not safe for
 // concurrent use.
@@ -37,22 +38,8 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/wasm/abi"
 )
-
-// ABIVersion is the version of the wasm package's ABI this host speaks
-// (what mn_abi_version must return).
-const ABIVersion = 1
-
-// Status codes of the ABI (see package mobilenet-wasm/wasm).
-const (
-	StatusOK       = 0  // success
-	StatusArgument = -1 // a bad handle, pointer, length, flag or dimension
-	StatusInput    = -2 // an input the engine refused
-	StatusInternal = -3 // a Go panic in the module, recovered
-)
-
-// flagReference is mn_load's flag for the reference requantization.
-const flagReference = 1
 
 // EngineFile is where build.sh writes the module, relative to the module
 // root.
@@ -160,7 +147,7 @@ func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
 		return nil, err
 	}
 	cfg := wazero.NewModuleConfig().
-		WithName(simd.MemoryModule). // "engine": simd.wasm imports its memory by this name
+		WithName(abi.SIMDMemoryModule). // simd.wasm imports its memory by this module name
 		WithStartFunctions("_initialize").
 		WithStderr(m.stderr).
 		WithStdout(m.stderr).
@@ -194,9 +181,9 @@ func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
 		rt.Close(ctx)
 		return nil, err
 	}
-	if int32(v) != ABIVersion {
+	if int32(v) != abi.EngineVersion {
 		rt.Close(ctx)
-		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), ABIVersion)
+		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), abi.EngineVersion)
 	}
 	return m, nil
 }
@@ -264,7 +251,7 @@ func (m *Module) status(name string, params ...uint64) error {
 	if err != nil {
 		return err
 	}
-	if s := int32(r); s != StatusOK {
+	if s := int32(r); s != abi.StatusOK {
 		return m.guestError(name, s)
 	}
 	return nil
@@ -380,7 +367,7 @@ func (m *Module) Load(models [][]byte, opts Options) (*Model, error) {
 	}
 	var flags uint64
 	if opts.Reference {
-		flags |= flagReference
+		flags |= abi.FlagReference
 	}
 	h, err := m.call("mn_load", uint64(ptrs[0]), uint64(lens[0]), uint64(ptrs[1]), uint64(lens[1]), uint64(ptrs[2]), uint64(lens[2]), flags)
 	if err != nil {

@@ -2,15 +2,19 @@
 
 package simd
 
-import "sync"
+import (
+	"sync"
+
+	"mobilenet-wasm/wasm/abi"
+)
 
 // linked calls the host's simd_abi_version once: a host without the SIMD
 // module links a stub returning 0.
-var linked = sync.OnceValue(func() bool { return importedABIVersion() == ABIVersion })
+var linked = sync.OnceValue(func() bool { return importedABIVersion() == abi.SIMDVersion })
 
 var disabled bool
 
-// Linked reports whether the host linked simd.wasm (of this ABIVersion) to
+// Linked reports whether the host linked simd.wasm (of abi.SIMDVersion) to
 // the engine's imports.
 func Linked() bool { return linked() }
 

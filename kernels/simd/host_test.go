@@ -13,6 +13,7 @@ import (
 
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/kernels/simd/asm"
+	"mobilenet-wasm/wasm/abi"
 )
 
 // host runs simd.wasm under wazero on a memory it provides: a one-line
@@ -47,8 +48,8 @@ func newHost(tb testing.TB) *host {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache()))
 	tb.Cleanup(func() { rt.Close(ctx) })
 	m := asm.NewModule()
-	m.DefineMemory(4, simd.MemoryName)
-	eng, err := rt.InstantiateWithConfig(ctx, m.Encode(), wazero.NewModuleConfig().WithName(simd.MemoryModule))
+	m.DefineMemory(4, abi.SIMDMemoryName)
+	eng, err := rt.InstantiateWithConfig(ctx, m.Encode(), wazero.NewModuleConfig().WithName(abi.SIMDMemoryModule))
 	require.NoError(tb, err)
 	mod, err := rt.InstantiateWithConfig(ctx, simd.Module, wazero.NewModuleConfig().WithName("simd-kernels"))
 	require.NoError(tb, err, "instantiating simd.wasm")

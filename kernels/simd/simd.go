@@ -60,29 +60,12 @@ import (
 
 // Module is simd.wasm, the generated SIMD kernel module (regenerate with
 // go generate; a test fails when it is stale). Hosts instantiate it on the
-// engine's memory (import "engine" "memory").
+// engine's memory (import abi.SIMDMemoryModule.abi.SIMDMemoryName). The
+// module's version and the names linking it to the engine are in package
+// mobilenet-wasm/wasm/abi.
 //
 //go:embed simd.wasm
 var Module []byte
-
-// ABIVersion is what the module's simd_abi_version export returns; the
-// engine links the kernels only when it matches. Bump it whenever an
-// argument block, a packed layout or a kernel's meaning changes.
-const ABIVersion = 1
-
-// MemoryModule and MemoryName name the module's memory import.
-const (
-	MemoryModule = "engine"
-	MemoryName   = "memory"
-)
-
-// ImportModule is the module name under which the engine imports the
-// kernels (and simd_abi_version).
-const ImportModule = "simd"
-
-// VersionExport is the export (and the engine's import) returning
-// ABIVersion.
-const VersionExport = "simd_abi_version"
 
 // Op is the operation a kernel variant computes.
 type Op uint8

@@ -22,15 +22,16 @@ import (
 	"mobilenet-wasm/kernels"
 
 	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/wasm/abi"
 )
 
 // Build returns simd.wasm: the version export, then one export per
 // variant of simd.Variants, in registry order.
 func Build() []byte {
 	m := NewModule()
-	m.ImportMemory(simd.MemoryModule, simd.MemoryName, 0)
-	f := m.Func(simd.VersionExport, simd.VersionExport, nil, []ValType{I32})
-	f.Return(I32Const(simd.ABIVersion))
+	m.ImportMemory(abi.SIMDMemoryModule, abi.SIMDMemoryName, 0)
+	f := m.Func(abi.SIMDVersionExport, abi.SIMDVersionExport, nil, []ValType{I32})
+	f.Return(I32Const(abi.SIMDVersion))
 	f.End()
 	for _, v := range simd.Variants {
 		f := m.Func(v.Name(), v.Name(), []ValType{I32}, nil)
@@ -65,15 +66,13 @@ package simd
 
 // The kernels the engine imports: the Default variants of Variants. The
 // host links each to the export of simd.wasm of the same name.
-
-//go:wasmimport simd simd_abi_version
-func importedABIVersion() int32
 `)
+	fmt.Fprintf(&b, "\n//go:wasmimport %s %s\nfunc importedABIVersion() int32\n", abi.SIMDImportModule, abi.SIMDVersionExport)
 	for _, v := range simd.Variants {
 		if !v.Default {
 			continue
 		}
-		fmt.Fprintf(&b, "\n//go:wasmimport %s %s\nfunc kernel_%s(args uint32)\n", simd.ImportModule, v.Name(), v.Name())
+		fmt.Fprintf(&b, "\n//go:wasmimport %s %s\nfunc kernel_%s(args uint32)\n", abi.SIMDImportModule, v.Name(), v.Name())
 	}
 	fmt.Fprintf(&b, "\n// kernelFuncs is indexed like Variants; nil for variants not imported.\nvar kernelFuncs = [%d]func(uint32){\n", len(simd.Variants))
 	for i, v := range simd.Variants {

@@ -1,0 +1,74 @@
+// Package abi holds the numbers and names of the engine module's ABI
+// (engine.wasm, package mobilenet-wasm/wasm) and of the SIMD kernel module
+// linked to it (simd.wasm, package mobilenet-wasm/kernels/simd): what the
+// modules and their hosts must agree on. The module, the kernel generator
+// and the wazero host (package wasmtests) import them from here; the
+// browser's copy is site/engine-link.js, which a test of this package
+// compares with these constants.
+//
+// What the exports do is described once, in package mobilenet-wasm/wasm's
+// comment. This package is plain Go with no dependencies, so that it builds
+// for every GOOS, the wasip1 module and native hosts alike.
+package abi
+
+// EngineVersion is what the engine's mn_abi_version export returns; a host
+// checks it before any other call. Bump it whenever an export's signature
+// or meaning changes.
+const EngineVersion = 1
+
+// SIMDVersion is what simd.wasm's SIMDVersionExport returns; the engine
+// runs the kernels only when its import of the same name answers this.
+// Bump it whenever an argument block, a packed weight layout or a kernel's
+// meaning changes.
+const SIMDVersion = 1
+
+// Names linking simd.wasm to the engine: the engine imports the kernels and
+// the version function from module SIMDImportModule under the names
+// simd.wasm exports them by, and simd.wasm imports the engine's memory as
+// SIMDMemoryModule.SIMDMemoryName.
+const (
+	// SIMDImportModule is the module name of the engine's kernel imports.
+	SIMDImportModule = "simd"
+	// SIMDVersionExport is simd.wasm's version export, and the engine's
+	// import of it; a host without SIMD answers 0.
+	SIMDVersionExport = "simd_abi_version"
+	// SIMDMemoryModule is the module name of simd.wasm's memory import:
+	// wazero hosts name the engine's instance so.
+	SIMDMemoryModule = "engine"
+	// SIMDMemoryName is the name of simd.wasm's memory import.
+	SIMDMemoryName = "memory"
+)
+
+// Status codes returned by the exports.
+const (
+	// StatusOK is success.
+	StatusOK int32 = 0
+	// StatusArgument is a bad handle, pointer, length, flag or dimension.
+	StatusArgument int32 = -1
+	// StatusInput is an input the engine refused: a tensor of the wrong
+	// size, a frame smaller than its dimensions, an image call on a model
+	// whose input is not an image.
+	StatusInput int32 = -2
+	// StatusInternal is a Go panic inside the module, recovered and
+	// reported instead of trapping.
+	StatusInternal int32 = -3
+)
+
+// FlagReference is the mn_load flag that selects TFLite's reference
+// requantization instead of the default fp32 one.
+const FlagReference = 1
+
+// MaxAlloc is the largest block mn_alloc hands out: 512 MiB, twice an
+// 8192 x 8192 RGBA frame (imagefile.MaxPixels).
+const MaxAlloc = 512 << 20
+
+// What mn_simd answers.
+const (
+	// SIMDUnlinked: the host did not link simd.wasm; the portable Go
+	// kernels run.
+	SIMDUnlinked = 0
+	// SIMDOff: simd.wasm is linked but switched off by mn_set_simd(0).
+	SIMDOff = 1
+	// SIMDOn: simd.wasm is linked and in use (the default when linked).
+	SIMDOn = 2
+)
