@@ -58,9 +58,9 @@ var (
 	Resolutions = []int{224, 192, 160, 128}
 )
 
-// Catalog is the 32 models of the release, from RELEASE.md: for each width
-// (largest first) and resolution (largest first), the float model then the
-// quantized one. MACs and params are the same for both.
+// Catalog is the 32 models of the release, with its published figures:
+// for each width (largest first) and resolution (largest first), the float
+// model then the quantized one. MACs and params are the same for both.
 var Catalog = []Entry{
 	entry(1.0, 224, false, 569, 4.24, 70.9, 89.9),
 	entry(1.0, 224, true, 569, 4.24, 70.1, 88.9),

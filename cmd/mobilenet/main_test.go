@@ -462,7 +462,7 @@ func TestEvalTable(t *testing.T) {
 }
 
 // TestInfoRelease checks the MACs and parameter counts against the
-// release's table (RELEASE.md), within 5%.
+// release's published table, within 5%.
 func TestInfoRelease(t *testing.T) {
 	shared := testdata.Dir(t)
 	release := map[string][2]float64{ // million MACs, million params
