@@ -3,6 +3,7 @@ package tflitewrite
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -52,36 +53,22 @@ func FromModel(m *loader.Model) *Graph {
 	return g
 }
 
-// cloneOptions copies a loader options struct.
+// cloneOptions copies a loader options struct (a pointer), with the
+// slices of RESHAPE's and SQUEEZE's.
 func cloneOptions(opts any) any {
-	switch o := opts.(type) {
-	case *loader.Conv2DOptions:
-		c := *o
-		return &c
-	case *loader.DepthwiseConv2DOptions:
-		c := *o
-		return &c
-	case *loader.Pool2DOptions:
-		c := *o
-		return &c
-	case *loader.FullyConnectedOptions:
-		c := *o
-		return &c
-	case *loader.SoftmaxOptions:
-		c := *o
-		return &c
-	case *loader.AddOptions:
-		c := *o
-		return &c
-	case *loader.ReshapeOptions:
-		return &loader.ReshapeOptions{NewShape: slices.Clone(o.NewShape)}
-	case *loader.SqueezeOptions:
-		return &loader.SqueezeOptions{SqueezeDims: slices.Clone(o.SqueezeDims)}
-	case *loader.ReducerOptions:
-		c := *o
-		return &c
+	if opts == nil {
+		return nil
 	}
-	return opts
+	v := reflect.ValueOf(opts)
+	c := reflect.New(v.Type().Elem())
+	c.Elem().Set(v.Elem())
+	switch o := c.Interface().(type) {
+	case *loader.ReshapeOptions:
+		o.NewShape = slices.Clone(o.NewShape)
+	case *loader.SqueezeOptions:
+		o.SqueezeDims = slices.Clone(o.SqueezeDims)
+	}
+	return c.Interface()
 }
 
 // FromBytes parses a TFLite model (package loader validates it) and

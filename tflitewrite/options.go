@@ -1,6 +1,8 @@
 package tflitewrite
 
 import (
+	"reflect"
+
 	flatbuffers "github.com/google/flatbuffers/go"
 
 	"mobilenet-wasm/loader"
@@ -9,8 +11,11 @@ import (
 
 // writeOptions writes an operator's builtin options table (checked to be
 // of the op's type). Nil options of ops that take some are written as the
-// schema's defaults, an empty table; ops without options get none.
+// schema's defaults; ops without options get none.
 func writeOptions(b *flatbuffers.Builder, op loader.Op, opts any) (fb.BuiltinOptions, flatbuffers.UOffsetT) {
+	if spec := opOptions[op]; opts == nil && spec.typ != nil {
+		opts = reflect.New(reflect.TypeOf(spec.typ).Elem()).Interface()
+	}
 	switch op {
 	case loader.OpConv2D:
 		o := opts.(*loader.Conv2DOptions)
@@ -44,10 +49,7 @@ func writeOptions(b *flatbuffers.Builder, op loader.Op, opts any) (fb.BuiltinOpt
 		fb.Pool2DOptionsAddFusedActivationFunction(b, fb.ActivationFunctionType(o.Activation))
 		return fb.BuiltinOptionsPool2DOptions, fb.Pool2DOptionsEnd(b)
 	case loader.OpFullyConnected:
-		o, _ := opts.(*loader.FullyConnectedOptions)
-		if o == nil {
-			o = &loader.FullyConnectedOptions{}
-		}
+		o := opts.(*loader.FullyConnectedOptions)
 		fb.FullyConnectedOptionsStart(b)
 		fb.FullyConnectedOptionsAddFusedActivationFunction(b, fb.ActivationFunctionType(o.Activation))
 		fb.FullyConnectedOptionsAddKeepNumDims(b, o.KeepNumDims)
@@ -58,43 +60,38 @@ func writeOptions(b *flatbuffers.Builder, op loader.Op, opts any) (fb.BuiltinOpt
 		fb.SoftmaxOptionsAddBeta(b, o.Beta)
 		return fb.BuiltinOptionsSoftmaxOptions, fb.SoftmaxOptionsEnd(b)
 	case loader.OpAdd:
-		o, _ := opts.(*loader.AddOptions)
-		if o == nil {
-			o = &loader.AddOptions{}
-		}
+		o := opts.(*loader.AddOptions)
 		fb.AddOptionsStart(b)
 		fb.AddOptionsAddFusedActivationFunction(b, fb.ActivationFunctionType(o.Activation))
 		return fb.BuiltinOptionsAddOptions, fb.AddOptionsEnd(b)
 	case loader.OpReshape:
-		o, _ := opts.(*loader.ReshapeOptions)
-		var shape flatbuffers.UOffsetT
-		if o != nil && len(o.NewShape) > 0 {
-			shape = int32s(b, o.NewShape)
-		}
+		shape := optionalInts(b, opts.(*loader.ReshapeOptions).NewShape)
 		fb.ReshapeOptionsStart(b)
 		if shape != 0 {
 			fb.ReshapeOptionsAddNewShape(b, shape)
 		}
 		return fb.BuiltinOptionsReshapeOptions, fb.ReshapeOptionsEnd(b)
 	case loader.OpSqueeze:
-		o, _ := opts.(*loader.SqueezeOptions)
-		var dims flatbuffers.UOffsetT
-		if o != nil && len(o.SqueezeDims) > 0 {
-			dims = int32s(b, o.SqueezeDims)
-		}
+		dims := optionalInts(b, opts.(*loader.SqueezeOptions).SqueezeDims)
 		fb.SqueezeOptionsStart(b)
 		if dims != 0 {
 			fb.SqueezeOptionsAddSqueezeDims(b, dims)
 		}
 		return fb.BuiltinOptionsSqueezeOptions, fb.SqueezeOptionsEnd(b)
 	case loader.OpMean:
-		o, _ := opts.(*loader.ReducerOptions)
-		if o == nil {
-			o = &loader.ReducerOptions{}
-		}
+		o := opts.(*loader.ReducerOptions)
 		fb.ReducerOptionsStart(b)
 		fb.ReducerOptionsAddKeepDims(b, o.KeepDims)
 		return fb.BuiltinOptionsReducerOptions, fb.ReducerOptionsEnd(b)
 	}
 	return fb.BuiltinOptionsNONE, 0
+}
+
+// optionalInts writes v as a vector of int32, or nothing (offset 0) when
+// it is empty, so that the field keeps its schema default.
+func optionalInts(b *flatbuffers.Builder, v []int) flatbuffers.UOffsetT {
+	if len(v) == 0 {
+		return 0
+	}
+	return int32s(b, v)
 }

@@ -159,19 +159,36 @@ func TestRoundTrip(t *testing.T) {
 
 	// Read back into a graph, the file gives the same graph: versions and
 	// the runtime version included.
-	back, err := tflitewrite.FromBytes(data)
-	require.NoError(t, err)
+	back, again := rewrite(t, data)
 	assert.Equal(t, 2, back.Operators[1].Version)
 	assert.Equal(t, 1, back.Operators[0].Version)
 	assert.Equal(t, "1.14.0", back.MinRuntimeVersion)
-	again, err := tflitewrite.Write(back)
-	require.NoError(t, err)
 	m2, err := loader.Parse(again)
 	require.NoError(t, err)
-	assert.Equal(t, m.Tensors, m2.Tensors)
-	assert.Equal(t, m.Operators, m2.Operators)
-	assert.Equal(t, m.Labels, m2.Labels)
-	assert.Equal(t, m.Metadata, m2.Metadata)
+	assertSameModel(t, m, m2)
+}
+
+// rewrite reads a model into a graph and writes it again.
+func rewrite(t *testing.T, data []byte) (*tflitewrite.Graph, []byte) {
+	t.Helper()
+	g, err := tflitewrite.FromBytes(data)
+	require.NoError(t, err)
+	out, err := tflitewrite.Write(g)
+	require.NoError(t, err)
+	return g, out
+}
+
+// assertSameModel checks that two parsed models hold the same graph,
+// labels and metadata.
+func assertSameModel(t *testing.T, want, got *loader.Model) {
+	t.Helper()
+	assert.Equal(t, want.Description, got.Description)
+	assert.Equal(t, want.Tensors, got.Tensors)
+	assert.Equal(t, want.Operators, got.Operators)
+	assert.Equal(t, want.Inputs, got.Inputs)
+	assert.Equal(t, want.Outputs, got.Outputs)
+	assert.Equal(t, want.Labels, got.Labels)
+	assert.Equal(t, want.Metadata, got.Metadata)
 }
 
 // TestDeterministic: the same graph gives the same bytes, labels included.
@@ -260,22 +277,14 @@ func TestRewriteRealModels(t *testing.T) {
 	require.NotEmpty(t, paths)
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			orig, err := loader.ParseFile(p)
-			require.NoError(t, err)
 			data, err := os.ReadFile(p)
 			require.NoError(t, err)
-			g, err := tflitewrite.FromBytes(data)
+			orig, err := loader.Parse(data)
 			require.NoError(t, err)
-			out, err := tflitewrite.Write(g)
-			require.NoError(t, err)
+			_, out := rewrite(t, data)
 			m, err := loader.Parse(out)
 			require.NoError(t, err)
-			assert.Equal(t, orig.Description, m.Description)
-			assert.Equal(t, orig.Tensors, m.Tensors)
-			assert.Equal(t, orig.Operators, m.Operators)
-			assert.Equal(t, orig.Inputs, m.Inputs)
-			assert.Equal(t, orig.Outputs, m.Outputs)
-			assert.Equal(t, orig.Labels, m.Labels)
+			assertSameModel(t, orig, m)
 
 			a, err := engine.Load([][]byte{data}, engine.Options{})
 			require.NoError(t, err)
