@@ -28,8 +28,8 @@ import (
 // (network errors, HTTP 5xx and 429, a body cut short, a stall) are
 // retried with exponential backoff. The finished archive's .tflite is
 // extracted from the gzipped tar stream, parsed, checked to be the entry
-// asked for (Identify), stored as DIR/<name>.tflite and recorded with its
-// SHA-256 in the manifest; the archive is then deleted.
+// asked for (models.Identify), stored as DIR/<name>.tflite and recorded
+// with its SHA-256 in the manifest; the archive is then deleted.
 type Fetcher struct {
 	// Folder receives the models.
 	Folder Folder
@@ -37,7 +37,7 @@ type Fetcher struct {
 	// response-header timeouts that honours the proxy environment
 	// variables.
 	Client *http.Client
-	// BaseURL replaces DownloadBase in the entries' URLs (a mirror, or a
+	// BaseURL replaces models.DownloadBase in the entries' URLs (a mirror, or a
 	// test server); empty means the official location.
 	BaseURL string
 	// Attempts is the number of tries per archive (default 4); Backoff
@@ -76,10 +76,12 @@ type OfflineError struct {
 	Err  error
 }
 
+// Error names the host and the network error.
 func (e *OfflineError) Error() string {
 	return fmt.Sprintf("cannot reach %s (offline?): %v", e.Host, e.Err)
 }
 
+// Unwrap returns the network error.
 func (e *OfflineError) Unwrap() error { return e.Err }
 
 // ImportHint tells how to add entry e to the models folder dir without

@@ -66,7 +66,7 @@ type Record struct {
 	Source string `json:"source"`
 	// ArchiveSHA256 is the checksum of the fetched archive.
 	ArchiveSHA256 string `json:"archive_sha256,omitempty"`
-	// Synthetic is true for files written by Synth (random weights).
+	// Synthetic is true for files written by models.Synth (random weights).
 	Synthetic bool `json:"synthetic,omitempty"`
 	// Added is when the file was stored.
 	Added time.Time `json:"added"`
@@ -199,7 +199,7 @@ func (f Folder) exists(file string) bool {
 type ImportOptions struct {
 	// Force replaces a file of the same name with different contents.
 	Force bool
-	// AllowSynthetic imports files written by Synth; without it they are
+	// AllowSynthetic imports files written by models.Synth; without it they are
 	// refused, so that random weights never pass for the release's.
 	AllowSynthetic bool
 }
@@ -219,8 +219,8 @@ type Imported struct {
 // release archive (.tgz, .tar.gz) whose .tflite files are imported.
 //
 // Each model must parse (package loader). A catalog model, recognised by
-// its shapes (Identify), is stored as <name>.tflite (or under its part's
-// name), whatever the file was called. A model that is not one of the
+// its shapes (models.Identify), is stored as <name>.tflite (or under its
+// part's name), whatever the file was called. A model that is not one of the
 // release's is stored under its own base name, and Known is false (the
 // catalog never lists it, but it can be used by path); one whose name is a
 // catalog file's is refused, so that it never passes for that model. The

@@ -12,7 +12,7 @@ import (
 
 // Scan identifies every .tflite file directly in dir by its shapes (not
 // its name) and returns where each catalog entry is: a whole model, or the
-// extractor and head of a split one. Files written by Synth are left out
+// extractor and head of a split one. Files written by models.Synth are left out
 // unless synthetic is true. A missing folder holds nothing.
 func Scan(dir string, synthetic bool) (map[string]Presence, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.tflite"))
@@ -74,7 +74,7 @@ func cmpOr(a, b string) string {
 type Weights struct {
 	// Files are the model's paths in the order the engine chains them.
 	Files []string
-	// Kind is "real" (the release's weights) or "synthetic" (Synth).
+	// Kind is "real" (the release's weights) or "synthetic" (models.Synth).
 	Kind string
 }
 
