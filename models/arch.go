@@ -38,7 +38,7 @@ func (l Layer) Params() int64 {
 }
 
 // Arch is the MobileNet V1 architecture of one width and resolution, as
-// the release builds it (Howard et al., 2017; RELEASE.md): a 3x3 stride-2
+// the release builds it (Howard et al., 2017): a 3x3 stride-2
 // convolution to 32*W channels, 13 depthwise-separable blocks (3x3
 // depthwise + ReLU6, 1x1 pointwise + ReLU6) with pointwise widths 64, 128,
 // 128, 256, 256, 512 (x6), 1024, 1024 times W and stride 2 at the

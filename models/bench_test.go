@@ -1,11 +1,15 @@
-package models
+package models_test
 
 import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/internal/testdata"
+	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/store"
 )
 
 // BenchmarkNative measures one inference of each of the 32 models with the
@@ -22,18 +26,14 @@ import (
 func BenchmarkNative(b *testing.B) {
 	src := benchSources(b)
 	dir := b.TempDir()
-	for _, e := range Catalog {
+	for _, e := range models.Catalog {
 		b.Run(e.Name, func(b *testing.B) {
 			w, err := src.Weights(e, dir)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.Run(w.Kind, func(b *testing.B) {
 				c, err := engine.LoadFiles(w.Files, engine.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				fillInput(c, e.Quantized, 1)
+				require.NoError(b, err)
+				models.FillInput(c, e.Quantized, 1)
 				c.Run() // warm up: first-touch of the arena
 				cpu0, cpuOK := cpuTime()
 				b.ResetTimer()
@@ -56,17 +56,15 @@ func BenchmarkNative(b *testing.B) {
 
 // benchSources are the folders with real weights: the models folder,
 // then the shared test data's models.
-func benchSources(tb testing.TB) *Sources {
+func benchSources(tb testing.TB) *store.Sources {
 	var dirs []string
-	if d, err := DefaultDir(); err == nil {
+	if d, err := store.DefaultDir(); err == nil {
 		dirs = append(dirs, d)
 	}
 	if d, ok := testdata.Find(); ok {
 		dirs = append(dirs, filepath.Join(d, "models"))
 	}
-	s, err := NewSources(dirs...)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s, err := store.NewSources(dirs...)
+	require.NoError(tb, err)
 	return s
 }

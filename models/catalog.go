@@ -1,14 +1,13 @@
 // Package models is the catalog of the 32 MobileNet V1 models of the
-// TF-slim 2018 release (width x resolution x float/quantized), and the
-// tools around it: recognising a TFLite file as one of them by its shapes,
-// a models folder with a manifest of SHA-256 checksums, fetching the
-// official archives (retries, resume, progress), importing local files,
-// synthesizing models with the exact architecture and random weights for
-// benchmarks, and rendering the latency-vs-accuracy table and plot.
+// TF-slim 2018 release (width x resolution x float/quantized): their
+// names, archives and published figures, their exact architecture (Arch),
+// recognising a TFLite file as one of them (or as a part of one) by its
+// shapes (Identify), and synthetic twins with the exact architecture and
+// random weights for benchmarks (Synth, written with package tflitewrite).
 //
-// It is not an inference engine (see package engine) and it does not
-// redistribute weights: fetched and imported files live in a folder on the
-// user's machine (DefaultDir), never in the project.
+// It is not an inference engine (see package engine), it does not store
+// or download models (see package models/store) and it does not render
+// benchmark results (see package models/benchtable).
 package models
 
 import (
@@ -46,7 +45,7 @@ type Entry struct {
 // Archive locations of the release.
 const (
 	// DownloadBase is the prefix of every archive URL; a mirror replaces it
-	// (see Fetcher.BaseURL).
+	// (see store.Fetcher.BaseURL).
 	DownloadBase = "https://download.tensorflow.org/models/"
 	floatDir     = "mobilenet_v1_2018_02_22/"
 	quantDir     = "mobilenet_v1_2018_08_02/"
@@ -59,9 +58,9 @@ var (
 	Resolutions = []int{224, 192, 160, 128}
 )
 
-// Catalog is the 32 models of the release, from RELEASE.md: for each width
-// (largest first) and resolution (largest first), the float model then the
-// quantized one. MACs and params are the same for both.
+// Catalog is the 32 models of the release, with its published figures:
+// for each width (largest first) and resolution (largest first), the float
+// model then the quantized one. MACs and params are the same for both.
 var Catalog = []Entry{
 	entry(1.0, 224, false, 569, 4.24, 70.9, 89.9),
 	entry(1.0, 224, true, 569, 4.24, 70.1, 88.9),

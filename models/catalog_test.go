@@ -52,7 +52,7 @@ func TestCatalog(t *testing.T) {
 
 // TestExactCounts checks the exact counts against known values and the
 // published, rounded ones. The engine's figures for the release's files
-// (../shared) are 13570304 MACs and 467593 params for 0.25_128, and
+// are 13570304 MACs and 467593 params for 0.25_128, and
 // 568741376 MACs for 1.0_224 (extractor plus head).
 func TestExactCounts(t *testing.T) {
 	e, _ := Lookup("mobilenet_v1_0.25_128_quant")

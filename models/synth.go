@@ -6,10 +6,8 @@ import (
 	"math"
 	"slices"
 
-	flatbuffers "github.com/google/flatbuffers/go"
-
 	"mobilenet-wasm/loader"
-	fb "mobilenet-wasm/loader/tflitefb"
+	"mobilenet-wasm/tflitewrite"
 )
 
 // SynthDescription starts the description of every model Synth writes;
@@ -72,12 +70,14 @@ func Synth(o SynthOptions) ([]byte, error) {
 	}
 	e, _ := Find(o.Width, o.Resolution, o.Quantized)
 	s := &synth{arch: e.Arch(), quant: o.Quantized, seed: o.Seed}
-	s.m.desc = fmt.Sprintf("%s (random weights, not trained): %s, seed %d", SynthDescription, e.Name, o.Seed)
+	s.g.Description = fmt.Sprintf("%s (random weights, not trained): %s, seed %d", SynthDescription, e.Name, o.Seed)
 	if o.Part != Whole {
-		s.m.desc += ", " + o.Part.String() + " only"
+		s.g.Description += ", " + o.Part.String() + " only"
 	}
+	// The release's files say they need TFLite 1.5.0 or later.
+	s.g.MinRuntimeVersion = "1.5.0"
 	s.build(o.Part)
-	return s.m.pack(), nil
+	return tflitewrite.Write(&s.g)
 }
 
 // SynthEntry is Synth of a catalog entry.
@@ -127,7 +127,7 @@ type synth struct {
 	arch  Arch
 	quant bool
 	seed  uint64
-	m     fbModel
+	g     tflitewrite.Graph
 }
 
 // tensor names of the release (TF-slim scopes).
@@ -140,77 +140,64 @@ const (
 
 // build adds the tensors and operators of the part.
 func (s *synth) build(part Part) {
-	typ := fb.TensorTypeFLOAT32
-	if s.quant {
-		typ = fb.TensorTypeUINT8
-	}
+	typ := s.actType()
 	a := s.arch
-	var x int32 // the running activation tensor
+	var x int // the running activation tensor
 	if part != Head {
-		r := int32(a.Resolution)
-		x = s.m.tensor(nameInput, typ, []int32{1, r, r, 3}, 0, s.q(inputScale, inputZP))
+		r := a.Resolution
+		x = s.activation(nameInput, []int{1, r, r, 3}, s.q(inputScale, inputZP))
 		mean, variance := 0.0, inputVar
 		for i, l := range a.Extractor() {
 			x = s.conv(i, l, x, mean, variance)
 			mean, variance = relu6Mean, relu6Var
 		}
-		pool := s.m.tensor(namePool, typ, []int32{1, 1, 1, int32(a.Features)}, 0, s.q(reluScale, 0))
-		p := int32(a.PoolSize)
-		s.m.op(loader.OpAveragePool2D, []int32{x}, []int32{pool}, fb.BuiltinOptionsPool2DOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			fb.Pool2DOptionsStart(b)
-			fb.Pool2DOptionsAddPadding(b, fb.PaddingVALID)
-			fb.Pool2DOptionsAddStrideW(b, 2)
-			fb.Pool2DOptionsAddStrideH(b, 2)
-			fb.Pool2DOptionsAddFilterWidth(b, p)
-			fb.Pool2DOptionsAddFilterHeight(b, p)
-			return fb.Pool2DOptionsEnd(b)
-		})
+		pool := s.activation(namePool, []int{1, 1, 1, a.Features}, s.q(reluScale, 0))
+		s.g.AddOperator(tflitewrite.Operator{Op: loader.OpAveragePool2D, Inputs: []int{x}, Outputs: []int{pool},
+			Options: &loader.Pool2DOptions{Padding: loader.PaddingValid, StrideW: 2, StrideH: 2, FilterW: a.PoolSize, FilterH: a.PoolSize}})
 		x = pool
 		if part == Extractor {
-			s.m.inputs, s.m.outputs = []int32{0}, []int32{pool}
+			s.g.Inputs, s.g.Outputs = []int{0}, []int{pool}
 			return
 		}
 	} else {
-		x = s.m.tensor(namePool, typ, []int32{1, 1, 1, int32(a.Features)}, 0, s.q(reluScale, 0))
+		x = s.activation(namePool, []int{1, 1, 1, a.Features}, s.q(reluScale, 0))
 	}
 	logits, lq := s.logits(x)
-	squeezed := s.m.tensor(nameSqueeze, typ, []int32{1, Classes}, 0, lq)
+	squeezed := s.activation(nameSqueeze, []int{1, Classes}, lq)
 	if s.quant {
-		shape := s.m.tensor(nameSqueeze+"/shape", fb.TensorTypeINT32, []int32{2}, s.m.buffer(le32(1, Classes)), nil)
-		s.m.op(loader.OpReshape, []int32{logits, shape}, []int32{squeezed}, fb.BuiltinOptionsReshapeOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			dims := int32s(b, []int32{1, Classes})
-			fb.ReshapeOptionsStart(b)
-			fb.ReshapeOptionsAddNewShape(b, dims)
-			return fb.ReshapeOptionsEnd(b)
-		})
+		shape := s.g.AddTensor(tflitewrite.Tensor{Name: nameSqueeze + "/shape", Type: loader.Int32, Shape: []int{2}, Data: le32(1, Classes)})
+		s.g.AddOperator(tflitewrite.Operator{Op: loader.OpReshape, Inputs: []int{logits, shape}, Outputs: []int{squeezed},
+			Options: &loader.ReshapeOptions{NewShape: []int{1, Classes}}})
 	} else {
-		s.m.op(loader.OpSqueeze, []int32{logits}, []int32{squeezed}, fb.BuiltinOptionsSqueezeOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			dims := int32s(b, []int32{1, 2})
-			fb.SqueezeOptionsStart(b)
-			fb.SqueezeOptionsAddSqueezeDims(b, dims)
-			return fb.SqueezeOptionsEnd(b)
-		})
+		s.g.AddOperator(tflitewrite.Operator{Op: loader.OpSqueeze, Inputs: []int{logits}, Outputs: []int{squeezed},
+			Options: &loader.SqueezeOptions{SqueezeDims: []int{1, 2}}})
 	}
-	out := s.m.tensor(nameOutput, typ, []int32{1, Classes}, 0, s.q(softmaxScale, 0))
-	s.m.op(loader.OpSoftmax, []int32{squeezed}, []int32{out}, fb.BuiltinOptionsSoftmaxOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-		fb.SoftmaxOptionsStart(b)
-		fb.SoftmaxOptionsAddBeta(b, 1)
-		return fb.SoftmaxOptionsEnd(b)
-	})
-	s.m.inputs, s.m.outputs = []int32{0}, []int32{out} // the first tensor is the input
+	out := s.g.AddTensor(tflitewrite.Tensor{Name: nameOutput, Type: typ, Shape: []int{1, Classes}, Quant: s.q(softmaxScale, 0)})
+	s.g.AddOperator(tflitewrite.Operator{Op: loader.OpSoftmax, Inputs: []int{squeezed}, Outputs: []int{out},
+		Options: &loader.SoftmaxOptions{Beta: 1}})
+	s.g.Inputs, s.g.Outputs = []int{0}, []int{out} // the first tensor is the input
+}
+
+// activation adds an activation tensor of the model's type.
+func (s *synth) activation(name string, shape []int, q *loader.Quant) int {
+	return s.g.AddTensor(tflitewrite.Tensor{Name: name, Type: s.actType(), Shape: shape, Quant: q})
 }
 
 // q is a per-tensor quantization for uint8 models, nil for float ones.
-func (s *synth) q(scale float32, zp int64) *fbQuant {
+func (s *synth) q(scale float32, zp int64) *loader.Quant {
 	if !s.quant {
 		return nil
 	}
-	return &fbQuant{scale, zp}
+	return perTensor(scale, zp)
+}
+
+func perTensor(scale float32, zp int64) *loader.Quant {
+	return &loader.Quant{Scale: []float32{scale}, ZeroPoint: []int64{zp}}
 }
 
 // conv adds extractor layer i (a convolution with ReLU6) reading tensor x
 // whose channels have the given mean and variance, and returns its output.
-func (s *synth) conv(i int, l Layer, x int32, mean, variance float64) int32 {
+func (s *synth) conv(i int, l Layer, x int, mean, variance float64) int {
 	r := s.taps(i, l)
 	taps := len(r) / l.Out
 	w := make([]float64, len(r))
@@ -231,14 +218,14 @@ func (s *synth) conv(i int, l Layer, x int32, mean, variance float64) int32 {
 		}
 		b[c] = preMean - float64(float64(alpha*mean)*sum) // no fused multiply-add: the same bits everywhere
 	}
-	out := s.m.tensor("MobilenetV1/MobilenetV1/"+l.Name+"/Relu6", s.actType(), []int32{1, int32(l.OutSize), int32(l.OutSize), int32(l.Out)}, 0, s.q(reluScale, 0))
+	out := s.activation("MobilenetV1/MobilenetV1/"+l.Name+"/Relu6", []int{1, l.OutSize, l.OutSize, l.Out}, s.q(reluScale, 0))
 	s.layer(l, x, w, b, out)
 	return out
 }
 
 // logits adds the logits convolution reading the pooled features x, and
 // returns its output tensor and quantization.
-func (s *synth) logits(x int32) (int32, *fbQuant) {
+func (s *synth) logits(x int) (int, *loader.Quant) {
 	a := s.arch
 	l := a.Logits()
 	r := s.taps(len(a.Layers)-1, l)
@@ -259,39 +246,39 @@ func (s *synth) logits(x int32) (int32, *fbQuant) {
 		pred := float64(relu6Mean*sum) + b[k]
 		lo, hi = min(lo, pred), max(hi, pred)
 	}
-	var lq *fbQuant
+	var lq *loader.Quant
 	if s.quant {
-		scale, zp := affine(min(lo-logitsMargin, 0), max(hi+logitsMargin, 0))
-		lq = &fbQuant{scale, zp}
+		lq = perTensor(affine(min(lo-logitsMargin, 0), max(hi+logitsMargin, 0)))
 	}
-	out := s.m.tensor("MobilenetV1/Logits/Conv2d_1c_1x1/BiasAdd", s.actType(), []int32{1, 1, 1, Classes}, 0, lq)
+	out := s.activation("MobilenetV1/Logits/Conv2d_1c_1x1/BiasAdd", []int{1, 1, 1, Classes}, lq)
 	s.layer(l, x, w, b, out)
 	return out, lq
 }
 
-func (s *synth) actType() fb.TensorType {
+func (s *synth) actType() loader.DType {
 	if s.quant {
-		return fb.TensorTypeUINT8
+		return loader.UInt8
 	}
-	return fb.TensorTypeFLOAT32
+	return loader.Float32
 }
 
 // layer adds the weights and bias tensors of layer l (float values w in
 // TFLite's filter layout, b) and its operator from x to out.
-func (s *synth) layer(l Layer, x int32, w, b []float64, out int32) {
+func (s *synth) layer(l Layer, x int, w, b []float64, out int) {
 	scope := "MobilenetV1/" + l.Name
 	wname, bname := scope+"/weights", "MobilenetV1/"+scope+"/Conv2D_bias"
-	shape := []int32{int32(l.Out), int32(l.Kernel), int32(l.Kernel), int32(l.In)}
+	shape := []int{l.Out, l.Kernel, l.Kernel, l.In}
 	if l.Depthwise {
 		wname, bname = scope+"/depthwise_weights", "MobilenetV1/"+scope+"/depthwise_bias"
-		shape = []int32{1, int32(l.Kernel), int32(l.Kernel), int32(l.Out)}
+		shape = []int{1, l.Kernel, l.Kernel, l.Out}
 	}
 	if l.Name == "Logits/Conv2d_1c_1x1" {
 		bname = scope + "/Conv2D_bias"
 	}
-	var wt, bt int32
+	wt := tflitewrite.Tensor{Name: wname, Type: loader.Float32, Shape: shape, Data: f32le(w)}
+	bt := tflitewrite.Tensor{Name: bname, Type: loader.Float32, Shape: []int{l.Out}, Data: f32le(b)}
 	if s.quant {
-		in := s.m.tensors[x].quant.scale
+		in := s.g.Tensors[x].Quant.Scale[0]
 		lo, hi := 0.0, 0.0
 		for _, v := range w {
 			lo, hi = min(lo, v), max(hi, v)
@@ -306,42 +293,23 @@ func (s *synth) layer(l Layer, x int32, w, b []float64, out int32) {
 		for i, v := range b {
 			qb[i] = int32(clamp(math.RoundToEven(v/float64(bs)), math.MinInt32, math.MaxInt32))
 		}
-		wt = s.m.tensor(wname, fb.TensorTypeUINT8, shape, s.m.buffer(q), &fbQuant{ws, wzp})
-		bt = s.m.tensor(bname, fb.TensorTypeINT32, []int32{int32(l.Out)}, s.m.buffer(le32(qb...)), &fbQuant{bs, 0})
-	} else {
-		wt = s.m.tensor(wname, fb.TensorTypeFLOAT32, shape, s.m.buffer(f32le(w)), nil)
-		bt = s.m.tensor(bname, fb.TensorTypeFLOAT32, []int32{int32(l.Out)}, s.m.buffer(f32le(b)), nil)
+		wt.Type, wt.Data, wt.Quant = loader.UInt8, q, perTensor(ws, wzp)
+		bt.Type, bt.Data, bt.Quant = loader.Int32, le32(qb...), perTensor(bs, 0)
 	}
-	act := fb.ActivationFunctionTypeNONE
+	ins := []int{x, s.g.AddTensor(wt), s.g.AddTensor(bt)}
+	act := loader.ActNone
 	if l.ReLU6 {
-		act = fb.ActivationFunctionTypeRELU6
+		act = loader.ActRelu6
 	}
-	stride := int32(l.Stride)
-	ins, outs := []int32{x, wt, bt}, []int32{out}
 	if l.Depthwise {
-		s.m.op(loader.OpDepthwiseConv2D, ins, outs, fb.BuiltinOptionsDepthwiseConv2DOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			fb.DepthwiseConv2DOptionsStart(b)
-			fb.DepthwiseConv2DOptionsAddPadding(b, fb.PaddingSAME)
-			fb.DepthwiseConv2DOptionsAddStrideW(b, stride)
-			fb.DepthwiseConv2DOptionsAddStrideH(b, stride)
-			fb.DepthwiseConv2DOptionsAddDepthMultiplier(b, 1)
-			fb.DepthwiseConv2DOptionsAddFusedActivationFunction(b, act)
-			fb.DepthwiseConv2DOptionsAddDilationWFactor(b, 1)
-			fb.DepthwiseConv2DOptionsAddDilationHFactor(b, 1)
-			return fb.DepthwiseConv2DOptionsEnd(b)
-		})
+		s.g.AddOperator(tflitewrite.Operator{Op: loader.OpDepthwiseConv2D, Inputs: ins, Outputs: []int{out},
+			Options: &loader.DepthwiseConv2DOptions{Padding: loader.PaddingSame, StrideW: l.Stride, StrideH: l.Stride,
+				DilationW: 1, DilationH: 1, DepthMultiplier: 1, Activation: act}})
 		return
 	}
-	s.m.op(loader.OpConv2D, ins, outs, fb.BuiltinOptionsConv2DOptions, func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-		fb.Conv2DOptionsStart(b)
-		fb.Conv2DOptionsAddPadding(b, fb.PaddingSAME)
-		fb.Conv2DOptionsAddStrideW(b, stride)
-		fb.Conv2DOptionsAddStrideH(b, stride)
-		fb.Conv2DOptionsAddFusedActivationFunction(b, act)
-		fb.Conv2DOptionsAddDilationWFactor(b, 1)
-		fb.Conv2DOptionsAddDilationHFactor(b, 1)
-		return fb.Conv2DOptionsEnd(b)
-	})
+	s.g.AddOperator(tflitewrite.Operator{Op: loader.OpConv2D, Inputs: ins, Outputs: []int{out},
+		Options: &loader.Conv2DOptions{Padding: loader.PaddingSame, StrideW: l.Stride, StrideH: l.Stride,
+			DilationW: 1, DilationH: 1, Activation: act}})
 }
 
 // taps draws layer i's raw filter values, uniform in [-1, 1), in TFLite's
@@ -415,192 +383,4 @@ func f32le(v []float64) []byte {
 		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(float32(x)))
 	}
 	return out
-}
-
-// fbModel is a one-subgraph TFLite model being assembled, serialized by
-// pack with the flatbuffers builder and the generated tflitefb functions.
-type fbModel struct {
-	desc            string
-	buffers         [][]byte // buffer 0 is the empty sentinel
-	tensors         []fbTensor
-	ops             []fbOp
-	codes           []loader.Op
-	inputs, outputs []int32
-}
-
-type fbTensor struct {
-	name   string
-	typ    fb.TensorType
-	shape  []int32
-	buffer uint32
-	quant  *fbQuant
-}
-
-type fbQuant struct {
-	scale float32
-	zp    int64
-}
-
-type fbOp struct {
-	code     uint32
-	in, out  []int32
-	optType  fb.BuiltinOptions
-	writeOpt func(*flatbuffers.Builder) flatbuffers.UOffsetT
-}
-
-// buffer adds a constant buffer and returns its index.
-func (m *fbModel) buffer(data []byte) uint32 {
-	if len(m.buffers) == 0 {
-		m.buffers = append(m.buffers, nil)
-	}
-	m.buffers = append(m.buffers, data)
-	return uint32(len(m.buffers) - 1)
-}
-
-// tensor adds a tensor and returns its index.
-func (m *fbModel) tensor(name string, typ fb.TensorType, shape []int32, buffer uint32, q *fbQuant) int32 {
-	m.tensors = append(m.tensors, fbTensor{name, typ, shape, buffer, q})
-	return int32(len(m.tensors) - 1)
-}
-
-// op adds an operator, and its operator code when new.
-func (m *fbModel) op(code loader.Op, in, out []int32, optType fb.BuiltinOptions, opt func(*flatbuffers.Builder) flatbuffers.UOffsetT) {
-	i := slices.Index(m.codes, code)
-	if i < 0 {
-		i = len(m.codes)
-		m.codes = append(m.codes, code)
-	}
-	m.ops = append(m.ops, fbOp{uint32(i), in, out, optType, opt})
-}
-
-// pack serializes the model with the "TFL3" identifier. Constant buffers
-// are 16-byte aligned, as the converter writes them.
-func (m *fbModel) pack() []byte {
-	if len(m.buffers) == 0 {
-		m.buffers = append(m.buffers, nil)
-	}
-	size := 1 << 16
-	for _, d := range m.buffers {
-		size += len(d) + 32
-	}
-	b := flatbuffers.NewBuilder(size)
-
-	// min_runtime_version, as the release's files carry it: "1.5.0"
-	// padded with zeros to 16 bytes.
-	runtime := make([]byte, 16)
-	copy(runtime, "1.5.0")
-	bufs := append(slices.Clone(m.buffers), runtime)
-	bufOffs := make([]flatbuffers.UOffsetT, len(bufs))
-	for i := len(bufs) - 1; i >= 0; i-- {
-		var data flatbuffers.UOffsetT
-		if len(bufs[i]) > 0 {
-			b.Prep(16, len(bufs[i]))
-			data = b.CreateByteVector(bufs[i])
-		}
-		fb.BufferStart(b)
-		if len(bufs[i]) > 0 {
-			fb.BufferAddData(b, data)
-		}
-		bufOffs[i] = fb.BufferEnd(b)
-	}
-	buffers := tables(b, bufOffs)
-
-	tensorOffs := make([]flatbuffers.UOffsetT, len(m.tensors))
-	for i, t := range m.tensors {
-		name := b.CreateString(t.name)
-		shape := int32s(b, t.shape)
-		var q flatbuffers.UOffsetT
-		if t.quant != nil {
-			fb.QuantizationParametersStartScaleVector(b, 1)
-			b.PrependFloat32(t.quant.scale)
-			scale := b.EndVector(1)
-			fb.QuantizationParametersStartZeroPointVector(b, 1)
-			b.PrependInt64(t.quant.zp)
-			zp := b.EndVector(1)
-			fb.QuantizationParametersStart(b)
-			fb.QuantizationParametersAddScale(b, scale)
-			fb.QuantizationParametersAddZeroPoint(b, zp)
-			q = fb.QuantizationParametersEnd(b)
-		}
-		fb.TensorStart(b)
-		fb.TensorAddShape(b, shape)
-		fb.TensorAddType(b, t.typ)
-		fb.TensorAddBuffer(b, t.buffer)
-		fb.TensorAddName(b, name)
-		if t.quant != nil {
-			fb.TensorAddQuantization(b, q)
-		}
-		tensorOffs[i] = fb.TensorEnd(b)
-	}
-	tensors := tables(b, tensorOffs)
-
-	opOffs := make([]flatbuffers.UOffsetT, len(m.ops))
-	for i, o := range m.ops {
-		in, out := int32s(b, o.in), int32s(b, o.out)
-		var opt flatbuffers.UOffsetT
-		if o.writeOpt != nil {
-			opt = o.writeOpt(b)
-		}
-		fb.OperatorStart(b)
-		fb.OperatorAddOpcodeIndex(b, o.code)
-		fb.OperatorAddInputs(b, in)
-		fb.OperatorAddOutputs(b, out)
-		if o.writeOpt != nil {
-			fb.OperatorAddBuiltinOptionsType(b, o.optType)
-			fb.OperatorAddBuiltinOptions(b, opt)
-		}
-		opOffs[i] = fb.OperatorEnd(b)
-	}
-	ops := tables(b, opOffs)
-
-	sgName := b.CreateString("main")
-	inputs, outputs := int32s(b, m.inputs), int32s(b, m.outputs)
-	fb.SubGraphStart(b)
-	fb.SubGraphAddTensors(b, tensors)
-	fb.SubGraphAddInputs(b, inputs)
-	fb.SubGraphAddOutputs(b, outputs)
-	fb.SubGraphAddOperators(b, ops)
-	fb.SubGraphAddName(b, sgName)
-	subgraphs := tables(b, []flatbuffers.UOffsetT{fb.SubGraphEnd(b)})
-
-	codeOffs := make([]flatbuffers.UOffsetT, len(m.codes))
-	for i, c := range m.codes {
-		fb.OperatorCodeStart(b)
-		fb.OperatorCodeAddDeprecatedBuiltinCode(b, int8(min(c, 127)))
-		fb.OperatorCodeAddBuiltinCode(b, fb.BuiltinOperator(c))
-		fb.OperatorCodeAddVersion(b, 1)
-		codeOffs[i] = fb.OperatorCodeEnd(b)
-	}
-	codes := tables(b, codeOffs)
-
-	mdName := b.CreateString("min_runtime_version")
-	fb.MetadataStart(b)
-	fb.MetadataAddName(b, mdName)
-	fb.MetadataAddBuffer(b, uint32(len(bufs)-1))
-	metadata := tables(b, []flatbuffers.UOffsetT{fb.MetadataEnd(b)})
-
-	desc := b.CreateString(m.desc)
-	fb.ModelStart(b)
-	fb.ModelAddVersion(b, 3)
-	fb.ModelAddOperatorCodes(b, codes)
-	fb.ModelAddSubgraphs(b, subgraphs)
-	fb.ModelAddDescription(b, desc)
-	fb.ModelAddBuffers(b, buffers)
-	fb.ModelAddMetadata(b, metadata)
-	b.FinishWithFileIdentifier(fb.ModelEnd(b), []byte("TFL3"))
-	return b.FinishedBytes()
-}
-
-// tables writes a vector of table offsets.
-func tables(b *flatbuffers.Builder, offs []flatbuffers.UOffsetT) flatbuffers.UOffsetT {
-	return b.CreateVectorOfTables(offs)
-}
-
-// int32s writes a vector of int32.
-func int32s(b *flatbuffers.Builder, v []int32) flatbuffers.UOffsetT {
-	b.StartVector(4, len(v), 4)
-	for i := len(v) - 1; i >= 0; i-- {
-		b.PrependInt32(v[i])
-	}
-	return b.EndVector(len(v))
 }

@@ -8,6 +8,8 @@ import (
 	"syscall/js"
 
 	"honnef.co/go/js/dom/v2"
+
+	"mobilenet-wasm/internal/plot"
 )
 
 // app is the page: its elements and state. Everything runs on the
@@ -462,9 +464,9 @@ func (a *app) render(preds, timing js.Value, source string) {
 		a.top5.AppendChild(li)
 	}
 	if timing.Truthy() {
-		a.statMs.SetTextContent(formatMs(num(timing, "engineMs")))
+		a.statMs.SetTextContent(plot.Millis(num(timing, "engineMs")))
 		a.statMs.SetTitle(fmt.Sprintf("engine %s, with image decoding and messaging %s, frame %dx%d",
-			formatMs(num(timing, "engineMs")), formatMs(num(timing, "totalMs")), int(num(timing, "width")), int(num(timing, "height"))))
+			plot.Millis(num(timing, "engineMs")), plot.Millis(num(timing, "totalMs")), int(num(timing, "width")), int(num(timing, "height"))))
 	}
 	if source == "camera" {
 		a.statFps.SetTextContent(fmt.Sprintf("%.1f", a.fps.fps()))

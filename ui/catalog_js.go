@@ -8,6 +8,8 @@ import (
 	"syscall/js"
 
 	"honnef.co/go/js/dom/v2"
+
+	"mobilenet-wasm/internal/plot"
 )
 
 // entry is one model of the server's catalog (models/catalog.json).
@@ -178,7 +180,7 @@ func (a *app) updateLatencyCells() {
 		other, ook := a.latency[latencyKey(e.Name, !simd)]
 		switch {
 		case ok:
-			e.msCell.SetTextContent(formatMs(ms))
+			e.msCell.SetTextContent(plot.Millis(ms))
 			e.msCell.SetAttribute("data-ms", fmt.Sprint(ms))
 		default:
 			e.msCell.SetTextContent("–")
@@ -186,10 +188,10 @@ func (a *app) updateLatencyCells() {
 		}
 		var tip []string
 		if ok {
-			tip = append(tip, fmt.Sprintf("%s with %s kernels", formatMs(ms), kernelsName(simd)))
+			tip = append(tip, fmt.Sprintf("%s with %s kernels", plot.Millis(ms), kernelsName(simd)))
 		}
 		if ook {
-			tip = append(tip, fmt.Sprintf("%s with %s kernels", formatMs(other), kernelsName(!simd)))
+			tip = append(tip, fmt.Sprintf("%s with %s kernels", plot.Millis(other), kernelsName(!simd)))
 		}
 		e.msCell.SetTitle(strings.Join(tip, "; "))
 	}
@@ -206,13 +208,17 @@ func kernelsName(simd bool) string {
 // renderPlot draws accuracy against the latencies measured here.
 func (a *app) renderPlot() {
 	simd := a.useSIMD()
-	var ps []plotPoint
+	var ps []plot.Point
 	for _, e := range a.catalog {
 		if ms, ok := a.latency[latencyKey(e.Name, simd)]; ok {
-			ps = append(ps, plotPoint{Name: e.Name, Label: e.shortName(), Ms: ms, Top1: e.Top1, Quant: e.Quant})
+			ps = append(ps, plot.Point{Name: e.Name, Label: e.shortName(), Ms: ms, Top1: e.Top1, Quant: e.Quant})
 		}
 	}
-	a.plot.SetInnerHTML(plotSVG(ps, fmt.Sprintf("Published top-1 vs latency in this browser (%s kernels)", kernelsName(simd))))
+	a.plot.SetInnerHTML(plot.SVG(ps, plot.Figure{
+		Title:  fmt.Sprintf("Published top-1 vs latency in this browser (%s kernels)", kernelsName(simd)),
+		XLabel: "latency in this browser (ms, log scale)",
+		Empty:  "No latency measured yet: load a model, or benchmark all available models.",
+	}))
 	a.plot.SetAttribute("data-points", fmt.Sprint(len(ps)))
 }
 

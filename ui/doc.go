@@ -11,6 +11,8 @@
 //
 // It does not run models itself: it calls the JS loader (site/mobilenet.js,
 // exposed to Go as globalThis.mobilenet by boot.js), whose Web Workers run
-// the engine (site/engine.wasm). The pure parts (formatting, the plot, the
-// frame-rate meter) build and are tested natively; the rest needs js/wasm.
+// the engine (site/engine.wasm). The accuracy-versus-latency plot is drawn
+// by mobilenet-wasm/internal/plot, as 'mobilenet models table' draws it.
+// The pure parts (formatting, the frame-rate meter) build and are tested
+// natively; the rest needs js/wasm.
 package main

@@ -6,21 +6,6 @@ import (
 	"strings"
 )
 
-// formatMs formats a duration in milliseconds for the stats and the table:
-// two significant decimals below 10 ms, one below 100 ms, none above.
-func formatMs(ms float64) string {
-	switch {
-	case math.IsNaN(ms) || ms < 0:
-		return "–"
-	case ms < 10:
-		return fmt.Sprintf("%.2f ms", ms)
-	case ms < 100:
-		return fmt.Sprintf("%.1f ms", ms)
-	default:
-		return fmt.Sprintf("%.0f ms", ms)
-	}
-}
-
 // formatBytes formats a download size.
 func formatBytes(n float64) string {
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/store"
 )
 
 // BenchmarkCatalog times one inference of each of the release's 32 models in
@@ -27,10 +28,10 @@ func BenchmarkCatalog(b *testing.B) {
 	if d, ok := testdata.Find(); ok {
 		dirs = append(dirs, filepath.Join(d, "models"))
 	}
-	if d, err := models.DefaultDir(); err == nil {
+	if d, err := store.DefaultDir(); err == nil {
 		dirs = append(dirs, d)
 	}
-	src, err := models.NewSources(dirs...)
+	src, err := store.NewSources(dirs...)
 	require.NoError(b, err)
 	synth := b.TempDir()
 	for _, mode := range []string{"simd", "portable"} {

@@ -11,14 +11,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	flatbuffers "github.com/google/flatbuffers/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"mobilenet-wasm/internal/testdata"
 )
@@ -35,56 +35,43 @@ func cli(args ...string) (status int, stdout, stderr string) {
 func wantError(t *testing.T, args []string, wantStatus int, cmd string, contains ...string) {
 	t.Helper()
 	status, _, stderr := cli(args...)
-	if status != wantStatus {
-		t.Errorf("%q: status %d, want %d (stderr %q)", args, status, wantStatus, stderr)
-	}
-	if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasSuffix(stderr, "\n") {
-		t.Errorf("%q: stderr has %d lines, want exactly one: %q", args, n, stderr)
-	}
+	assert.Equal(t, wantStatus, status, "%q: stderr %q", args, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "\n"), "%q: stderr must be exactly one line: %q", args, stderr)
+	assert.True(t, strings.HasSuffix(stderr, "\n"), "%q: stderr must be exactly one line: %q", args, stderr)
 	prefix := "mobilenet: "
 	if cmd != "" {
 		prefix += cmd + ": "
 	}
-	if !strings.HasPrefix(stderr, prefix) {
-		t.Errorf("%q: stderr %q does not start with %q", args, stderr, prefix)
-	}
+	assert.True(t, strings.HasPrefix(stderr, prefix), "%q: stderr %q does not start with %q", args, stderr, prefix)
 	for _, c := range contains {
-		if !strings.Contains(stderr, c) {
-			t.Errorf("%q: stderr %q does not mention %q", args, stderr, c)
-		}
+		assert.Contains(t, stderr, c, "%q", args)
 	}
 }
 
 func TestToolHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
 		status, stdout, stderr := cli(args...)
-		if status != 0 || stderr != "" {
-			t.Errorf("%q: status %d, stderr %q; want 0 and nothing", args, status, stderr)
-		}
+		assert.Equal(t, 0, status, "%q", args)
+		assert.Empty(t, stderr, "%q", args)
 		for _, want := range []string{"Usage:", "Example:", "classify", "infer", "info", "eval"} {
-			if !strings.Contains(stdout, want) {
-				t.Errorf("%q: help does not mention %q:\n%s", args, want, stdout)
-			}
+			assert.Contains(t, stdout, want, "%q: help", args)
 		}
 	}
 	// No command: the help on stderr, a usage error.
 	status, stdout, stderr := cli()
-	if status != 2 || stdout != "" || !strings.Contains(stderr, "Usage:") {
-		t.Errorf("no arguments: status %d, stdout %q, stderr %q; want 2 and the help on stderr", status, stdout, stderr)
-	}
+	assert.Equal(t, 2, status, "no arguments")
+	assert.Empty(t, stdout, "no arguments")
+	assert.Contains(t, stderr, "Usage:", "no arguments: the help on stderr")
 }
 
 func TestCommandHelp(t *testing.T) {
 	for _, c := range commands {
 		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
 			status, stdout, stderr := cli(args...)
-			if status != 0 || stderr != "" {
-				t.Errorf("%q: status %d, stderr %q; want 0 and nothing", args, status, stderr)
-			}
+			assert.Equal(t, 0, status, "%q", args)
+			assert.Empty(t, stderr, "%q", args)
 			for _, want := range []string{"Usage: mobilenet " + c.name, "Flags:", "Example:\n  mobilenet " + c.name} {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("%q: help does not contain %q:\n%s", args, want, stdout)
-				}
+				assert.Contains(t, stdout, want, "%q: help", args)
 			}
 		}
 	}
@@ -158,17 +145,15 @@ func TestParseFlags(t *testing.T) {
 		fs := newFlagSet("t")
 		k := fs.Int("k", 5, "")
 		pos, err := parseFlags(fs, cmdHelp{}, tc.args, io.Discard)
-		if err != nil || *k != tc.k || !reflect.DeepEqual(pos, tc.pos) {
-			t.Errorf("parseFlags(%q) = %q, k %d, %v; want %q, k %d", tc.args, pos, *k, err, tc.pos, tc.k)
+		if assert.NoError(t, err, "parseFlags(%q)", tc.args) {
+			assert.Equal(t, tc.k, *k, "parseFlags(%q): k", tc.args)
+			assert.Equal(t, tc.pos, pos, "parseFlags(%q)", tc.args)
 		}
 	}
 }
 
 func TestErrorLine(t *testing.T) {
-	got := errorLine("eval", fmt.Errorf("bad\nthing:\n  detail"))
-	if want := "mobilenet: eval: bad; thing:; detail"; got != want {
-		t.Errorf("errorLine = %q, want %q", got, want)
-	}
+	assert.Equal(t, "mobilenet: eval: bad; thing:; detail", errorLine("eval", fmt.Errorf("bad\nthing:\n  detail")))
 }
 
 func TestReadLabels(t *testing.T) {
@@ -176,9 +161,8 @@ func TestReadLabels(t *testing.T) {
 	p := filepath.Join(dir, "l.txt")
 	os.WriteFile(p, []byte("background\r\ntench, Tinca tinca\r\n\r\n"), 0o644)
 	got, err := readLabels(p)
-	if want := []string{"background", "tench, Tinca tinca"}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("readLabels = %q, %v; want %q", got, err, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"background", "tench, Tinca tinca"}, got)
 }
 
 func TestReadLabelsCSV(t *testing.T) {
@@ -186,39 +170,28 @@ func TestReadLabelsCSV(t *testing.T) {
 	p := filepath.Join(dir, "labels.csv")
 	os.WriteFile(p, []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"), 0o644)
 	got, err := readLabelsCSV(p)
-	if want := []evalItem{{"a.JPEG", 1}, {"b.JPEG", 11}}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("readLabelsCSV = %v, %v; want %v", got, err, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []evalItem{{"a.JPEG", 1}, {"b.JPEG", 11}}, got)
 	os.WriteFile(p, []byte("a.JPEG,1\nb.JPEG,x\n"), 0o644)
-	if _, err := readLabelsCSV(p); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("readLabelsCSV with a bad index: %v, want an error naming line 2", err)
-	}
+	_, err = readLabelsCSV(p)
+	assert.ErrorContains(t, err, "line 2", "a bad index")
 }
 
 func TestCountOpsAndWrap(t *testing.T) {
 	got := countOps([]string{"CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "SOFTMAX"})
-	want := []opCount{{"CONV_2D", 2}, {"DEPTHWISE_CONV_2D", 1}, {"SOFTMAX", 1}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("countOps = %v, want %v", got, want)
-	}
-	if got := wrap([]string{"aaa", "bb", "cccc", "d"}, 7, "|"); got != "aaa bb|cccc d" {
-		t.Errorf("wrap = %q", got)
-	}
+	assert.Equal(t, []opCount{{"CONV_2D", 2}, {"DEPTHWISE_CONV_2D", 1}, {"SOFTMAX", 1}}, got)
+	assert.Equal(t, "aaa bb|cccc d", wrap([]string{"aaa", "bb", "cccc", "d"}, 7, "|"))
 }
 
 func TestProgressLine(t *testing.T) {
 	p := &progress{total: 100, done: 37}
-	if got, want := p.line(false, 3*time.Second), "[#######.............] 37/100  12.3 img/s  ETA 5s"; got != want {
-		t.Errorf("line = %q, want %q", got, want)
-	}
+	assert.Equal(t, "[#######.............] 37/100  12.3 img/s  ETA 5s", p.line(false, 3*time.Second))
 	p.done = 100
-	if got, want := p.line(true, 8*time.Second), "[####################] 100/100  12.5 img/s  8s"; got != want {
-		t.Errorf("final line = %q, want %q", got, want)
-	}
+	assert.Equal(t, "[####################] 100/100  12.5 img/s  8s", p.line(true, 8*time.Second), "final line")
 	p.tty, p.lastLen = true, 60
-	if got := p.line(true, 8*time.Second); !strings.HasPrefix(got, "\r[") || len(got) != 61 {
-		t.Errorf("terminal line %q: want \\r and padding over the previous line", got)
-	}
+	got := p.line(true, 8*time.Second)
+	assert.True(t, strings.HasPrefix(got, "\r["), "terminal line %q: want \\r", got)
+	assert.Len(t, got, 61, "terminal line %q: want padding over the previous line", got)
 }
 
 // Errors that need no model, or only a model file that is not one.
@@ -246,9 +219,7 @@ func TestModelErrors(t *testing.T) {
 	dir := t.TempDir()
 
 	b, err := os.ReadFile(model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	truncated := filepath.Join(dir, "truncated.tflite")
 	os.WriteFile(truncated, b[:1000], 0o644)
 	wantError(t, []string{"classify", "-m", truncated, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", truncated)
@@ -283,15 +254,11 @@ func withFirstOpCode(t *testing.T, b []byte, op int8) []byte {
 	b = bytes.Clone(b)
 	model := flatbuffers.Table{Bytes: b, Pos: flatbuffers.GetUOffsetT(b)}
 	codes := flatbuffers.UOffsetT(model.Offset(6)) // Model.operator_codes
-	if codes == 0 {
-		t.Fatal("model has no operator codes")
-	}
+	require.NotZero(t, codes, "model has no operator codes")
 	first := model.Indirect(model.Vector(codes))
 	oc := flatbuffers.Table{Bytes: b, Pos: first}
 	dep := flatbuffers.UOffsetT(oc.Offset(4)) // OperatorCode.deprecated_builtin_code
-	if dep == 0 {
-		t.Fatal("first operator code has no deprecated_builtin_code to patch")
-	}
+	require.NotZero(t, dep, "first operator code has no deprecated_builtin_code to patch")
 	b[first+dep] = byte(op)
 	if bc := flatbuffers.UOffsetT(oc.Offset(10)); bc != 0 { // OperatorCode.builtin_code
 		binary.LittleEndian.PutUint32(b[first+bc:], uint32(op))
@@ -328,14 +295,11 @@ func (m goldenModel) modelArgs(shared string) []string {
 func readCSV(t *testing.T, path string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) < 2 {
-		t.Fatalf("%s: %v (%d records)", path, err, len(recs))
-	}
+	require.NoError(t, err, path)
+	require.GreaterOrEqual(t, len(recs), 2, path)
 	var rows []map[string]string
 	for _, rec := range recs[1:] {
 		row := map[string]string{}
@@ -350,9 +314,7 @@ func readCSV(t *testing.T, path string) []map[string]string {
 func TestClassifyGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	labels, err := readLabels(filepath.Join(shared, "models", defaultLabelsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, m := range goldenModels {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
@@ -368,39 +330,27 @@ func TestClassifyGoldens(t *testing.T) {
 			}
 			args := append(append([]string{"classify", "-json", "-k", "1"}, m.modelArgs(shared)...), images...)
 			status, stdout, stderr := cli(args...)
-			if status != 0 {
-				t.Fatalf("status %d: %s", status, stderr)
-			}
+			require.Equal(t, 0, status, stderr)
 			sc := bufio.NewScanner(strings.NewReader(stdout))
 			n := 0
 			for ; sc.Scan(); n++ {
 				var r classifyResult
-				if err := json.Unmarshal(sc.Bytes(), &r); err != nil || len(r.Top) != 1 {
-					t.Fatalf("line %d %q: %v", n+1, sc.Text(), err)
-				}
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "line %d %q", n+1, sc.Text())
+				require.Len(t, r.Top, 1, "line %d %q", n+1, sc.Text())
 				g, ok := golden[r.Image]
-				if !ok {
-					t.Fatalf("result for an unexpected image %q", r.Image)
-				}
+				require.True(t, ok, "result for an unexpected image %q", r.Image)
 				top := r.Top[0]
-				if strconv.Itoa(top.Index) != g["top1"] {
-					t.Errorf("%s: top-1 %d, golden %s", filepath.Base(r.Image), top.Index, g["top1"])
+				if !assert.Equal(t, g["top1"], strconv.Itoa(top.Index), "%s: top-1", filepath.Base(r.Image)) {
 					continue
 				}
 				score, _ := strconv.ParseFloat(g["top1_score"], 64)
 				if !m.float {
 					score /= 256
 				}
-				if math.Abs(float64(top.Score)-score) > 1e-5 {
-					t.Errorf("%s: top-1 score %v, golden %v", filepath.Base(r.Image), top.Score, score)
-				}
-				if top.Label != labels[top.Index] {
-					t.Errorf("%s: label %q, want %q (%s next to the model)", filepath.Base(r.Image), top.Label, labels[top.Index], defaultLabelsFile)
-				}
+				assert.InDelta(t, score, float64(top.Score), 1e-5, "%s: top-1 score", filepath.Base(r.Image))
+				assert.Equal(t, labels[top.Index], top.Label, "%s: label (%s next to the model)", filepath.Base(r.Image), defaultLabelsFile)
 			}
-			if n != len(images) {
-				t.Errorf("%d result lines for %d images", n, len(images))
-			}
+			assert.Equal(t, len(images), n, "result lines for the images")
 		})
 	}
 }
@@ -410,19 +360,13 @@ func TestClassifyTable(t *testing.T) {
 	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
 	bird := filepath.Join(shared, "images", "bird.bmp")
 	status, stdout, stderr := cli("classify", "-m", model, "-k", "3", bird)
-	if status != 0 {
-		t.Fatalf("status %d: %s", status, stderr)
-	}
+	require.Equal(t, 0, status, stderr)
 	// bird.bmp: top-1 class 20 (goldens), "chickadee".
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 5 || lines[0] != bird || !strings.Contains(lines[1], "label") ||
-		!regexpMatch(`^\s*1\s+20\s+0\.\d{4}\s+chickadee$`, lines[2]) {
-		t.Errorf("classify table:\n%s", stdout)
-	}
-}
-
-func regexpMatch(pattern, s string) bool {
-	return regexp.MustCompile(pattern).MatchString(s)
+	require.Len(t, lines, 5, "classify table:\n%s", stdout)
+	assert.Equal(t, bird, lines[0])
+	assert.Contains(t, lines[1], "label")
+	assert.Regexp(t, `^\s*1\s+20\s+0\.\d{4}\s+chickadee$`, lines[2])
 }
 
 func TestInferGoldens(t *testing.T) {
@@ -434,44 +378,29 @@ func TestInferGoldens(t *testing.T) {
 			dir := t.TempDir()
 			for _, photo := range photos {
 				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				if m.float {
 					in = floatInput(in)
 				}
 				inFile, outFile := filepath.Join(dir, photo+".in"), filepath.Join(dir, photo+".out")
 				os.WriteFile(inFile, in, 0o644)
 				args := append(append([]string{"infer"}, m.modelArgs(shared)...), "-in", inFile, "-out", outFile)
-				if status, _, stderr := cli(args...); status != 0 {
-					t.Fatalf("%s: status %d: %s", photo, status, stderr)
-				}
+				status, _, stderr := cli(args...)
+				require.Equal(t, 0, status, "%s: %s", photo, stderr)
 				got, err := os.ReadFile(outFile)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.name, photo+".out"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(got) != len(want) {
-					t.Fatalf("%s: %d output bytes, golden %d", photo, len(got), len(want))
-				}
+				require.NoError(t, err)
+				require.Len(t, got, len(want), "%s: output bytes", photo)
 				if !m.float {
-					for i := range got {
-						if got[i] != want[i] {
-							t.Errorf("%s: output[%d] = %d, golden %d (uint8 outputs must be identical)", photo, i, got[i], want[i])
-							break
-						}
-					}
+					assert.Equal(t, want, got, "%s: uint8 outputs must be identical", photo)
 					continue
 				}
 				// float32: within 1e-5 absolute (TFLite's own builds differ by up to 5.7e-6).
 				for i := 0; i < len(got); i += 4 {
 					g := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
 					w := math.Float32frombits(binary.LittleEndian.Uint32(want[i:]))
-					if math.Abs(float64(g-w)) > 1e-5 {
-						t.Errorf("%s: output[%d] = %v, golden %v", photo, i/4, g, w)
+					if !assert.InDelta(t, w, g, 1e-5, "%s: output[%d]", photo, i/4) {
 						break
 					}
 				}
@@ -500,28 +429,19 @@ func TestEvalAccuracy(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			w, ok := want[m.name]
-			if !ok {
-				t.Fatalf("accuracy.csv has no row for %s", m.name)
-			}
+			require.True(t, ok, "accuracy.csv has no row for %s", m.name)
 			dir := filepath.Join(shared, "images", "imagenet")
 			args := append(append([]string{"eval", "-json", "-j", "2"}, m.modelArgs(shared)...),
 				"-dir", dir, "-labels-csv", filepath.Join(dir, "labels.csv"))
 			status, stdout, stderr := cli(args...)
-			if status != 0 {
-				t.Fatalf("status %d: %s", status, stderr)
-			}
+			require.Equal(t, 0, status, stderr)
 			// stderr is not a terminal: one final progress line.
-			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "] 100/100 ") {
-				t.Errorf("progress on stderr = %q, want one final line", stderr)
-			}
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "progress on stderr = %q, want one final line", stderr)
+			assert.Contains(t, stderr, "] 100/100 ", "progress on stderr")
 			var s evalSummary
-			if err := json.Unmarshal([]byte(stdout), &s); err != nil {
-				t.Fatalf("%q: %v", stdout, err)
-			}
+			require.NoError(t, json.Unmarshal([]byte(stdout), &s), stdout)
 			got := fmt.Sprintf("n %d, top-1 %d, top-5 %d", s.N, s.Top1Correct, s.Top5Correct)
-			if exp := fmt.Sprintf("n %s, top-1 %s, top-5 %s", w["n"], w["top1_correct"], w["top5_correct"]); got != exp {
-				t.Errorf("eval: %s; accuracy.csv: %s", got, exp)
-			}
+			assert.Equal(t, fmt.Sprintf("n %s, top-1 %s, top-5 %s", w["n"], w["top1_correct"], w["top5_correct"]), got, "eval against accuracy.csv")
 			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.name, got, s.Seconds, s.ImagesPerSecond)
 		})
 	}
@@ -534,18 +454,15 @@ func TestEvalTable(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "labels.csv"), []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"), 0o644)
 	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
 	status, stdout, stderr := cli("eval", "-m", model, "-dir", src, "-labels-csv", filepath.Join(dir, "labels.csv"))
-	if status != 0 {
-		t.Fatalf("status %d: %s", status, stderr)
-	}
+	require.Equal(t, 0, status, stderr)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "model ") ||
-		!regexpMatch(`^mobilenet_v1_0\.25_128_quant\s+1\s+[01]\s+[01]\s+(0|100)\.0\s+(0|100)\.0\s+\S+s$`, lines[1]) {
-		t.Errorf("eval table:\n%s", stdout)
-	}
+	require.Len(t, lines, 2, "eval table:\n%s", stdout)
+	assert.True(t, strings.HasPrefix(lines[0], "model "), "eval table:\n%s", stdout)
+	assert.Regexp(t, `^mobilenet_v1_0\.25_128_quant\s+1\s+[01]\s+[01]\s+(0|100)\.0\s+(0|100)\.0\s+\S+s$`, lines[1])
 }
 
 // TestInfoRelease checks the MACs and parameter counts against the
-// release's table (RELEASE.md), within 5%.
+// release's published table, within 5%.
 func TestInfoRelease(t *testing.T) {
 	shared := testdata.Dir(t)
 	release := map[string][2]float64{ // million MACs, million params
@@ -561,9 +478,7 @@ func TestInfoRelease(t *testing.T) {
 			args = append(args, filepath.Join(shared, "models", f))
 		}
 		status, stdout, stderr := cli(args...)
-		if status != 0 {
-			t.Fatalf("%s: status %d: %s", m.name, status, stderr)
-		}
+		require.Equal(t, 0, status, "%s: %s", m.name, stderr)
 		// A chain is the sum of its models.
 		var macs, params float64
 		sc := bufio.NewScanner(strings.NewReader(stdout))
@@ -571,35 +486,25 @@ func TestInfoRelease(t *testing.T) {
 		n := 0
 		for ; sc.Scan(); n++ {
 			var v infoJSON
-			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-				t.Fatalf("%s: %q: %v", m.name, sc.Text(), err)
-			}
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: %q", m.name, sc.Text())
 			total := 0
 			for _, c := range v.OpCounts {
 				total += c.Count
 			}
-			if total != len(v.Ops) || len(v.Ops) == 0 {
-				t.Errorf("%s: op counts %v do not add up to the %d ops", v.Model, v.OpCounts, len(v.Ops))
-			}
+			assert.NotEmpty(t, v.Ops, v.Model)
+			assert.Equal(t, len(v.Ops), total, "%s: op counts %v do not add up to the ops", v.Model, v.OpCounts)
 			macs += v.MACsMillions
 			params += v.ParamsMillions
 		}
-		if n != len(m.files) {
-			t.Fatalf("%s: %d info lines for %d models", m.name, n, len(m.files))
-		}
+		require.Equal(t, len(m.files), n, "%s: info lines for the models", m.name)
 		r := release[m.name]
-		if math.Abs(macs/r[0]-1) > 0.05 || math.Abs(params/r[1]-1) > 0.05 {
-			t.Errorf("%s: %.1f M MACs, %.3f M params; release %.0f M, %.2f M", m.name, macs, params, r[0], r[1])
-		}
+		assert.InEpsilon(t, r[0], macs, 0.05, "%s: M MACs against the release's", m.name)
+		assert.InEpsilon(t, r[1], params, 0.05, "%s: M params against the release's", m.name)
 	}
 	// The human form.
 	status, stdout, stderr := cli("info", filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite"))
-	if status != 0 {
-		t.Fatalf("status %d: %s", status, stderr)
-	}
+	require.Equal(t, 0, status, stderr)
 	for _, want := range []string{"input      [1 128 128 3] uint8", "MACs ", "params ", "CONV_2D x", "DEPTHWISE_CONV_2D x13", "sequence   CONV_2D DEPTHWISE_CONV_2D"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("info does not contain %q:\n%s", want, stdout)
-		}
+		assert.Contains(t, stdout, want, "info")
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/benchtable"
+	"mobilenet-wasm/models/store"
 )
 
 // modelsHelp is 'mobilenet models -h'.
@@ -90,7 +92,7 @@ func modelsDir(flagValue string) (string, error) {
 	if flagValue != "" {
 		return flagValue, nil
 	}
-	return models.DefaultDir()
+	return store.DefaultDir()
 }
 
 var modelsListHelp = cmdHelp{
@@ -133,7 +135,7 @@ func runModelsList(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	folder := models.Folder{Dir: dir}
+	folder := store.Folder{Dir: dir}
 	man, err := folder.ReadManifest()
 	if err != nil {
 		return err
@@ -244,8 +246,8 @@ func runModelsFetch(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newByteBar(stderr)
-	f := &models.Fetcher{
-		Folder:   models.Folder{Dir: dir},
+	f := &store.Fetcher{
+		Folder:   store.Folder{Dir: dir},
 		BaseURL:  *mirror,
 		Attempts: 1 + *retries,
 		Force:    *force,
@@ -259,13 +261,13 @@ func runModelsFetch(args []string, stdout, stderr io.Writer) error {
 		res, err := f.Fetch(ctx, e)
 		bar.interrupt()
 		if err != nil {
-			var off *models.OfflineError
+			var off *store.OfflineError
 			if errors.As(err, &off) {
 				hintDir := ""
 				if *dirFlag != "" {
 					hintDir = dir
 				}
-				return fmt.Errorf("%w; %s", err, models.ImportHint(e, hintDir))
+				return fmt.Errorf("%w; %s", err, store.ImportHint(e, hintDir))
 			}
 			return err
 		}
@@ -296,7 +298,7 @@ type byteBar struct {
 func newByteBar(w io.Writer) *byteBar { return &byteBar{w: w, tty: isTerminal(w)} }
 
 // update draws p.
-func (b *byteBar) update(p models.Progress) {
+func (b *byteBar) update(p store.Progress) {
 	if p.Entry.Name != b.name || p.Attempt != b.attempt {
 		b.name, b.attempt, b.start = p.Entry.Name, p.Attempt, time.Now()
 	}
@@ -325,7 +327,7 @@ func (b *byteBar) interrupt() {
 }
 
 // byteBarLine formats one state of the bar after elapsed time.
-func byteBarLine(p models.Progress, elapsed time.Duration) string {
+func byteBarLine(p store.Progress, elapsed time.Duration) string {
 	const width = 20
 	filled := 0
 	if p.Total > 0 {
@@ -392,9 +394,9 @@ func runModelsImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	folder := models.Folder{Dir: dir}
+	folder := store.Folder{Dir: dir}
 	for _, file := range files {
-		imported, err := folder.ImportFile(file, models.ImportOptions{Force: *force, AllowSynthetic: *synthetic})
+		imported, err := folder.ImportFile(file, store.ImportOptions{Force: *force, AllowSynthetic: *synthetic})
 		for _, im := range imported {
 			what := im.Record.Model
 			if im.Record.Part != "" {
@@ -533,11 +535,11 @@ func runModelsTable(args []string, stdout, stderr io.Writer) error {
 	if len(benchFiles) == 0 {
 		return usagef("no -bench file given")
 	}
-	cols := []models.Column{models.NativeColumn}
+	cols := []benchtable.Column{benchtable.NativeColumn}
 	if len(colFlags) > 0 {
 		cols = nil
 		for _, s := range colFlags {
-			c, err := models.ParseColumn(s)
+			c, err := benchtable.ParseColumn(s)
 			if err != nil {
 				return usagef("-col: %v", err)
 			}
@@ -557,7 +559,7 @@ func runModelsTable(args []string, stdout, stderr io.Writer) error {
 		defer f.Close()
 		readers = append(readers, f, strings.NewReader("\n"))
 	}
-	b, err := models.ParseBenchUnit(io.MultiReader(readers...), cols, *unit)
+	b, err := benchtable.ParseBenchUnit(io.MultiReader(readers...), cols, *unit)
 	if err != nil {
 		return usagef("-unit: %v", err)
 	}
@@ -589,7 +591,7 @@ func runModelsTable(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func columnList(cols []models.Column) string {
+func columnList(cols []benchtable.Column) string {
 	var s []string
 	for _, c := range cols {
 		s = append(s, c.Prefix+"*")

@@ -20,6 +20,7 @@ import (
 
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/store"
 )
 
 func TestModelsHelp(t *testing.T) {
@@ -217,7 +218,7 @@ func TestModelsFetch(t *testing.T) {
 
 func TestByteBarLine(t *testing.T) {
 	e, _ := models.Lookup("mobilenet_v1_0.25_128_quant")
-	p := models.Progress{Entry: e, Done: 1_000_000, Total: 4_000_000, Attempt: 1}
+	p := store.Progress{Entry: e, Done: 1_000_000, Total: 4_000_000, Attempt: 1}
 	assert.Equal(t, "[#####...............] 1.0/4.0 MB  0.5 MB/s  ETA 6s  mobilenet_v1_0.25_128_quant.tgz", byteBarLine(p, 2*time.Second))
 	p.Resumed, p.Done, p.Total = 2_000_000, 3_000_000, -1
 	assert.Equal(t, "[....................] 3.0/? MB  1.0 MB/s  (resumed at 2.0 MB)  mobilenet_v1_0.25_128_quant.tgz", byteBarLine(p, time.Second))

@@ -26,6 +26,7 @@ import (
 
 	"mobilenet-wasm/loader"
 	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/store"
 )
 
 var serveHelp = cmdHelp{
@@ -70,7 +71,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *modelsDir == "" {
-		d, err := models.DefaultDir()
+		d, err := store.DefaultDir()
 		if err != nil {
 			return err
 		}
@@ -397,7 +398,7 @@ func (s *siteServer) serveModels(w http.ResponseWriter, r *http.Request, rest st
 	}
 	// name is one plain file name (no separators, not hidden): it cannot
 	// leave the folder, and symbolic links inside it are followed, as
-	// models.Scan does.
+	// store.Scan does.
 	f, err := os.Open(filepath.Join(s.models, name))
 	if err != nil {
 		http.NotFound(w, r)
@@ -489,7 +490,7 @@ func (s *siteServer) catalogJSON() ([]byte, error) {
 	if c != nil && c.key == key {
 		return c.body, nil
 	}
-	found, err := models.Scan(s.models, false)
+	found, err := store.Scan(s.models, false)
 	if err != nil {
 		return nil, err
 	}
@@ -563,7 +564,7 @@ func folderKey(dir string) string {
 	var parts []string
 	for _, e := range ents {
 		ext := filepath.Ext(e.Name())
-		if ext != ".tflite" && ext != ".txt" && e.Name() != models.ManifestFile {
+		if ext != ".tflite" && ext != ".txt" && e.Name() != store.ManifestFile {
 			continue
 		}
 		if info, err := e.Info(); err == nil {
@@ -583,7 +584,7 @@ const defaultModel = "mobilenet_v1_0.5_160_quant"
 // is a warning, not an error: the page still runs dropped .tflite files,
 // and the warning says how to add local files instead.
 func ensureDefaultModel(dir string, stdout, stderr io.Writer) {
-	found, err := models.Scan(dir, true)
+	found, err := store.Scan(dir, true)
 	if err != nil || len(found) > 0 {
 		return
 	}

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/models"
 )
@@ -34,12 +37,8 @@ func testSite(t *testing.T) string {
 	}
 	for name, body := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
 	return dir
 }
@@ -58,18 +57,14 @@ func get(t *testing.T, h http.Handler, target string, header ...string) *http.Re
 func body(t *testing.T, r *http.Response) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
 func TestServeSiteTypesAndCaching(t *testing.T) {
 	site := testSite(t)
 	srv, err := newSiteServer(site, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, tc := range []struct{ path, ctype string }{
 		{"/", "text/html; charset=utf-8"},
 		{"/index.html", "text/html; charset=utf-8"},
@@ -80,58 +75,42 @@ func TestServeSiteTypesAndCaching(t *testing.T) {
 		{"/sub/", "text/html; charset=utf-8"},
 	} {
 		r := get(t, srv, tc.path)
-		if r.StatusCode != http.StatusOK {
-			t.Errorf("%s: status %d", tc.path, r.StatusCode)
+		if !assert.Equal(t, http.StatusOK, r.StatusCode, tc.path) {
 			continue
 		}
-		if got := r.Header.Get("Content-Type"); got != tc.ctype {
-			t.Errorf("%s: Content-Type %q, want %q", tc.path, got, tc.ctype)
-		}
-		if got := r.Header.Get("Cache-Control"); got != "no-cache" {
-			t.Errorf("%s: Cache-Control %q, want no-cache", tc.path, got)
-		}
-		if r.Header.Get("ETag") == "" || r.Header.Get("Access-Control-Allow-Origin") != "*" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: headers %v", tc.path, r.Header)
-		}
+		assert.Equal(t, tc.ctype, r.Header.Get("Content-Type"), tc.path)
+		assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"), tc.path)
+		assert.NotEmpty(t, r.Header.Get("ETag"), tc.path)
+		assert.Equal(t, "*", r.Header.Get("Access-Control-Allow-Origin"), tc.path)
+		assert.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"), tc.path)
 	}
 	// Revalidation: the ETag gives 304.
 	r := get(t, srv, "/mobilenet.js")
-	if r2 := get(t, srv, "/mobilenet.js", "If-None-Match", r.Header.Get("ETag")); r2.StatusCode != http.StatusNotModified {
-		t.Errorf("If-None-Match: status %d, want 304", r2.StatusCode)
-	}
+	assert.Equal(t, http.StatusNotModified, get(t, srv, "/mobilenet.js", "If-None-Match", r.Header.Get("ETag")).StatusCode, "If-None-Match")
 	// A changed file gets a new ETag.
-	if err := os.WriteFile(filepath.Join(site, "mobilenet.js"), []byte("export const y = 2; // changed, and longer\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if r3 := get(t, srv, "/mobilenet.js"); r3.Header.Get("ETag") == r.Header.Get("ETag") || !bytes.Contains(body(t, r3), []byte("changed")) {
-		t.Errorf("after a change: ETag %s (was %s)", r3.Header.Get("ETag"), r.Header.Get("ETag"))
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(site, "mobilenet.js"), []byte("export const y = 2; // changed, and longer\n"), 0o644))
+	r3 := get(t, srv, "/mobilenet.js")
+	assert.NotEqual(t, r.Header.Get("ETag"), r3.Header.Get("ETag"), "after a change")
+	assert.Contains(t, string(body(t, r3)), "changed", "after a change")
 }
 
 func TestServeGzip(t *testing.T) {
 	site := testSite(t)
 	srv, err := newSiteServer(site, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want, _ := os.ReadFile(filepath.Join(site, "engine.wasm"))
 	r := get(t, srv, "/engine.wasm", "Accept-Encoding", "br, gzip")
-	if r.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(r.Header.Get("Vary"), "Accept-Encoding") {
-		t.Fatalf("gzip accepted: headers %v", r.Header)
-	}
+	require.Equal(t, "gzip", r.Header.Get("Content-Encoding"), "gzip accepted")
+	require.Contains(t, r.Header.Get("Vary"), "Accept-Encoding", "gzip accepted")
 	zr, err := gzip.NewReader(r.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("gunzipped body: %d bytes (%v), want the file's %d", len(got), err, len(want))
-	}
+	assert.NoError(t, err, "gunzipped body")
+	assert.Equal(t, want, got, "gunzipped body")
 	for _, ae := range []string{"", "identity", "gzip;q=0"} {
 		r := get(t, srv, "/engine.wasm", "Accept-Encoding", ae)
-		if r.Header.Get("Content-Encoding") != "" || !bytes.Equal(body(t, r), want) {
-			t.Errorf("Accept-Encoding %q: got encoding %q", ae, r.Header.Get("Content-Encoding"))
-		}
+		assert.Empty(t, r.Header.Get("Content-Encoding"), "Accept-Encoding %q", ae)
+		assert.Equal(t, want, body(t, r), "Accept-Encoding %q", ae)
 	}
 }
 
@@ -141,38 +120,28 @@ func TestServeRefuses(t *testing.T) {
 	os.WriteFile(filepath.Join(modelsDir, "notes.md"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(modelsDir, ".hidden.tflite"), []byte("x"), 0o644)
 	srv, err := newSiteServer(site, modelsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, p := range []string{
 		"/.secret", "/missing.js", "/../go.mod", "/%2e%2e/go.mod", "/sub/../../etc/passwd",
 		"/models/notes.md", "/models/.hidden.tflite", "/models/../index.html", "/models/sub/x.tflite",
 		"/models/missing.tflite", `/models/..\x.tflite`,
 	} {
-		if r := get(t, srv, p); r.StatusCode != http.StatusNotFound {
-			t.Errorf("%s: status %d, want 404", p, r.StatusCode)
-		}
+		assert.Equal(t, http.StatusNotFound, get(t, srv, p).StatusCode, p)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/index.html", nil)
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, req)
-	if w.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST: status %d, want 405", w.Code)
-	}
-	if r := get(t, srv, "/sub"); r.StatusCode != http.StatusMovedPermanently {
-		t.Errorf("/sub: status %d, want a redirect to /sub/", r.StatusCode)
-	}
+	assert.Equal(t, http.StatusMethodNotAllowed, w.Code, "POST")
+	assert.Equal(t, http.StatusMovedPermanently, get(t, srv, "/sub").StatusCode, "/sub: a redirect to /sub/")
 }
 
 func TestServeNeedsBuiltSite(t *testing.T) {
 	site := t.TempDir()
 	os.WriteFile(filepath.Join(site, "index.html"), []byte("x"), 0o644)
-	if _, err := newSiteServer(site, t.TempDir()); err == nil || !strings.Contains(err.Error(), "build.sh") {
-		t.Errorf("a site without engine.wasm: error %v, want one telling to run ./build.sh", err)
-	}
-	if _, err := newSiteServer(filepath.Join(site, "nope"), t.TempDir()); err == nil {
-		t.Error("a missing site folder: no error")
-	}
+	_, err := newSiteServer(site, t.TempDir())
+	assert.ErrorContains(t, err, "build.sh", "a site without engine.wasm")
+	_, err = newSiteServer(filepath.Join(site, "nope"), t.TempDir())
+	assert.Error(t, err, "a missing site folder")
 }
 
 // TestServeCatalog serves a models folder holding (links to) shared
@@ -183,77 +152,58 @@ func TestServeCatalog(t *testing.T) {
 	shared := testdata.Path(t, "models")
 	modelsDir := t.TempDir()
 	for _, f := range []string{"mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.25_224.tflite", "imagenet_labels.txt"} {
-		if err := os.Symlink(filepath.Join(shared, f), filepath.Join(modelsDir, f)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Symlink(filepath.Join(shared, f), filepath.Join(modelsDir, f)))
 	}
 	srv, err := newSiteServer(testSite(t), modelsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r := get(t, srv, "/models/catalog.json")
-	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Cache-Control") != "no-cache" {
-		t.Fatalf("catalog.json: status %d, headers %v", r.StatusCode, r.Header)
-	}
+	require.Equal(t, http.StatusOK, r.StatusCode, "catalog.json")
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"), "catalog.json")
+	require.Equal(t, "no-cache", r.Header.Get("Cache-Control"), "catalog.json")
 	var doc catalogDoc
-	if err := json.Unmarshal(body(t, r), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if len(doc.Models) != len(models.Catalog) {
-		t.Fatalf("catalog has %d models, want %d", len(doc.Models), len(models.Catalog))
-	}
+	require.NoError(t, json.Unmarshal(body(t, r), &doc))
+	require.Len(t, doc.Models, len(models.Catalog))
 	avail := map[string]catalogEntry{}
 	for _, m := range doc.Models {
 		if m.Available {
 			avail[m.Name] = m
-		} else if m.ModelURL != "" {
-			t.Errorf("%s: not available but has URL %s", m.Name, m.ModelURL)
+		} else {
+			assert.Empty(t, m.ModelURL, "%s: not available but has a URL", m.Name)
 		}
-		if m.Top1 <= 0 || m.MACs <= 0 || m.Resolution == 0 {
-			t.Errorf("%s: incomplete entry %+v", m.Name, m)
-		}
+		assert.Positive(t, m.Top1, "%s: incomplete entry %+v", m.Name, m)
+		assert.Positive(t, m.MACs, "%s: incomplete entry %+v", m.Name, m)
+		assert.NotZero(t, m.Resolution, "%s: incomplete entry %+v", m.Name, m)
 	}
-	if len(avail) != 2 {
-		t.Fatalf("available: %v, want the two linked models", avail)
-	}
+	require.Len(t, avail, 2, "available: want the two linked models")
 	q, f := avail["mobilenet_v1_0.25_128_quant"], avail["mobilenet_v1_0.25_224"]
-	if !q.EmbeddedLabels || q.LabelsURL != "" {
-		t.Errorf("quant model: embedded %v, labels URL %q; want embedded labels and no URL", q.EmbeddedLabels, q.LabelsURL)
-	}
-	if f.EmbeddedLabels || !strings.HasPrefix(f.LabelsURL, "imagenet_labels.txt?v=") {
-		t.Errorf("float model: embedded %v, labels URL %q; want imagenet_labels.txt", f.EmbeddedLabels, f.LabelsURL)
-	}
+	assert.True(t, q.EmbeddedLabels, "quant model: want embedded labels")
+	assert.Empty(t, q.LabelsURL, "quant model: want no labels URL")
+	assert.False(t, f.EmbeddedLabels, "float model: no embedded labels")
+	assert.True(t, strings.HasPrefix(f.LabelsURL, "imagenet_labels.txt?v="), "float model: labels URL %q, want imagenet_labels.txt", f.LabelsURL)
 	for _, e := range []catalogEntry{q, f} {
 		want, _ := os.ReadFile(filepath.Join(shared, e.File))
 		sum := sha256.Sum256(want)
-		if !strings.HasSuffix(e.ModelURL, "?v="+hex.EncodeToString(sum[:])[:versionLen]) || e.Bytes != int64(len(want)) {
-			t.Errorf("%s: URL %s, %d bytes; want the checksum's prefix and %d bytes", e.Name, e.ModelURL, e.Bytes, len(want))
-		}
+		assert.True(t, strings.HasSuffix(e.ModelURL, "?v="+hex.EncodeToString(sum[:])[:versionLen]), "%s: URL %s, want the checksum's prefix", e.Name, e.ModelURL)
+		assert.Equal(t, int64(len(want)), e.Bytes, e.Name)
 		r := get(t, srv, "/models/"+e.ModelURL)
-		if got := body(t, r); r.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
-			t.Errorf("%s: status %d, %d bytes", e.ModelURL, r.StatusCode, len(got))
-		}
-		if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-			t.Errorf("%s: Cache-Control %q, want a year", e.ModelURL, cc)
-		}
-		if r.Header.Get("Content-Encoding") != "" {
-			t.Errorf("%s: compressed (progress bars need the real length)", e.ModelURL)
-		}
+		got := body(t, r)
+		assert.Equal(t, http.StatusOK, r.StatusCode, e.ModelURL)
+		assert.True(t, bytes.Equal(got, want), "%s: %d bytes, want the file's %d", e.ModelURL, len(got), len(want))
+		assert.Equal(t, "public, max-age=31536000, immutable", r.Header.Get("Cache-Control"), "%s: want a year", e.ModelURL)
+		assert.Empty(t, r.Header.Get("Content-Encoding"), "%s: compressed (progress bars need the real length)", e.ModelURL)
 		// Unversioned or wrongly versioned URLs are revalidated.
 		for _, u := range []string{e.File, e.File + "?v=00000000"} {
-			if cc := get(t, srv, "/models/"+u).Header.Get("Cache-Control"); cc != "no-cache" {
-				t.Errorf("%s: Cache-Control %q, want no-cache", u, cc)
-			}
+			assert.Equal(t, "no-cache", get(t, srv, "/models/"+u).Header.Get("Cache-Control"), u)
 		}
 		// Range requests resume downloads.
 		rr := get(t, srv, "/models/"+e.File, "Range", "bytes=10-19")
-		if got := body(t, rr); rr.StatusCode != http.StatusPartialContent || !bytes.Equal(got, want[10:20]) {
-			t.Errorf("%s: Range: status %d, %q", e.File, rr.StatusCode, got)
-		}
+		got = body(t, rr)
+		assert.Equal(t, http.StatusPartialContent, rr.StatusCode, "%s: Range", e.File)
+		assert.Equal(t, want[10:20], got, "%s: Range", e.File)
 	}
-	if r := get(t, srv, "/models/"+f.LabelsURL); r.StatusCode != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
-		t.Errorf("labels: status %d, type %q", r.StatusCode, r.Header.Get("Content-Type"))
-	}
+	r = get(t, srv, "/models/"+f.LabelsURL)
+	assert.Equal(t, http.StatusOK, r.StatusCode, "labels")
+	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain"), "labels: type %q", r.Header.Get("Content-Type"))
 
 	// The catalog follows the folder.
 	os.Remove(filepath.Join(modelsDir, "mobilenet_v1_0.25_224.tflite"))
@@ -265,35 +215,25 @@ func TestServeCatalog(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("after removing a model, %d available, want 1", n)
-	}
+	assert.Equal(t, 1, n, "available after removing a model")
 }
 
 func TestServeEmptyModelsFolder(t *testing.T) {
 	srv, err := newSiteServer(testSite(t), filepath.Join(t.TempDir(), "missing"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := srv.warnings(); !strings.Contains(strings.Join(w, "\n"), "does not exist") {
-		t.Errorf("warnings %q, want one about the missing models folder", w)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(srv.warnings(), "\n"), "does not exist", "a warning about the missing models folder")
 	var doc catalogDoc
-	if err := json.Unmarshal(body(t, get(t, srv, "/models/catalog.json")), &doc); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(body(t, get(t, srv, "/models/catalog.json")), &doc))
 	for _, m := range doc.Models {
-		if m.Available {
-			t.Errorf("%s available in a missing folder", m.Name)
-		}
+		assert.False(t, m.Available, "%s available in a missing folder", m.Name)
 	}
 }
 
 func TestServeHelpAndUsage(t *testing.T) {
 	status, stdout, _ := cli("serve", "-h")
-	if status != 0 || !strings.Contains(stdout, "Usage: mobilenet serve") || !strings.Contains(stdout, "-models") {
-		t.Errorf("serve -h: status %d, %q", status, stdout)
-	}
+	assert.Equal(t, 0, status, "serve -h")
+	assert.Contains(t, stdout, "Usage: mobilenet serve")
+	assert.Contains(t, stdout, "-models")
 	wantError(t, []string{"serve", "extra"}, 2, "serve", "unexpected argument")
 	wantError(t, []string{"serve", "-site", t.TempDir()}, 1, "serve", "index.html")
 }
@@ -307,8 +247,6 @@ func TestServeFirstStartOffline(t *testing.T) {
 	ensureDefaultModel(dir, &stdout, &stderr)
 	msg := stderr.String()
 	for _, want := range []string{"is empty: fetching " + defaultModel, "warning:", "mobilenet models import", "serve -models"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, msg)
-		}
+		assert.Contains(t, msg, want, "stderr")
 	}
 }

@@ -1,4 +1,9 @@
-package models
+// Package benchtable turns 'go test -bench' output into the README's
+// table of the 32 models (the catalog's figures and one latency column per
+// benchmark family) and its accuracy-versus-latency plot. It reads
+// results; it runs no benchmark (BenchmarkNative is in package models'
+// tests, the wasm ones in wasmtests).
+package benchtable
 
 import (
 	"bufio"
@@ -8,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"mobilenet-wasm/models"
 )
 
 // Column is one latency column of the benchmark table: the benchmarks
@@ -23,7 +30,7 @@ type Column struct {
 	Prefix string
 }
 
-// NativeColumn is the column of this package's BenchmarkNative.
+// NativeColumn is the column of package models' BenchmarkNative.
 var NativeColumn = Column{Title: "native Go", Prefix: "BenchmarkNative/"}
 
 // ParseColumn parses a -col flag value "TITLE=PREFIX".
@@ -43,7 +50,8 @@ type Sample struct {
 	// Runs is the number of benchmark lines (go test -count).
 	Runs int
 	// Weights is the benchmark's last name element: "real" or
-	// "synthetic" by this package's convention, empty when absent.
+	// "synthetic" by the benchmarks' convention (store.Sources), empty
+	// when absent.
 	Weights string
 }
 
@@ -88,7 +96,7 @@ func ParseBench(r io.Reader, cols []Column) (*Bench, error) {
 func ParseBenchUnit(r io.Reader, cols []Column, unit string) (*Bench, error) {
 	scale, ok := unitScale(unit)
 	if !ok {
-		return nil, fmt.Errorf("models: unit %q is not a time per op (ns/, us/, ms/ or s/ something)", unit)
+		return nil, fmt.Errorf("benchtable: unit %q is not a time per op (ns/, us/, ms/ or s/ something)", unit)
 	}
 	b := &Bench{Columns: cols, Samples: map[string]map[string]Sample{}, Env: map[string]string{}, Unit: unit}
 	runs := map[string]map[string][]float64{}
@@ -117,7 +125,7 @@ func ParseBenchUnit(r io.Reader, cols []Column, unit string) (*Bench, error) {
 				continue
 			}
 			model, w, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
-			e, ok := Lookup(model)
+			e, ok := models.Lookup(model)
 			if !ok {
 				continue
 			}
@@ -129,7 +137,7 @@ func ParseBenchUnit(r io.Reader, cols []Column, unit string) (*Bench, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("models: reading benchmark output: %w", err)
+		return nil, fmt.Errorf("benchtable: reading benchmark output: %w", err)
 	}
 	for title, byModel := range runs {
 		b.Samples[title] = map[string]Sample{}
@@ -197,12 +205,12 @@ func (b *Bench) Markdown(w io.Writer) error {
 		sb.WriteString("--:|")
 	}
 	sb.WriteString("---|\n")
-	for _, e := range Catalog {
+	for _, e := range models.Catalog {
 		typ := "float"
 		if e.Quantized {
 			typ = "uint8"
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %d | %s | %.1f | %.2f | %.1f | %.1f |", e.Name, WidthString(e.Width), e.Resolution, typ,
+		fmt.Fprintf(&sb, "| %s | %s | %d | %s | %.1f | %.2f | %.1f | %.1f |", e.Name, models.WidthString(e.Width), e.Resolution, typ,
 			float64(e.MACs())/1e6, float64(e.Params())/1e6, e.Top1, e.Top5)
 		var kinds []string
 		for _, c := range b.Columns {

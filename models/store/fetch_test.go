@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/models"
 )
 
 // release is a fake download server for one archive: it serves the
@@ -24,7 +26,7 @@ import (
 // test break the first requests.
 type release struct {
 	t       *testing.T
-	entry   Entry
+	entry   models.Entry
 	model   []byte // the .tflite in the archive
 	archive []byte
 	srv     *httptest.Server
@@ -40,7 +42,7 @@ type release struct {
 // laid out like the release's.
 func newRelease(t *testing.T, name string) *release {
 	e := entryOf(t, name)
-	model, err := SynthEntry(e, 1)
+	model, err := models.SynthEntry(e, 1)
 	require.NoError(t, err)
 	rel := &release{t: t, entry: e, model: model}
 	rel.archive = tgz(t,
@@ -60,7 +62,7 @@ func (rel *release) serve(w http.ResponseWriter, r *http.Request) {
 	if handle != nil && handle(n, w, r) {
 		return
 	}
-	want := "/" + rel.entry.URL[len(DownloadBase):]
+	want := "/" + rel.entry.URL[len(models.DownloadBase):]
 	if r.URL.Path != want {
 		http.NotFound(w, r)
 		return
@@ -102,7 +104,7 @@ func (rel *release) checkStored(f *Fetcher, res FetchResult) {
 	require.Equal(t, rel.model, got)
 	assert.Equal(t, sha256Hex(rel.model), res.Record.SHA256)
 	assert.Equal(t, sha256Hex(rel.archive), res.Record.ArchiveSHA256)
-	assert.Equal(t, rel.srv.URL+"/"+rel.entry.URL[len(DownloadBase):], res.Record.Source)
+	assert.Equal(t, rel.srv.URL+"/"+rel.entry.URL[len(models.DownloadBase):], res.Record.Source)
 	assert.True(t, res.Record.Synthetic)
 	man, err := f.Folder.ReadManifest()
 	require.NoError(t, err)
@@ -270,7 +272,7 @@ func TestFetchUnreachable(t *testing.T) {
 
 // TestFetchPermanentErrors: answers that retrying cannot fix fail at once.
 func TestFetchPermanentErrors(t *testing.T) {
-	other, err := SynthEntry(entryOf(t, "mobilenet_v1_0.5_160_quant"), 1)
+	other, err := models.SynthEntry(entryOf(t, "mobilenet_v1_0.5_160_quant"), 1)
 	require.NoError(t, err)
 	for name, tc := range map[string]struct {
 		body []byte

@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"fmt"
@@ -7,16 +7,17 @@ import (
 	"slices"
 
 	"mobilenet-wasm/loader"
+	"mobilenet-wasm/models"
 )
 
 // Scan identifies every .tflite file directly in dir by its shapes (not
 // its name) and returns where each catalog entry is: a whole model, or the
-// extractor and head of a split one. Files written by Synth are left out
+// extractor and head of a split one. Files written by models.Synth are left out
 // unless synthetic is true. A missing folder holds nothing.
 func Scan(dir string, synthetic bool) (map[string]Presence, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.tflite"))
 	if err != nil {
-		return nil, fmt.Errorf("models: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	slices.Sort(paths)
 	type parts struct{ whole, ext, head string }
@@ -31,7 +32,7 @@ func Scan(dir string, synthetic bool) (map[string]Presence, error) {
 		if err != nil {
 			continue
 		}
-		match, ok := Identify(m)
+		match, ok := models.Identify(m)
 		if !ok || (match.Synthetic && !synthetic) {
 			continue
 		}
@@ -42,11 +43,11 @@ func Scan(dir string, synthetic bool) (map[string]Presence, error) {
 		synth[name] = synth[name] || match.Synthetic
 		f := found[name]
 		switch match.Part {
-		case Whole:
+		case models.Whole:
 			f.whole = cmpOr(f.whole, p)
-		case Extractor:
+		case models.Extractor:
 			f.ext = cmpOr(f.ext, p)
-		case Head:
+		case models.Head:
 			f.head = cmpOr(f.head, p)
 		}
 	}
@@ -73,7 +74,7 @@ func cmpOr(a, b string) string {
 type Weights struct {
 	// Files are the model's paths in the order the engine chains them.
 	Files []string
-	// Kind is "real" (the release's weights) or "synthetic" (Synth).
+	// Kind is "real" (the release's weights) or "synthetic" (models.Synth).
 	Kind string
 }
 
@@ -109,19 +110,19 @@ func NewSources(dirs ...string) (*Sources, error) {
 // them, and otherwise synthesizes the entry (seed 1) into synthDir.
 // Benchmarks of the native engine and of the wasm module use it, so that
 // their models and names (.../<name>/<kind>, see Column) agree.
-func (s *Sources) Weights(e Entry, synthDir string) (Weights, error) {
+func (s *Sources) Weights(e models.Entry, synthDir string) (Weights, error) {
 	for _, found := range s.found {
 		if p, ok := found[e.Name]; ok {
 			return Weights{Files: p.Files, Kind: RealWeights}, nil
 		}
 	}
-	data, err := SynthEntry(e, 1)
+	data, err := models.SynthEntry(e, 1)
 	if err != nil {
 		return Weights{}, err
 	}
 	path := filepath.Join(synthDir, e.File())
 	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return Weights{}, fmt.Errorf("models: %w", err)
+		return Weights{}, fmt.Errorf("store: %w", err)
 	}
 	return Weights{Files: []string{path}, Kind: SyntheticWeights}, nil
 }

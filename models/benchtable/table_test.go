@@ -1,4 +1,4 @@
-package models
+package benchtable
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/models"
+	"mobilenet-wasm/models/store"
 )
 
 // benchOutput is `go test -bench` output: the native benchmark for every
@@ -18,7 +21,7 @@ import (
 func benchOutput() string {
 	var b strings.Builder
 	b.WriteString("goos: linux\ngoarch: amd64\npkg: mobilenet-wasm/models\ncpu: Test CPU @ 1GHz\n")
-	for i, e := range Catalog {
+	for i, e := range models.Catalog {
 		for run := range 2 {
 			ns := float64(e.MACs()) / 4 * (1 + 0.1*float64(run)) // 4 GMAC/s, then 10% slower
 			fmt.Fprintf(&b, "BenchmarkNative/%s/synthetic-2   \t      %d\t  %.0f ns/op\t  %.2f ms/inference\t 4.0 GMAC/s\n", e.Name, 10+i, ns, ns/1e6)
@@ -41,13 +44,14 @@ func TestParseBench(t *testing.T) {
 	assert.Equal(t, 32, b.Count(NativeColumn.Title))
 	assert.Equal(t, 2, b.Count(simd.Title))
 	assert.Equal(t, 0, b.Count(portable.Title))
-	e := entryOf(t, "mobilenet_v1_0.25_128_quant")
+	e, ok := models.Lookup("mobilenet_v1_0.25_128_quant")
+	require.True(t, ok)
 	s := b.Samples[NativeColumn.Title][e.Name]
 	assert.Equal(t, 2, s.Runs)
 	assert.InEpsilon(t, float64(e.MACs())/4*1.05/1e6, s.Millis, 1e-6, "the median of two runs is their mean")
-	assert.Equal(t, SyntheticWeights, s.Weights)
+	assert.Equal(t, store.SyntheticWeights, s.Weights)
 	assert.InEpsilon(t, float64(e.MACs())/4/1e6, s.Best, 1e-6, "the fastest run")
-	assert.Equal(t, Sample{Millis: 60, Best: 60, Runs: 1, Weights: RealWeights}, b.Samples[simd.Title]["mobilenet_v1_1.0_224_quant"])
+	assert.Equal(t, Sample{Millis: 60, Best: 60, Runs: 1, Weights: store.RealWeights}, b.Samples[simd.Title]["mobilenet_v1_1.0_224_quant"])
 	assert.Equal(t, "Test CPU @ 1GHz", b.Env["cpu"])
 	assert.Equal(t, "mobilenet-wasm/wasmtests", b.Env["pkg"])
 
@@ -78,7 +82,7 @@ func TestParseBenchUnit(t *testing.T) {
 		"BenchmarkNative/mobilenet_v1_0.25_128/synthetic-2  20  9000000 ns/op\n"
 	b, err := ParseBenchUnit(strings.NewReader(out), []Column{NativeColumn}, "cpu-ms/op")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Sample{"mobilenet_v1_0.25_128_quant": {Millis: 8.5, Best: 8.5, Runs: 1, Weights: RealWeights}}, b.Samples[NativeColumn.Title])
+	assert.Equal(t, map[string]Sample{"mobilenet_v1_0.25_128_quant": {Millis: 8.5, Best: 8.5, Runs: 1, Weights: store.RealWeights}}, b.Samples[NativeColumn.Title])
 	var md bytes.Buffer
 	require.NoError(t, b.Markdown(&md))
 	assert.Contains(t, md.String(), "Latency: CPU milliseconds per inference (the process's CPU time, which other work on the machine inflates far less than wall time), the median of the runs;")
@@ -101,7 +105,7 @@ func TestSVG(t *testing.T) {
 	require.NoError(t, b.SVG(&buf, NativeColumn.Title))
 	svg := buf.String()
 	// Well-formed XML with one marker per model: 16 circles (float) and
-	// 16 squares (uint8), 8 lines.
+	// 16 squares (uint8), one line per width and type.
 	d := xml.NewDecoder(strings.NewReader(svg))
 	counts := map[string]int{}
 	for {
@@ -118,14 +122,11 @@ func TestSVG(t *testing.T) {
 	assert.Equal(t, 16+1, counts["circle"]) // and the legend's
 	assert.Equal(t, 8, counts["polyline"])
 	assert.Equal(t, 32, counts["title"])
+	assert.Equal(t, 1, counts["style"], "a standalone file carries its style")
 	assert.Contains(t, svg, "mobilenet_v1_1.0_224_quant: 149 ms, top-1 70.1%")
+	assert.Contains(t, svg, ">0.25_128<", "points are labelled with width and resolution")
 	assert.Contains(t, svg, "native Go")
+	assert.Contains(t, svg, "Test CPU @ 1GHz")
 
 	require.ErrorContains(t, b.SVG(&buf, "wasm SIMD"), "no measurements")
-}
-
-func TestLogTicks(t *testing.T) {
-	assert.Equal(t, []float64{2, 5, 10, 20, 50, 100, 200}, logTicks(3.4, 150))
-	assert.Equal(t, []float64{1, 2}, logTicks(1, 2))
-	assert.Equal(t, []float64{0.5, 1, 2}, logTicks(0.7, 1.5))
 }

@@ -1,4 +1,14 @@
-package models
+// Package store keeps the release's models in a models folder on the
+// user's machine (DefaultDir): a manifest of SHA-256 checksums, fetching
+// the official archives (retries, resume, progress), importing local
+// .tflite files and release archives, finding which catalog models a
+// folder holds by their shapes (Scan), and the weights benchmarks run
+// (Sources: real where a folder has them, synthetic twins otherwise).
+//
+// It never redistributes weights: the files live in the user's folder,
+// never in the project. The catalog and the recognition of a file are
+// package models'; this package only stores what they name.
+package store
 
 import (
 	"crypto/sha256"
@@ -14,6 +24,7 @@ import (
 	"time"
 
 	"mobilenet-wasm/loader"
+	"mobilenet-wasm/models"
 )
 
 // EnvDir names the environment variable that overrides the default models
@@ -33,7 +44,7 @@ func DefaultDir() (string, error) {
 	}
 	c, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("models: no models folder: set %s (%v)", EnvDir, err)
+		return "", fmt.Errorf("store: no models folder: set %s (%v)", EnvDir, err)
 	}
 	return filepath.Join(c, "mobilenet-wasm", "models"), nil
 }
@@ -55,7 +66,7 @@ type Record struct {
 	Source string `json:"source"`
 	// ArchiveSHA256 is the checksum of the fetched archive.
 	ArchiveSHA256 string `json:"archive_sha256,omitempty"`
-	// Synthetic is true for files written by Synth (random weights).
+	// Synthetic is true for files written by models.Synth (random weights).
 	Synthetic bool `json:"synthetic,omitempty"`
 	// Added is when the file was stored.
 	Added time.Time `json:"added"`
@@ -84,14 +95,14 @@ func (f Folder) ReadManifest() (*Manifest, error) {
 		return &Manifest{Version: manifestVersion}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("models: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("models: %s: %w", filepath.Join(f.Dir, ManifestFile), err)
+		return nil, fmt.Errorf("store: %s: %w", filepath.Join(f.Dir, ManifestFile), err)
 	}
 	if m.Version != manifestVersion {
-		return nil, fmt.Errorf("models: %s: version %d, want %d", filepath.Join(f.Dir, ManifestFile), m.Version, manifestVersion)
+		return nil, fmt.Errorf("store: %s: version %d, want %d", filepath.Join(f.Dir, ManifestFile), m.Version, manifestVersion)
 	}
 	return &m, nil
 }
@@ -126,11 +137,11 @@ func (f Folder) writeManifest(m *Manifest) error {
 // folder and a rename, so that readers never see half a file.
 func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("models: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("models: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	_, werr := tmp.Write(data)
 	cerr := tmp.Close()
@@ -142,7 +153,7 @@ func writeAtomic(path string, data []byte) error {
 	}
 	if werr != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("models: %w", werr)
+		return fmt.Errorf("store: %w", werr)
 	}
 	return nil
 }
@@ -160,7 +171,7 @@ type Presence struct {
 
 // Find looks for entry e in the folder: <name>.tflite, else both halves of
 // a split model.
-func (f Folder) Find(e Entry, m *Manifest) (Presence, bool) {
+func (f Folder) Find(e models.Entry, m *Manifest) (Presence, bool) {
 	synthetic := func(files ...string) bool {
 		for _, file := range files {
 			if r, ok := m.Record(file); ok && r.Synthetic {
@@ -172,7 +183,7 @@ func (f Folder) Find(e Entry, m *Manifest) (Presence, bool) {
 	if f.exists(e.File()) {
 		return Presence{Files: []string{filepath.Join(f.Dir, e.File())}, Synthetic: synthetic(e.File())}, true
 	}
-	ext, head := Match{Entry: e, Part: Extractor}.File(), Match{Entry: e, Part: Head}.File()
+	ext, head := models.Match{Entry: e, Part: models.Extractor}.File(), models.Match{Entry: e, Part: models.Head}.File()
 	if f.exists(ext) && f.exists(head) {
 		return Presence{Files: []string{filepath.Join(f.Dir, ext), filepath.Join(f.Dir, head)}, Split: true, Synthetic: synthetic(ext, head)}, true
 	}
@@ -188,7 +199,7 @@ func (f Folder) exists(file string) bool {
 type ImportOptions struct {
 	// Force replaces a file of the same name with different contents.
 	Force bool
-	// AllowSynthetic imports files written by Synth; without it they are
+	// AllowSynthetic imports files written by models.Synth; without it they are
 	// refused, so that random weights never pass for the release's.
 	AllowSynthetic bool
 }
@@ -198,7 +209,7 @@ type Imported struct {
 	Record Record
 	// Match is the catalog entry recognised; Known is false for a file
 	// that is not one of the release's models.
-	Match Match
+	Match models.Match
 	Known bool
 	// Unchanged is true when the folder already held the same bytes.
 	Unchanged bool
@@ -208,8 +219,8 @@ type Imported struct {
 // release archive (.tgz, .tar.gz) whose .tflite files are imported.
 //
 // Each model must parse (package loader). A catalog model, recognised by
-// its shapes (Identify), is stored as <name>.tflite (or under its part's
-// name), whatever the file was called. A model that is not one of the
+// its shapes (models.Identify), is stored as <name>.tflite (or under its
+// part's name), whatever the file was called. A model that is not one of the
 // release's is stored under its own base name, and Known is false (the
 // catalog never lists it, but it can be used by path); one whose name is a
 // catalog file's is refused, so that it never passes for that model. The
@@ -217,17 +228,17 @@ type Imported struct {
 func (f Folder) ImportFile(path string, opts ImportOptions) ([]Imported, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("models: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	if isArchiveName(path) {
 		file, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("models: %w", err)
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		defer file.Close()
 		models, err := extractTFLite(file, "")
 		if err != nil {
-			return nil, fmt.Errorf("models: %s: %w", path, err)
+			return nil, fmt.Errorf("store: %s: %w", path, err)
 		}
 		var out []Imported
 		for _, m := range models {
@@ -241,7 +252,7 @@ func (f Folder) ImportFile(path string, opts ImportOptions) ([]Imported, error) 
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("models: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	im, err := f.importBytes(data, filepath.Base(path), "import:"+abs, opts)
 	if err != nil {
@@ -261,7 +272,7 @@ func (f Folder) importBytes(data []byte, name, source string, opts ImportOptions
 	if err != nil {
 		return Imported{}, err
 	}
-	match, known := Identify(m)
+	match, known := models.Identify(m)
 	if match.Synthetic && !opts.AllowSynthetic {
 		return Imported{}, fmt.Errorf("a synthetic model (random weights, written by 'mobilenet models synth'), not the release's; import it anyway with -synthetic")
 	}
@@ -275,7 +286,7 @@ func (f Folder) importBytes(data []byte, name, source string, opts ImportOptions
 	rec := Record{File: file, SHA256: sha256Hex(data), Size: int64(len(data)), Source: source, Synthetic: match.Synthetic}
 	if known {
 		rec.Model = match.Entry.Name
-		if match.Part != Whole {
+		if match.Part != models.Whole {
 			rec.Part = match.Part.String()
 		}
 	}
@@ -289,9 +300,9 @@ func (f Folder) importBytes(data []byte, name, source string, opts ImportOptions
 // isCatalogFile reports whether file is the name of a catalog model or of
 // one of its parts in a folder.
 func isCatalogFile(file string) bool {
-	for _, e := range Catalog {
-		for _, p := range []Part{Whole, Extractor, Head} {
-			if (Match{Entry: e, Part: p}).File() == file {
+	for _, e := range models.Catalog {
+		for _, p := range []models.Part{models.Whole, models.Extractor, models.Head} {
+			if (models.Match{Entry: e, Part: p}).File() == file {
 				return true
 			}
 		}

@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"archive/tar"
@@ -11,14 +11,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"mobilenet-wasm/models"
+
 	"mobilenet-wasm/internal/testdata"
 )
 
 // synthFile writes a synthetic model to dir/name and returns its path and
 // bytes.
-func synthFile(t *testing.T, dir, name string, o SynthOptions) (string, []byte) {
+func synthFile(t *testing.T, dir, name string, o models.SynthOptions) (string, []byte) {
 	t.Helper()
-	data, err := Synth(o)
+	data, err := models.Synth(o)
 	require.NoError(t, err)
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(p, data, 0o644))
@@ -109,7 +111,7 @@ func TestImportShared(t *testing.T) {
 func TestImport(t *testing.T) {
 	src := t.TempDir()
 	f := Folder{Dir: filepath.Join(t.TempDir(), "models")} // created on first import
-	path, data := synthFile(t, src, "whatever.tflite", SynthOptions{Width: 0.25, Resolution: 128, Quantized: true, Seed: 1})
+	path, data := synthFile(t, src, "whatever.tflite", models.SynthOptions{Width: 0.25, Resolution: 128, Quantized: true, Seed: 1})
 
 	// Synthetic files are refused unless asked for.
 	_, err := f.ImportFile(path, ImportOptions{})
@@ -129,7 +131,7 @@ func TestImport(t *testing.T) {
 	got, err = f.ImportFile(path, ImportOptions{AllowSynthetic: true})
 	require.NoError(t, err)
 	assert.True(t, got[0].Unchanged)
-	other, _ := synthFile(t, src, "other.tflite", SynthOptions{Width: 0.25, Resolution: 128, Quantized: true, Seed: 2})
+	other, _ := synthFile(t, src, "other.tflite", models.SynthOptions{Width: 0.25, Resolution: 128, Quantized: true, Seed: 2})
 	_, err = f.ImportFile(other, ImportOptions{AllowSynthetic: true})
 	require.ErrorIs(t, err, ErrExists)
 	_, err = f.ImportFile(other, ImportOptions{AllowSynthetic: true, Force: true})
@@ -139,7 +141,7 @@ func TestImport(t *testing.T) {
 	assert.NotEqual(t, data, stored)
 
 	// A model that is not the release's keeps its own name.
-	headPath, _ := synthFile(t, src, "my_head.tflite", SynthOptions{Width: 0.5, Resolution: 160, Part: Head})
+	headPath, _ := synthFile(t, src, "my_head.tflite", models.SynthOptions{Width: 0.5, Resolution: 160, Part: models.Head})
 	got, err = f.ImportFile(headPath, ImportOptions{AllowSynthetic: true})
 	require.NoError(t, err)
 	assert.False(t, got[0].Known)
@@ -147,7 +149,7 @@ func TestImport(t *testing.T) {
 	assert.Empty(t, got[0].Record.Model)
 
 	// ... unless that name is a catalog model's.
-	impostor, _ := synthFile(t, src, "mobilenet_v1_0.5_160.tflite", SynthOptions{Width: 0.5, Resolution: 160, Part: Head})
+	impostor, _ := synthFile(t, src, "mobilenet_v1_0.5_160.tflite", models.SynthOptions{Width: 0.5, Resolution: 160, Part: models.Head})
 	_, err = f.ImportFile(impostor, ImportOptions{AllowSynthetic: true})
 	require.ErrorContains(t, err, "named like the catalog's mobilenet_v1_0.5_160.tflite")
 
@@ -167,7 +169,7 @@ func TestImport(t *testing.T) {
 // TestImportArchive imports a release archive as downloaded: the .tflite
 // inside it is found and stored; the checkpoint files are skipped.
 func TestImportArchive(t *testing.T) {
-	data, err := Synth(SynthOptions{Width: 0.25, Resolution: 160, Seed: 4})
+	data, err := models.Synth(models.SynthOptions{Width: 0.25, Resolution: 160, Seed: 4})
 	require.NoError(t, err)
 	archive := tgz(t,
 		"./mobilenet_v1_0.25_160.ckpt.index", []byte("not a model"),
@@ -195,4 +197,10 @@ func TestManifestErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(f.Dir, ManifestFile), []byte(`{"version": 9}`), 0o644))
 	_, err = f.ReadManifest()
 	require.ErrorContains(t, err, "version 9")
+}
+
+func entryOf(t *testing.T, name string) models.Entry {
+	e, ok := models.Lookup(name)
+	require.True(t, ok, name)
+	return e
 }

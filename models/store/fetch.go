@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"mobilenet-wasm/loader"
+	"mobilenet-wasm/models"
 )
 
 // Fetcher downloads the release's archives into a models folder.
@@ -27,8 +28,8 @@ import (
 // (network errors, HTTP 5xx and 429, a body cut short, a stall) are
 // retried with exponential backoff. The finished archive's .tflite is
 // extracted from the gzipped tar stream, parsed, checked to be the entry
-// asked for (Identify), stored as DIR/<name>.tflite and recorded with its
-// SHA-256 in the manifest; the archive is then deleted.
+// asked for (models.Identify), stored as DIR/<name>.tflite and recorded
+// with its SHA-256 in the manifest; the archive is then deleted.
 type Fetcher struct {
 	// Folder receives the models.
 	Folder Folder
@@ -36,7 +37,7 @@ type Fetcher struct {
 	// response-header timeouts that honours the proxy environment
 	// variables.
 	Client *http.Client
-	// BaseURL replaces DownloadBase in the entries' URLs (a mirror, or a
+	// BaseURL replaces models.DownloadBase in the entries' URLs (a mirror, or a
 	// test server); empty means the official location.
 	BaseURL string
 	// Attempts is the number of tries per archive (default 4); Backoff
@@ -58,7 +59,7 @@ type Fetcher struct {
 
 // Progress is the state of one download.
 type Progress struct {
-	Entry Entry
+	Entry models.Entry
 	// Done bytes of Total (-1 when the server does not say); Resumed of
 	// them were already there when the try started.
 	Done, Total, Resumed int64
@@ -75,15 +76,17 @@ type OfflineError struct {
 	Err  error
 }
 
+// Error names the host and the network error.
 func (e *OfflineError) Error() string {
 	return fmt.Sprintf("cannot reach %s (offline?): %v", e.Host, e.Err)
 }
 
+// Unwrap returns the network error.
 func (e *OfflineError) Unwrap() error { return e.Err }
 
 // ImportHint tells how to add entry e to the models folder dir without
 // network access: what to download elsewhere and the import command.
-func ImportHint(e Entry, dir string) string {
+func ImportHint(e models.Entry, dir string) string {
 	d := ""
 	if dir != "" {
 		d = " -dir " + shellQuote(dir)
@@ -111,15 +114,15 @@ type FetchResult struct {
 }
 
 // URL is where the fetcher downloads entry e from.
-func (f *Fetcher) URL(e Entry) string {
+func (f *Fetcher) URL(e models.Entry) string {
 	if f.BaseURL == "" {
 		return e.URL
 	}
-	return strings.TrimSuffix(f.BaseURL, "/") + "/" + strings.TrimPrefix(e.URL, DownloadBase)
+	return strings.TrimSuffix(f.BaseURL, "/") + "/" + strings.TrimPrefix(e.URL, models.DownloadBase)
 }
 
 // Fetch downloads entry e into the folder (see Fetcher).
-func (f *Fetcher) Fetch(ctx context.Context, e Entry) (FetchResult, error) {
+func (f *Fetcher) Fetch(ctx context.Context, e models.Entry) (FetchResult, error) {
 	man, err := f.Folder.ReadManifest()
 	if err != nil {
 		return FetchResult{}, err
@@ -133,7 +136,7 @@ func (f *Fetcher) Fetch(ctx context.Context, e Entry) (FetchResult, error) {
 	u := f.URL(e)
 	part := filepath.Join(f.Folder.Dir, ".download", e.Archive()+".part")
 	if err := os.MkdirAll(filepath.Dir(part), 0o755); err != nil {
-		return FetchResult{}, fmt.Errorf("models: %w", err)
+		return FetchResult{}, fmt.Errorf("store: %w", err)
 	}
 	attempts := f.Attempts
 	if attempts <= 0 {
@@ -175,7 +178,7 @@ func (f *Fetcher) Fetch(ctx context.Context, e Entry) (FetchResult, error) {
 	rec := Record{File: e.File(), Model: e.Name, SHA256: sha256Hex(model), Size: int64(len(model)), Source: u, ArchiveSHA256: archiveSum}
 	m, err := loader.Parse(model)
 	if err == nil {
-		match, _ := Identify(m)
+		match, _ := models.Identify(m)
 		rec.Synthetic = match.Synthetic
 	}
 	if _, err := f.Folder.store(model, rec, true); err != nil {
@@ -187,7 +190,7 @@ func (f *Fetcher) Fetch(ctx context.Context, e Entry) (FetchResult, error) {
 }
 
 // wrap turns the last error of a fetch into the one Fetch returns.
-func (f *Fetcher) wrap(e Entry, u string, attempts int, err error) error {
+func (f *Fetcher) wrap(e models.Entry, u string, attempts int, err error) error {
 	host := u
 	if p, perr := url.Parse(u); perr == nil && p.Host != "" {
 		host = p.Host
@@ -249,7 +252,7 @@ var defaultClient = &http.Client{Transport: &http.Transport{
 }}
 
 // download makes one try at completing the part file.
-func (f *Fetcher) download(ctx context.Context, e Entry, u, part string, attempt int) error {
+func (f *Fetcher) download(ctx context.Context, e models.Entry, u, part string, attempt int) error {
 	have := int64(0)
 	if st, err := os.Stat(part); err == nil {
 		have = st.Size()
@@ -340,7 +343,7 @@ func (f *Fetcher) download(ctx context.Context, e Entry, u, part string, attempt
 // archive's SHA-256. A truncated or corrupt archive is deleted, so that
 // the next try downloads it again; one that does not hold the entry is a
 // permanent error.
-func (f *Fetcher) extract(e Entry, part string) ([]byte, string, error) {
+func (f *Fetcher) extract(e models.Entry, part string) ([]byte, string, error) {
 	model, sum, err := checkArchive(e, part)
 	if err != nil {
 		os.Remove(part)
@@ -350,7 +353,7 @@ func (f *Fetcher) extract(e Entry, part string) ([]byte, string, error) {
 
 // checkArchive reads the archive at path: its SHA-256, and the entry's
 // model, parsed and identified.
-func checkArchive(e Entry, path string) ([]byte, string, error) {
+func checkArchive(e models.Entry, path string) ([]byte, string, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
@@ -372,12 +375,12 @@ func checkArchive(e Entry, path string) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", permanent("%s in the archive: %w", files[0].path, err)
 	}
-	match, ok := Identify(m)
-	if !ok || match.Entry.Name != e.Name || match.Part != Whole {
+	match, ok := models.Identify(m)
+	if !ok || match.Entry.Name != e.Name || match.Part != models.Whole {
 		got := "not one of the release's models"
 		if ok {
 			got = match.Entry.Name
-			if match.Part != Whole {
+			if match.Part != models.Whole {
 				got += " (" + match.Part.String() + ")"
 			}
 		}
