@@ -32,11 +32,11 @@ func TestReluU8SameQuant(t *testing.T) {
 	// which rounds to float32 60).
 	in := []uint8{0, 9, 10, 50, 70, 71, 255}
 	out := make([]uint8, len(in))
-	ReluU8(NewReluParams(0, inf32, 0.1, 10, 0.1, 10, false), in, out)
+	ReluU8(NewReluParams(0, inf32, Quant{0.1, 10}, Quant{0.1, 10}, false), in, out)
 	if want := []uint8{10, 10, 10, 50, 70, 71, 255}; !slices.Equal(out, want) {
 		t.Errorf("relu: got %v, want %v", out, want)
 	}
-	p := NewReluParams(0, 6, 0.1, 10, 0.1, 10, false)
+	p := NewReluParams(0, 6, Quant{0.1, 10}, Quant{0.1, 10}, false)
 	if p.ActMin != 10 || p.ActMax != 70 || p.Multiplier != 1<<30 || p.Shift != 1 {
 		t.Errorf("relu6 params %+v", *p)
 	}
@@ -50,7 +50,7 @@ func TestReluU8SameQuant(t *testing.T) {
 // QuantizedReluX: 6/12 = 0.5 gives 1 (XNNPACK's round-half-even would give
 // 0).
 func TestRelu6BoundRoundsHalfAwayFromZero(t *testing.T) {
-	p := NewReluParams(0, 6, 12, 0, 12, 0, false)
+	p := NewReluParams(0, 6, Quant{12, 0}, Quant{12, 0}, false)
 	if p.ActMax != 1 {
 		t.Errorf("ActMax = %d, want 1", p.ActMax)
 	}
@@ -66,7 +66,7 @@ func TestRelu6BoundRoundsHalfAwayFromZero(t *testing.T) {
 func TestReluU8Requantizes(t *testing.T) {
 	// Input (0.5, zp 10), output (0.25, 0): x2, multiplier 2^30 shift 2;
 	// RELU6 bound 6/0.25 = 24.
-	p := NewReluParams(0, 6, 0.5, 10, 0.25, 0, false)
+	p := NewReluParams(0, 6, Quant{0.5, 10}, Quant{0.25, 0}, false)
 	out := make([]uint8, 4)
 	ReluU8(p, []uint8{5, 10, 13, 30}, out)
 	// (5-10)*2 = -10 -> 0; 0; 6; 40 -> 24.
@@ -78,18 +78,18 @@ func TestReluU8Requantizes(t *testing.T) {
 func TestReluI8(t *testing.T) {
 	in := []int8{-128, -21, -20, 0, 127}
 	out := make([]int8, len(in))
-	ReluI8(NewReluParams(0, inf32, 0.05, -20, 0.05, -20, true), in, out)
+	ReluI8(NewReluParams(0, inf32, Quant{0.05, -20}, Quant{0.05, -20}, true), in, out)
 	if want := []int8{-20, -20, -20, 0, 127}; !slices.Equal(out, want) {
 		t.Errorf("relu: got %v, want %v", out, want)
 	}
 	// RELU6: -20 + round(6/0.05f) = -20 + 120 = 100.
-	ReluI8(NewReluParams(0, 6, 0.05, -20, 0.05, -20, true), in, out)
+	ReluI8(NewReluParams(0, 6, Quant{0.05, -20}, Quant{0.05, -20}, true), in, out)
 	if want := []int8{-20, -20, -20, 0, 100}; !slices.Equal(out, want) {
 		t.Errorf("relu6: got %v, want %v", out, want)
 	}
 	// RELU_N1_TO_1 with zero point -128 at scale 1/64: [-128 - 64, -128 +
 	// 64] clamped to the type: [-128, -64].
-	ReluI8(NewReluParams(-1, 1, 1.0/64, -128, 1.0/64, -128, true), in, out)
+	ReluI8(NewReluParams(-1, 1, Quant{1.0/64, -128}, Quant{1.0/64, -128}, true), in, out)
 	if want := []int8{-128, -64, -64, -64, -64}; !slices.Equal(out, want) {
 		t.Errorf("relu_n1_to_1: got %v, want %v", out, want)
 	}
@@ -97,7 +97,7 @@ func TestReluI8(t *testing.T) {
 
 func TestReluZeroAllocs(t *testing.T) {
 	u := make([]uint8, 1000)
-	p := NewReluParams(0, 6, 0.1, 10, 0.1, 10, false)
+	p := NewReluParams(0, 6, Quant{0.1, 10}, Quant{0.1, 10}, false)
 	if n := testing.AllocsPerRun(5, func() { ReluU8(p, u, u) }); n != 0 {
 		t.Errorf("%v allocations per run", n)
 	}

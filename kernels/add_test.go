@@ -39,7 +39,7 @@ func TestAddF32(t *testing.T) {
 func TestAddU8NNAPIVectors(t *testing.T) {
 	for _, scheme := range bothSchemes {
 		// op1 (scale 2) {1, 2} + op2 (scale 1) {3, 4} = {5, 8}.
-		p := NewAddParams(scheme, 2, 0, 1, 0, 1, 0, 0, 255)
+		p := NewAddParams(scheme, Quant{2, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255)
 		out := make([]uint8, 2)
 		AddU8(p, []uint8{1, 2}, []uint8{3, 4}, out)
 		if want := []uint8{5, 8}; !slices.Equal(out, want) {
@@ -47,7 +47,7 @@ func TestAddU8NNAPIVectors(t *testing.T) {
 		}
 		// The broadcast operand goes second: {1, 2, 3, 4} (scale 1) +
 		// {1, 2} (scale 2) along the last dimension = {3, 6, 5, 8}.
-		p = NewAddParams(scheme, 1, 0, 2, 0, 1, 0, 0, 255)
+		p = NewAddParams(scheme, Quant{1, 0}, Quant{2, 0}, Quant{1, 0}, 0, 255)
 		out = make([]uint8, 4)
 		AddU8(p, []uint8{1, 2, 3, 4}, []uint8{1, 2}, out)
 		if want := []uint8{3, 6, 5, 8}; !slices.Equal(out, want) {
@@ -60,7 +60,7 @@ func TestAddReferenceParams(t *testing.T) {
 	// Scales 0.5 and 0.25 into 1: twice the max is 1, so the input
 	// multipliers are 0.5 (2^30, shift 0) and 0.25 (2^30, shift -1), the
 	// output multiplier 1/2^20 (2^30, shift -19).
-	p := NewAddParams(SchemeReference, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
+	p := NewAddParams(SchemeReference, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
 	if p.LeftShift != 20 || p.Input1Multiplier != 1<<30 || p.Input1Shift != 0 ||
 		p.Input2Multiplier != 1<<30 || p.Input2Shift != -1 ||
 		p.OutputMultiplier != 1<<30 || p.OutputShift != -19 ||
@@ -69,7 +69,7 @@ func TestAddReferenceParams(t *testing.T) {
 	}
 	// XNNPACK: ratios 0.5 and 0.25, max exponent -1, shift 21;
 	// multipliers 2^20 and 2^19; bias -(2^20 * 2).
-	p = NewAddParams(SchemeFP32, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
+	p = NewAddParams(SchemeFP32, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
 	if p.UseReference || p.Shift != 21 || p.A1Multiplier != 1<<20 || p.A2Multiplier != 1<<19 || p.Bias != -(1<<21) {
 		t.Errorf("params %+v", *p)
 	}
@@ -84,7 +84,7 @@ func TestAddRoundingOfNegativeHalves(t *testing.T) {
 	// +0.5 ((3 - 2) * 0.5) gives 11 in both.
 	want := map[Scheme][]uint8{SchemeReference: {9, 11}, SchemeFP32: {10, 11}}
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
+		p := NewAddParams(scheme, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
 		out := make([]uint8, 2)
 		AddU8(p, []uint8{1, 3}, []uint8{0, 0}, out)
 		if !slices.Equal(out, want[scheme]) {
@@ -94,7 +94,7 @@ func TestAddRoundingOfNegativeHalves(t *testing.T) {
 	// int8, zero points -3, -128 and -5: (-4 + 3) * 0.5 = -0.5.
 	wantI8 := map[Scheme][]int8{SchemeReference: {-6, -4}, SchemeFP32: {-5, -4}}
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 0.5, -3, 0.25, -128, 1, -5, -128, 127)
+		p := NewAddParams(scheme, Quant{0.5, -3}, Quant{0.25, -128}, Quant{1, -5}, -128, 127)
 		out := make([]int8, 2)
 		AddI8(p, []int8{-4, -2}, []int8{-128, -128}, out)
 		if !slices.Equal(out, wantI8[scheme]) {
@@ -105,7 +105,7 @@ func TestAddRoundingOfNegativeHalves(t *testing.T) {
 
 func TestAddScalarBroadcastAndClamp(t *testing.T) {
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 1, 0, 1, 0, 1, 0, 0, 255)
+		p := NewAddParams(scheme, Quant{1, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255)
 		out := make([]uint8, 3)
 		AddU8(p, []uint8{0, 1, 2}, []uint8{10}, out)
 		if want := []uint8{10, 11, 12}; !slices.Equal(out, want) {
@@ -116,7 +116,7 @@ func TestAddScalarBroadcastAndClamp(t *testing.T) {
 		if want := []uint8{255, 255, 105}; !slices.Equal(out, want) {
 			t.Errorf("%v saturate: got %v, want %v", scheme, out, want)
 		}
-		p = NewAddParams(scheme, 1, 0, 1, 0, 1, 0, 3, 6)
+		p = NewAddParams(scheme, Quant{1, 0}, Quant{1, 0}, Quant{1, 0}, 3, 6)
 		AddU8(p, []uint8{0, 2, 9}, []uint8{1}, out)
 		if want := []uint8{3, 3, 6}; !slices.Equal(out, want) {
 			t.Errorf("%v clamp: got %v, want %v", scheme, out, want)
@@ -127,13 +127,13 @@ func TestAddScalarBroadcastAndClamp(t *testing.T) {
 // XNNPACK takes an ADD only when both scale ratios lie in [2^-10, 2^8);
 // otherwise TFLite's own kernel (the reference arithmetic) runs.
 func TestAddFP32FallsBackOutsideXNNPACKRange(t *testing.T) {
-	if p := NewAddParams(SchemeFP32, 512, 0, 1, 0, 1, 0, 0, 255); !p.UseReference {
+	if p := NewAddParams(SchemeFP32, Quant{512, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255); !p.UseReference {
 		t.Error("ratio 512: want the reference arithmetic")
 	}
-	if p := NewAddParams(SchemeFP32, 1.0/2048, 0, 1, 0, 1, 0, 0, 255); !p.UseReference {
+	if p := NewAddParams(SchemeFP32, Quant{1.0/2048, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255); !p.UseReference {
 		t.Error("ratio 2^-11: want the reference arithmetic")
 	}
-	if p := NewAddParams(SchemeFP32, 255, 0, 1.0/1024, 0, 1, 0, 0, 255); p.UseReference {
+	if p := NewAddParams(SchemeFP32, Quant{255, 0}, Quant{1.0/1024, 0}, Quant{1, 0}, 0, 255); p.UseReference {
 		t.Error("ratios 255 and 2^-10: want XNNPACK's arithmetic")
 	}
 }
@@ -149,7 +149,7 @@ func TestAddRandomWithinOneOfExact(t *testing.T) {
 		so := float32(math.Exp2(r.Float64()*4 - 1))
 		zp1, zp2, zpo := int32(r.IntN(256)), int32(r.IntN(256)), int32(r.IntN(256))
 		for _, scheme := range bothSchemes {
-			p := NewAddParams(scheme, s1, zp1, s2, zp2, so, zpo, 0, 255)
+			p := NewAddParams(scheme, Quant{s1, zp1}, Quant{s2, zp2}, Quant{so, zpo}, 0, 255)
 			for range 20 {
 				q1, q2 := int32(r.IntN(256)), int32(r.IntN(256))
 				exact := (float64(q1-zp1)*float64(s1)+float64(q2-zp2)*float64(s2))/float64(so) + float64(zpo)
@@ -167,7 +167,7 @@ func TestAddRandomWithinOneOfExact(t *testing.T) {
 
 func TestAddZeroAllocs(t *testing.T) {
 	a := make([]uint8, 1024)
-	p := NewAddParams(SchemeFP32, 0.5, 3, 0.25, 7, 1, 10, 0, 255)
+	p := NewAddParams(SchemeFP32, Quant{0.5, 3}, Quant{0.25, 7}, Quant{1, 10}, 0, 255)
 	if n := testing.AllocsPerRun(10, func() { AddU8(p, a, a[:16], a) }); n != 0 {
 		t.Errorf("%v allocations per run", n)
 	}

@@ -15,19 +15,32 @@ package kernels
 //   - gemmPacked (quantized pointwise layers with Prepacked weights): a
 //     GEMM over contiguous pixels, two int32 lanes per int64 multiply.
 
-// ComputePadding resolves TFLite's SAME / VALID padding (same = true for
-// SAME) into the output size and the top/left padding, as TFLite's
-// ComputePaddingHeightWidth and ComputeOutSize do:
+// Window is a filter sliding over the spatial dimensions of an input: what
+// ComputePadding needs of a CONV_2D, DEPTHWISE_CONV_2D or pool.
+type Window struct {
+	// Same is TFLite's SAME padding; false is VALID.
+	Same bool
+	// InH and InW are the input's height and width.
+	InH, InW int
+	// KH and KW are the filter's height and width.
+	KH, KW           int
+	StrideH, StrideW int
+	// DilationH and DilationW below 1 (pools leave them 0) count as 1.
+	DilationH, DilationW int
+}
+
+// ComputePadding resolves w's SAME / VALID padding into the output size and
+// the top/left padding, as TFLite's ComputePaddingHeightWidth and
+// ComputeOutSize do, per dimension:
 //
 //	effective = (k-1)*dilation + 1
 //	SAME:  out = ceil(in/stride), pad = max(((out-1)*stride + effective - in) / 2, 0)
 //	VALID: out = (in - effective + stride) / stride, pad = 0
 //
-// (C integer division, truncating.) Stride 0 gives an output size of 0; a
-// dilation below 1 counts as 1.
-func ComputePadding(same bool, inH, inW, kH, kW, strideH, strideW, dilH, dilW int) (outH, outW, padTop, padLeft int) {
-	outH, padTop = computePadding1(same, inH, kH, strideH, dilH)
-	outW, padLeft = computePadding1(same, inW, kW, strideW, dilW)
+// (C integer division, truncating.) Stride 0 gives an output size of 0.
+func ComputePadding(w Window) (outH, outW, padTop, padLeft int) {
+	outH, padTop = computePadding1(w.Same, w.InH, w.KH, w.StrideH, w.DilationH)
+	outW, padLeft = computePadding1(w.Same, w.InW, w.KW, w.StrideW, w.DilationW)
 	return outH, outW, padTop, padLeft
 }
 

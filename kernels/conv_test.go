@@ -45,7 +45,7 @@ func checkGuard[T uint8 | int8 | float32](t *testing.T, what string, s []T, n in
 
 // convParams resolves padding like the engine does.
 func convParams(in Shape4, oc, kh, kw, sh, sw, dh, dw int, same bool) ConvParams {
-	oh, ow, pt, pl := ComputePadding(same, in.H, in.W, kh, kw, sh, sw, dh, dw)
+	oh, ow, pt, pl := ComputePadding(Window{Same: same, InH: in.H, InW: in.W, KH: kh, KW: kw, StrideH: sh, StrideW: sw, DilationH: dh, DilationW: dw})
 	return ConvParams{In: in, Out: Shape4{in.N, oh, ow, oc}, KH: kh, KW: kw, StrideH: sh, StrideW: sw,
 		DilationH: dh, DilationW: dw, PadTop: pt, PadLeft: pl}
 }
@@ -56,9 +56,9 @@ func quant(scheme Scheme, inScale float32, inZP int32, filterScales []float32, f
 	if signed {
 		qmin, qmax = -128, 127
 	}
-	lo, hi := QuantizedActivationRange(scheme, act, outScale, outZP, qmin, qmax)
+	lo, hi := QuantizedActivationRange(scheme, act, Quant{outScale, outZP}, qmin, qmax)
 	return &QuantConv{InputOffset: -inZP, FilterOffset: -filterZP,
-		Requant: NewRequant(scheme, inScale, filterScales, outScale, outZP, oc, lo, hi)}
+		Requant: NewRequant(scheme, inScale, filterScales, Quant{outScale, outZP}, oc, lo, hi)}
 }
 
 func seq(from, n int) []float32 {
@@ -96,13 +96,13 @@ func TestComputePadding(t *testing.T) {
 		{false, 3, 1, 1, 1, 3, 0, "VALID 1x1"},
 	}
 	for _, c := range cases {
-		oh, ow, pt, pl := ComputePadding(c.same, c.in, c.in, c.k, c.k, c.stride, c.stride, c.dil, c.dil)
+		oh, ow, pt, pl := ComputePadding(Window{Same: c.same, InH: c.in, InW: c.in, KH: c.k, KW: c.k, StrideH: c.stride, StrideW: c.stride, DilationH: c.dil, DilationW: c.dil})
 		if oh != c.wantOut || ow != c.wantOut || pt != c.wantPad || pl != c.wantPad {
 			t.Errorf("%s: got out %dx%d pad %d,%d; want out %d pad %d", c.why, oh, ow, pt, pl, c.wantOut, c.wantPad)
 		}
 	}
 	// Height and width are independent.
-	if oh, ow, pt, pl := ComputePadding(true, 5, 8, 3, 1, 2, 1, 1, 1); oh != 3 || ow != 8 || pt != 1 || pl != 0 {
+	if oh, ow, pt, pl := ComputePadding(Window{Same: true, InH: 5, InW: 8, KH: 3, KW: 1, StrideH: 2, StrideW: 1}); oh != 3 || ow != 8 || pt != 1 || pl != 0 {
 		t.Errorf("SAME 5x8, 3x1 filter, stride 2x1: got %d %d %d %d, want 3 8 1 0", oh, ow, pt, pl)
 	}
 }

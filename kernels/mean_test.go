@@ -19,14 +19,14 @@ func TestMeanF32(t *testing.T) {
 }
 
 func meanU8(keepDims bool, s Shape4, inScale float32, inZP int32, outScale float32, outZP int32, in []uint8) []uint8 {
-	p := NewMeanParams(s, keepDims, inScale, inZP, outScale, outZP)
+	p := NewMeanParams(s, keepDims, Quant{inScale, inZP}, Quant{outScale, outZP})
 	out := make([]uint8, s.N*s.C)
 	MeanU8(p, in, out)
 	return out
 }
 
 func meanI8(keepDims bool, s Shape4, inScale float32, inZP int32, outScale float32, outZP int32, in []int8) []int8 {
-	p := NewMeanParams(s, keepDims, inScale, inZP, outScale, outZP)
+	p := NewMeanParams(s, keepDims, Quant{inScale, inZP}, Quant{outScale, outZP})
 	out := make([]int8, s.N*s.C)
 	MeanI8(p, in, out)
 	return out
@@ -71,7 +71,7 @@ func TestMeanU8KeepDimsDoubleRounding(t *testing.T) {
 	if got := meanU8(true, Shape4{1, 7, 7, 1}, 0.023528477, 0, 0.023528477, 0, in); got[0] != 1 {
 		t.Errorf("n 49, sum 24: got %d, want 1", got[0])
 	}
-	p := NewMeanParams(Shape4{1, 7, 7, 1}, true, 0.023528477, 0, 0.023528477, 0)
+	p := NewMeanParams(Shape4{1, 7, 7, 1}, true, Quant{0.023528477, 0}, Quant{0.023528477, 0})
 	if p.Multiplier != 1402438400 || p.Shift != -5 || p.Bias != 0 {
 		t.Errorf("multiplier %d shift %d bias %d", p.Multiplier, p.Shift, p.Bias)
 	}
@@ -81,7 +81,7 @@ func TestMeanU8KeepDimsDifferentQuant(t *testing.T) {
 	// Input (0.5, zp 10), output (0.25, zp 5): temp = 10*0.5/0.25 = 20,
 	// +0.5 truncates to 20, bias = 5 - 20 = -15; real scale 0.5/(4*0.25)
 	// = 0.5 (2^30, shift 0).
-	p := NewMeanParams(Shape4{1, 2, 2, 1}, true, 0.5, 10, 0.25, 5)
+	p := NewMeanParams(Shape4{1, 2, 2, 1}, true, Quant{0.5, 10}, Quant{0.25, 5})
 	if p.Multiplier != 1<<30 || p.Shift != 0 || p.Bias != -15 {
 		t.Fatalf("multiplier %d shift %d bias %d", p.Multiplier, p.Shift, p.Bias)
 	}
@@ -146,7 +146,7 @@ func TestMeanZeroAllocs(t *testing.T) {
 	in := make([]uint8, s.Size())
 	out := make([]uint8, s.C)
 	for _, keep := range []bool{true, false} {
-		p := NewMeanParams(s, keep, 0.02, 0, 0.03, 5)
+		p := NewMeanParams(s, keep, Quant{0.02, 0}, Quant{0.03, 5})
 		if n := testing.AllocsPerRun(5, func() { MeanU8(p, in, out) }); n != 0 {
 			t.Errorf("keep_dims %v: %v allocations per run", keep, n)
 		}

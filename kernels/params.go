@@ -16,6 +16,15 @@ type Shape4 struct{ N, H, W, C int }
 // Size is the number of elements of s.
 func (s Shape4) Size() int { return s.N * s.H * s.W * s.C }
 
+// Quant is a tensor's per-tensor affine quantization, real = Scale * (q -
+// ZeroPoint): what the quantized constructors take for each input and
+// output. (Per-channel filter scales stay a []float32: only the filter of
+// a conv or fully connected layer has them.)
+type Quant struct {
+	Scale     float32
+	ZeroPoint int32
+}
+
 // Scheme selects how quantized kernels turn int32 accumulators into 8-bit
 // outputs.
 type Scheme uint8

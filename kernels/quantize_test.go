@@ -17,7 +17,7 @@ func TestQuantizeU8RoundingBySchemes(t *testing.T) {
 	}
 	for _, scheme := range bothSchemes {
 		out := make([]uint8, len(in))
-		QuantizeU8(NewQuantizeParams(scheme, 0.5, 128), in, out)
+		QuantizeU8(NewQuantizeParams(scheme, Quant{0.5, 128}), in, out)
 		if !slices.Equal(out, want[scheme]) {
 			t.Errorf("%v: got %v, want %v", scheme, out, want[scheme])
 		}
@@ -31,7 +31,7 @@ func TestQuantizeI8(t *testing.T) {
 	want := []int8{-128, -2, -1, 126, 127, -128}
 	for _, scheme := range bothSchemes {
 		out := make([]int8, len(in))
-		QuantizeI8(NewQuantizeParams(scheme, 1.0/128, -1), in, out)
+		QuantizeI8(NewQuantizeParams(scheme, Quant{1.0/128, -1}), in, out)
 		if !slices.Equal(out, want) {
 			t.Errorf("%v: got %v, want %v", scheme, out, want)
 		}
@@ -42,7 +42,7 @@ func TestQuantizeI8(t *testing.T) {
 // scale 1/128 and zero point 128 gives back the byte (up to rounding).
 func TestQuantizeMobileNetInput(t *testing.T) {
 	for _, scheme := range bothSchemes {
-		p := NewQuantizeParams(scheme, 1.0/128, 128)
+		p := NewQuantizeParams(scheme, Quant{1.0/128, 128})
 		for b := 0; b < 256; b++ {
 			x := float32(float64(b)/127.5 - 1)
 			out := []uint8{0}
@@ -84,14 +84,14 @@ func TestRequantizeU8I8FlipsTopBit(t *testing.T) {
 		u[i] = uint8(i)
 	}
 	i8 := make([]int8, 256)
-	RequantizeU8ToI8(NewRequantizeParams(0.02, 128, 0.02, 0), u, i8)
+	RequantizeU8ToI8(NewRequantizeParams(Quant{0.02, 128}, Quant{0.02, 0}), u, i8)
 	for i := range u {
 		if uint8(i8[i]) != u[i]^0x80 {
 			t.Fatalf("uint8 %d -> int8 %d, want %d", u[i], i8[i], int8(u[i]^0x80))
 		}
 	}
 	back := make([]uint8, 256)
-	RequantizeI8ToU8(NewRequantizeParams(0.02, 0, 0.02, 128), i8, back)
+	RequantizeI8ToU8(NewRequantizeParams(Quant{0.02, 0}, Quant{0.02, 128}), i8, back)
 	if !slices.Equal(back, u) {
 		t.Errorf("round trip: got %v", back[:8])
 	}
@@ -99,7 +99,7 @@ func TestRequantizeU8I8FlipsTopBit(t *testing.T) {
 
 func TestRequantizeScaleChange(t *testing.T) {
 	// Scale 1 -> 2 (multiplier 2^30, shift 0): q/2 rounded half away.
-	p := NewRequantizeParams(1, 0, 2, 0)
+	p := NewRequantizeParams(Quant{1, 0}, Quant{2, 0})
 	if p.Multiplier != 1<<30 || p.Shift != 0 {
 		t.Fatalf("multiplier %d shift %d", p.Multiplier, p.Shift)
 	}
@@ -113,11 +113,11 @@ func TestRequantizeScaleChange(t *testing.T) {
 	}
 	// Scale 2 -> 1 with zero points 10 -> 200: (q - 10) * 2 + 200, clamped.
 	outU := make([]uint8, 3)
-	RequantizeU8(NewRequantizeParams(2, 10, 1, 200), []uint8{10, 30, 0}, outU)
+	RequantizeU8(NewRequantizeParams(Quant{2, 10}, Quant{1, 200}), []uint8{10, 30, 0}, outU)
 	if want := []uint8{200, 240, 180}; !slices.Equal(outU, want) {
 		t.Errorf("uint8: got %v, want %v", outU, want)
 	}
-	RequantizeU8(NewRequantizeParams(2, 10, 1, 200), []uint8{40, 255}, outU[:2])
+	RequantizeU8(NewRequantizeParams(Quant{2, 10}, Quant{1, 200}), []uint8{40, 255}, outU[:2])
 	if want := []uint8{255, 255}; !slices.Equal(outU[:2], want) {
 		t.Errorf("uint8 saturation: got %v, want %v", outU[:2], want)
 	}
@@ -126,7 +126,7 @@ func TestRequantizeScaleChange(t *testing.T) {
 func TestQuantizeZeroAllocs(t *testing.T) {
 	f := make([]float32, 1000)
 	u := make([]uint8, 1000)
-	p := NewQuantizeParams(SchemeFP32, 1.0/128, 128)
+	p := NewQuantizeParams(SchemeFP32, Quant{1.0/128, 128})
 	if n := testing.AllocsPerRun(5, func() { QuantizeU8(p, f, u); DequantizeU8(u, f, 0.5, 3) }); n != 0 {
 		t.Errorf("%v allocations per run", n)
 	}

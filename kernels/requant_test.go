@@ -7,7 +7,7 @@ import (
 
 // requant1 is a one-channel Requant for the hand-computed cases.
 func requant1(scheme Scheme, inScale, filterScale, outScale float32, zp, lo, hi int32) Requant {
-	return NewRequant(scheme, inScale, []float32{filterScale}, outScale, zp, 1, lo, hi)
+	return NewRequant(scheme, inScale, []float32{filterScale}, Quant{outScale, zp}, 1, lo, hi)
 }
 
 func TestRequantFP32RoundsHalfToEven(t *testing.T) {
@@ -81,11 +81,11 @@ func TestRequantReferenceHandComputed(t *testing.T) {
 }
 
 func TestNewRequantPerChannelAndLegacy(t *testing.T) {
-	r := NewRequant(SchemeFP32, 0.5, []float32{0.5, 0.25, 2}, 1, 3, 3, -128, 127)
+	r := NewRequant(SchemeFP32, 0.5, []float32{0.5, 0.25, 2}, Quant{1, 3}, 3, -128, 127)
 	if len(r.Scale) != 3 || r.Scale[0] != 0.25 || r.Scale[1] != 0.125 || r.Scale[2] != 1 {
 		t.Errorf("per-channel scales = %v, want [0.25 0.125 1]", r.Scale)
 	}
-	p := NewRequant(SchemeFP32, 0.5, []float32{0.5}, 1, 3, 4, 0, 255)
+	p := NewRequant(SchemeFP32, 0.5, []float32{0.5}, Quant{1, 3}, 4, 0, 255)
 	if len(p.Scale) != 4 || p.Scale[3] != 0.25 || len(p.Multiplier) != 4 || p.Multiplier[3] != 1<<30 || p.Shift[3] != -1 {
 		t.Errorf("per-tensor scale not repeated over 4 channels: %+v", p)
 	}
@@ -93,8 +93,8 @@ func TestNewRequantPerChannelAndLegacy(t *testing.T) {
 	// float32; the reference multiplier comes from float64 (NewRequant) or
 	// from the float32 product (NewRequantLegacy).
 	in, f, out := float32(0.0078125), float32(0.0218266789), float32(0.0235284772)
-	n := NewRequant(SchemeReference, in, []float32{f}, out, 0, 1, 0, 255)
-	l := NewRequantLegacy(SchemeReference, in, []float32{f}, out, 0, 1, 0, 255)
+	n := NewRequant(SchemeReference, in, []float32{f}, Quant{out, 0}, 1, 0, 255)
+	l := NewRequantLegacy(SchemeReference, in, []float32{f}, Quant{out, 0}, 1, 0, 255)
 	wantScale := float32(float32(in*f) / out)
 	if n.Scale[0] != wantScale || l.Scale[0] != wantScale {
 		t.Errorf("fp32 scale %v / %v, want %v", n.Scale[0], l.Scale[0], wantScale)
@@ -227,7 +227,7 @@ func TestQuantizedActivationRange(t *testing.T) {
 		{"relu_n1_to_1 int8", SchemeReference, FusedReluN1To1, 1.0 / 64, 0, -128, 127, -64, 64},
 	}
 	for _, c := range cases {
-		lo, hi := QuantizedActivationRange(c.scheme, c.act, c.scale, c.zp, c.qmin, c.qmax)
+		lo, hi := QuantizedActivationRange(c.scheme, c.act, Quant{c.scale, c.zp}, c.qmin, c.qmax)
 		if lo != c.wantMin || hi != c.wantMax {
 			t.Errorf("%s: QuantizedActivationRange = [%d, %d], want [%d, %d]", c.name, lo, hi, c.wantMin, c.wantMax)
 		}
