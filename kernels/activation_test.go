@@ -89,7 +89,7 @@ func TestReluI8(t *testing.T) {
 	}
 	// RELU_N1_TO_1 with zero point -128 at scale 1/64: [-128 - 64, -128 +
 	// 64] clamped to the type: [-128, -64].
-	ReluI8(NewReluParams(-1, 1, Quant{1.0/64, -128}, Quant{1.0/64, -128}, true), in, out)
+	ReluI8(NewReluParams(-1, 1, Quant{1.0 / 64, -128}, Quant{1.0 / 64, -128}, true), in, out)
 	if want := []int8{-128, -64, -64, -64, -64}; !slices.Equal(out, want) {
 		t.Errorf("relu_n1_to_1: got %v, want %v", out, want)
 	}

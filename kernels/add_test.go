@@ -130,10 +130,10 @@ func TestAddFP32FallsBackOutsideXNNPACKRange(t *testing.T) {
 	if p := NewAddParams(SchemeFP32, Quant{512, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255); !p.UseReference {
 		t.Error("ratio 512: want the reference arithmetic")
 	}
-	if p := NewAddParams(SchemeFP32, Quant{1.0/2048, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255); !p.UseReference {
+	if p := NewAddParams(SchemeFP32, Quant{1.0 / 2048, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255); !p.UseReference {
 		t.Error("ratio 2^-11: want the reference arithmetic")
 	}
-	if p := NewAddParams(SchemeFP32, Quant{255, 0}, Quant{1.0/1024, 0}, Quant{1, 0}, 0, 255); p.UseReference {
+	if p := NewAddParams(SchemeFP32, Quant{255, 0}, Quant{1.0 / 1024, 0}, Quant{1, 0}, 0, 255); p.UseReference {
 		t.Error("ratios 255 and 2^-10: want XNNPACK's arithmetic")
 	}
 }

@@ -31,7 +31,7 @@ func TestQuantizeI8(t *testing.T) {
 	want := []int8{-128, -2, -1, 126, 127, -128}
 	for _, scheme := range bothSchemes {
 		out := make([]int8, len(in))
-		QuantizeI8(NewQuantizeParams(scheme, Quant{1.0/128, -1}), in, out)
+		QuantizeI8(NewQuantizeParams(scheme, Quant{1.0 / 128, -1}), in, out)
 		if !slices.Equal(out, want) {
 			t.Errorf("%v: got %v, want %v", scheme, out, want)
 		}
@@ -42,7 +42,7 @@ func TestQuantizeI8(t *testing.T) {
 // scale 1/128 and zero point 128 gives back the byte (up to rounding).
 func TestQuantizeMobileNetInput(t *testing.T) {
 	for _, scheme := range bothSchemes {
-		p := NewQuantizeParams(scheme, Quant{1.0/128, 128})
+		p := NewQuantizeParams(scheme, Quant{1.0 / 128, 128})
 		for b := 0; b < 256; b++ {
 			x := float32(float64(b)/127.5 - 1)
 			out := []uint8{0}
@@ -126,7 +126,7 @@ func TestRequantizeScaleChange(t *testing.T) {
 func TestQuantizeZeroAllocs(t *testing.T) {
 	f := make([]float32, 1000)
 	u := make([]uint8, 1000)
-	p := NewQuantizeParams(SchemeFP32, Quant{1.0/128, 128})
+	p := NewQuantizeParams(SchemeFP32, Quant{1.0 / 128, 128})
 	if n := testing.AllocsPerRun(5, func() { QuantizeU8(p, f, u); DequantizeU8(u, f, 0.5, 3) }); n != 0 {
 		t.Errorf("%v allocations per run", n)
 	}

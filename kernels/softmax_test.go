@@ -25,7 +25,7 @@ const mobileNetSoftmaxScale = float32(0.16609922)
 
 func softmaxU8(t *testing.T, scheme Scheme, scale, beta float32, in []uint8, rows int) []uint8 {
 	t.Helper()
-	p := NewSoftmaxParams(scheme, scale, beta, Quant{1.0/256, 0})
+	p := NewSoftmaxParams(scheme, scale, beta, Quant{1.0 / 256, 0})
 	out := make([]uint8, len(in))
 	SoftmaxU8(p, in, out, rows, len(in)/rows)
 	return out
@@ -33,7 +33,7 @@ func softmaxU8(t *testing.T, scheme Scheme, scale, beta float32, in []uint8, row
 
 func softmaxI8(t *testing.T, scheme Scheme, scale, beta float32, in []int8, rows int) []int8 {
 	t.Helper()
-	p := NewSoftmaxParams(scheme, scale, beta, Quant{1.0/256, -128})
+	p := NewSoftmaxParams(scheme, scale, beta, Quant{1.0 / 256, -128})
 	out := make([]int8, len(in))
 	SoftmaxI8(p, in, out, rows, len(in)/rows)
 	return out
@@ -223,7 +223,7 @@ func TestSoftmaxReferenceParams(t *testing.T) {
 		{mobileNetSoftmaxScale, 1426781440, 24, -124},
 	}
 	for _, c := range cases {
-		p := NewSoftmaxParams(SchemeReference, c.scale, 1, Quant{1.0/256, 0})
+		p := NewSoftmaxParams(SchemeReference, c.scale, 1, Quant{1.0 / 256, 0})
 		if p.InputMultiplier != c.mult || p.InputLeftShift != c.leftShift || p.DiffMin != c.diffMin {
 			t.Errorf("scale %v: multiplier %d shift %d diff_min %d, want %d %d %d", c.scale,
 				p.InputMultiplier, p.InputLeftShift, p.DiffMin, c.mult, c.leftShift, c.diffMin)
@@ -232,7 +232,7 @@ func TestSoftmaxReferenceParams(t *testing.T) {
 }
 
 func TestSoftmaxFP32Table(t *testing.T) {
-	p := NewSoftmaxParams(SchemeFP32, 0.5, 1, Quant{1.0/256, 0})
+	p := NewSoftmaxParams(SchemeFP32, 0.5, 1, Quant{1.0 / 256, 0})
 	// table[255 - d] = expf(-0.5 * d): expf(0) = 1, expf(-0.5) rounds to
 	// 0x3F1B4598 (0.60653067), expf(-1) to 0x3EBC5AB2 (0.36787945),
 	// expf(-127.5) underflows to 0.
@@ -253,7 +253,7 @@ func TestSoftmaxFP32Table(t *testing.T) {
 // input scale.
 func TestSoftmaxTableIsCorrectlyRoundedExpf(t *testing.T) {
 	for _, scale := range []float32{mobileNetSoftmaxScale, 0.15602964, 0.1464572, 0.13083284, 0.5, 0.0625} {
-		p := NewSoftmaxParams(SchemeFP32, scale, 1, Quant{1.0/256, 0})
+		p := NewSoftmaxParams(SchemeFP32, scale, 1, Quant{1.0 / 256, 0})
 		for d := range 256 {
 			x := -scale * float32(d)
 			want, _ := bigExp(float64(x)).Float32()
@@ -332,8 +332,8 @@ func TestSoftmaxReferenceInt8IsShiftedUint8(t *testing.T) {
 func TestSoftmaxProperties(t *testing.T) {
 	seed := uint64(7)
 	r := rand.New(rand.NewPCG(seed, 0))
-	pf := NewSoftmaxParams(SchemeFP32, mobileNetSoftmaxScale, 1, Quant{1.0/256, 0})
-	pr := NewSoftmaxParams(SchemeReference, mobileNetSoftmaxScale, 1, Quant{1.0/256, 0})
+	pf := NewSoftmaxParams(SchemeFP32, mobileNetSoftmaxScale, 1, Quant{1.0 / 256, 0})
+	pr := NewSoftmaxParams(SchemeReference, mobileNetSoftmaxScale, 1, Quant{1.0 / 256, 0})
 	in := make([]uint8, 1001)
 	of, or := make([]uint8, 1001), make([]uint8, 1001)
 	for iter := range 50 {
@@ -389,7 +389,7 @@ func TestSoftmaxGoldensAreReachable(t *testing.T) {
 		if len(files) == 0 {
 			t.Fatalf("no goldens for %s under %s", m.name, dir)
 		}
-		p := NewSoftmaxParams(SchemeFP32, m.scale, 1, Quant{1.0/256, 0})
+		p := NewSoftmaxParams(SchemeFP32, m.scale, 1, Quant{1.0 / 256, 0})
 		bad := 0
 		for _, f := range files {
 			golden, err := os.ReadFile(f)
@@ -491,7 +491,7 @@ func TestSoftmaxZeroAllocs(t *testing.T) {
 	in := make([]uint8, 1001)
 	out := make([]uint8, 1001)
 	for _, scheme := range bothSchemes {
-		p := NewSoftmaxParams(scheme, mobileNetSoftmaxScale, 1, Quant{1.0/256, 0})
+		p := NewSoftmaxParams(scheme, mobileNetSoftmaxScale, 1, Quant{1.0 / 256, 0})
 		if n := testing.AllocsPerRun(10, func() { SoftmaxU8(p, in, out, 1, 1001) }); n != 0 {
 			t.Errorf("%v: %v allocations per run", scheme, n)
 		}
@@ -503,7 +503,7 @@ func TestSoftmaxZeroAllocs(t *testing.T) {
 }
 
 func benchmarkSoftmaxU8(b *testing.B, scheme Scheme) {
-	p := NewSoftmaxParams(scheme, mobileNetSoftmaxScale, 1, Quant{1.0/256, 0})
+	p := NewSoftmaxParams(scheme, mobileNetSoftmaxScale, 1, Quant{1.0 / 256, 0})
 	r := rand.New(rand.NewPCG(1, 1))
 	in := make([]uint8, 1001)
 	for i := range in {
