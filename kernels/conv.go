@@ -434,7 +434,7 @@ func PrepackConvU8(p *ConvParams, q *QuantConv, filter []uint8, bias []int32) *P
 	if !isPointwise(p) {
 		return nil
 	}
-	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)
+	return prepack(p.In.C, p.Out.C, filter, bias, q)
 }
 
 // PrepackConvI8 is PrepackConvU8 for ConvI8.
@@ -442,22 +442,23 @@ func PrepackConvI8(p *ConvParams, q *QuantConv, filter []int8, bias []int32) *Pr
 	if !isPointwise(p) {
 		return nil
 	}
-	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)
+	return prepack(p.In.C, p.Out.C, filter, bias, q)
 }
 
 // PrepackFullyConnectedU8 prepacks a uint8 FULLY_CONNECTED's weights
 // ([Out, In]) for FullyConnectedU8, or returns nil when In > 32768. Call at
 // plan time; it allocates 4 bytes per weight.
 func PrepackFullyConnectedU8(fp *FCParams, q *QuantConv, weights []uint8, bias []int32) *Prepacked {
-	return prepack(fp.In, fp.Out, weights, bias, q.InputOffset, q.FilterOffset)
+	return prepack(fp.In, fp.Out, weights, bias, q)
 }
 
 // PrepackFullyConnectedI8 is PrepackFullyConnectedU8 for FullyConnectedI8.
 func PrepackFullyConnectedI8(fp *FCParams, q *QuantConv, weights []int8, bias []int32) *Prepacked {
-	return prepack(fp.In, fp.Out, weights, bias, q.InputOffset, q.FilterOffset)
+	return prepack(fp.In, fp.Out, weights, bias, q)
 }
 
-func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, io, fo int32) *Prepacked {
+func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, q *QuantConv) *Prepacked {
+	fo := q.FilterOffset
 	if ic <= 0 || oc <= 0 || ic > maxPackedIC {
 		return nil
 	}
@@ -480,11 +481,7 @@ func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, io, fo int32)
 		for i := range ic {
 			sw += int32(filter[o*ic+i]) + fo
 		}
-		var bo int32
-		if bias != nil {
-			bo = bias[o]
-		}
-		pk.bias[o] = bo + io*sw
+		pk.bias[o] = q.FoldedBias(bias, o, sw)
 	}
 	return pk
 }

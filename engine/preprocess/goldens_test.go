@@ -66,7 +66,7 @@ func agreement(got, want []byte) (equal, total, maxDiff, over1 int) {
 // TestGoldenTensors reproduces every goldens tensor (all shared photos x the
 // four release sizes) through Image, and through RGBA on the same pixels.
 //
-// Tolerance (PREPROCESS.md): at most 1 apart, on at most 0.1% of the bytes.
+// The goldens allow at most 1 apart, on at most 0.1% of the bytes.
 // The reference is a float64 program like this one, so we expect and report
 // byte identity.
 func TestGoldenTensors(t *testing.T) {

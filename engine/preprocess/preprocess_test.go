@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// refColor is PREPROCESS.md's colour rule, written out independently of
+// refColor is the goldens' colour rule, written out independently of
 // pixelRGB: YCbCr via color.YCbCrToRGB, gray replicated, anything else via
 // color.NRGBAModel, alpha dropped.
 func refColor(c color.Color) [3]float64 {
@@ -29,7 +29,7 @@ func refColor(c color.Color) [3]float64 {
 	return [3]float64{float64(r), float64(g), float64(b)}
 }
 
-// reference is PREPROCESS.md sections 2 and 3 written as literally as
+// reference is the goldens' crop and resize written as literally as
 // possible (math.Floor, math.Round, math.Min/Max, per pixel and channel, on
 // img.At), the oracle for the fast code.
 func reference(img image.Image, size int) []byte {
