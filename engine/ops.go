@@ -76,6 +76,15 @@ func shape4(op *loader.Operator, t *loader.Tensor) (kernels.Shape4, error) {
 	return kernels.Shape4{N: t.Shape[0], H: t.Shape[1], W: t.Shape[2], C: t.Shape[3]}, nil
 }
 
+// shapes4 reads the rank-4 NHWC shapes of an op's input and output.
+func shapes4(op *loader.Operator, in, out *loader.Tensor) (is, os kernels.Shape4, err error) {
+	if is, err = shape4(op, in); err != nil {
+		return is, os, err
+	}
+	os, err = shape4(op, out)
+	return is, os, err
+}
+
 // sameTypes checks that the tensors all have type want.
 func sameTypes(op *loader.Operator, want loader.DType, ts ...*loader.Tensor) error {
 	for _, t := range ts {

@@ -114,11 +114,7 @@ func (p *plan) convLayer(op *loader.Operator) (*weightedLayer, error) {
 	if bias != nil && bias.Data == nil {
 		return nil, opError(op, "bias tensor %d %q is not constant", bias.Index, bias.Name)
 	}
-	is, err := shape4(op, in)
-	if err != nil {
-		return nil, err
-	}
-	os, err := shape4(op, out)
+	is, os, err := shapes4(op, in, out)
 	if err != nil {
 		return nil, err
 	}

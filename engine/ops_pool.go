@@ -11,11 +11,7 @@ import (
 
 func (p *plan) compilePool(op *loader.Operator, in, out *loader.Tensor) (func(), error) {
 	o := op.Options.(*loader.Pool2DOptions)
-	is, err := shape4(op, in)
-	if err != nil {
-		return nil, err
-	}
-	os, err := shape4(op, out)
+	is, os, err := shapes4(op, in, out)
 	if err != nil {
 		return nil, err
 	}
