@@ -81,9 +81,12 @@ func f32(b []byte) []float32 {
 }
 
 // i8 views b as int8s.
-func i8(b []byte) []int8 {
+func i8(b []byte) []int8 { return bytesAs[int8](b) }
+
+// bytesAs views b as a slice of the 8-bit type T (uint8: b itself).
+func bytesAs[T uint8 | int8](b []byte) []T {
 	if len(b) == 0 {
 		return nil
 	}
-	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b))
 }

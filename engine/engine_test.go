@@ -225,7 +225,7 @@ func TestRunAllocatesNothing(t *testing.T) {
 }
 
 func TestInfoMatchesRelease(t *testing.T) {
-	// Million MACs and params of RELEASE.md.
+	// Million MACs and params, as the MobileNet release lists them.
 	want := map[string][2]float64{
 		"mobilenet_v1_0.25_128_quant": {14, 0.47},
 		"mobilenet_v1_0.5_160_quant":  {77, 1.34},

@@ -29,7 +29,7 @@ type step struct {
 	run func()
 }
 
-// opError formats an error about operator op of model m.
+// opError formats an error about operator op, naming its index and kind.
 func opError(op *loader.Operator, format string, args ...any) error {
 	return fmt.Errorf("engine: operator %d (%v): %s", op.Index, op.Op, fmt.Sprintf(format, args...))
 }

@@ -42,21 +42,23 @@ type ReluParams struct {
 
 // NewReluParams returns the parameters of a quantized activation that
 // clamps to the real range [lo, hi] (RELU: 0, +Inf; RELU6: 0, 6;
-// RELU_N1_TO_1: -1, 1), from an input quantized with (inScale, inZP) to an
-// output quantized with (outScale, outZP) of type int8 when int8 is true,
-// uint8 otherwise. As TFLite's QuantizedReluX:
+// RELU_N1_TO_1: -1, 1), from an input quantized with input to an output
+// quantized with output of type int8 when int8 is true, uint8 otherwise.
+// As TFLite's QuantizedReluX, with outScale and outZP output's scale and
+// zero point:
 //
 //	ActMin = max(qmin, outZP + int32(roundf(lo / outScale)))
 //	ActMax = hi == +Inf ? qmax : min(qmax, outZP + int32(roundf(hi / outScale)))
 //
 // with the division in float32 and roundf rounding half away from zero.
-func NewReluParams(lo, hi, inScale float32, inZP int32, outScale float32, outZP int32, int8 bool) *ReluParams {
+func NewReluParams(lo, hi float32, input, output Quant, int8 bool) *ReluParams {
 	qmin, qmax := int32(0), int32(255)
 	if int8 {
 		qmin, qmax = -128, 127
 	}
-	p := &ReluParams{InputZeroPoint: inZP, OutputZeroPoint: outZP}
-	p.Multiplier, p.Shift = QuantizeMultiplier(float64(inScale) / float64(outScale))
+	outScale, outZP := output.Scale, output.ZeroPoint
+	p := &ReluParams{InputZeroPoint: input.ZeroPoint, OutputZeroPoint: outZP}
+	p.Multiplier, p.Shift = QuantizeMultiplier(float64(input.Scale) / float64(outScale))
 	p.ActMin = max(qmin, outZP+roundfToInt32(lo/outScale))
 	p.ActMax = qmax
 	if !math.IsInf(float64(hi), 1) {

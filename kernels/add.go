@@ -87,11 +87,13 @@ type AddParams struct {
 	ActMin, ActMax int32
 }
 
-// NewAddParams computes the parameters of a quantized ADD of inputs with
-// (scale1, zp1) and (scale2, zp2) into an output with (outScale, outZP),
-// clamped to [actMin, actMax].
-func NewAddParams(scheme Scheme, scale1 float32, zp1 int32, scale2 float32, zp2 int32, outScale float32, outZP int32, actMin, actMax int32) *AddParams {
+// NewAddParams computes the parameters of a quantized ADD of inputs
+// quantized with in1 and in2 into an output quantized with out, clamped to
+// [actMin, actMax].
+func NewAddParams(scheme Scheme, in1, in2, out Quant, actMin, actMax int32) *AddParams {
 	p := &AddParams{Scheme: scheme, ActMin: actMin, ActMax: actMax}
+	scale1, zp1, scale2, zp2 := in1.Scale, in1.ZeroPoint, in2.Scale, in2.ZeroPoint
+	outScale, outZP := out.Scale, out.ZeroPoint
 
 	// TFLite (add.cc): twice_max_input_scale = 2 * max(s1, s2) in float,
 	// held in a double; the multipliers are double divisions.

@@ -3,8 +3,10 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAddF32(t *testing.T) {
@@ -22,16 +24,12 @@ func TestAddF32(t *testing.T) {
 	for _, c := range cases {
 		out := make([]float32, len(c.a))
 		AddF32(c.a, c.b, out, c.lo, c.hi)
-		if !slices.Equal(out, c.want) {
-			t.Errorf("%s: got %v, want %v", c.name, out, c.want)
-		}
+		assert.Equal(t, c.want, out, "%s", c.name)
 	}
 	// In place.
 	a := []float32{1, 2}
 	AddF32(a, []float32{1, 1}, a, -inf, inf)
-	if want := []float32{2, 3}; !slices.Equal(a, want) {
-		t.Errorf("in place: got %v, want %v", a, want)
-	}
+	assert.Equal(t, []float32{2, 3}, a, "in place")
 }
 
 // NNAPI conformance vectors V1_0 add_quant8 and add_broadcast_quant8:
@@ -39,20 +37,16 @@ func TestAddF32(t *testing.T) {
 func TestAddU8NNAPIVectors(t *testing.T) {
 	for _, scheme := range bothSchemes {
 		// op1 (scale 2) {1, 2} + op2 (scale 1) {3, 4} = {5, 8}.
-		p := NewAddParams(scheme, 2, 0, 1, 0, 1, 0, 0, 255)
+		p := NewAddParams(scheme, Quant{2, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255)
 		out := make([]uint8, 2)
 		AddU8(p, []uint8{1, 2}, []uint8{3, 4}, out)
-		if want := []uint8{5, 8}; !slices.Equal(out, want) {
-			t.Errorf("%v same shape: got %v, want %v", scheme, out, want)
-		}
+		assert.Equal(t, []uint8{5, 8}, out, "%v same shape", scheme)
 		// The broadcast operand goes second: {1, 2, 3, 4} (scale 1) +
 		// {1, 2} (scale 2) along the last dimension = {3, 6, 5, 8}.
-		p = NewAddParams(scheme, 1, 0, 2, 0, 1, 0, 0, 255)
+		p = NewAddParams(scheme, Quant{1, 0}, Quant{2, 0}, Quant{1, 0}, 0, 255)
 		out = make([]uint8, 4)
 		AddU8(p, []uint8{1, 2, 3, 4}, []uint8{1, 2}, out)
-		if want := []uint8{3, 6, 5, 8}; !slices.Equal(out, want) {
-			t.Errorf("%v broadcast: got %v, want %v", scheme, out, want)
-		}
+		assert.Equal(t, []uint8{3, 6, 5, 8}, out, "%v broadcast", scheme)
 	}
 }
 
@@ -60,19 +54,20 @@ func TestAddReferenceParams(t *testing.T) {
 	// Scales 0.5 and 0.25 into 1: twice the max is 1, so the input
 	// multipliers are 0.5 (2^30, shift 0) and 0.25 (2^30, shift -1), the
 	// output multiplier 1/2^20 (2^30, shift -19).
-	p := NewAddParams(SchemeReference, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
-	if p.LeftShift != 20 || p.Input1Multiplier != 1<<30 || p.Input1Shift != 0 ||
-		p.Input2Multiplier != 1<<30 || p.Input2Shift != -1 ||
-		p.OutputMultiplier != 1<<30 || p.OutputShift != -19 ||
-		p.Input1Offset != -2 || p.Input2Offset != 0 || p.OutputOffset != 10 {
-		t.Errorf("params %+v", *p)
-	}
+	p := NewAddParams(SchemeReference, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
+	ref := AddParams{Scheme: SchemeReference, UseReference: true,
+		Input1Offset: -2, Input2Offset: 0, OutputOffset: 10, LeftShift: 20,
+		Input1Multiplier: 1 << 30, Input1Shift: 0, Input2Multiplier: 1 << 30, Input2Shift: -1,
+		OutputMultiplier: 1 << 30, OutputShift: -19, ActMin: 0, ActMax: 255}
+	assert.Equal(t, &ref, p, "reference params")
 	// XNNPACK: ratios 0.5 and 0.25, max exponent -1, shift 21;
 	// multipliers 2^20 and 2^19; bias -(2^20 * 2).
-	p = NewAddParams(SchemeFP32, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
-	if p.UseReference || p.Shift != 21 || p.A1Multiplier != 1<<20 || p.A2Multiplier != 1<<19 || p.Bias != -(1<<21) {
-		t.Errorf("params %+v", *p)
-	}
+	p = NewAddParams(SchemeFP32, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
+	// The reference fields are filled as well.
+	fp32 := ref
+	fp32.Scheme, fp32.UseReference = SchemeFP32, false
+	fp32.Shift, fp32.A1Multiplier, fp32.A2Multiplier, fp32.Bias = 21, 1<<20, 1<<19, -(1 << 21)
+	assert.Equal(t, &fp32, p, "fp32 params")
 }
 
 // The schemes round exact halves differently: TFLite's reference rounds
@@ -84,58 +79,42 @@ func TestAddRoundingOfNegativeHalves(t *testing.T) {
 	// +0.5 ((3 - 2) * 0.5) gives 11 in both.
 	want := map[Scheme][]uint8{SchemeReference: {9, 11}, SchemeFP32: {10, 11}}
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 0.5, 2, 0.25, 0, 1, 10, 0, 255)
+		p := NewAddParams(scheme, Quant{0.5, 2}, Quant{0.25, 0}, Quant{1, 10}, 0, 255)
 		out := make([]uint8, 2)
 		AddU8(p, []uint8{1, 3}, []uint8{0, 0}, out)
-		if !slices.Equal(out, want[scheme]) {
-			t.Errorf("%v: got %v, want %v", scheme, out, want[scheme])
-		}
+		assert.Equal(t, want[scheme], out, "%v", scheme)
 	}
 	// int8, zero points -3, -128 and -5: (-4 + 3) * 0.5 = -0.5.
 	wantI8 := map[Scheme][]int8{SchemeReference: {-6, -4}, SchemeFP32: {-5, -4}}
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 0.5, -3, 0.25, -128, 1, -5, -128, 127)
+		p := NewAddParams(scheme, Quant{0.5, -3}, Quant{0.25, -128}, Quant{1, -5}, -128, 127)
 		out := make([]int8, 2)
 		AddI8(p, []int8{-4, -2}, []int8{-128, -128}, out)
-		if !slices.Equal(out, wantI8[scheme]) {
-			t.Errorf("%v int8: got %v, want %v", scheme, out, wantI8[scheme])
-		}
+		assert.Equal(t, wantI8[scheme], out, "%v int8", scheme)
 	}
 }
 
 func TestAddScalarBroadcastAndClamp(t *testing.T) {
 	for _, scheme := range bothSchemes {
-		p := NewAddParams(scheme, 1, 0, 1, 0, 1, 0, 0, 255)
+		p := NewAddParams(scheme, Quant{1, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255)
 		out := make([]uint8, 3)
 		AddU8(p, []uint8{0, 1, 2}, []uint8{10}, out)
-		if want := []uint8{10, 11, 12}; !slices.Equal(out, want) {
-			t.Errorf("%v scalar: got %v, want %v", scheme, out, want)
-		}
+		assert.Equal(t, []uint8{10, 11, 12}, out, "%v scalar", scheme)
 		// Saturation at the type's top and a fused clamp.
 		AddU8(p, []uint8{200, 250, 5}, []uint8{100}, out)
-		if want := []uint8{255, 255, 105}; !slices.Equal(out, want) {
-			t.Errorf("%v saturate: got %v, want %v", scheme, out, want)
-		}
-		p = NewAddParams(scheme, 1, 0, 1, 0, 1, 0, 3, 6)
+		assert.Equal(t, []uint8{255, 255, 105}, out, "%v saturate", scheme)
+		p = NewAddParams(scheme, Quant{1, 0}, Quant{1, 0}, Quant{1, 0}, 3, 6)
 		AddU8(p, []uint8{0, 2, 9}, []uint8{1}, out)
-		if want := []uint8{3, 3, 6}; !slices.Equal(out, want) {
-			t.Errorf("%v clamp: got %v, want %v", scheme, out, want)
-		}
+		assert.Equal(t, []uint8{3, 3, 6}, out, "%v clamp", scheme)
 	}
 }
 
 // XNNPACK takes an ADD only when both scale ratios lie in [2^-10, 2^8);
 // otherwise TFLite's own kernel (the reference arithmetic) runs.
 func TestAddFP32FallsBackOutsideXNNPACKRange(t *testing.T) {
-	if p := NewAddParams(SchemeFP32, 512, 0, 1, 0, 1, 0, 0, 255); !p.UseReference {
-		t.Error("ratio 512: want the reference arithmetic")
-	}
-	if p := NewAddParams(SchemeFP32, 1.0/2048, 0, 1, 0, 1, 0, 0, 255); !p.UseReference {
-		t.Error("ratio 2^-11: want the reference arithmetic")
-	}
-	if p := NewAddParams(SchemeFP32, 255, 0, 1.0/1024, 0, 1, 0, 0, 255); p.UseReference {
-		t.Error("ratios 255 and 2^-10: want XNNPACK's arithmetic")
-	}
+	assert.True(t, NewAddParams(SchemeFP32, Quant{512, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255).UseReference, "ratio 512: want the reference arithmetic")
+	assert.True(t, NewAddParams(SchemeFP32, Quant{1.0 / 2048, 0}, Quant{1, 0}, Quant{1, 0}, 0, 255).UseReference, "ratio 2^-11: want the reference arithmetic")
+	assert.False(t, NewAddParams(SchemeFP32, Quant{255, 0}, Quant{1.0 / 1024, 0}, Quant{1, 0}, 0, 255).UseReference, "ratios 255 and 2^-10: want XNNPACK's arithmetic")
 }
 
 // Random quantizations: both schemes land within one of the exactly
@@ -149,17 +128,16 @@ func TestAddRandomWithinOneOfExact(t *testing.T) {
 		so := float32(math.Exp2(r.Float64()*4 - 1))
 		zp1, zp2, zpo := int32(r.IntN(256)), int32(r.IntN(256)), int32(r.IntN(256))
 		for _, scheme := range bothSchemes {
-			p := NewAddParams(scheme, s1, zp1, s2, zp2, so, zpo, 0, 255)
+			p := NewAddParams(scheme, Quant{s1, zp1}, Quant{s2, zp2}, Quant{so, zpo}, 0, 255)
 			for range 20 {
 				q1, q2 := int32(r.IntN(256)), int32(r.IntN(256))
 				exact := (float64(q1-zp1)*float64(s1)+float64(q2-zp2)*float64(s2))/float64(so) + float64(zpo)
 				exact = math.Max(0, math.Min(255, exact))
 				out := make([]uint8, 1)
 				AddU8(p, []uint8{uint8(q1)}, []uint8{uint8(q2)}, out)
-				if d := math.Abs(float64(out[0]) - exact); d > 1 {
-					t.Fatalf("seed %d iteration %d %v: %d*%g(zp %d) + %d*%g(zp %d) -> %d (scale %g zp %d), exact %.3f",
-						seed, iter, scheme, q1, s1, zp1, q2, s2, zp2, out[0], so, zpo, exact)
-				}
+				require.LessOrEqual(t, math.Abs(float64(out[0])-exact), 1.0,
+					"seed %d iteration %d %v: %d*%g(zp %d) + %d*%g(zp %d) -> %d (scale %g zp %d), exact %.3f",
+					seed, iter, scheme, q1, s1, zp1, q2, s2, zp2, out[0], so, zpo, exact)
 			}
 		}
 	}
@@ -167,8 +145,7 @@ func TestAddRandomWithinOneOfExact(t *testing.T) {
 
 func TestAddZeroAllocs(t *testing.T) {
 	a := make([]uint8, 1024)
-	p := NewAddParams(SchemeFP32, 0.5, 3, 0.25, 7, 1, 10, 0, 255)
-	if n := testing.AllocsPerRun(10, func() { AddU8(p, a, a[:16], a) }); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	p := NewAddParams(SchemeFP32, Quant{0.5, 3}, Quant{0.25, 7}, Quant{1, 10}, 0, 255)
+	n := testing.AllocsPerRun(10, func() { AddU8(p, a, a[:16], a) })
+	assert.Zero(t, n, "allocations per run")
 }

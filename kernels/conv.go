@@ -15,19 +15,32 @@ package kernels
 //   - gemmPacked (quantized pointwise layers with Prepacked weights): a
 //     GEMM over contiguous pixels, two int32 lanes per int64 multiply.
 
-// ComputePadding resolves TFLite's SAME / VALID padding (same = true for
-// SAME) into the output size and the top/left padding, as TFLite's
-// ComputePaddingHeightWidth and ComputeOutSize do:
+// Window is a filter sliding over the spatial dimensions of an input: what
+// ComputePadding needs of a CONV_2D, DEPTHWISE_CONV_2D or pool.
+type Window struct {
+	// Same is TFLite's SAME padding; false is VALID.
+	Same bool
+	// InH and InW are the input's height and width.
+	InH, InW int
+	// KH and KW are the filter's height and width.
+	KH, KW           int
+	StrideH, StrideW int
+	// DilationH and DilationW below 1 (pools leave them 0) count as 1.
+	DilationH, DilationW int
+}
+
+// ComputePadding resolves w's SAME / VALID padding into the output size and
+// the top/left padding, as TFLite's ComputePaddingHeightWidth and
+// ComputeOutSize do, per dimension:
 //
 //	effective = (k-1)*dilation + 1
 //	SAME:  out = ceil(in/stride), pad = max(((out-1)*stride + effective - in) / 2, 0)
 //	VALID: out = (in - effective + stride) / stride, pad = 0
 //
-// (C integer division, truncating.) Stride 0 gives an output size of 0; a
-// dilation below 1 counts as 1.
-func ComputePadding(same bool, inH, inW, kH, kW, strideH, strideW, dilH, dilW int) (outH, outW, padTop, padLeft int) {
-	outH, padTop = computePadding1(same, inH, kH, strideH, dilH)
-	outW, padLeft = computePadding1(same, inW, kW, strideW, dilW)
+// (C integer division, truncating.) Stride 0 gives an output size of 0.
+func ComputePadding(w Window) (outH, outW, padTop, padLeft int) {
+	outH, padTop = computePadding1(w.Same, w.InH, w.KH, w.StrideH, w.DilationH)
+	outW, padLeft = computePadding1(w.Same, w.InW, w.KW, w.StrideW, w.DilationW)
 	return outH, outW, padTop, padLeft
 }
 
@@ -421,7 +434,7 @@ func PrepackConvU8(p *ConvParams, q *QuantConv, filter []uint8, bias []int32) *P
 	if !p.Pointwise() {
 		return nil
 	}
-	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)
+	return prepack(p.In.C, p.Out.C, filter, bias, q)
 }
 
 // PrepackConvI8 is PrepackConvU8 for ConvI8.
@@ -429,22 +442,23 @@ func PrepackConvI8(p *ConvParams, q *QuantConv, filter []int8, bias []int32) *Pr
 	if !p.Pointwise() {
 		return nil
 	}
-	return prepack(p.In.C, p.Out.C, filter, bias, q.InputOffset, q.FilterOffset)
+	return prepack(p.In.C, p.Out.C, filter, bias, q)
 }
 
 // PrepackFullyConnectedU8 prepacks a uint8 FULLY_CONNECTED's weights
 // ([Out, In]) for FullyConnectedU8, or returns nil when In > 32768. Call at
 // plan time; it allocates 4 bytes per weight.
 func PrepackFullyConnectedU8(fp *FCParams, q *QuantConv, weights []uint8, bias []int32) *Prepacked {
-	return prepack(fp.In, fp.Out, weights, bias, q.InputOffset, q.FilterOffset)
+	return prepack(fp.In, fp.Out, weights, bias, q)
 }
 
 // PrepackFullyConnectedI8 is PrepackFullyConnectedU8 for FullyConnectedI8.
 func PrepackFullyConnectedI8(fp *FCParams, q *QuantConv, weights []int8, bias []int32) *Prepacked {
-	return prepack(fp.In, fp.Out, weights, bias, q.InputOffset, q.FilterOffset)
+	return prepack(fp.In, fp.Out, weights, bias, q)
 }
 
-func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, io, fo int32) *Prepacked {
+func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, q *QuantConv) *Prepacked {
+	fo := q.FilterOffset
 	if ic <= 0 || oc <= 0 || ic > maxPackedIC {
 		return nil
 	}
@@ -467,11 +481,7 @@ func prepack[T uint8 | int8](ic, oc int, filter []T, bias []int32, io, fo int32)
 		for i := range ic {
 			sw += int32(filter[o*ic+i]) + fo
 		}
-		var bo int32
-		if bias != nil {
-			bo = bias[o]
-		}
-		pk.bias[o] = bo + io*sw
+		pk.bias[o] = q.FoldedBias(bias, o, sw)
 	}
 	return pk
 }

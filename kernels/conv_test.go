@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9E3779B97F4A7C15)) }
@@ -37,15 +40,13 @@ func newOutF32(n int) []float32 {
 func checkGuard[T uint8 | int8 | float32](t *testing.T, what string, s []T, n int) {
 	t.Helper()
 	for i := n; i < len(s); i++ {
-		if s[i] != T(sentinel) {
-			t.Fatalf("%s: wrote past the output's end at %d (len %d)", what, i, n)
-		}
+		require.Equal(t, T(sentinel), s[i], "%s: wrote past the output's end at %d (len %d)", what, i, n)
 	}
 }
 
 // convParams resolves padding like the engine does.
 func convParams(in Shape4, oc, kh, kw, sh, sw, dh, dw int, same bool) ConvParams {
-	oh, ow, pt, pl := ComputePadding(same, in.H, in.W, kh, kw, sh, sw, dh, dw)
+	oh, ow, pt, pl := ComputePadding(Window{Same: same, InH: in.H, InW: in.W, KH: kh, KW: kw, StrideH: sh, StrideW: sw, DilationH: dh, DilationW: dw})
 	return ConvParams{In: in, Out: Shape4{in.N, oh, ow, oc}, KH: kh, KW: kw, StrideH: sh, StrideW: sw,
 		DilationH: dh, DilationW: dw, PadTop: pt, PadLeft: pl}
 }
@@ -56,9 +57,9 @@ func quant(scheme Scheme, inScale float32, inZP int32, filterScales []float32, f
 	if signed {
 		qmin, qmax = -128, 127
 	}
-	lo, hi := QuantizedActivationRange(scheme, act, outScale, outZP, qmin, qmax)
+	lo, hi := QuantizedActivationRange(scheme, act, Quant{outScale, outZP}, qmin, qmax)
 	return &QuantConv{InputOffset: -inZP, FilterOffset: -filterZP,
-		Requant: NewRequant(scheme, inScale, filterScales, outScale, outZP, oc, lo, hi)}
+		Requant: NewRequant(scheme, inScale, filterScales, Quant{outScale, outZP}, oc, lo, hi)}
 }
 
 func seq(from, n int) []float32 {
@@ -96,15 +97,12 @@ func TestComputePadding(t *testing.T) {
 		{false, 3, 1, 1, 1, 3, 0, "VALID 1x1"},
 	}
 	for _, c := range cases {
-		oh, ow, pt, pl := ComputePadding(c.same, c.in, c.in, c.k, c.k, c.stride, c.stride, c.dil, c.dil)
-		if oh != c.wantOut || ow != c.wantOut || pt != c.wantPad || pl != c.wantPad {
-			t.Errorf("%s: got out %dx%d pad %d,%d; want out %d pad %d", c.why, oh, ow, pt, pl, c.wantOut, c.wantPad)
-		}
+		oh, ow, pt, pl := ComputePadding(Window{Same: c.same, InH: c.in, InW: c.in, KH: c.k, KW: c.k, StrideH: c.stride, StrideW: c.stride, DilationH: c.dil, DilationW: c.dil})
+		assert.Equal(t, [4]int{c.wantOut, c.wantOut, c.wantPad, c.wantPad}, [4]int{oh, ow, pt, pl}, "%s: out H, W, pad top, left", c.why)
 	}
-	// Height and width are independent.
-	if oh, ow, pt, pl := ComputePadding(true, 5, 8, 3, 1, 2, 1, 1, 1); oh != 3 || ow != 8 || pt != 1 || pl != 0 {
-		t.Errorf("SAME 5x8, 3x1 filter, stride 2x1: got %d %d %d %d, want 3 8 1 0", oh, ow, pt, pl)
-	}
+	// Height and width are independent; dilation 0 counts as 1.
+	oh, ow, pt, pl := ComputePadding(Window{Same: true, InH: 5, InW: 8, KH: 3, KW: 1, StrideH: 2, StrideW: 1})
+	assert.Equal(t, [4]int{3, 8, 1, 0}, [4]int{oh, ow, pt, pl}, "SAME 5x8, 3x1 filter, stride 2x1: out H, W, pad top, left")
 }
 
 // runConvF32 runs ConvF32 and the reference nest and checks they agree bit
@@ -117,9 +115,7 @@ func runConvF32(t *testing.T, p *ConvParams, in, filter, bias []float32, lo, hi 
 	convRefF32(p, in, filter, bias, ref[:n], lo, hi)
 	checkGuard(t, "ConvF32", got, n)
 	for i := range n {
-		if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
-			t.Fatalf("ConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-		}
+		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "ConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
 	}
 	return got[:n]
 }
@@ -157,9 +153,7 @@ func TestConvF32HandComputed(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			lo, hi = FloatActivationRange(c.act)
 			got := runConvF32(t, &c.p, c.in, c.f, c.bias, lo, hi)
-			if !slices.Equal(got, c.want) {
-				t.Errorf("got %v, want %v", got, c.want)
-			}
+			assert.Equal(t, c.want, got)
 		})
 	}
 }
@@ -175,21 +169,15 @@ func runConvQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, fil
 	got := newOut[T](n)
 	convQ(p, q, in, filter, bias, got[:n])
 	checkGuard(t, "conv", got, n)
-	if !slices.Equal(got[:n], ref[:n]) {
-		t.Fatalf("fast path %v != reference nest %v", got[:n], ref[:n])
-	}
+	require.Equal(t, ref[:n], got[:n], "fast path %v != reference nest %v", got[:n], ref[:n])
 	if p.Pointwise() {
 		qp := *q
 		qp.Packed = prepackConv(p, &qp, filter, bias)
-		if qp.Packed == nil {
-			t.Fatalf("no prepacked weights for a pointwise conv")
-		}
+		require.NotNil(t, qp.Packed, "no prepacked weights for a pointwise conv")
 		got := newOut[T](n)
 		convQ(p, &qp, in, filter, bias, got[:n])
 		checkGuard(t, "prepacked conv", got, n)
-		if !slices.Equal(got[:n], ref[:n]) {
-			t.Fatalf("prepacked GEMM %v != reference nest %v", got[:n], ref[:n])
-		}
+		require.Equal(t, ref[:n], got[:n], "prepacked GEMM %v != reference nest %v", got[:n], ref[:n])
 	}
 	return ref[:n]
 }
@@ -214,15 +202,15 @@ func prepackConv[T uint8 | int8](p *ConvParams, q *QuantConv, filter []T, bias [
 func TestConvU8HandComputed(t *testing.T) {
 	pw := convParams(Shape4{1, 1, 3, 2}, 1, 1, 1, 1, 1, 1, 1, false)
 	// Zero points: input 128, filter 255, output 0 or 128. Scale =
-	// 0.5*0.5/1 = 0.25. Inputs 130,126 -> x+io = 2,-2. Filter 254,250 ->
-	// w+fo = -1,-5. Pixel 0: 2*-1 + -2*-5 = 8; with the bias 2: 10.
-	// Pixel 1: inputs 134,128 -> 6,0: -6 + 2 = -4. Pixel 2: inputs
-	// 120,126 -> -8,-2: 8 + 10 + 2 = 20... see the table.
+	// 0.5*0.5/1 = 0.25. Filter 254,250 -> w+fo = -1,-5; bias 2. Per
+	// pixel, inputs -> x+io -> acc:
+	//
+	//	pixel 0: 130,126 -> 2,-2 -> 2*-1 + -2*-5 + 2 = 10
+	//	pixel 1: 134,128 -> 6,0  -> 6*-1 +  0*-5 + 2 = -4
+	//	pixel 2: 126,120 -> -2,-8 -> -2*-1 + -8*-5 + 2 = 44
 	in := []uint8{130, 126, 134, 128, 126, 120}
 	filter := []uint8{254, 250}
 	bias := []int32{2}
-	// acc: pixel 0: 2*-1 + -2*-5 + 2 = 10; pixel 1: 6*-1 + 0 + 2 = -4;
-	// pixel 2: -2*-1 + -8*-5 + 2 = 44.
 	cases := []struct {
 		name   string
 		scheme Scheme
@@ -246,9 +234,7 @@ func TestConvU8HandComputed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			q := quant(c.scheme, 0.5, 128, []float32{0.5}, 255, 1, c.outZP, 1, c.act, false)
-			if got := runConvQ(t, &pw, q, in, filter, bias); !slices.Equal(got, c.want) {
-				t.Errorf("got %v, want %v", got, c.want)
-			}
+			assert.Equal(t, c.want, runConvQ(t, &pw, q, in, filter, bias))
 		})
 	}
 }
@@ -267,16 +253,12 @@ func TestConvU8SamePaddingZeroPoint(t *testing.T) {
 	want := []uint8{112, 121, 116, 127, 145, 133, 124, 139, 128}
 	for _, s := range []Scheme{SchemeFP32, SchemeReference} {
 		q := quant(s, 0.5, 128, []float32{2}, 128, 1, 100, 1, FusedNone, false)
-		if got := runConvQ(t, &p, q, in, filter, nil); !slices.Equal(got, want) {
-			t.Errorf("%v: got %v, want %v", s, got, want)
-		}
+		assert.Equal(t, want, runConvQ(t, &p, q, in, filter, nil), "%v", s)
 	}
 	// Stride 2 SAME: the four corners.
 	p2 := convParams(Shape4{1, 3, 3, 1}, 1, 3, 3, 2, 2, 1, 1, true)
 	q := quant(SchemeFP32, 0.5, 128, []float32{2}, 128, 1, 100, 1, FusedNone, false)
-	if got := runConvQ(t, &p2, q, in, filter, nil); !slices.Equal(got, []uint8{112, 116, 124, 128}) {
-		t.Errorf("stride 2: got %v, want [112 116 124 128]", got)
-	}
+	assert.Equal(t, []uint8{112, 116, 124, 128}, runConvQ(t, &p2, q, in, filter, nil), "stride 2")
 }
 
 func TestConvI8PerChannel(t *testing.T) {
@@ -294,21 +276,15 @@ func TestConvI8PerChannel(t *testing.T) {
 	bias := []int32{4, -8, 0}
 	for _, s := range []Scheme{SchemeFP32, SchemeReference} {
 		q := quant(s, 0.5, -1, []float32{0.5, 0.25, 0.5}, 0, 1, 0, 3, FusedNone, true)
-		if got := runConvQ(t, &p, q, in, filter, bias); !slices.Equal(got, []int8{2, -5, 127}) {
-			t.Errorf("%v: got %v, want [2 -5 127]", s, got)
-		}
+		assert.Equal(t, []int8{2, -5, 127}, runConvQ(t, &p, q, in, filter, bias), "%v", s)
 	}
 	// Per-channel scales that round differently: 0.375 = 0.5*0.75 on oc0,
 	// acc 12 -> 4.5: fp32 4 (half to even), reference 5 (half away).
 	q := quant(SchemeFP32, 0.5, 0, []float32{0.75}, 0, 1, 0, 1, FusedNone, true)
 	p1 := convParams(Shape4{1, 1, 1, 1}, 1, 1, 1, 1, 1, 1, 1, false)
-	if got := runConvQ(t, &p1, q, []int8{3}, []int8{4}, nil); got[0] != 4 {
-		t.Errorf("fp32 4.5: got %d, want 4", got[0])
-	}
+	assert.Equal(t, []int8{4}, runConvQ(t, &p1, q, []int8{3}, []int8{4}, nil), "fp32 4.5")
 	q = quant(SchemeReference, 0.5, 0, []float32{0.75}, 0, 1, 0, 1, FusedNone, true)
-	if got := runConvQ(t, &p1, q, []int8{3}, []int8{4}, nil); got[0] != 5 {
-		t.Errorf("reference 4.5: got %d, want 5", got[0])
-	}
+	assert.Equal(t, []int8{5}, runConvQ(t, &p1, q, []int8{3}, []int8{4}, nil), "reference 4.5")
 }
 
 // randConvShape draws a conv (pointwise when pw) with odd sizes, strides,
@@ -412,9 +388,7 @@ func testConvRandom[T uint8 | int8](t *testing.T, signed, pointwise bool) {
 		ok := t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			runConvQ(t, &p, q, in, filter, bias)
 		})
-		if !ok {
-			t.Fatalf("seed %d: %+v %s", seed, p, desc)
-		}
+		require.True(t, ok, "seed %d: %+v %s", seed, p, desc)
 	}
 }
 
@@ -445,10 +419,8 @@ func TestPrepackedLaneExtremes(t *testing.T) {
 		q := quant(SchemeReference, 1, 0, []float32{1}, fzp, 1e6, 0, 5, FusedNone, false)
 		runConvQ(t, &p, q, in, filter, []int32{1, -1, math.MaxInt32, math.MinInt32, 0})
 	}
-	if PrepackConvU8(&ConvParams{In: Shape4{1, 1, 1, maxPackedIC + 1}, Out: Shape4{1, 1, 1, 1}, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
-		&QuantConv{}, make([]uint8, maxPackedIC+1), nil) != nil {
-		t.Errorf("prepacked weights for IC > maxPackedIC")
-	}
+	assert.Nil(t, PrepackConvU8(&ConvParams{In: Shape4{1, 1, 1, maxPackedIC + 1}, Out: Shape4{1, 1, 1, 1}, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
+		&QuantConv{}, make([]uint8, maxPackedIC+1), nil), "prepacked weights for IC > maxPackedIC")
 }
 
 // float64 reference for the float kernels: the exact sum (up to float64
@@ -521,14 +493,10 @@ func TestConvF32RandomVsFloat64(t *testing.T) {
 			got := runConvF32(t, &p, in, filter, bias, lo, hi)
 			want, mag := convNaive64(&p, in, filter, bias)
 			for i := range got {
-				if !floatClose(got[i], want[i], mag[i], lo, hi) {
-					t.Fatalf("out[%d] = %v, float64 %v", i, got[i], want[i])
-				}
+				require.True(t, floatClose(got[i], want[i], mag[i], lo, hi), "out[%d] = %v, float64 %v", i, got[i], want[i])
 			}
 		})
-		if !ok {
-			t.Fatalf("seed %d: %+v", seed, p)
-		}
+		require.True(t, ok, "seed %d: %+v", seed, p)
 	}
 }
 
@@ -553,9 +521,8 @@ func TestConvZeroAllocs(t *testing.T) {
 			q.Scheme = SchemeFP32
 		},
 	} {
-		if n := testing.AllocsPerRun(5, f); n != 0 {
-			t.Errorf("%s: %v allocations per run", name, n)
-		}
+		n := testing.AllocsPerRun(5, f)
+		assert.Zero(t, n, "%s: allocations per run", name)
 	}
 }
 

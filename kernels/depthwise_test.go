@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // dwParams resolves padding like the engine does.
@@ -23,9 +26,7 @@ func runDwF32(t *testing.T, p *ConvParams, in, filter, bias []float32, lo, hi fl
 	dwRefF32(p, in, filter, bias, ref[:n], lo, hi)
 	checkGuard(t, "DepthwiseConvF32", got, n)
 	for i := range n {
-		if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
-			t.Fatalf("DepthwiseConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-		}
+		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "DepthwiseConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
 	}
 	return got[:n]
 }
@@ -44,9 +45,7 @@ func runDwQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, filte
 		DepthwiseConvI8(p, q, in, any(filter).([]int8), bias, any(got[:n]).([]int8))
 	}
 	checkGuard(t, "depthwise", got, n)
-	if !slices.Equal(got[:n], ref[:n]) {
-		t.Fatalf("fast path %v != reference nest %v", got[:n], ref[:n])
-	}
+	require.Equal(t, ref[:n], got[:n], "fast path %v != reference nest %v", got[:n], ref[:n])
 	return ref[:n]
 }
 
@@ -89,9 +88,7 @@ func TestDepthwiseF32HandComputed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			lo, hi := FloatActivationRange(c.act)
-			if got := runDwF32(t, &c.p, c.in, c.f, c.bias, lo, hi); !slices.Equal(got, c.want) {
-				t.Errorf("got %v, want %v", got, c.want)
-			}
+			assert.Equal(t, c.want, runDwF32(t, &c.p, c.in, c.f, c.bias, lo, hi))
 		})
 	}
 }
@@ -108,14 +105,10 @@ func TestDepthwiseU8SamePaddingZeroPoint(t *testing.T) {
 	want := []uint8{112, 121, 116, 127, 145, 133, 124, 139, 128}
 	for _, s := range []Scheme{SchemeFP32, SchemeReference} {
 		q := quant(s, 0.5, 128, []float32{2}, 128, 1, 100, 1, FusedNone, false)
-		if got := runDwQ(t, &p, q, in, filter, nil); !slices.Equal(got, want) {
-			t.Errorf("%v: got %v, want %v", s, got, want)
-		}
+		assert.Equal(t, want, runDwQ(t, &p, q, in, filter, nil), "%v", s)
 		// ReLU6 with scale 1, zero point 100: [100, 106].
 		q = quant(s, 0.5, 128, []float32{2}, 128, 1, 100, 1, FusedRelu6, false)
-		if got := runDwQ(t, &p, q, in, filter, nil); !slices.Equal(got, slices.Repeat([]uint8{106}, 9)) {
-			t.Errorf("%v ReLU6: got %v, want all 106", s, got)
-		}
+		assert.Equal(t, slices.Repeat([]uint8{106}, 9), runDwQ(t, &p, q, in, filter, nil), "%v ReLU6", s)
 	}
 }
 
@@ -130,9 +123,7 @@ func TestDepthwiseI8PerChannel(t *testing.T) {
 		want []int8
 	}{{SchemeFP32, []int8{3, 0}}, {SchemeReference, []int8{3, 1}}} {
 		q := quant(c.s, 0.5, -1, []float32{0.5, 0.25}, 0, 1, 0, 2, FusedNone, true)
-		if got := runDwQ(t, &p, q, []int8{3, -5}, []int8{2, -3}, []int32{4, -8}); !slices.Equal(got, c.want) {
-			t.Errorf("%v: got %v, want %v", c.s, got, c.want)
-		}
+		assert.Equal(t, c.want, runDwQ(t, &p, q, []int8{3, -5}, []int8{2, -3}, []int32{4, -8}), "%v", c.s)
 	}
 }
 
@@ -176,9 +167,7 @@ func testDwRandom[T uint8 | int8](t *testing.T, signed bool) {
 		ok := t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			runDwQ(t, &p, q, in, filter, bias)
 		})
-		if !ok {
-			t.Fatalf("seed %d: %+v %s", seed, p, desc)
-		}
+		require.True(t, ok, "seed %d: %+v %s", seed, p, desc)
 	}
 }
 
@@ -218,17 +207,13 @@ func TestDepthwiseF32RandomVsFloat64(t *testing.T) {
 								s, m = s+float64(bias[o]), m+math.Abs(float64(bias[o]))
 							}
 							i := ((b*p.Out.H+oy)*p.Out.W+ox)*p.Out.C + o
-							if !floatClose(got[i], s, m, lo, hi) {
-								t.Fatalf("out[%d] = %v, float64 %v", i, got[i], s)
-							}
+							require.True(t, floatClose(got[i], s, m, lo, hi), "out[%d] = %v, float64 %v", i, got[i], s)
 						}
 					}
 				}
 			}
 		})
-		if !ok {
-			t.Fatalf("seed %d: %+v", seed, p)
-		}
+		require.True(t, ok, "seed %d: %+v", seed, p)
 	}
 }
 
@@ -244,9 +229,8 @@ func TestDepthwiseZeroAllocs(t *testing.T) {
 		"DepthwiseConvU8 mult 2": func() { DepthwiseConvU8(&p2, q, in[:8*8*4], filter[:9*8], nil, out[:p2.Out.Size()]) },
 		"DepthwiseConvF32":       func() { DepthwiseConvF32(&p, fin, ff, nil, fout, 0, 6) },
 	} {
-		if n := testing.AllocsPerRun(5, f); n != 0 {
-			t.Errorf("%s: %v allocations per run", name, n)
-		}
+		n := testing.AllocsPerRun(5, f)
+		assert.Zero(t, n, "%s: allocations per run", name)
 	}
 }
 

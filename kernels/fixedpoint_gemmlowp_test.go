@@ -3,6 +3,9 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Expected raw values below that are not worked out in the comments come
@@ -31,9 +34,7 @@ func TestSaturatingRoundingMultiplyByPOT(t *testing.T) {
 		{-(1 << 26) + (1 << 24), 5, -(3 << 29)}, // Q5.26 -0.75 to Q0.31
 	}
 	for _, c := range cases {
-		if got := saturatingRoundingMultiplyByPOT(c.x, c.exponent); got != c.want {
-			t.Errorf("saturatingRoundingMultiplyByPOT(%d, %d) = %d, want %d", c.x, c.exponent, got, c.want)
-		}
+		assert.Equal(t, c.want, saturatingRoundingMultiplyByPOT(c.x, c.exponent), "saturatingRoundingMultiplyByPOT(%d, %d)", c.x, c.exponent)
 	}
 }
 
@@ -48,9 +49,7 @@ func TestRoundingHalfSum(t *testing.T) {
 		{0, math.MaxInt32, 1 << 30}, // (2^31 - 1) / 2 = 2^30 - 0.5 -> 2^30
 	}
 	for _, c := range cases {
-		if got := roundingHalfSum(c.a, c.b); got != c.want {
-			t.Errorf("roundingHalfSum(%d, %d) = %d, want %d", c.a, c.b, got, c.want)
-		}
+		assert.Equal(t, c.want, roundingHalfSum(c.a, c.b), "roundingHalfSum(%d, %d)", c.a, c.b)
 	}
 }
 
@@ -75,9 +74,7 @@ func TestExpOnNegativeValues(t *testing.T) {
 		{-(1<<26)*2 - (1 << 24), 226343175}, // exp(-2.25)
 	}
 	for _, c := range cases {
-		if got := expOnNegativeValues(c.a, 5); got != c.want {
-			t.Errorf("expOnNegativeValues(%d) = %d, want %d", c.a, got, c.want)
-		}
+		assert.Equal(t, c.want, expOnNegativeValues(c.a, 5), "expOnNegativeValues(%d)", c.a)
 	}
 }
 
@@ -90,9 +87,7 @@ func TestExpOnNegativeValuesAccuracy(t *testing.T) {
 		worst = max(worst, math.Abs(got-want))
 	}
 	// Tolerance: 1e-6 absolute (2^-20), well above the worst error seen.
-	if worst > 1e-6 {
-		t.Errorf("worst absolute error %g", worst)
-	}
+	assert.LessOrEqual(t, worst, 1e-6, "worst absolute error %g", worst)
 }
 
 func TestOneOverOnePlusXForXIn01(t *testing.T) {
@@ -104,17 +99,13 @@ func TestOneOverOnePlusXForXIn01(t *testing.T) {
 		{math.MaxInt32, 1073741820}, // 1/2
 	}
 	for _, c := range cases {
-		if got := oneOverOnePlusXForXIn01(c.a); got != c.want {
-			t.Errorf("oneOverOnePlusXForXIn01(%d) = %d, want %d", c.a, got, c.want)
-		}
+		assert.Equal(t, c.want, oneOverOnePlusXForXIn01(c.a), "oneOverOnePlusXForXIn01(%d)", c.a)
 	}
 	for a := int32(0); a >= 0 && a < math.MaxInt32-(1<<22); a += 1<<22 + 777 {
 		got := float64(oneOverOnePlusXForXIn01(a)) / (1 << 31)
 		want := 1 / (1 + float64(a)/(1<<31))
 		// Tolerance: 1e-8, a few dozen Q0.31 units.
-		if math.Abs(got-want) > 1e-8 {
-			t.Fatalf("1/(1+%g) = %g, want %g", float64(a)/(1<<31), got, want)
-		}
+		require.LessOrEqual(t, math.Abs(got-want), 1e-8, "1/(1+%g) = %g, want %g", float64(a)/(1<<31), got, want)
 	}
 }
 
@@ -123,12 +114,10 @@ func TestGetReciprocal(t *testing.T) {
 	// exp(0) = one in Q12.19 is 2^19. headroom_plus_one = clz(2^19) = 12, so
 	// num_bits_over_unit = 0 and the reciprocal of exactly 1.0 is
 	// 1/(1+0) = MaxInt32.
-	if s, n := getReciprocal(1<<19, 12); s != math.MaxInt32 || n != 0 {
-		t.Errorf("getReciprocal(1.0) = %d, %d; want MaxInt32, 0", s, n)
-	}
+	s, n := getReciprocal(1<<19, 12)
+	assert.Equal(t, [2]int32{math.MaxInt32, 0}, [2]int32{s, int32(n)}, "getReciprocal(1.0): scale, num_bits_over_unit")
 	// 3.0 in Q12.19: 3 << 19 has clz 11, so num_bits_over_unit = 1 and
 	// the scale is 1/1.5 (3.0 = 2^1 * 1.5): 1431655762 as above.
-	if s, n := getReciprocal(3<<19, 12); s != 1431655762 || n != 1 {
-		t.Errorf("getReciprocal(3.0) = %d, %d; want 1431655762, 1", s, n)
-	}
+	s, n = getReciprocal(3<<19, 12)
+	assert.Equal(t, [2]int32{1431655762, 1}, [2]int32{s, int32(n)}, "getReciprocal(3.0): scale, num_bits_over_unit")
 }

@@ -3,6 +3,9 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Every expected value below is worked out by hand from gemmlowp's and
@@ -32,12 +35,8 @@ func TestSaturatingRoundingDoublingHighMul(t *testing.T) {
 		{"three quarters of -14", -14, 1610612736, -10, "-14*0.75 = -10.5, a tie: rounds up to -10"},
 	}
 	for _, c := range cases {
-		if got := SaturatingRoundingDoublingHighMul(c.a, c.b); got != c.want {
-			t.Errorf("%s: SRDHM(%d, %d) = %d, want %d (%s)", c.name, c.a, c.b, got, c.want, c.working)
-		}
-		if got := SaturatingRoundingDoublingHighMul(c.b, c.a); got != c.want {
-			t.Errorf("%s: SRDHM is not symmetric: SRDHM(%d, %d) = %d, want %d", c.name, c.b, c.a, got, c.want)
-		}
+		assert.Equal(t, c.want, SaturatingRoundingDoublingHighMul(c.a, c.b), "%s: SRDHM(%d, %d) (%s)", c.name, c.a, c.b, c.working)
+		assert.Equal(t, c.want, SaturatingRoundingDoublingHighMul(c.b, c.a), "%s: SRDHM is not symmetric: SRDHM(%d, %d)", c.name, c.b, c.a)
 	}
 }
 
@@ -73,9 +72,8 @@ func TestRoundingDivideByPOT(t *testing.T) {
 		{-(1 << 30) + 1, 31, 0, "just above -0.5"},
 	}
 	for _, c := range cases {
-		if got := RoundingDivideByPOT(c.x, c.exp); got != c.want {
-			t.Errorf("RoundingDivideByPOT(%d, %d) = %d, want %d (%s)", c.x, c.exp, got, c.want, c.why)
-		}
+		got := RoundingDivideByPOT(c.x, c.exp)
+		assert.Equal(t, c.want, got, "RoundingDivideByPOT(%d, %d) (%s)", c.x, c.exp, c.why)
 	}
 }
 
@@ -100,9 +98,8 @@ func TestMultiplyByQuantizedMultiplier(t *testing.T) {
 		{maxI, 1 << 30, -31, 1, "SRDHM(2^31-1, 0.5) = 2^30 - 0.5 -> 2^30 (tie up); 2^30/2^31 = 0.5 -> 1 (tie away)"},
 	}
 	for _, c := range cases {
-		if got := MultiplyByQuantizedMultiplier(c.x, c.m, c.shift); got != c.want {
-			t.Errorf("MultiplyByQuantizedMultiplier(%d, %d, %d) = %d, want %d (%s)", c.x, c.m, c.shift, got, c.want, c.why)
-		}
+		got := MultiplyByQuantizedMultiplier(c.x, c.m, c.shift)
+		assert.Equal(t, c.want, got, "MultiplyByQuantizedMultiplier(%d, %d, %d) (%s)", c.x, c.m, c.shift, c.why)
 	}
 }
 
@@ -128,9 +125,8 @@ func TestQuantizeMultiplier(t *testing.T) {
 	}
 	for _, c := range cases {
 		m, s := QuantizeMultiplier(c.real)
-		if m != c.wantM || s != c.wantShift {
-			t.Errorf("QuantizeMultiplier(%v) = (%d, %d), want (%d, %d) (%s)", c.real, m, s, c.wantM, c.wantShift, c.why)
-		}
+		assert.Equal(t, c.wantM, m, "QuantizeMultiplier(%v) multiplier (%s)", c.real, c.why)
+		assert.Equal(t, c.wantShift, s, "QuantizeMultiplier(%v) shift (%s)", c.real, c.why)
 	}
 }
 
@@ -154,15 +150,11 @@ func TestFixedPointProperties(t *testing.T) {
 				continue
 			}
 			want := int32((int64(a)*int64(bb) + 1<<30) >> 31) // >> floors
-			if got := SaturatingRoundingDoublingHighMul(a, bb); got != want {
-				t.Fatalf("seed %d: SRDHM(%d, %d) = %d, want %d", seed, a, bb, got, want)
-			}
+			require.Equal(t, want, SaturatingRoundingDoublingHighMul(a, bb), "seed %d: SRDHM(%d, %d)", seed, a, bb)
 		}
 		for e := 0; e <= 31; e++ {
 			want := int32(math.Round(float64(a) / float64(int64(1)<<e)))
-			if got := RoundingDivideByPOT(a, e); got != want {
-				t.Fatalf("seed %d: RoundingDivideByPOT(%d, %d) = %d, want %d", seed, a, e, got, want)
-			}
+			require.Equal(t, want, RoundingDivideByPOT(a, e), "seed %d: RoundingDivideByPOT(%d, %d)", seed, a, e)
 		}
 	}
 }

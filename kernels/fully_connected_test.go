@@ -3,8 +3,10 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func runFCF32(t *testing.T, fp *FCParams, in, w, bias []float32, lo, hi float32) []float32 {
@@ -15,9 +17,7 @@ func runFCF32(t *testing.T, fp *FCParams, in, w, bias []float32, lo, hi float32)
 	fcRefF32(fp, in, w, bias, ref[:n], lo, hi)
 	checkGuard(t, "FullyConnectedF32", got, n)
 	for i := range n {
-		if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
-			t.Fatalf("FullyConnectedF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-		}
+		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "FullyConnectedF32[%d] = %v, reference nest %v", i, got[i], ref[i])
 	}
 	return got[:n]
 }
@@ -44,9 +44,7 @@ func runFCQ[T uint8 | int8](t *testing.T, fp *FCParams, q *QuantConv, in, w []T,
 			FullyConnectedI8(fp, qq, in, any(w).([]int8), bias, any(got[:n]).([]int8))
 		}
 		checkGuard(t, "fully connected", got, n)
-		if !slices.Equal(got[:n], ref[:n]) {
-			t.Fatalf("packed %v: %v != reference nest %v", qq.Packed != nil, got[:n], ref[:n])
-		}
+		require.Equal(t, ref[:n], got[:n], "packed %v: %v != reference nest %v", qq.Packed != nil, got[:n], ref[:n])
 	}
 	return ref[:n]
 }
@@ -57,13 +55,9 @@ func TestFullyConnectedF32HandComputed(t *testing.T) {
 	w := []float32{1, 0, -1, 2, 1, 0}
 	// batch 0: 1-3+0.5 = -1.5, 2+2 = 4; batch 1: -1-1+0.5 = -1.5, -2
 	lo, hi := FloatActivationRange(FusedNone)
-	if got := runFCF32(t, &fp, in, w, []float32{0.5, 0}, lo, hi); !slices.Equal(got, []float32{-1.5, 4, -1.5, -2}) {
-		t.Errorf("got %v, want [-1.5 4 -1.5 -2]", got)
-	}
+	assert.Equal(t, []float32{-1.5, 4, -1.5, -2}, runFCF32(t, &fp, in, w, []float32{0.5, 0}, lo, hi))
 	lo, hi = FloatActivationRange(FusedRelu)
-	if got := runFCF32(t, &fp, in, w, nil, lo, hi); !slices.Equal(got, []float32{0, 4, 0, 0}) {
-		t.Errorf("ReLU, no bias: got %v, want [0 4 0 0]", got)
-	}
+	assert.Equal(t, []float32{0, 4, 0, 0}, runFCF32(t, &fp, in, w, nil, lo, hi), "ReLU, no bias")
 }
 
 func TestFullyConnectedU8HandComputed(t *testing.T) {
@@ -81,9 +75,7 @@ func TestFullyConnectedU8HandComputed(t *testing.T) {
 		{SchemeReference, []uint8{131, 132}}, // 2.5 -> 3, 3.5 -> 4 (half away)
 	} {
 		q := quant(c.s, 0.5, 128, []float32{0.5}, 128, 1, 128, 2, FusedNone, false)
-		if got := runFCQ(t, &fp, q, in, w, []int32{6, 6}); !slices.Equal(got, c.want) {
-			t.Errorf("%v: got %v, want %v", c.s, got, c.want)
-		}
+		assert.Equal(t, c.want, runFCQ(t, &fp, q, in, w, []int32{6, 6}), "%v", c.s)
 	}
 }
 
@@ -93,9 +85,7 @@ func TestFullyConnectedI8PerChannel(t *testing.T) {
 	fp := FCParams{Batches: 1, In: 2, Out: 2}
 	for _, s := range []Scheme{SchemeFP32, SchemeReference} {
 		q := quant(s, 0.5, -1, []float32{0.5, 0.25}, 0, 1, 0, 2, FusedNone, true)
-		if got := runFCQ(t, &fp, q, []int8{3, -5}, []int8{2, 1, -3, 5}, []int32{4, -8}); !slices.Equal(got, []int8{2, -5}) {
-			t.Errorf("%v: got %v, want [2 -5]", s, got)
-		}
+		assert.Equal(t, []int8{2, -5}, runFCQ(t, &fp, q, []int8{3, -5}, []int8{2, 1, -3, 5}, []int32{4, -8}), "%v", s)
 	}
 }
 
@@ -110,9 +100,7 @@ func testFCRandom[T uint8 | int8](t *testing.T, signed bool) {
 		in, w := randBytes[T](r, fp.Batches*fp.In), randBytes[T](r, fp.Out*fp.In)
 		bias := randBias(r, fp.Out)
 		ok := t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { runFCQ(t, &fp, q, in, w, bias) })
-		if !ok {
-			t.Fatalf("seed %d: %+v %s", seed, fp, desc)
-		}
+		require.True(t, ok, "seed %d: %+v %s", seed, fp, desc)
 	}
 }
 
@@ -141,15 +129,11 @@ func TestFullyConnectedF32RandomVsFloat64(t *testing.T) {
 					if bias != nil {
 						s, m = s+float64(bias[o]), m+math.Abs(float64(bias[o]))
 					}
-					if !floatClose(got[b*fp.Out+o], s, m, lo, hi) {
-						t.Fatalf("out[%d][%d] = %v, float64 %v", b, o, got[b*fp.Out+o], s)
-					}
+					require.True(t, floatClose(got[b*fp.Out+o], s, m, lo, hi), "out[%d][%d] = %v, float64 %v", b, o, got[b*fp.Out+o], s)
 				}
 			}
 		})
-		if !ok {
-			t.Fatalf("seed %d: %+v", seed, fp)
-		}
+		require.True(t, ok, "seed %d: %+v", seed, fp)
 	}
 }
 
@@ -166,9 +150,8 @@ func TestFullyConnectedZeroAllocs(t *testing.T) {
 		"FullyConnectedU8 packed": func() { FullyConnectedU8(&fp, &qp, in, w, nil, out) },
 		"FullyConnectedF32":       func() { FullyConnectedF32(&fp, fin, fw, nil, fout, 0, 6) },
 	} {
-		if n := testing.AllocsPerRun(5, f); n != 0 {
-			t.Errorf("%s: %v allocations per run", name, n)
-		}
+		n := testing.AllocsPerRun(5, f)
+		assert.Zero(t, n, "%s: allocations per run", name)
 	}
 }
 

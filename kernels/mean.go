@@ -63,9 +63,10 @@ type MeanParams struct {
 }
 
 // NewMeanParams returns the parameters of a quantized MEAN over H and W of
-// a tensor of shape in, quantized with (inScale, inZP), into an output
-// quantized with (outScale, outZP), with the op's keep_dims.
-func NewMeanParams(in Shape4, keepDims bool, inScale float32, inZP int32, outScale float32, outZP int32) *MeanParams {
+// a tensor of shape in, quantized with input, into an output quantized
+// with output, with the op's keep_dims.
+func NewMeanParams(in Shape4, keepDims bool, input, output Quant) *MeanParams {
+	inScale, inZP, outScale, outZP := input.Scale, input.ZeroPoint, output.Scale, output.ZeroPoint
 	p := &MeanParams{
 		In:              in,
 		KeepDims:        keepDims,

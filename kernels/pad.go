@@ -39,30 +39,31 @@ func Pad[T any](p *PadParams, in, out []T, padValue T) {
 	for b := range o.N {
 		img := out[b*imageLen : (b+1)*imageLen]
 		if b < b0 || b >= b0+i.N {
-			padFill(img, padValue)
+			fill(img, padValue)
 			continue
 		}
 		for y := range o.H {
 			row := img[y*rowLen : (y+1)*rowLen]
 			if y < h0 || y >= h0+i.H {
-				padFill(row, padValue)
+				fill(row, padValue)
 				continue
 			}
-			padFill(row[:w0*o.C], padValue)
-			padFill(row[(w0+i.W)*o.C:], padValue)
+			fill(row[:w0*o.C], padValue)
+			fill(row[(w0+i.W)*o.C:], padValue)
 			for x := range i.W {
 				px := row[(w0+x)*o.C : (w0+x+1)*o.C]
 				src := in[(((b-b0)*i.H+y-h0)*i.W+x)*i.C:][:i.C]
-				padFill(px[:c0], padValue)
+				fill(px[:c0], padValue)
 				copy(px[c0:c0+i.C], src)
-				padFill(px[c0+i.C:], padValue)
+				fill(px[c0+i.C:], padValue)
 			}
 		}
 	}
 }
 
-// padFill sets every element of s to v.
-func padFill[T any](s []T, v T) {
+// fill sets every element of s to v: padding, the start of a running
+// maximum, a row of zero points.
+func fill[T any](s []T, v T) {
 	for k := range s {
 		s[k] = v
 	}

@@ -1,16 +1,16 @@
 package kernels
 
 import (
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPadFloatZerosSpatial(t *testing.T) {
 	// 1x2x2x1 padded by one on every side of H and W: 1x4x4x1.
 	p := NewPadParams(Shape4{1, 2, 2, 1}, [4]int{0, 1, 1, 0}, [4]int{0, 1, 1, 0})
-	if p.Out != (Shape4{1, 4, 4, 1}) {
-		t.Fatalf("out shape %v", p.Out)
-	}
+	require.Equal(t, (Shape4{1, 4, 4, 1}), p.Out, "out shape %v", p.Out)
 	out := make([]float32, p.Out.Size())
 	Pad(p, []float32{1, 2, 3, 4}, out, 0)
 	want := []float32{
@@ -19,9 +19,7 @@ func TestPadFloatZerosSpatial(t *testing.T) {
 		0, 3, 4, 0,
 		0, 0, 0, 0,
 	}
-	if !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, want, out)
 }
 
 // Quantized PAD fills with the zero point; every dimension can be padded,
@@ -29,9 +27,7 @@ func TestPadFloatZerosSpatial(t *testing.T) {
 // even input gives).
 func TestPadU8ZeroPointAllDims(t *testing.T) {
 	p := NewPadParams(Shape4{1, 1, 2, 2}, [4]int{1, 0, 0, 1}, [4]int{0, 1, 1, 0})
-	if p.Out != (Shape4{2, 2, 3, 3}) {
-		t.Fatalf("out shape %v", p.Out)
-	}
+	require.Equal(t, (Shape4{2, 2, 3, 3}), p.Out, "out shape %v", p.Out)
 	out := make([]uint8, p.Out.Size())
 	Pad(p, []uint8{1, 2, 3, 4}, out, 128)
 	z := uint8(128)
@@ -45,9 +41,7 @@ func TestPadU8ZeroPointAllDims(t *testing.T) {
 		// row 1: padding
 		z, z, z, z, z, z, z, z, z,
 	}
-	if !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, want, out)
 }
 
 func TestPadI8TopLeftOnly(t *testing.T) {
@@ -59,9 +53,7 @@ func TestPadI8TopLeftOnly(t *testing.T) {
 		-128, -128, -1,
 		-128, -128, 5,
 	}
-	if !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, want, out)
 }
 
 func TestPadNoPaddingCopies(t *testing.T) {
@@ -72,16 +64,13 @@ func TestPadNoPaddingCopies(t *testing.T) {
 	}
 	out := make([]int32, p.Out.Size())
 	Pad(p, in, out, -1)
-	if !slices.Equal(in, out) {
-		t.Errorf("got %v, want %v", out, in)
-	}
+	assert.Equal(t, out, in)
 }
 
 func TestPadZeroAllocs(t *testing.T) {
 	p := NewPadParams(Shape4{1, 112, 112, 32}, [4]int{0, 0, 0, 0}, [4]int{0, 1, 1, 0})
 	in := make([]uint8, p.In.Size())
 	out := make([]uint8, p.Out.Size())
-	if n := testing.AllocsPerRun(5, func() { Pad(p, in, out, 128) }); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	n := testing.AllocsPerRun(5, func() { Pad(p, in, out, 128) })
+	assert.Zero(t, n, "allocations per run")
 }

@@ -16,6 +16,15 @@ type Shape4 struct{ N, H, W, C int }
 // Size is the number of elements of s.
 func (s Shape4) Size() int { return s.N * s.H * s.W * s.C }
 
+// Quant is a tensor's per-tensor affine quantization, real = Scale * (q -
+// ZeroPoint): what the quantized constructors take for each input and
+// output. (Per-channel filter scales stay a []float32: only the filter of
+// a conv or fully connected layer has them.)
+type Quant struct {
+	Scale     float32
+	ZeroPoint int32
+}
+
 // Scheme selects how quantized kernels turn int32 accumulators into 8-bit
 // outputs.
 type Scheme uint8
@@ -91,4 +100,30 @@ type QuantConv struct {
 	// time for the pointwise GEMM (see Prepacked, PrepackConvU8 and
 	// friends); nil runs the unpacked kernels, with the same results.
 	Packed *Prepacked
+}
+
+// FoldedBias is the constant part of output channel o's accumulator once
+// the input offset is folded into the bias, for kernels that read the
+// input without adding InputOffset: with w' = filter + FilterOffset and
+// filterSum the sum of the channel's w',
+//
+//	sum (x + InputOffset) * w' + bias[o] = sum x * w' + FoldedBias(bias, o, filterSum)
+//
+// exactly in int32 (a ring: wrapping included). bias may be nil (zero).
+func (q *QuantConv) FoldedBias(bias []int32, o int, filterSum int32) int32 {
+	var b int32
+	if bias != nil {
+		b = bias[o]
+	}
+	return b + q.InputOffset*filterSum
+}
+
+// InputZeroPoints returns n bytes holding the input zero point (a uint8,
+// or an int8 in two's complement): what a padding tap reads in kernels
+// that fold the input offset into the bias, so that it contributes
+// nothing, as an out-of-bounds tap does in the portable kernels.
+func (q *QuantConv) InputZeroPoints(n int) []byte {
+	b := make([]byte, n)
+	fill(b, byte(-q.InputOffset))
+	return b
 }

@@ -13,9 +13,8 @@ import "math"
 // model otherwise; the kernels divide by zero).
 //
 // Quantized AVERAGE_POOL_2D is the same in both schemes: the official
-// runtime runs TFLite's own kernel, not XNNPACK's, for it (see the goldens'
-// README), and TFLite's reference kernel computes the same integer
-// arithmetic. Input and output share scale and zero point (TFLite requires
+// runtime runs TFLite's own kernel, not XNNPACK's, for it, and TFLite's
+// reference kernel computes the same integer arithmetic. Input and output share scale and zero point (TFLite requires
 // it), so no requantization happens; actMin and actMax are the fused
 // activation's clamp in the quantized domain (the type's range when none),
 // which TFLite's pooling.cc computes with CalculateActivationRangeQuantized:
@@ -118,13 +117,7 @@ func averagePoolQ[T uint8 | int8](p *PoolParams, in, out []T, actMin, actMax int
 						}
 					}
 					for c, s := range sum {
-						var avg int32
-						if s > 0 {
-							avg = (s + count/2) / count
-						} else {
-							avg = (s - count/2) / count
-						}
-						o[c0+c] = T(max(min(avg, actMax), actMin))
+						o[c0+c] = T(max(min(divideRoundHalfAway(s, count), actMax), actMin))
 					}
 				}
 			}
@@ -155,9 +148,7 @@ func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
 				for c0 := 0; c0 < len(o); c0 += poolTranche {
 					m := acc[:min(poolTranche, len(o)-c0)]
-					for c := range m {
-						m[c] = -math.MaxFloat32 // std::numeric_limits<float>::lowest()
-					}
+					fill(m, -math.MaxFloat32) // std::numeric_limits<float>::lowest()
 					for fy := fy0; fy < fy1; fy++ {
 						for fx := fx0; fx < fx1; fx++ {
 							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
@@ -181,38 +172,20 @@ func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
 // MaxPoolU8 is uint8 MAX_POOL_2D: the largest in-bounds tap of each window,
 // clamped to [actMin, actMax].
 func MaxPoolU8(p *PoolParams, in, out []uint8, actMin, actMax int32) {
-	in4, out4 := p.In, p.Out
-	var acc [poolTranche]uint8
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					m := acc[:min(poolTranche, len(o)-c0)]
-					clear(m)
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
-							for c, v := range tap {
-								m[c] = max(m[c], v)
-							}
-						}
-					}
-					for c, v := range m {
-						o[c0+c] = uint8(max(min(int32(v), actMax), actMin))
-					}
-				}
-			}
-		}
-	}
+	maxPoolQ(p, in, out, actMin, actMax, 0)
 }
 
 // MaxPoolI8 is int8 MAX_POOL_2D: the largest in-bounds tap of each window,
 // clamped to [actMin, actMax].
 func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
+	maxPoolQ(p, in, out, actMin, actMax, -128)
+}
+
+// maxPoolQ is both; lowest is the type's smallest value, where each
+// window's maximum starts.
+func maxPoolQ[T uint8 | int8](p *PoolParams, in, out []T, actMin, actMax int32, lowest T) {
 	in4, out4 := p.In, p.Out
-	var acc [poolTranche]int8
+	var acc [poolTranche]T
 	for b := range out4.N {
 		for oy := range out4.H {
 			for ox := range out4.W {
@@ -220,9 +193,7 @@ func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
 				for c0 := 0; c0 < len(o); c0 += poolTranche {
 					m := acc[:min(poolTranche, len(o)-c0)]
-					for c := range m {
-						m[c] = -128
-					}
+					fill(m, lowest)
 					for fy := fy0; fy < fy1; fy++ {
 						for fx := fx0; fx < fx1; fx++ {
 							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
@@ -232,7 +203,7 @@ func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 						}
 					}
 					for c, v := range m {
-						o[c0+c] = int8(max(min(int32(v), actMax), actMin))
+						o[c0+c] = T(max(min(int32(v), actMax), actMin))
 					}
 				}
 			}

@@ -3,8 +3,10 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // poolSame3x3 is a 3x3 filter, stride 1, SAME padding (1 on every side)
@@ -28,9 +30,7 @@ func TestAveragePoolU8RoundsHalfUp(t *testing.T) {
 	AveragePoolU8(p, in, out, 0, 255)
 	// 7/4 = 1.75 -> 2; 5/4 = 1.25 -> 1; 6/4 = 1.5 -> 2 (half up);
 	// 2/4 = 0.5 -> 1 (half up).
-	if want := []uint8{2, 1, 2, 1}; !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, []uint8{2, 1, 2, 1}, out)
 }
 
 func TestAveragePoolI8RoundsHalfAwayFromZero(t *testing.T) {
@@ -45,9 +45,7 @@ func TestAveragePoolI8RoundsHalfAwayFromZero(t *testing.T) {
 	AveragePoolI8(p, in, out, -128, 127)
 	// -6/4 = -1.5 -> -2 (away from zero); 6/4 = 1.5 -> 2;
 	// -5/4 = -1.25 -> -1 (C division truncates -7/4); -6/4 -> -2.
-	if want := []int8{-2, 2, -1, -2}; !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, []int8{-2, 2, -1, -2}, out)
 }
 
 // Padding taps are skipped, not averaged in as zeros: each window divides
@@ -61,21 +59,15 @@ func TestAveragePoolSamePaddingPartialWindows(t *testing.T) {
 	inF := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	outF := make([]float32, 9)
 	AveragePoolF32(p, inF, outF, float32(math.Inf(-1)), float32(math.Inf(1)))
-	if !slices.Equal(outF, wantF) {
-		t.Errorf("float32: got %v, want %v", outF, wantF)
-	}
+	assert.Equal(t, wantF, outF, "float32")
 	inU := []uint8{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	outU := make([]uint8, 9)
 	AveragePoolU8(p, inU, outU, 0, 255)
-	if want := []uint8{3, 4, 4, 5, 5, 6, 6, 7, 7}; !slices.Equal(outU, want) {
-		t.Errorf("uint8: got %v, want %v", outU, want)
-	}
+	assert.Equal(t, []uint8{3, 4, 4, 5, 5, 6, 6, 7, 7}, outU, "uint8")
 	inI := []int8{-1, -2, -3, -4, -5, -6, -7, -8, -9}
 	outI := make([]int8, 9)
 	AveragePoolI8(p, inI, outI, -128, 127)
-	if want := []int8{-3, -4, -4, -5, -5, -6, -6, -7, -7}; !slices.Equal(outI, want) {
-		t.Errorf("int8: got %v, want %v", outI, want)
-	}
+	assert.Equal(t, []int8{-3, -4, -4, -5, -5, -6, -6, -7, -7}, outI, "int8")
 }
 
 func TestAveragePoolActivationClamp(t *testing.T) {
@@ -83,15 +75,11 @@ func TestAveragePoolActivationClamp(t *testing.T) {
 	in := []uint8{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	out := make([]uint8, 9)
 	AveragePoolU8(p, in, out, 4, 6) // e.g. RELU6's range in some quantization
-	if want := []uint8{4, 4, 4, 5, 5, 6, 6, 6, 6}; !slices.Equal(out, want) {
-		t.Errorf("uint8: got %v, want %v", out, want)
-	}
+	assert.Equal(t, []uint8{4, 4, 4, 5, 5, 6, 6, 6, 6}, out, "uint8")
 	inF := []float32{-1, -2, -3, -4, -5, -6, -7, -8, -9}
 	outF := make([]float32, 9)
 	AveragePoolF32(p, inF, outF, -5, 0)
-	if want := []float32{-3, -3.5, -4, -4.5, -5, -5, -5, -5, -5}; !slices.Equal(outF, want) {
-		t.Errorf("float32: got %v, want %v", outF, want)
-	}
+	assert.Equal(t, []float32{-3, -3.5, -4, -4.5, -5, -5, -5, -5, -5}, outF, "float32")
 }
 
 // MobileNet's head: a 7x7 VALID average pool (stride 2) to 1x1.
@@ -108,9 +96,7 @@ func TestAveragePoolMobileNetGlobal7x7(t *testing.T) {
 	}
 	out := make([]uint8, 4)
 	AveragePoolU8(p, in, out, 0, 255)
-	if want := []uint8{255, 0, 1, 24}; !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, []uint8{255, 0, 1, 24}, out)
 }
 
 func TestAveragePoolStride2TwoBatches(t *testing.T) {
@@ -125,9 +111,7 @@ func TestAveragePoolStride2TwoBatches(t *testing.T) {
 	// Batch 0 window (0,0): 0,1,4,5 = 10/4 = 2.5 -> 3; (0,1): 2,3,6,7 =
 	// 18/4 = 4.5 -> 5; (1,0): 8,9,12,13 = 42/4 -> 11; (1,1): 50/4 -> 13.
 	// Batch 1 adds 16 to every tap.
-	if want := []uint8{3, 5, 11, 13, 19, 21, 27, 29}; !slices.Equal(out, want) {
-		t.Errorf("got %v, want %v", out, want)
-	}
+	assert.Equal(t, []uint8{3, 5, 11, 13, 19, 21, 27, 29}, out)
 }
 
 // Padding taps never win a max: an all-negative input stays negative.
@@ -136,21 +120,15 @@ func TestMaxPoolSamePaddingIgnoresPadding(t *testing.T) {
 	inF := []float32{-9, -8, -7, -6, -5, -4, -3, -2, -1}
 	outF := make([]float32, 9)
 	MaxPoolF32(p, inF, outF, float32(math.Inf(-1)), float32(math.Inf(1)))
-	if want := []float32{-5, -4, -4, -2, -1, -1, -2, -1, -1}; !slices.Equal(outF, want) {
-		t.Errorf("float32: got %v, want %v", outF, want)
-	}
+	assert.Equal(t, []float32{-5, -4, -4, -2, -1, -1, -2, -1, -1}, outF, "float32")
 	inI := []int8{-100, -99, -98, -97, -96, -95, -94, -93, -92}
 	outI := make([]int8, 9)
 	MaxPoolI8(p, inI, outI, -128, 127)
-	if want := []int8{-96, -95, -95, -93, -92, -92, -93, -92, -92}; !slices.Equal(outI, want) {
-		t.Errorf("int8: got %v, want %v", outI, want)
-	}
+	assert.Equal(t, []int8{-96, -95, -95, -93, -92, -92, -93, -92, -92}, outI, "int8")
 	inU := []uint8{9, 8, 7, 6, 5, 4, 3, 2, 1}
 	outU := make([]uint8, 9)
 	MaxPoolU8(p, inU, outU, 0, 255)
-	if want := []uint8{9, 9, 8, 9, 9, 8, 6, 6, 5}; !slices.Equal(outU, want) {
-		t.Errorf("uint8: got %v, want %v", outU, want)
-	}
+	assert.Equal(t, []uint8{9, 9, 8, 9, 9, 8, 6, 6, 5}, outU, "uint8")
 }
 
 func TestMaxPoolClampAndChannels(t *testing.T) {
@@ -160,21 +138,15 @@ func TestMaxPoolClampAndChannels(t *testing.T) {
 	inU := []uint8{1, 250, 2, 100, 0, 7, 1, 201}
 	outU := make([]uint8, 2)
 	MaxPoolU8(p, inU, outU, 3, 200)
-	if want := []uint8{3, 200}; !slices.Equal(outU, want) {
-		t.Errorf("uint8: got %v, want %v", outU, want)
-	}
+	assert.Equal(t, []uint8{3, 200}, outU, "uint8")
 	inF := []float32{-1, 7.5, -2, 1, -0.5, 3, -3, 2}
 	outF := make([]float32, 2)
 	MaxPoolF32(p, inF, outF, 0, 6)
-	if want := []float32{0, 6}; !slices.Equal(outF, want) {
-		t.Errorf("float32: got %v, want %v", outF, want)
-	}
+	assert.Equal(t, []float32{0, 6}, outF, "float32")
 	inI := []int8{-128, 5, -127, 127, -128, 0, -128, -3}
 	outI := make([]int8, 2)
 	MaxPoolI8(p, inI, outI, -128, 127)
-	if want := []int8{-127, 127}; !slices.Equal(outI, want) {
-		t.Errorf("int8: got %v, want %v", outI, want)
-	}
+	assert.Equal(t, []int8{-127, 127}, outI, "int8")
 }
 
 // Random shapes (filters from 1x1 to 7x7, strides 1 to 3) against a
@@ -220,13 +192,9 @@ func TestAveragePoolRandomAgainstDefinition(t *testing.T) {
 						}
 						i := ((b*p.Out.H+oy)*p.Out.W+ox)*p.Out.C + c
 						want := int8(math.Round(float64(sum) / float64(n))) // half away from zero
-						if got := out[i]; got != want {
-							t.Fatalf("seed %d iteration %d %+v: int8 out[%d,%d,%d,%d] = %d, want %d", seed, iter, *p, b, oy, ox, c, got, want)
-						}
+						require.Equal(t, want, out[i], "seed %d iteration %d %+v: int8 out[%d,%d,%d,%d]", seed, iter, *p, b, oy, ox, c)
 						wantU := uint8(math.Floor(float64(sum+128*n)/float64(n) + 0.5)) // half up
-						if got := outU[i]; got != wantU {
-							t.Fatalf("seed %d iteration %d %+v: uint8 out[%d,%d,%d,%d] = %d, want %d", seed, iter, *p, b, oy, ox, c, got, wantU)
-						}
+						require.Equal(t, wantU, outU[i], "seed %d iteration %d %+v: uint8 out[%d,%d,%d,%d]", seed, iter, *p, b, oy, ox, c)
 					}
 				}
 			}
@@ -238,12 +206,10 @@ func TestPoolZeroAllocs(t *testing.T) {
 	p := mobileNetPool()
 	in := make([]uint8, p.In.Size())
 	out := make([]uint8, p.Out.Size())
-	if n := testing.AllocsPerRun(10, func() { AveragePoolU8(p, in, out, 0, 255) }); n != 0 {
-		t.Errorf("AveragePoolU8: %v allocations per run", n)
-	}
-	if n := testing.AllocsPerRun(10, func() { MaxPoolU8(p, in, out, 0, 255) }); n != 0 {
-		t.Errorf("MaxPoolU8: %v allocations per run", n)
-	}
+	n := testing.AllocsPerRun(10, func() { AveragePoolU8(p, in, out, 0, 255) })
+	assert.Zero(t, n, "AveragePoolU8: allocations per run")
+	n = testing.AllocsPerRun(10, func() { MaxPoolU8(p, in, out, 0, 255) })
+	assert.Zero(t, n, "MaxPoolU8: allocations per run")
 }
 
 // mobileNetPool is mobilenet_v1_1.0_224_quant's AVERAGE_POOL_2D.

@@ -31,9 +31,9 @@ type QuantizeParams struct {
 }
 
 // NewQuantizeParams returns the parameters of a QUANTIZE to an output
-// quantized with (scale, zeroPoint).
-func NewQuantizeParams(scheme Scheme, scale float32, zeroPoint int32) *QuantizeParams {
-	return &QuantizeParams{Scheme: scheme, Scale: scale, InvScale: 1 / scale, ZeroPoint: zeroPoint}
+// quantized with output.
+func NewQuantizeParams(scheme Scheme, output Quant) *QuantizeParams {
+	return &QuantizeParams{Scheme: scheme, Scale: output.Scale, InvScale: 1 / output.Scale, ZeroPoint: output.ZeroPoint}
 }
 
 // quantize returns x quantized with p, clamped to [qmin, qmax].
@@ -107,10 +107,10 @@ type RequantizeParams struct {
 }
 
 // NewRequantizeParams returns the parameters of a requantization from
-// (inScale, inZP) to (outScale, outZP).
-func NewRequantizeParams(inScale float32, inZP int32, outScale float32, outZP int32) *RequantizeParams {
-	m, s := QuantizeMultiplier(float64(inScale) / float64(outScale))
-	return &RequantizeParams{InputZeroPoint: inZP, OutputZeroPoint: outZP, Multiplier: m, Shift: s}
+// input's quantization to output's.
+func NewRequantizeParams(input, output Quant) *RequantizeParams {
+	m, s := QuantizeMultiplier(float64(input.Scale) / float64(output.Scale))
+	return &RequantizeParams{InputZeroPoint: input.ZeroPoint, OutputZeroPoint: output.ZeroPoint, Multiplier: m, Shift: s}
 }
 
 // requantize returns q requantized with p, clamped to [qmin, qmax].

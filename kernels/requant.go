@@ -21,13 +21,15 @@ const (
 )
 
 // NewRequant builds the requantization of a CONV_2D, DEPTHWISE_CONV_2D or
-// per-channel FULLY_CONNECTED with channels output channels.
-// filterScales has one entry per channel, or a single entry for per-tensor
-// quantization (repeated for every channel). actMin and actMax come from
+// per-channel FULLY_CONNECTED with channels output channels, from an input
+// of scale inputScale to an output quantized with output. filterScales has
+// one entry per channel, or a single entry for per-tensor quantization
+// (repeated for every channel). actMin and actMax come from
 // QuantizedActivationRange for the same scheme.
 //
 // Both schemes' fields are filled (Scale as well as Multiplier and Shift);
-// r.Scheme selects which one Apply uses. Per channel c, with fs = filterScales[c]:
+// r.Scheme selects which one Apply uses. Per channel c, with fs =
+// filterScales[c] and outputScale = output.Scale:
 //
 //   - fp32 (XNNPACK, src/operators/convolution-nhwc.c, create_convolution2d_nhwc_qu8
 //     and the qc8w per-channel variant): Scale[c] = float32(float32(inputScale*fs) / outputScale),
@@ -38,8 +40,8 @@ const (
 // TFLite's uint8 kernels (and every per-tensor FULLY_CONNECTED) instead take
 // their multiplier from GetQuantizedConvolutionMultipler, which multiplies the
 // two scales in float32 first: use NewRequantLegacy for those.
-func NewRequant(scheme Scheme, inputScale float32, filterScales []float32, outputScale float32, outputZeroPoint int32, channels int, actMin, actMax int32) Requant {
-	return newRequant(scheme, inputScale, filterScales, outputScale, outputZeroPoint, channels, actMin, actMax, false)
+func NewRequant(scheme Scheme, inputScale float32, filterScales []float32, output Quant, channels int, actMin, actMax int32) Requant {
+	return newRequant(scheme, inputScale, filterScales, output, channels, actMin, actMax, false)
 }
 
 // NewRequantLegacy is NewRequant for the layers whose TFLite reference
@@ -54,17 +56,18 @@ func NewRequant(scheme Scheme, inputScale float32, filterScales []float32, outpu
 // multiplier's low bits (by up to about 80 in Q31) on 26 of the 27 or 28
 // conv layers of each of the release's uint8 MobileNets, and so, now and
 // then, an output by 1. The fp32 scheme is the same as NewRequant's.
-func NewRequantLegacy(scheme Scheme, inputScale float32, filterScales []float32, outputScale float32, outputZeroPoint int32, channels int, actMin, actMax int32) Requant {
-	return newRequant(scheme, inputScale, filterScales, outputScale, outputZeroPoint, channels, actMin, actMax, true)
+func NewRequantLegacy(scheme Scheme, inputScale float32, filterScales []float32, output Quant, channels int, actMin, actMax int32) Requant {
+	return newRequant(scheme, inputScale, filterScales, output, channels, actMin, actMax, true)
 }
 
-func newRequant(scheme Scheme, inputScale float32, filterScales []float32, outputScale float32, outputZeroPoint int32, channels int, actMin, actMax int32, legacy bool) Requant {
+func newRequant(scheme Scheme, inputScale float32, filterScales []float32, output Quant, channels int, actMin, actMax int32, legacy bool) Requant {
+	outputScale := output.Scale
 	r := Requant{
 		Scheme:       scheme,
 		Scale:        make([]float32, channels),
 		Multiplier:   make([]int32, channels),
 		Shift:        make([]int32, channels),
-		OutputOffset: outputZeroPoint,
+		OutputOffset: output.ZeroPoint,
 		ActMin:       actMin,
 		ActMax:       actMax,
 	}
@@ -184,7 +187,7 @@ func requantRow[T uint8 | int8](r *Requant, acc []int32, ch0 int, out []T) {
 
 // QuantizedActivationRange returns the clamp [actMin, actMax] of a fused
 // activation act (FusedNone, FusedRelu, FusedReluN1To1, FusedRelu6) on an
-// output with the given scale and zero point, whose type spans [qmin, qmax]
+// output quantized with output (scale, zeroPoint), whose type spans [qmin, qmax]
 // (0..255 for uint8, -128..127 for int8), as each scheme's runtime
 // computes it:
 //
@@ -202,7 +205,8 @@ func requantRow[T uint8 | int8](r *Requant, acc []int32, ch0 int, out []T) {
 //
 // The two differ only on exact halves (and half-even vs half-away), e.g.
 // 6/scale + zp = 254.5 gives 255 (reference) but 254 (fp32).
-func QuantizedActivationRange(scheme Scheme, act int, scale float32, zeroPoint int32, qmin, qmax int32) (actMin, actMax int32) {
+func QuantizedActivationRange(scheme Scheme, act int, output Quant, qmin, qmax int32) (actMin, actMax int32) {
+	scale, zeroPoint := output.Scale, output.ZeroPoint
 	if scheme == SchemeReference {
 		q := func(f float32) int32 {
 			// TfLiteRound is std::round on float: half away from zero.

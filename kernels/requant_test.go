@@ -3,11 +3,14 @@ package kernels
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // requant1 is a one-channel Requant for the hand-computed cases.
 func requant1(scheme Scheme, inScale, filterScale, outScale float32, zp, lo, hi int32) Requant {
-	return NewRequant(scheme, inScale, []float32{filterScale}, outScale, zp, 1, lo, hi)
+	return NewRequant(scheme, inScale, []float32{filterScale}, Quant{outScale, zp}, 1, lo, hi)
 }
 
 func TestRequantFP32RoundsHalfToEven(t *testing.T) {
@@ -32,9 +35,7 @@ func TestRequantFP32RoundsHalfToEven(t *testing.T) {
 		{&rz, math.MinInt32, 0, "huge negative clamps before rounding"},
 	}
 	for _, c := range cases {
-		if got := c.r.Apply(c.acc, 0); got != c.want {
-			t.Errorf("fp32 Apply(%d) = %d, want %d (%s)", c.acc, got, c.want, c.why)
-		}
+		assert.Equal(t, c.want, c.r.Apply(c.acc, 0), "fp32 Apply(%d) (%s)", c.acc, c.why)
 	}
 }
 
@@ -42,16 +43,12 @@ func TestRequantReferenceHandComputed(t *testing.T) {
 	// 0.5 * 0.75 / 1 = 0.375: frexp = (0.75, -1), multiplier
 	// 0.75*2^31 = 1610612736, shift -1.
 	r := requant1(SchemeReference, 0.5, 0.75, 1, 0, 0, 255)
-	if r.Multiplier[0] != 1610612736 || r.Shift[0] != -1 {
-		t.Fatalf("multiplier, shift = %d, %d; want 1610612736, -1", r.Multiplier[0], r.Shift[0])
-	}
+	require.Equal(t, [2]int32{1610612736, -1}, [2]int32{r.Multiplier[0], r.Shift[0]}, "multiplier, shift")
 	rz := requant1(SchemeReference, 0.5, 0.75, 1, 10, 0, 255)
 	// float32(1/3) = 11184811*2^-25: multiplier 11184811*2^7 =
 	// 1431655808, shift -1.
 	third := requant1(SchemeReference, 1, float32(1.0/3), 1, 0, 0, 255)
-	if third.Multiplier[0] != 1431655808 || third.Shift[0] != -1 {
-		t.Fatalf("1/3: multiplier, shift = %d, %d; want 1431655808, -1", third.Multiplier[0], third.Shift[0])
-	}
+	require.Equal(t, [2]int32{1431655808, -1}, [2]int32{third.Multiplier[0], third.Shift[0]}, "1/3: multiplier, shift")
 	cases := []struct {
 		r         *Requant
 		acc, want int32
@@ -65,48 +62,36 @@ func TestRequantReferenceHandComputed(t *testing.T) {
 		{&rz, math.MaxInt32, 255, "clamps to ActMax"},
 	}
 	for _, c := range cases {
-		if got := c.r.Apply(c.acc, 0); got != c.want {
-			t.Errorf("reference Apply(%d) = %d, want %d (%s)", c.acc, got, c.want, c.why)
-		}
+		assert.Equal(t, c.want, c.r.Apply(c.acc, 0), "reference Apply(%d) (%s)", c.acc, c.why)
 	}
 	// The same accumulators through the fp32 scheme, for contrast.
 	f := requant1(SchemeFP32, 0.5, 0.75, 1, 0, 0, 255)
-	if got := f.Apply(12, 0); got != 4 {
-		t.Errorf("fp32 Apply(12) at scale 0.375 = %d, want 4 (4.5 -> 4)", got)
-	}
+	assert.Equal(t, int32(4), f.Apply(12, 0), "fp32 Apply(12) at scale 0.375 (4.5 -> 4)")
 	f3 := requant1(SchemeFP32, 1, float32(1.0/3), 1, 0, 0, 255)
-	if got := f3.Apply(100, 0); got != 33 {
-		t.Errorf("fp32 Apply(100) at scale 1/3 = %d, want 33", got)
-	}
+	assert.Equal(t, int32(33), f3.Apply(100, 0), "fp32 Apply(100) at scale 1/3")
 }
 
 func TestNewRequantPerChannelAndLegacy(t *testing.T) {
-	r := NewRequant(SchemeFP32, 0.5, []float32{0.5, 0.25, 2}, 1, 3, 3, -128, 127)
-	if len(r.Scale) != 3 || r.Scale[0] != 0.25 || r.Scale[1] != 0.125 || r.Scale[2] != 1 {
-		t.Errorf("per-channel scales = %v, want [0.25 0.125 1]", r.Scale)
-	}
-	p := NewRequant(SchemeFP32, 0.5, []float32{0.5}, 1, 3, 4, 0, 255)
-	if len(p.Scale) != 4 || p.Scale[3] != 0.25 || len(p.Multiplier) != 4 || p.Multiplier[3] != 1<<30 || p.Shift[3] != -1 {
-		t.Errorf("per-tensor scale not repeated over 4 channels: %+v", p)
-	}
+	r := NewRequant(SchemeFP32, 0.5, []float32{0.5, 0.25, 2}, Quant{1, 3}, 3, -128, 127)
+	assert.Equal(t, []float32{0.25, 0.125, 1}, r.Scale, "per-channel scales")
+	p := NewRequant(SchemeFP32, 0.5, []float32{0.5}, Quant{1, 3}, 4, 0, 255)
+	// The per-tensor scale is repeated over the 4 channels.
+	assert.Equal(t, []float32{0.25, 0.25, 0.25, 0.25}, p.Scale, "per-tensor scales")
+	assert.Equal(t, []int32{1 << 30, 1 << 30, 1 << 30, 1 << 30}, p.Multiplier, "per-tensor multipliers")
+	assert.Equal(t, []int32{-1, -1, -1, -1}, p.Shift, "per-tensor shifts")
 	// The fp32 scale is float32((in*f)/out) with each step rounded to
 	// float32; the reference multiplier comes from float64 (NewRequant) or
 	// from the float32 product (NewRequantLegacy).
 	in, f, out := float32(0.0078125), float32(0.0218266789), float32(0.0235284772)
-	n := NewRequant(SchemeReference, in, []float32{f}, out, 0, 1, 0, 255)
-	l := NewRequantLegacy(SchemeReference, in, []float32{f}, out, 0, 1, 0, 255)
+	n := NewRequant(SchemeReference, in, []float32{f}, Quant{out, 0}, 1, 0, 255)
+	l := NewRequantLegacy(SchemeReference, in, []float32{f}, Quant{out, 0}, 1, 0, 255)
 	wantScale := float32(float32(in*f) / out)
-	if n.Scale[0] != wantScale || l.Scale[0] != wantScale {
-		t.Errorf("fp32 scale %v / %v, want %v", n.Scale[0], l.Scale[0], wantScale)
-	}
+	assert.Equal(t, wantScale, n.Scale[0], "NewRequant fp32 scale")
+	assert.Equal(t, wantScale, l.Scale[0], "NewRequantLegacy fp32 scale")
 	wm, ws := QuantizeMultiplier(float64(in) * float64(f) / float64(out))
-	if n.Multiplier[0] != wm || int(n.Shift[0]) != ws {
-		t.Errorf("NewRequant multiplier (%d, %d), want (%d, %d)", n.Multiplier[0], n.Shift[0], wm, ws)
-	}
+	assert.Equal(t, [2]int{int(wm), ws}, [2]int{int(n.Multiplier[0]), int(n.Shift[0])}, "NewRequant multiplier, shift")
 	lm, ls := QuantizeMultiplier(float64(float32(in*f)) / float64(out))
-	if l.Multiplier[0] != lm || int(l.Shift[0]) != ls {
-		t.Errorf("NewRequantLegacy multiplier (%d, %d), want (%d, %d)", l.Multiplier[0], l.Shift[0], lm, ls)
-	}
+	assert.Equal(t, [2]int{int(lm), ls}, [2]int{int(l.Multiplier[0]), int(l.Shift[0])}, "NewRequantLegacy multiplier, shift")
 }
 
 // xnnWasmSIMD emulates one lane of XNNPACK's QU8/QS8 "fp32" wasmsimd
@@ -173,25 +158,26 @@ func TestRequantFP32MatchesXNNPACK(t *testing.T) {
 		var out [1]int8
 		var outU [1]uint8
 		for _, acc := range accs {
+			// Millions of cases: compare cheaply, let testify report.
 			got := r.Apply(acc, 0)
-			if w := xnnWasmSIMD(acc, scale, zp, lo, hi, signed); got != w {
-				t.Fatalf("seed %d: scale %g zp %d [%d,%d] acc %d: Apply %d, XNNPACK wasmsimd %d", seed, scale, zp, lo, hi, acc, got, w)
+			if w := xnnWasmSIMD(acc, scale, zp, lo, hi, signed); w != got {
+				require.Equal(t, w, got, "seed %d: scale %g zp %d [%d,%d] acc %d: Apply vs XNNPACK wasmsimd", seed, scale, zp, lo, hi, acc)
 			}
-			if w := xnnScalarLrintf(acc, scale, zp, lo, hi); got != w {
-				t.Fatalf("seed %d: scale %g zp %d acc %d: Apply %d, XNNPACK lrintf %d", seed, scale, zp, acc, got, w)
+			if w := xnnScalarLrintf(acc, scale, zp, lo, hi); w != got {
+				require.Equal(t, w, got, "seed %d: scale %g zp %d acc %d: Apply vs XNNPACK lrintf", seed, scale, zp, acc)
 			}
 			// requantRow (the kernels' loop) agrees with Apply.
 			acc1 := []int32{acc}
+			var row int32
 			if signed {
 				requantRow(&r, acc1, 0, out[:])
-				if int32(out[0]) != got {
-					t.Fatalf("requantRow int8 %d != Apply %d", out[0], got)
-				}
+				row = int32(out[0])
 			} else {
 				requantRow(&r, acc1, 0, outU[:])
-				if int32(outU[0]) != got {
-					t.Fatalf("requantRow uint8 %d != Apply %d", outU[0], got)
-				}
+				row = int32(outU[0])
+			}
+			if row != got {
+				require.Equal(t, got, row, "seed %d: requantRow (signed %v) vs Apply, acc %d", seed, signed, acc)
 			}
 		}
 	}
@@ -227,10 +213,8 @@ func TestQuantizedActivationRange(t *testing.T) {
 		{"relu_n1_to_1 int8", SchemeReference, FusedReluN1To1, 1.0 / 64, 0, -128, 127, -64, 64},
 	}
 	for _, c := range cases {
-		lo, hi := QuantizedActivationRange(c.scheme, c.act, c.scale, c.zp, c.qmin, c.qmax)
-		if lo != c.wantMin || hi != c.wantMax {
-			t.Errorf("%s: QuantizedActivationRange = [%d, %d], want [%d, %d]", c.name, lo, hi, c.wantMin, c.wantMax)
-		}
+		lo, hi := QuantizedActivationRange(c.scheme, c.act, Quant{c.scale, c.zp}, c.qmin, c.qmax)
+		assert.Equal(t, [2]int32{c.wantMin, c.wantMax}, [2]int32{lo, hi}, "%s: QuantizedActivationRange", c.name)
 	}
 }
 
@@ -243,8 +227,7 @@ func TestFloatActivationRange(t *testing.T) {
 		{FusedNone, -inf, inf}, {FusedRelu, 0, inf}, {FusedReluN1To1, -1, 1}, {FusedRelu6, 0, 6},
 	}
 	for _, c := range cases {
-		if lo, hi := FloatActivationRange(c.act); lo != c.lo || hi != c.hi {
-			t.Errorf("FloatActivationRange(%d) = [%v, %v], want [%v, %v]", c.act, lo, hi, c.lo, c.hi)
-		}
+		lo, hi := FloatActivationRange(c.act)
+		assert.Equal(t, [2]float32{c.lo, c.hi}, [2]float32{lo, hi}, "FloatActivationRange(%d)", c.act)
 	}
 }

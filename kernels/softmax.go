@@ -52,9 +52,9 @@ type SoftmaxParams struct {
 }
 
 // NewSoftmaxParams computes the parameters of a quantized SOFTMAX whose
-// input has scale inputScale, with the op's beta, producing an output with
-// outputScale and outputZeroPoint (1/256 and 0 for uint8, 1/256 and -128
-// for int8 in every TFLite model; the reference scheme assumes them).
+// input has scale inputScale, with the op's beta, producing an output
+// quantized with output (scale 1/256 and zero point 0 for uint8, 1/256 and
+// -128 for int8 in every TFLite model; the reference scheme assumes them).
 //
 // The fp32 scheme's table needs expf in float32; it is computed as
 // float32(math.Exp(float64(x))), which is what a correctly rounded expf
@@ -64,8 +64,8 @@ type SoftmaxParams struct {
 //
 // The reference scheme needs beta*inputScale > 2^-26 (TFLite checks that
 // the Q5.26 input multiplier is greater than one).
-func NewSoftmaxParams(scheme Scheme, inputScale, beta, outputScale float32, outputZeroPoint int32) *SoftmaxParams {
-	p := &SoftmaxParams{Scheme: scheme, OutputScale: outputScale, OutputZeroPoint: outputZeroPoint}
+func NewSoftmaxParams(scheme Scheme, inputScale, beta float32, output Quant) *SoftmaxParams {
+	p := &SoftmaxParams{Scheme: scheme, OutputScale: output.Scale, OutputZeroPoint: output.ZeroPoint}
 	// PopulateSoftmaxLookupTable: scale = -input_scale * beta (float),
 	// table[255 - val] = expf(scale * val).
 	scale := -inputScale * beta

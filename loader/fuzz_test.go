@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	flatbuffers "github.com/google/flatbuffers/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	flatbuffers "github.com/google/flatbuffers/go"
 	"mobilenet-wasm/internal/testdata"
 	fb "mobilenet-wasm/loader/tflitefb"
 )
@@ -54,9 +56,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, alloc, err := measureParse(data)
-		if alloc > allocLimit(len(data)) {
-			t.Fatalf("Parse of %d bytes allocated %d bytes (limit %d)", len(data), alloc, allocLimit(len(data)))
-		}
+		require.LessOrEqual(t, alloc, allocLimit(len(data)), "Parse of %d bytes allocated %d bytes (limit %d)", len(data), alloc, allocLimit(len(data)))
 		if err == nil {
 			checkModel(t, m)
 		}
@@ -90,17 +90,13 @@ func TestFuzzSeedCorpus(t *testing.T) {
 		want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
 		path := filepath.Join(dir, name)
 		if *updateSeeds {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.MkdirAll(dir, 0o755))
+			require.NoError(t, os.WriteFile(path, []byte(want), 0o644))
 			continue
 		}
 		got, err := os.ReadFile(path)
-		if err != nil || string(got) != want {
-			t.Errorf("%s is missing or stale (%v): run go test ./loader -run TestFuzzSeedCorpus -update-seeds", path, err)
+		if assert.NoError(t, err, "%s is missing: run go test ./loader -run TestFuzzSeedCorpus -update-seeds", path) {
+			assert.Equal(t, want, string(got), "%s is stale: run go test ./loader -run TestFuzzSeedCorpus -update-seeds", path)
 		}
 	}
 }
@@ -165,11 +161,9 @@ func TestAllocBound(t *testing.T) {
 	for name, data := range seeds {
 		_, got, err := measureParse(data)
 		t.Logf("%s: %d bytes allocate %d (%v)", name, len(data), got, err)
-		if got > allocLimit(len(data)) {
-			t.Errorf("%s: %d bytes allocated, limit %d", name, got, allocLimit(len(data)))
-		}
-		if strings.HasPrefix(name, "shared tables") && err == nil {
-			t.Errorf("%s parsed", name)
+		assert.LessOrEqual(t, got, allocLimit(len(data)), "%s: %d bytes allocated, limit %d", name, got, allocLimit(len(data)))
+		if strings.HasPrefix(name, "shared tables") {
+			assert.Error(t, err, "%s parsed", name)
 		}
 	}
 }

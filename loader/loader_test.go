@@ -22,48 +22,47 @@ func checkModel(t testing.TB, m *Model) {
 	n := len(m.Tensors)
 	for i := range m.Tensors {
 		tt := &m.Tensors[i]
-		if tt.Index != i || len(tt.Shape) > MaxRank || tt.Type.ElemSize() == 0 {
-			t.Fatalf("tensor %d: bad index, rank or type: %+v", i, tt)
-		}
+		require.Equal(t, i, tt.Index, "tensor %d: index", i)
+		require.LessOrEqual(t, len(tt.Shape), MaxRank, "tensor %d: rank", i)
+		require.NotZero(t, tt.Type.ElemSize(), "tensor %d: type %v", i, tt.Type)
 		for _, d := range tt.Shape {
-			if d < 0 {
-				t.Fatalf("tensor %d: shape %v", i, tt.Shape)
-			}
+			require.GreaterOrEqual(t, d, 0, "tensor %d: shape %v", i, tt.Shape)
 		}
-		if tt.ByteSize() > MaxTensorBytes || (tt.Data != nil && len(tt.Data) != tt.ByteSize()) {
-			t.Fatalf("tensor %d: %d data bytes for shape %v %v", i, len(tt.Data), tt.Shape, tt.Type)
+		require.LessOrEqual(t, tt.ByteSize(), MaxTensorBytes, "tensor %d: shape %v %v", i, tt.Shape, tt.Type)
+		if tt.Data != nil {
+			require.Len(t, tt.Data, tt.ByteSize(), "tensor %d: data bytes for shape %v %v", i, tt.Shape, tt.Type)
 		}
 		if q := tt.Quant; q != nil {
-			if len(q.Scale) == 0 || len(q.Scale) != len(q.ZeroPoint) || (q.PerChannel() && tt.Shape[q.Axis] != len(q.Scale)) {
-				t.Fatalf("tensor %d: quantization %+v for shape %v", i, q, tt.Shape)
+			require.NotEmpty(t, q.Scale, "tensor %d: quantization %+v", i, q)
+			require.Len(t, q.ZeroPoint, len(q.Scale), "tensor %d: quantization %+v", i, q)
+			if q.PerChannel() {
+				require.Equal(t, len(q.Scale), tt.Shape[q.Axis], "tensor %d: quantization %+v for shape %v", i, q, tt.Shape)
 			}
-		} else if tt.Type == UInt8 || tt.Type == Int8 {
-			t.Fatalf("tensor %d: %v without quantization", i, tt.Type)
+		} else {
+			require.NotContains(t, []DType{UInt8, Int8}, tt.Type, "tensor %d: quantized type without quantization", i)
 		}
 	}
 	for _, i := range append(append([]int{}, m.Inputs...), m.Outputs...) {
-		if m.Tensor(i) == nil {
-			t.Fatalf("subgraph input/output %d out of range", i)
-		}
+		require.NotNil(t, m.Tensor(i), "subgraph input/output %d out of range", i)
 	}
 	for k, o := range m.Operators {
 		spec, ok := opSpecs[o.Op]
-		if o.Index != k || !ok || len(o.Inputs) < spec.minIn || len(o.Inputs) > spec.maxIn || len(o.Outputs) != 1 {
-			t.Fatalf("operator %d: %+v", k, o)
-		}
+		require.Equal(t, k, o.Index, "operator %d: index", k)
+		require.True(t, ok, "operator %d: op %v has no spec", k, o.Op)
+		require.GreaterOrEqual(t, len(o.Inputs), spec.minIn, "operator %d: inputs %v", k, o.Inputs)
+		require.LessOrEqual(t, len(o.Inputs), spec.maxIn, "operator %d: inputs %v", k, o.Inputs)
+		require.Len(t, o.Outputs, 1, "operator %d: outputs", k)
 		for j, i := range o.Inputs {
-			if i < -1 || i >= n || (i == -1 && j < spec.minIn) {
-				t.Fatalf("operator %d: input %d", k, i)
-			}
+			require.True(t, i >= -1 && i < n && (i != -1 || j >= spec.minIn), "operator %d: input %d", k, i)
 		}
-		if i := o.Outputs[0]; i < 0 || i >= n || m.Tensors[i].IsConstant() {
-			t.Fatalf("operator %d: output %d", k, i)
-		}
+		i := o.Outputs[0]
+		require.True(t, i >= 0 && i < n, "operator %d: output %d", k, i)
+		require.False(t, m.Tensors[i].IsConstant(), "operator %d: output %d is constant", k, i)
 		switch o.Op {
 		case OpConv2D, OpDepthwiseConv2D:
-			if w := m.Tensor(o.Inputs[1]); len(w.Shape) != 4 || !w.IsConstant() {
-				t.Fatalf("operator %d: filter %+v", k, w)
-			}
+			w := m.Tensor(o.Inputs[1])
+			require.Len(t, w.Shape, 4, "operator %d: filter %+v", k, w)
+			require.True(t, w.IsConstant(), "operator %d: filter %+v is not constant", k, w)
 		}
 		var okOpts bool
 		switch o.Op {
@@ -88,9 +87,7 @@ func checkModel(t testing.TB, m *Model) {
 		default:
 			okOpts = o.Options == nil
 		}
-		if !okOpts {
-			t.Fatalf("operator %d %v: options %T", k, o.Op, o.Options)
-		}
+		require.True(t, okOpts, "operator %d %v: options %T", k, o.Op, o.Options)
 	}
 }
 
@@ -494,7 +491,7 @@ func patchVecLen(t *testing.T, data, elems []byte, n uint32) []byte {
 			return out
 		}
 	}
-	t.Fatalf("vector % x not found", elems)
+	require.Failf(t, "vector not found", "% x", elems)
 	return nil
 }
 

@@ -7,8 +7,9 @@ import (
 	"math"
 	"testing"
 
-	flatbuffers "github.com/google/flatbuffers/go"
+	"github.com/stretchr/testify/require"
 
+	flatbuffers "github.com/google/flatbuffers/go"
 	fb "mobilenet-wasm/loader/tflitefb"
 )
 
@@ -213,14 +214,10 @@ func appendZip(t testing.TB, model []byte, files ...string) []byte {
 	zw.SetOffset(int64(len(model)))
 	for i := 0; i < len(files); i += 2 {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: files[i], Method: zip.Store})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		w.Write([]byte(files[i+1]))
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, zw.Close())
 	return out.Bytes()
 }
 

@@ -4,21 +4,23 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"mobilenet-wasm/engine/preprocess"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"golang.org/x/image/bmp"
+	"mobilenet-wasm/engine/preprocess"
 )
 
 // gopherWebP is golang.org/x/image/testdata/gopher-doc.1bpp.lossless.webp
@@ -55,40 +57,25 @@ func TestDecodeFormats(t *testing.T) {
 	}
 	for name, e := range enc {
 		var buf bytes.Buffer
-		if err := e(&buf); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, e(&buf))
 		img, format, err := Decode(&buf)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if format != name || img.Bounds() != src.Bounds() {
-			t.Errorf("%s: got format %q bounds %v", name, format, img.Bounds())
-		}
+		require.NoError(t, err, "%s", name)
+		assert.Equal(t, name, format, "format")
+		assert.Equal(t, src.Bounds(), img.Bounds(), "%s: bounds", name)
 		if name == "png" || name == "bmp" { // lossless: same tensor as the source
 			a, b := make([]byte, 16*16*3), make([]byte, 16*16*3)
-			if err := preprocess.Image(src, 16, a); err != nil {
-				t.Fatal(err)
-			}
-			if err := preprocess.Image(img, 16, b); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(a, b) {
-				t.Errorf("%s: decoded tensor differs from the source's", name)
-			}
+			require.NoError(t, preprocess.Image(src, 16, a))
+			require.NoError(t, preprocess.Image(img, 16, b))
+			assert.True(t, bytes.Equal(a, b), "%s: decoded tensor differs from the source's", name)
 		}
 	}
 	webp, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(gopherWebP, "\n", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	img, format, err := Decode(bytes.NewReader(webp))
-	if err != nil || format != "webp" || img.Bounds().Empty() {
-		t.Fatalf("webp: %v, %q, %v", err, format, img)
-	}
-	if err := preprocess.Image(img, 8, make([]byte, 8*8*3)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err, "webp")
+	require.Equal(t, "webp", format)
+	require.False(t, img.Bounds().Empty(), "webp: empty image")
+	require.NoError(t, preprocess.Image(img, 8, make([]byte, 8*8*3)))
 }
 
 // TestDecodeFile decodes a shared photo from disk and reports a missing file
@@ -97,30 +84,24 @@ func TestDecodeFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.png")
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, testPattern()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, f, err := DecodeFile(p); err != nil || f != "png" {
-		t.Fatalf("DecodeFile: %q, %v", f, err)
-	}
-	if _, _, err := DecodeFile(filepath.Join(dir, "missing.jpg")); err == nil || !strings.Contains(err.Error(), "missing.jpg") {
-		t.Errorf("missing file: %v", err)
-	}
+	require.NoError(t, png.Encode(&buf, testPattern()))
+	require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
+	_, f, err := DecodeFile(p)
+	require.NoError(t, err, "DecodeFile")
+	require.Equal(t, "png", f, "DecodeFile format")
+	_, _, err = DecodeFile(filepath.Join(dir, "missing.jpg"))
+	assert.ErrorContains(t, err, "missing.jpg", "missing file")
 	txt := filepath.Join(dir, "notes.txt")
 	os.WriteFile(txt, []byte("hello, not an image"), 0o644)
-	if _, _, err := DecodeFile(txt); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "notes.txt") {
-		t.Errorf("text file: %v", err)
+	_, _, err = DecodeFile(txt)
+	if assert.ErrorIs(t, err, ErrUnsupported, "text file") {
+		assert.Contains(t, err.Error(), "notes.txt", "text file")
 	}
 }
 
 func TestDecodeErrors(t *testing.T) {
 	var jpg bytes.Buffer
-	if err := jpeg.Encode(&jpg, testPattern(), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, jpeg.Encode(&jpg, testPattern(), nil))
 	for _, c := range []struct {
 		name   string
 		data   []byte
@@ -137,8 +118,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"huge bmp", hugeBMP(60000, 60000), ErrTooLarge, "imagefile: image too large: bmp image is 60000x60000"},
 	} {
 		_, _, err := Decode(bytes.NewReader(c.data))
-		if err == nil || !strings.HasPrefix(err.Error(), c.prefix) || (c.is != nil && !errors.Is(err, c.is)) {
-			t.Errorf("%s: err = %v, want prefix %q (is %v)", c.name, err, c.prefix, c.is)
+		if !assert.Error(t, err, c.name) {
+			continue
+		}
+		assert.True(t, strings.HasPrefix(err.Error(), c.prefix), "%s: err = %v, want prefix %q", c.name, err, c.prefix)
+		if c.is != nil {
+			assert.ErrorIs(t, err, c.is, c.name)
 		}
 	}
 	// A hostile header is refused before any pixel memory is allocated.
@@ -147,12 +132,9 @@ func TestDecodeErrors(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, _, err := Decode(bytes.NewReader(data))
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("huge PNG: %v", err)
-	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
-		t.Errorf("refusing a huge PNG header allocated %d bytes", n)
-	}
+	require.ErrorIs(t, err, ErrTooLarge, "huge PNG")
+	n := after.TotalAlloc - before.TotalAlloc
+	assert.LessOrEqual(t, n, uint64(1<<20), "bytes allocated refusing a huge PNG header")
 }
 
 // hugePNG returns a PNG signature and IHDR chunk claiming w x h RGB pixels,

@@ -2,13 +2,16 @@ package preprocess
 
 import (
 	"image"
-	"mobilenet-wasm/engine/imagefile"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/engine/imagefile"
 	"mobilenet-wasm/internal/testdata"
 )
 
@@ -26,9 +29,7 @@ func sharedPhotos(t *testing.T) []photo {
 	var out []photo
 	for _, sub := range []string{"images", filepath.Join("images", "imagenet")} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, e := range ents {
 			if e.IsDir() || strings.HasSuffix(e.Name(), ".csv") {
 				continue
@@ -36,9 +37,7 @@ func sharedPhotos(t *testing.T) []photo {
 			out = append(out, photo{e.Name(), filepath.Join(dir, sub, e.Name())})
 		}
 	}
-	if len(out) == 0 {
-		t.Fatal("no photos in the shared test data")
-	}
+	require.NotEmpty(t, out, "no photos in the shared test data")
 	return out
 }
 
@@ -66,7 +65,7 @@ func agreement(got, want []byte) (equal, total, maxDiff, over1 int) {
 // TestGoldenTensors reproduces every goldens tensor (all shared photos x the
 // four release sizes) through Image, and through RGBA on the same pixels.
 //
-// Tolerance (PREPROCESS.md): at most 1 apart, on at most 0.1% of the bytes.
+// The goldens allow at most 1 apart, on at most 0.1% of the bytes.
 // The reference is a float64 program like this one, so we expect and report
 // byte identity.
 func TestGoldenTensors(t *testing.T) {
@@ -76,44 +75,30 @@ func TestGoldenTensors(t *testing.T) {
 	var equal, total, maxDiff, files, identical int
 	for _, p := range photos {
 		img, _, err := imagefile.DecodeFile(p.path)
-		if err != nil {
-			t.Fatalf("%s: %v", p.name, err)
-		}
+		require.NoError(t, err, "%s", p.name)
 		frame, w, h, stride := toPaddedRGBA(img, 12)
 		for _, s := range goldenSizes {
 			want, err := os.ReadFile(filepath.Join(dir, "goldens", "tensors", strconv.Itoa(s), p.name+".rgb"))
-			if err != nil {
-				t.Fatalf("%s: %v", p.name, err)
-			}
-			if len(want) != s*s*3 {
-				t.Fatalf("%s/%d: golden has %d bytes, want %d", p.name, s, len(want), s*s*3)
-			}
+			require.NoError(t, err, "%s", p.name)
+			require.Len(t, want, s*s*3, "%s/%d: golden bytes", p.name, s)
 			got := make([]byte, s*s*3)
-			if err := rz.Image(img, s, got); err != nil {
-				t.Fatalf("%s/%d: %v", p.name, s, err)
-			}
+			require.NoError(t, rz.Image(img, s, got), "%s/%d", p.name, s)
 			eq, n, md, over1 := agreement(got, want)
 			equal, total, files = equal+eq, total+n, files+1
 			if eq == n {
 				identical++
 			}
 			maxDiff = max(maxDiff, md)
-			if over1 > 0 || (n-eq)*1000 > n {
-				t.Errorf("%s/%d: %d of %d bytes differ (max diff %d, %d by more than 1); tolerance is 1 on at most 0.1%%",
-					p.name, s, n-eq, n, md, over1)
-			}
+			assert.Zero(t, over1, "%s/%d: bytes more than 1 apart (max diff %d)", p.name, s, md)
+			assert.LessOrEqual(t, (n-eq)*1000, n, "%s/%d: %d of %d bytes differ; the tolerance is 0.1%%", p.name, s, n-eq, n)
 			for _, f := range []struct {
 				name string
 				fn   func([]byte, int, int, int, int, []byte) error
 			}{{"RGBA", RGBA}, {"Resizer.RGBA", rz.RGBA}} {
 				fromFrame := make([]byte, s*s*3)
-				if err := f.fn(frame, w, h, stride, s, fromFrame); err != nil {
-					t.Fatalf("%s/%d: %s: %v", p.name, s, f.name, err)
-				}
-				if string(fromFrame) != string(got) {
-					eq, n, md, _ := agreement(fromFrame, got)
-					t.Errorf("%s/%d: %s frame path differs from image path on %d of %d bytes (max diff %d)", p.name, s, f.name, n-eq, n, md)
-				}
+				require.NoError(t, f.fn(frame, w, h, stride, s, fromFrame), "%s/%d: %s", p.name, s, f.name)
+				eq, n, md, _ := agreement(fromFrame, got)
+				assert.Equal(t, n, eq, "%s/%d: %s frame path: bytes equal to the image path's (max diff %d)", p.name, s, f.name, md)
 			}
 		}
 	}

@@ -1,5 +1,5 @@
 // Package preprocess turns images into MobileNet V1 input tensors exactly as
-// the release's evaluation (and ../shared/goldens/PREPROCESS.md) does:
+// the release's evaluation (and the golden input tensors) does:
 // central crop keeping 87.5% of each side, bilinear resize with half-pixel
 // centres to S x S, RGB, one uint8 per channel, rows top to bottom. Quantized
 // models take these bytes as they are; float models take ToFloat32 of them.
@@ -303,7 +303,7 @@ func fillTaps(t []tap, first, n, size, ps int) {
 }
 
 // axisTap returns the taps of output coordinate o along a crop axis of
-// length n resized with scale = n/size, exactly as PREPROCESS.md: in =
+// length n resized with scale = n/size, as the golden inputs were made: in =
 // clamp((o + 0.5)*scale - 0.5, 0, n-1), i0 = floor(in), i1 = min(i0+1, n-1),
 // f = in - i0. The explicit float64 conversions forbid fused multiply-adds,
 // so every architecture rounds like the reference.
@@ -339,7 +339,7 @@ func resizeRow(dst, r0, r1 []byte, xtab []tap, fy float64) {
 	}
 }
 
-// blend is PREPROCESS.md's bilinear formula for one channel, p00 = (x0, y0),
+// blend is the goldens' bilinear formula for one channel, p00 = (x0, y0),
 // p01 = (x1, y0), p10 = (x0, y1), p11 = (x1, y1), in float64, rounded half
 // away from zero and clamped to a byte:
 //
@@ -489,7 +489,7 @@ func ycbcrRow(dst []byte, m *image.YCbCr, cols []int, x0, y int) {
 	}
 }
 
-// pixelRGB is the colour conversion of PREPROCESS.md for one pixel of any
+// pixelRGB is the goldens' colour conversion for one pixel of any
 // colour model: YCbCr with color.YCbCrToRGB (alpha of NYCbCrA ignored),
 // gray replicated to R = G = B, everything else (CMYK, RGBA, 16-bit, ...)
 // through color.NRGBAModel, keeping R, G, B and ignoring alpha. A nil colour

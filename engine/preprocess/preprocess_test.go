@@ -1,6 +1,7 @@
 package preprocess
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -8,9 +9,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// refColor is PREPROCESS.md's colour rule, written out independently of
+// refColor is the goldens' colour rule, written out independently of
 // pixelRGB: YCbCr via color.YCbCrToRGB, gray replicated, anything else via
 // color.NRGBAModel, alpha dropped.
 func refColor(c color.Color) [3]float64 {
@@ -29,7 +33,7 @@ func refColor(c color.Color) [3]float64 {
 	return [3]float64{float64(r), float64(g), float64(b)}
 }
 
-// reference is PREPROCESS.md sections 2 and 3 written as literally as
+// reference is the goldens' crop and resize written as literally as
 // possible (math.Floor, math.Round, math.Min/Max, per pixel and channel, on
 // img.At), the oracle for the fast code.
 func reference(img image.Image, size int) []byte {
@@ -149,18 +153,10 @@ func TestImageMatchesReference(t *testing.T) {
 		for name, img := range randomImages(rng, sh.w, sh.h, ox, oy) {
 			want := reference(img, sh.size)
 			got := make([]byte, sh.size*sh.size*3)
-			if err := Image(img, sh.size, got); err != nil {
-				t.Fatal(err)
-			}
-			if i := firstDiff(got, want); i >= 0 {
-				t.Errorf("seed %d %s %dx%d->%d: fast path byte %d = %d, reference %d", seed, name, sh.w, sh.h, sh.size, i, got[i], want[i])
-			}
-			if err := rz.Image(opaque{img}, sh.size, got); err != nil {
-				t.Fatal(err)
-			}
-			if i := firstDiff(got, want); i >= 0 {
-				t.Errorf("seed %d %s %dx%d->%d: generic path byte %d = %d, reference %d", seed, name, sh.w, sh.h, sh.size, i, got[i], want[i])
-			}
+			require.NoError(t, Image(img, sh.size, got))
+			assert.Empty(t, firstDiff(got, want), "seed %d %s %dx%d->%d: fast path", seed, name, sh.w, sh.h, sh.size)
+			require.NoError(t, rz.Image(opaque{img}, sh.size, got))
+			assert.Empty(t, firstDiff(got, want), "seed %d %s %dx%d->%d: generic path", seed, name, sh.w, sh.h, sh.size)
 		}
 	}
 }
@@ -181,23 +177,13 @@ func TestRGBAMatchesImage(t *testing.T) {
 		pix, _, _, stride := toPaddedRGBA(m, rng.Intn(9))
 		want := reference(m, size)
 		got := make([]byte, size*size*3)
-		if err := RGBA(pix, w, h, stride, size, got); err != nil {
-			t.Fatal(err)
-		}
-		if j := firstDiff(got, want); j >= 0 {
-			t.Fatalf("seed %d case %d %dx%d->%d: RGBA byte %d = %d, reference %d", seed, i, w, h, size, j, got[j], want[j])
-		}
+		require.NoError(t, RGBA(pix, w, h, stride, size, got))
+		require.Empty(t, firstDiff(got, want), "seed %d case %d %dx%d->%d: RGBA", seed, i, w, h, size)
 		clear(got)
-		if err := rz.RGBA(pix, w, h, stride, size, got); err != nil {
-			t.Fatal(err)
-		}
-		if j := firstDiff(got, want); j >= 0 {
-			t.Fatalf("seed %d case %d %dx%d->%d: Resizer.RGBA byte %d = %d, reference %d", seed, i, w, h, size, j, got[j], want[j])
-		}
+		require.NoError(t, rz.RGBA(pix, w, h, stride, size, got))
+		require.Empty(t, firstDiff(got, want), "seed %d case %d %dx%d->%d: Resizer.RGBA", seed, i, w, h, size)
 		// The minimal buffer (no padding after the last row) is accepted.
-		if err := RGBA(pix[:stride*(h-1)+4*w], w, h, stride, size, got); err != nil {
-			t.Fatalf("minimal pix refused: %v", err)
-		}
+		require.NoError(t, RGBA(pix[:stride*(h-1)+4*w], w, h, stride, size, got), "minimal pix refused")
 	}
 }
 
@@ -215,16 +201,12 @@ func TestHandComputed(t *testing.T) {
 		}
 	}
 	got := make([]byte, 2*2*3)
-	if err := RGBA(pix, 4, 4, 16, 2, got); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, RGBA(pix, 4, 4, 16, 2, got))
 	// Red at (0,0): mean of 0,1,10,11 = 5.5 -> 6 (half away from zero);
 	// (1,0): 2,3,12,13 -> 7.5 -> 8; (0,1): 20,21,30,31 -> 25.5 -> 26;
 	// (1,1): 27.5 -> 28. Blue: mean of two 0s and two 255s = 127.5 -> 128.
 	want := []byte{6, 200, 128, 8, 200, 128, 26, 200, 128, 28, 200, 128}
-	if string(got) != string(want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
+	require.Equal(t, want, got)
 }
 
 func TestCentralCrop(t *testing.T) {
@@ -233,13 +215,9 @@ func TestCentralCrop(t *testing.T) {
 		{224, 14, 196}, {1280, 80, 1120}, {720, 45, 630}, {0, 0, 0},
 	} {
 		s, l := CentralCrop(c.n)
-		if s != c.start || l != c.length {
-			t.Errorf("CentralCrop(%d) = %d, %d; want %d, %d", c.n, s, l, c.start, c.length)
-		}
+		assert.Equal(t, [2]int{c.start, c.length}, [2]int{s, l}, "CentralCrop(%d): start, length", c.n)
 	}
-	if r := CropRect(500, 375); r != image.Rect(31, 23, 469, 352) {
-		t.Errorf("CropRect(500, 375) = %v", r)
-	}
+	assert.Equal(t, image.Rect(31, 23, 469, 352), CropRect(500, 375), "CropRect(500, 375)")
 }
 
 // TestRoundByte checks the wasm-friendly rounding against math.Round on
@@ -258,13 +236,10 @@ func TestRoundByte(t *testing.T) {
 		vals = append(vals, rng.Float64()*260-2)
 	}
 	for _, v := range vals {
-		if g, w := roundByte(v), want(v); g != w {
-			t.Fatalf("roundByte(%v) = %d, want %d", v, g, w)
-		}
+		g, w := roundByte(v), want(v)
+		require.Equal(t, w, g, "roundByte(%v) =", v)
 	}
-	if roundByte(math.NaN()) != 0 {
-		t.Fatal("roundByte(NaN) != 0")
-	}
+	require.Zero(t, roundByte(math.NaN()), "roundByte(NaN) != 0")
 }
 
 // TestUnpremultiply checks the RGBA fast path's alpha handling against
@@ -273,8 +248,8 @@ func TestUnpremultiply(t *testing.T) {
 	for a := 0; a < 256; a++ {
 		for v := 0; v < 256; v++ {
 			n := color.NRGBAModel.Convert(color.RGBA{byte(v), 0, 0, byte(a)}).(color.NRGBA)
-			if got := unpremultiply(byte(v), byte(a)); got != n.R && a != 255 {
-				t.Fatalf("unpremultiply(%d, %d) = %d, NRGBAModel %d", v, a, got, n.R)
+			if a != 255 {
+				require.Equal(t, n.R, unpremultiply(byte(v), byte(a)), "unpremultiply(%d, %d) vs NRGBAModel", v, a)
 			}
 		}
 	}
@@ -287,18 +262,13 @@ func TestHugeBounds(t *testing.T) {
 	dst := make([]byte, 8*8*3)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	if err := Image(img, 8, dst); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Image(img, 8, dst))
 	runtime.ReadMemStats(&after)
 	for i := 0; i < len(dst); i += 3 {
-		if dst[i] != 10 || dst[i+1] != 20 || dst[i+2] != 30 {
-			t.Fatalf("pixel %d = %v, want [10 20 30]", i/3, dst[i:i+3])
-		}
+		require.Equal(t, []byte{10, 20, 30}, dst[i:i+3], "pixel %d", i/3)
 	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<16 {
-		t.Errorf("allocated %d bytes for an 8x8 output", n)
-	}
+	n := after.TotalAlloc - before.TotalAlloc
+	assert.LessOrEqual(t, n, uint64(1<<16), "bytes allocated for an 8x8 output")
 }
 
 func TestErrors(t *testing.T) {
@@ -332,8 +302,9 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		for _, f := range []func([]byte, int, int, int, int, []byte) error{RGBA, rz.RGBA} {
 			err := f(c.pix, c.width, c.height, c.stride, c.siz, c.dst)
-			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "preprocess: ") {
-				t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)
+			if assert.Error(t, err, c.name) {
+				assert.Contains(t, err.Error(), c.want, c.name)
+				assert.True(t, strings.HasPrefix(err.Error(), "preprocess: "), "%s: %v", c.name, err)
 			}
 		}
 	}
@@ -352,9 +323,7 @@ func TestErrors(t *testing.T) {
 		{"short Pix", &image.RGBA{Pix: make([]byte, 10), Stride: 32, Rect: image.Rect(0, 0, 8, 8)}, 4, dst, "malformed *image.RGBA"},
 		{"broken YCbCr", &image.YCbCr{Y: make([]byte, 64), YStride: 8, CStride: 4, SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, 8, 8)}, 4, dst, "malformed *image.YCbCr"},
 	} {
-		if err := Image(c.img, c.size, c.dst); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Image %s: err = %v, want it to contain %q", c.name, err, c.want)
-		}
+		assert.ErrorContains(t, Image(c.img, c.size, c.dst), c.want, "Image %s", c.name)
 	}
 }
 
@@ -362,30 +331,29 @@ func TestErrors(t *testing.T) {
 func TestNoAllocs(t *testing.T) {
 	pix := make([]byte, 640*480*4)
 	dst := make([]byte, 224*224*3)
-	if n := testing.AllocsPerRun(5, func() { _ = RGBA(pix, 640, 480, 640*4, 224, dst) }); n != 0 {
-		t.Errorf("RGBA: %v allocs per call, want 0", n)
-	}
+	n := testing.AllocsPerRun(5, func() { _ = RGBA(pix, 640, 480, 640*4, 224, dst) })
+	assert.Zero(t, n, "RGBA: allocations per run")
 	var rz Resizer
-	if n := testing.AllocsPerRun(5, func() { _ = rz.RGBA(pix, 640, 480, 640*4, 224, dst) }); n != 0 {
-		t.Errorf("Resizer.RGBA: %v allocs per call, want 0", n)
-	}
+	n = testing.AllocsPerRun(5, func() { _ = rz.RGBA(pix, 640, 480, 640*4, 224, dst) })
+	assert.Zero(t, n, "Resizer.RGBA: allocations per run")
 	img := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
 	_ = rz.Image(img, 224, dst)
-	if n := testing.AllocsPerRun(5, func() { _ = rz.Image(img, 224, dst) }); n != 0 {
-		t.Errorf("Resizer.Image (warm): %v allocs per call, want 0", n)
-	}
+	n = testing.AllocsPerRun(5, func() { _ = rz.Image(img, 224, dst) })
+	assert.Zero(t, n, "Resizer.Image (warm): allocations per run")
 }
 
-func firstDiff(a, b []byte) int {
+// firstDiff describes where a first differs from the reference b, or is
+// empty when they are equal.
+func firstDiff(a, b []byte) string {
 	if len(a) != len(b) {
-		return 0
+		return fmt.Sprintf("%d bytes, reference %d", len(a), len(b))
 	}
 	for i := range a {
 		if a[i] != b[i] {
-			return i
+			return fmt.Sprintf("byte %d = %d, reference %d", i, a[i], b[i])
 		}
 	}
-	return -1
+	return ""
 }
 
 func BenchmarkRGBA640x480To224(b *testing.B) {

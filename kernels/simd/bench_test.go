@@ -24,7 +24,7 @@ type benchShape struct {
 }
 
 func convP(h, w, ic, oc, k, s int) *kernels.ConvParams {
-	oh, ow, pt, pl := kernels.ComputePadding(true, h, w, k, k, s, s, 1, 1)
+	oh, ow, pt, pl := kernels.ComputePadding(kernels.Window{Same: true, InH: h, InW: w, KH: k, KW: k, StrideH: s, StrideW: s})
 	return &kernels.ConvParams{In: kernels.Shape4{N: 1, H: h, W: w, C: ic}, Out: kernels.Shape4{N: 1, H: oh, W: ow, C: oc},
 		KH: k, KW: k, StrideH: s, StrideW: s, DilationH: 1, DilationW: 1, PadTop: pt, PadLeft: pl, DepthMultiplier: 1}
 }

@@ -98,7 +98,7 @@ func TestRegistry(t *testing.T) {
 
 // TestDispatch checks which variant runs MobileNet's layer kinds.
 func TestDispatch(t *testing.T) {
-	q := &kernels.QuantConv{Requant: kernels.NewRequant(kernels.SchemeFP32, 1, []float32{1}, 1, 0, 1024, 0, 255)}
+	q := &kernels.QuantConv{Requant: kernels.NewRequant(kernels.SchemeFP32, 1, []float32{1}, kernels.Quant{Scale: 1}, 1024, 0, 255)}
 	for _, c := range []struct {
 		p    *kernels.ConvParams
 		want string

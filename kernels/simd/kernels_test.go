@@ -139,7 +139,7 @@ func convShape(v *simd.Variant, i int, rng *rand.Rand) *kernels.ConvParams {
 			h, w = max(h, 3), max(w, 3)
 		}
 		p.In = kernels.Shape4{N: n, H: h, W: w, C: c}
-		oh, ow, pt, pl := kernels.ComputePadding(same, h, w, 3, 3, v.Stride, v.Stride, 1, 1)
+		oh, ow, pt, pl := kernels.ComputePadding(kernels.Window{Same: same, InH: h, InW: w, KH: 3, KW: 3, StrideH: v.Stride, StrideW: v.Stride})
 		p.Out = kernels.Shape4{N: n, H: oh, W: ow, C: c}
 		p.PadTop, p.PadLeft = pt, pl
 		return p
@@ -157,7 +157,7 @@ func convShape(v *simd.Variant, i int, rng *rand.Rand) *kernels.ConvParams {
 	}
 	p.KH, p.KW, p.StrideH, p.StrideW = kh, kw, sh, sw
 	p.In = kernels.Shape4{N: n, H: h, W: w, C: ic}
-	oh, ow, pt, pl := kernels.ComputePadding(same, h, w, kh, kw, sh, sw, 1, 1)
+	oh, ow, pt, pl := kernels.ComputePadding(kernels.Window{Same: same, InH: h, InW: w, KH: kh, KW: kw, StrideH: sh, StrideW: sw})
 	p.Out = kernels.Shape4{N: n, H: oh, W: ow, C: oc}
 	p.PadTop, p.PadLeft = pt, pl
 	return p
@@ -221,10 +221,10 @@ func randQuant[T uint8 | int8](rng *rand.Rand, scheme kernels.Scheme, oc int) *k
 	}
 	outZP := zeroPoint(rng, qmin, qmax)
 	act := rng.IntN(4)
-	lo, hi := kernels.QuantizedActivationRange(scheme, act, outScale, outZP, qmin, qmax)
+	lo, hi := kernels.QuantizedActivationRange(scheme, act, kernels.Quant{Scale: outScale, ZeroPoint: outZP}, qmin, qmax)
 	return &kernels.QuantConv{
 		InputOffset: -zx, FilterOffset: -fzp,
-		Requant: kernels.NewRequant(scheme, inScale, fs, outScale, outZP, oc, lo, hi),
+		Requant: kernels.NewRequant(scheme, inScale, fs, kernels.Quant{Scale: outScale, ZeroPoint: outZP}, oc, lo, hi),
 	}
 }
 
@@ -395,7 +395,7 @@ func poolShape(v *simd.Variant, i int, rng *rand.Rand) *kernels.PoolParams {
 	if !same {
 		h, w = max(h, fh), max(w, fw)
 	}
-	oh, ow, pt, pl := kernels.ComputePadding(same, h, w, fh, fw, sh, sw, 1, 1)
+	oh, ow, pt, pl := kernels.ComputePadding(kernels.Window{Same: same, InH: h, InW: w, KH: fh, KW: fw, StrideH: sh, StrideW: sw})
 	return &kernels.PoolParams{
 		In: kernels.Shape4{N: n, H: h, W: w, C: c}, Out: kernels.Shape4{N: n, H: oh, W: ow, C: c},
 		FilterH: fh, FilterW: fw, StrideH: sh, StrideW: sw, PadTop: pt, PadLeft: pl,
@@ -411,7 +411,7 @@ func poolQCase[T uint8 | int8](h *host, v *simd.Variant, p *kernels.PoolParams, 
 	if v.DType == simd.QC8 {
 		qmin, qmax = -128, 127
 	}
-	lo, hi := kernels.QuantizedActivationRange(kernels.SchemeFP32, rng.IntN(4), logUniform(rng, 1e-3, 1), zeroPoint(rng, qmin, qmax), qmin, qmax)
+	lo, hi := kernels.QuantizedActivationRange(kernels.SchemeFP32, rng.IntN(4), kernels.Quant{Scale: logUniform(rng, 1e-3, 1), ZeroPoint: zeroPoint(rng, qmin, qmax)}, qmin, qmax)
 	in := randBytes(rng, p.In.Size())
 	if rng.IntN(4) == 0 { // extreme inputs: sums at the bounds
 		fill := byte(qmax)

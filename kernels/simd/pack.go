@@ -156,11 +156,7 @@ func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 				}
 				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
-			var bo int32
-			if bias != nil {
-				bo = bias[o]
-			}
-			le.PutUint32(b[4*j:], uint32(bo+q.InputOffset*sum))
+			le.PutUint32(b[4*j:], uint32(q.FoldedBias(bias, o, sum)))
 		}
 		putRQ(b[4*nr:], &q.Requant, t*nr, nr, n)
 	}
@@ -217,11 +213,7 @@ func packDWQ[T uint8 | int8](v *Variant, c int, filter []T, bias []int32, q *ker
 				}
 				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
-			var bo int32
-			if bias != nil {
-				bo = bias[ch]
-			}
-			le.PutUint32(b[4*j:], uint32(bo+q.InputOffset*sum))
+			le.PutUint32(b[4*j:], uint32(q.FoldedBias(bias, ch, sum)))
 		}
 		putRQ(b[4*ct:], &q.Requant, t*ct, ct, c)
 	}

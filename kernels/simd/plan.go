@@ -72,10 +72,7 @@ func NewConvQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.Quan
 				Rows: uint32(rows), K: uint32(k), N: uint32(p.Out.C), Q: quantArgs(&q.Requant)}}
 	}
 	kstride := (k + 7) &^ 7
-	zero := make([]byte, p.In.C)
-	for i := range zero {
-		zero[i] = byte(-q.InputOffset)
-	}
+	zero := q.InputZeroPoints(p.In.C)
 	return &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), Zero: zero,
 		Scratch: alignedBytes(p.Out.W * kstride), MACs: int64(p.Out.Size()) * int64(k),
 		conv: convArgs(p, kstride, quantArgs(&q.Requant))}
@@ -160,10 +157,7 @@ func NewDepthwiseQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels
 	if v == nil || v.Op != OpDWConv || v.DType != d || v.Scheme != q.Scheme || v.Stride != p.StrideH {
 		return nil
 	}
-	zero := make([]byte, p.In.C)
-	for i := range zero {
-		zero[i] = byte(-q.InputOffset)
-	}
+	zero := q.InputZeroPoints(p.In.C)
 	return &Layer{V: v, Packed: packDWQ(v, p.In.C, filter, bias, q), Zero: zero,
 		MACs: int64(p.Out.Size()) * 9, dw: dwArgs(p, quantArgs(&q.Requant))}
 }
