@@ -11,6 +11,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels"
+	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
 
@@ -52,14 +53,6 @@ func refused(err error) error {
 		return nil
 	}
 	return &inputError{err}
-}
-
-// addr is the linear-memory address of b's first byte, 0 when b is empty.
-func addr(b []byte) uint32 {
-	if len(b) == 0 {
-		return 0
-	}
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
 }
 
 // fail records err as the last error, empties the result and returns the
@@ -357,7 +350,7 @@ func mnEmbed(h int32, ptr, n uint32, width, height, stride int32) int32 {
 // mnResultPtr is mn_result_ptr; see the package comment.
 //
 //go:wasmexport mn_result_ptr
-func mnResultPtr() uint32 { return addr(result) }
+func mnResultPtr() uint32 { return simd.Addr(result) }
 
 // mnResultLen is mn_result_len; see the package comment.
 //
@@ -367,7 +360,7 @@ func mnResultLen() uint32 { return uint32(len(result)) }
 // mnErrorPtr is mn_error_ptr; see the package comment.
 //
 //go:wasmexport mn_error_ptr
-func mnErrorPtr() uint32 { return addr(lastErr) }
+func mnErrorPtr() uint32 { return simd.Addr(lastErr) }
 
 // mnErrorLen is mn_error_len; see the package comment.
 //
