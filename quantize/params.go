@@ -16,13 +16,15 @@ func affineParams(lo, hi float64, qmin, qmax int) (scale float64, zp int) {
 	if hi-lo <= 0 || math.IsNaN(hi-lo) {
 		lo, hi = 0, 1
 	}
-	// The scale is stored as float32: choose the zero point for that.
-	scale = float64(float32((hi - lo) / float64(qmax-qmin)))
+	// The zero point comes from the exact scale (as TFLite's converter
+	// computes it, in double); the scale is stored as float32.
+	exact := (hi - lo) / float64(qmax-qmin)
+	zpf := float64(qmin) - lo/exact
+	zp = int(math.Round(min(max(zpf, float64(qmin)), float64(qmax))))
+	scale = float64(float32(exact))
 	if scale == 0 {
 		scale = float64(math.SmallestNonzeroFloat32)
 	}
-	zpf := float64(qmin) - lo/scale
-	zp = int(math.Round(min(max(zpf, float64(qmin)), float64(qmax))))
 	return scale, zp
 }
 
