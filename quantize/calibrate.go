@@ -72,6 +72,9 @@ func NewCalibrator(model []byte) (*Calibrator, error) {
 	for _, op := range m.Operators {
 		for _, t := range op.Outputs {
 			c.stats[t] = &stats{}
+			if sh := m.Tensors[t].Shape; op.Op == loader.OpDepthwiseConv2D && len(sh) > 0 && sh[len(sh)-1] > 0 {
+				c.stats[t].chMax = make([]float64, sh[len(sh)-1])
+			}
 		}
 	}
 	return c, nil
@@ -153,6 +156,9 @@ func (c *Calibrator) Samples() int { return c.images + c.inputs }
 func (c *Calibrator) observe(o engine.Observation) {
 	if s := c.stats[o.Tensor.Index]; s != nil {
 		s.add(o.Values)
+		if s.chMax != nil {
+			s.addChannels(o.Values)
+		}
 	}
 }
 

@@ -193,6 +193,11 @@ type Options struct {
 	Input, Output IOType
 	// Labels, when not nil, replace the labels embedded in the model.
 	Labels []string
+	// Equalize applies cross-layer equalization to depthwise/pointwise
+	// pairs before quantizing (see the package documentation): what
+	// per-tensor uint8 needs on MobileNet V1. Their depthwise outputs then
+	// take the min/max range whatever the Method.
+	Equalize bool
 }
 
 // Quantize writes the calibrated float model as a quantized TFLite model
@@ -218,7 +223,8 @@ func (c *Calibrator) Quantize(opts Options) ([]byte, error) {
 	if c.Samples() == 0 {
 		return nil, fmt.Errorf("quantize: no calibration inputs: add images or input tensors first")
 	}
-	r := &rewrite{c: c, m: c.model, opts: opts, g: tflitewrite.FromModel(c.model)}
+	r := newRewrite(c, opts)
+	r.g = tflitewrite.FromModel(c.model)
 	if err := r.run(); err != nil {
 		return nil, err
 	}
@@ -238,7 +244,7 @@ func (c *Calibrator) Ranges(opts Options) ([]Range, error) {
 	if opts.Percentile == 0 {
 		opts.Percentile = DefaultPercentile
 	}
-	r := &rewrite{c: c, m: c.model, opts: opts}
+	r := newRewrite(c, opts)
 	if err := r.activations(); err != nil {
 		return nil, err
 	}
@@ -249,6 +255,14 @@ func (c *Calibrator) Ranges(opts Options) ([]Range, error) {
 		}
 	}
 	return out, nil
+}
+
+func newRewrite(c *Calibrator, opts Options) *rewrite {
+	r := &rewrite{c: c, m: c.model, opts: opts, floatOverride: map[int][]float32{}, eqScale: map[int][]float64{}}
+	if opts.Equalize {
+		r.equalize()
+	}
+	return r
 }
 
 // actQuant is one activation tensor's chosen quantization.
@@ -266,6 +280,10 @@ type rewrite struct {
 	opts Options
 	g    *tflitewrite.Graph
 	act  []*actQuant
+	// floatOverride holds the float constants that equalization
+	// changed, eqScale its per-channel scales of the depthwise outputs.
+	floatOverride map[int][]float32
+	eqScale       map[int][]float64
 }
 
 // keepsQuant are the ops whose output TFLite requires (or the converter
@@ -325,12 +343,14 @@ func (r *rewrite) calibrated(t int, blo, bhi float64) (Range, error) {
 		return Range{}, fmt.Errorf("quantize: tensor %d %q: no finite calibration values", t, name)
 	}
 	rg := Range{Tensor: t, Name: name, Min: s.min, Max: s.max}
-	switch r.opts.Method {
-	case MinMax:
+	switch {
+	case r.eqScale[t] != nil:
+		rg.Lo, rg.Hi = r.equalizedRange(t)
+	case r.opts.Method == MinMax:
 		rg.Lo, rg.Hi = s.min, s.max
-	case Percentile:
+	case r.opts.Method == Percentile:
 		rg.Lo, rg.Hi = s.percentileRange(r.opts.Percentile)
-	case MSE:
+	case r.opts.Method == MSE:
 		qmin, qmax := r.opts.Format.qrange()
 		rg.Lo, rg.Hi = s.mseRange(qmin, qmax)
 	}
@@ -518,7 +538,7 @@ func (r *rewrite) weightsAndBias(op *loader.Operator, gop *tflitewrite.Operator,
 		if bt.Type != loader.Float32 || bt.Data == nil {
 			return fmt.Errorf("quantize: operator %d %v: bias tensor %d %q is not a float constant", op.Index, op.Op, b, bt.Name)
 		}
-		bias, _ = bt.Float32s()
+		bias = r.floats(b)
 	}
 	var minScale []float64
 	if bias != nil {
@@ -532,7 +552,7 @@ func (r *rewrite) weightsAndBias(op *loader.Operator, gop *tflitewrite.Operator,
 			wScales = append(wScales, float64(s))
 		}
 	} else {
-		w32, _ := wt.Float32s()
+		w32 := r.floats(w)
 		if r.opts.Format == UInt8 {
 			ms := 0.0
 			for _, s := range minScale {
@@ -664,6 +684,9 @@ func (r *rewrite) describe() {
 	}
 	desc := fmt.Sprintf("mobilenet-wasm post-training quantization: %s (%s), %s calibration on %s",
 		r.opts.Format, formatDetail(r.opts.Format), method, from)
+	if len(r.eqScale) > 0 {
+		desc += fmt.Sprintf(", cross-layer equalization of %d depthwise/pointwise pairs", len(r.eqScale))
+	}
 	if d := strings.TrimSpace(r.m.Description); d != "" {
 		desc += "; float model: " + d
 	}

@@ -366,3 +366,33 @@ func TestErrors(t *testing.T) {
 	_, err = quantize.ParseIOType("int16")
 	assert.Error(t, err)
 }
+
+// TestEqualize: cross-layer equalization rewrites the depthwise/pointwise
+// pairs, keeps ReLU6 outputs within [0, 6], is deterministic, and leaves
+// the calibrator's float model unchanged for later calls.
+func TestEqualize(t *testing.T) {
+	float := twin(t, 0.25, 128)
+	c := calibrated(t, float, photos(t, 2))
+	plain, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
+	require.NoError(t, err)
+	a, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	require.NoError(t, err)
+	b, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	assert.NotEqual(t, plain, a)
+	again, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
+	require.NoError(t, err)
+	assert.Equal(t, plain, again, "equalization changed the float model")
+	m := parse(t, a)
+	assert.Contains(t, m.Description, "cross-layer equalization of 13 depthwise/pointwise pairs")
+	rs, err := c.Ranges(quantize.Options{Equalize: true})
+	require.NoError(t, err)
+	for _, r := range rs {
+		if strings.Contains(r.Name, "Relu6") {
+			assert.LessOrEqual(t, r.Hi, 6.0, r.Name)
+		}
+	}
+	_, err = engine.Load([][]byte{a}, engine.Options{})
+	require.NoError(t, err)
+}

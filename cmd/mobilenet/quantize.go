@@ -16,7 +16,7 @@ import (
 )
 
 var quantizeHelp = cmdHelp{
-	usage: "quantize -m FLOAT.tflite -calib DIR -o OUT.tflite [-format uint8|int8] [-calib-n N] [-method minmax|percentile|mse] [-percentile P] [-input-type T] [-output-type T] [-labels FILE]",
+	usage: "quantize -m FLOAT.tflite -calib DIR -o OUT.tflite [-format uint8|int8] [-calib-n N] [-method minmax|percentile|mse] [-percentile P] [-input-type T] [-output-type T] [-labels FILE] [-equalize]",
 	about: `Quantize converts a float model into a fully quantized one by
 post-training quantization: it runs the float model on the photos of the
 calibration folder (preprocessed as the release's evaluation did), records
@@ -43,7 +43,9 @@ A progress bar goes to stderr, a summary line to stdout.
 
 Post-training uint8 (per-tensor) weights lose much of MobileNet V1's
 accuracy: folded batch norm leaves some depthwise channels with weights
-20x smaller than others in the same layer. Prefer -format int8.`,
+20x smaller than others in the same layer. -equalize rescales those
+channels against the next layer's (cross-layer equalization, within what
+ReLU6 allows), which recovers part of it; prefer -format int8.`,
 	example: `mobilenet quantize -m mobilenet_v1_0.25_224.tflite -calib images/imagenet -o mobilenet_v1_0.25_224_int8.tflite -format int8
 mobilenet quantize -m float.tflite -calib photos -o quant.tflite -format uint8 -method percentile -calib-n 100`,
 }
@@ -63,11 +65,12 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	inType := fs.String("input-type", "", "input `type`: uint8, int8 or float32 (default: the format's)")
 	outType := fs.String("output-type", "", "output `type`: uint8, int8 or float32 (default: the format's)")
 	labelsFile := fs.String("labels", "", "labels `file` to embed (one per line)")
+	equalize := fs.Bool("equalize", false, "cross-layer equalization of depthwise/pointwise pairs first (helps uint8)")
 	rest, err := parseFlags(fs, quantizeHelp, args, stdout)
 	if err != nil {
 		return err
 	}
-	opts := quantize.Options{Percentile: *pct}
+	opts := quantize.Options{Percentile: *pct, Equalize: *equalize}
 	switch {
 	case len(rest) > 0:
 		return usagef("unexpected argument %q", rest[0])
