@@ -64,6 +64,7 @@ var commands = []command{
 	{"eval", "top-1 / top-5 accuracy over a folder of labelled images", runEval},
 	{"bench", "time inferences natively: median, p10, p90, GMAC/s", runBench},
 	{"models", "list, fetch, import and synthesize the release's 32 models", runModels},
+	{"quantize", "convert a float model to uint8 or int8 by post-training quantization", runQuantize},
 	{"serve", "serve the web page and the models folder over HTTP", runServe},
 }
 

@@ -1,0 +1,715 @@
+// Package quantize converts float32 TFLite models (the MobileNet V1
+// release's float files, their synthetic twins, transfer-learned exports:
+// any float model package engine runs) into fully quantized ones, by
+// post-training quantization: a Calibrator runs the float model on
+// calibration photos, records every activation's values, and Quantize
+// rewrites the graph as TFLite's converter does.
+//
+// Two formats:
+//   - UInt8, the release's own (its _quant files): per-tensor asymmetric
+//     uint8 weights and activations, int32 biases of scale input scale x
+//     weight scale and zero point 0; the image input at scale 1/128 and
+//     zero point 128, so that its bytes are the pixels as they are.
+//   - Int8, TFLite's current spec: symmetric int8 weights (zero point 0,
+//     in [-127, 127]) with one scale max|w|/127 per output channel
+//     (quantized_dimension 0 for CONV_2D, 3 for DEPTHWISE_CONV_2D; per
+//     tensor for FULLY_CONNECTED, which every TFLite runtime takes),
+//     asymmetric int8 activations, int32 biases; the input and output
+//     int8, or uint8 or float32 through QUANTIZE / DEQUANTIZE ops at the
+//     edges as current converters write them.
+//
+// Activation ranges come from calibration (min/max, a percentile, or the
+// range minimising the quantization's mean squared error), clamped by
+// fused activations (ReLU6: within [0, 6]) and widened to include 0 with
+// TFLite's nudging. The converter's rewrites are the same: softmax output
+// at scale 1/256 (zero point 0 for uint8, -128 for int8), pooling, pad,
+// reshape and squeeze outputs keeping their input's quantization.
+//
+// Per-tensor uint8 weights lose most of MobileNet V1's accuracy after
+// training (folded batch norm leaves depthwise channels with ranges 20x
+// apart); Options.Equalize applies cross-layer equalization first, which
+// recovers part of it. Per-channel int8 does not need it.
+//
+// The package has no file system access (it builds for wasip1, for the
+// page): callers decode images and pass them in. The same model,
+// calibration inputs and options give a byte-identical file.
+package quantize
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"mobilenet-wasm/engine"
+	"mobilenet-wasm/loader"
+	"mobilenet-wasm/tflitewrite"
+)
+
+// Format is the quantized model's number format.
+type Format int
+
+// Formats.
+const (
+	// UInt8 is the release's format: per-tensor asymmetric uint8.
+	UInt8 Format = iota
+	// Int8 is TFLite's current spec: per-channel symmetric int8 weights,
+	// asymmetric int8 activations.
+	Int8
+)
+
+// String returns "uint8" or "int8".
+func (f Format) String() string {
+	switch f {
+	case UInt8:
+		return "uint8"
+	case Int8:
+		return "int8"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// ParseFormat parses "uint8" or "int8".
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "uint8":
+		return UInt8, nil
+	case "int8":
+		return Int8, nil
+	}
+	return 0, fmt.Errorf("format %q: want uint8 or int8", s)
+}
+
+// dtype is the format's activation and weight type.
+func (f Format) dtype() loader.DType {
+	if f == Int8 {
+		return loader.Int8
+	}
+	return loader.UInt8
+}
+
+// qrange is the format's activation integer range.
+func (f Format) qrange() (int, int) {
+	if f == Int8 {
+		return -128, 127
+	}
+	return 0, 255
+}
+
+// Method is how activation ranges are chosen from the calibration values.
+type Method int
+
+// Methods.
+const (
+	// MinMax takes the smallest and largest values seen (TFLite's
+	// converter's default).
+	MinMax Method = iota
+	// Percentile drops the extreme (100-Options.Percentile)% of the
+	// values at each end, so that rare outliers do not coarsen the scale.
+	Percentile
+	// MSE takes the range, among the min/max range scaled by 1 down to
+	// 0.05, whose quantization has the smallest mean squared error over
+	// the calibration values (rounding inside, clipping outside).
+	MSE
+)
+
+// String returns "minmax", "percentile" or "mse".
+func (m Method) String() string {
+	switch m {
+	case MinMax:
+		return "minmax"
+	case Percentile:
+		return "percentile"
+	case MSE:
+		return "mse"
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod parses "minmax", "percentile" or "mse".
+func ParseMethod(s string) (Method, error) {
+	switch s {
+	case "minmax":
+		return MinMax, nil
+	case "percentile":
+		return Percentile, nil
+	case "mse":
+		return MSE, nil
+	}
+	return 0, fmt.Errorf("method %q: want minmax, percentile or mse", s)
+}
+
+// IOType is the type of the quantized model's input or output tensor.
+type IOType int
+
+// IO types.
+const (
+	// IODefault is the format's own type: uint8 or int8.
+	IODefault IOType = iota
+	// IOUInt8 is uint8 (with an int8 format, through a QUANTIZE op).
+	IOUInt8
+	// IOInt8 is int8 (with a uint8 format, through a QUANTIZE op).
+	IOInt8
+	// IOFloat32 is float32, through QUANTIZE (input) and DEQUANTIZE
+	// (output) ops.
+	IOFloat32
+)
+
+// ParseIOType parses "uint8", "int8" or "float32" (also "float"); ""
+// and "default" are IODefault.
+func ParseIOType(s string) (IOType, error) {
+	switch s {
+	case "", "default":
+		return IODefault, nil
+	case "uint8":
+		return IOUInt8, nil
+	case "int8":
+		return IOInt8, nil
+	case "float32", "float":
+		return IOFloat32, nil
+	}
+	return 0, fmt.Errorf("type %q: want uint8, int8 or float32", s)
+}
+
+func (t IOType) dtype(f Format) loader.DType {
+	switch t {
+	case IOUInt8:
+		return loader.UInt8
+	case IOInt8:
+		return loader.Int8
+	case IOFloat32:
+		return loader.Float32
+	}
+	return f.dtype()
+}
+
+// DefaultPercentile is Options.Percentile's default: TFLite's calibrator's
+// histogram percentile (99.999).
+const DefaultPercentile = 99.999
+
+// Options configure Quantize.
+type Options struct {
+	Format Format
+	Method Method
+	// Percentile is the share of values (in %, in (50, 100]) the
+	// Percentile method keeps at each end; 0 means DefaultPercentile.
+	Percentile float64
+	// Input and Output are the types of the model's input and output.
+	Input, Output IOType
+	// Labels, when not nil, replace the labels embedded in the model.
+	Labels []string
+	// Equalize applies cross-layer equalization to depthwise/pointwise
+	// pairs before quantizing (see equalize.go's rewrite.equalize), for
+	// per-tensor uint8 on MobileNet V1. Their depthwise outputs then
+	// take the min/max range whatever the Method.
+	Equalize bool
+}
+
+// Quantize writes the calibrated float model as a quantized TFLite model
+// (see the package documentation), with the float model's metadata and
+// labels and a description that records the format and the calibration.
+// The result is checked to load and plan in the engine.
+func (c *Calibrator) Quantize(opts Options) ([]byte, error) {
+	if opts.Format != UInt8 && opts.Format != Int8 {
+		return nil, fmt.Errorf("quantize: unknown format %d", opts.Format)
+	}
+	if opts.Method < MinMax || opts.Method > MSE {
+		return nil, fmt.Errorf("quantize: unknown method %d", opts.Method)
+	}
+	if opts.Percentile == 0 {
+		opts.Percentile = DefaultPercentile
+	}
+	if !(opts.Percentile > 50 && opts.Percentile <= 100) {
+		return nil, fmt.Errorf("quantize: percentile %g is not in (50, 100]", opts.Percentile)
+	}
+	if opts.Input < IODefault || opts.Input > IOFloat32 || opts.Output < IODefault || opts.Output > IOFloat32 {
+		return nil, fmt.Errorf("quantize: unknown input or output type")
+	}
+	if c.Samples() == 0 {
+		return nil, fmt.Errorf("quantize: no calibration inputs: add images or input tensors first")
+	}
+	r := newRewrite(c, opts)
+	r.g = tflitewrite.FromModel(c.model)
+	if err := r.run(); err != nil {
+		return nil, err
+	}
+	out, err := tflitewrite.Write(r.g)
+	if err != nil {
+		return nil, fmt.Errorf("quantize: %w", err)
+	}
+	if _, err := engine.Load([][]byte{out}, engine.Options{}); err != nil {
+		return nil, fmt.Errorf("quantize: the quantized model does not run: %w", err)
+	}
+	return out, nil
+}
+
+// Ranges returns the range Quantize would use for each activation
+// tensor, in tensor order.
+func (c *Calibrator) Ranges(opts Options) ([]Range, error) {
+	if opts.Percentile == 0 {
+		opts.Percentile = DefaultPercentile
+	}
+	r := newRewrite(c, opts)
+	if err := r.activations(); err != nil {
+		return nil, err
+	}
+	var out []Range
+	for _, q := range r.act {
+		if q != nil {
+			out = append(out, q.rng)
+		}
+	}
+	return out, nil
+}
+
+func newRewrite(c *Calibrator, opts Options) *rewrite {
+	r := &rewrite{c: c, m: c.model, opts: opts, floatOverride: map[int][]float32{}, eqScale: map[int][]float64{}}
+	if opts.Equalize {
+		r.equalize()
+	}
+	return r
+}
+
+// actQuant is one activation tensor's chosen quantization.
+type actQuant struct {
+	scale float64
+	zp    int
+	rng   Range
+}
+
+// rewrite is one Quantize: the float model, the graph being rewritten,
+// and the activations' quantization by tensor index.
+type rewrite struct {
+	c    *Calibrator
+	m    *loader.Model
+	opts Options
+	g    *tflitewrite.Graph
+	act  []*actQuant
+	// floatOverride holds the float constants that equalization
+	// changed, eqScale its per-channel scales of the depthwise outputs.
+	floatOverride map[int][]float32
+	eqScale       map[int][]float64
+}
+
+// keepsQuant are the ops whose output TFLite requires (or the converter
+// makes) quantized like their input.
+var keepsQuant = map[loader.Op]bool{
+	loader.OpAveragePool2D: true,
+	loader.OpMaxPool2D:     true,
+	loader.OpReshape:       true,
+	loader.OpSqueeze:       true,
+	loader.OpPad:           true,
+}
+
+// activationBounds is the range a fused activation (or a RELU / RELU6
+// op) allows.
+func activationBounds(a loader.Activation) (float64, float64) {
+	switch a {
+	case loader.ActRelu:
+		return 0, math.Inf(1)
+	case loader.ActRelu6:
+		return 0, 6
+	case loader.ActReluN1To1:
+		return -1, 1
+	}
+	return math.Inf(-1), math.Inf(1)
+}
+
+// fusedActivation returns the op's fused activation, counting RELU and
+// RELU6 ops as their own.
+func fusedActivation(op *loader.Operator) loader.Activation {
+	switch o := op.Options.(type) {
+	case *loader.Conv2DOptions:
+		return o.Activation
+	case *loader.DepthwiseConv2DOptions:
+		return o.Activation
+	case *loader.Pool2DOptions:
+		return o.Activation
+	case *loader.FullyConnectedOptions:
+		return o.Activation
+	case *loader.AddOptions:
+		return o.Activation
+	}
+	switch op.Op {
+	case loader.OpRelu:
+		return loader.ActRelu
+	case loader.OpRelu6:
+		return loader.ActRelu6
+	}
+	return loader.ActNone
+}
+
+// calibrated returns tensor t's range by the method, clamped by the
+// activation bounds [blo, bhi].
+func (r *rewrite) calibrated(t int, blo, bhi float64) (Range, error) {
+	s := r.c.stats[t]
+	name := r.m.Tensors[t].Name
+	if s == nil || s.n == 0 {
+		return Range{}, fmt.Errorf("quantize: tensor %d %q: no finite calibration values", t, name)
+	}
+	rg := Range{Tensor: t, Name: name, Min: s.min, Max: s.max}
+	switch {
+	case r.eqScale[t] != nil:
+		rg.Lo, rg.Hi = r.equalizedRange(t)
+	case r.opts.Method == MinMax:
+		rg.Lo, rg.Hi = s.min, s.max
+	case r.opts.Method == Percentile:
+		rg.Lo, rg.Hi = s.percentileRange(r.opts.Percentile)
+	case r.opts.Method == MSE:
+		qmin, qmax := r.opts.Format.qrange()
+		rg.Lo, rg.Hi = s.mseRange(qmin, qmax)
+	}
+	rg.Lo, rg.Hi = max(rg.Lo, blo), min(rg.Hi, bhi)
+	if rg.Lo > rg.Hi { // all values outside the bounds: keep the bound
+		rg.Lo, rg.Hi = max(blo, min(rg.Lo, bhi)), max(blo, min(rg.Lo, bhi))
+	}
+	return rg, nil
+}
+
+// activations chooses every activation tensor's quantization, in
+// operator order so that ops keeping their input's quantization find it.
+func (r *rewrite) activations() error {
+	qmin, qmax := r.opts.Format.qrange()
+	r.act = make([]*actQuant, len(r.m.Tensors))
+	set := func(rg Range) {
+		scale, zp := affineParams(rg.Lo, rg.Hi, qmin, qmax)
+		r.act[rg.Tensor] = &actQuant{scale: scale, zp: zp, rng: rg}
+	}
+	fixed := func(t int, scale float64, zp int) {
+		r.act[t] = &actQuant{scale: scale, zp: zp, rng: Range{
+			Tensor: t, Name: r.m.Tensors[t].Name, Fixed: true,
+			Lo: float64(qmin-zp) * scale, Hi: float64(qmax-zp) * scale,
+		}}
+		if s := r.c.stats[t]; s != nil {
+			r.act[t].rng.Min, r.act[t].rng.Max = s.min, s.max
+		}
+	}
+	in := r.m.Inputs[0]
+	if r.c.images > 0 && r.c.inputs == 0 {
+		// The release's input quantization: the float model takes
+		// x/127.5-1, the quantized one the pixel bytes x at scale 1/128
+		// (zero point 128; int8: x-128 at zero point 0).
+		fixed(in, 1.0/128, qmin+128)
+	} else {
+		rg, err := r.calibrated(in, math.Inf(-1), math.Inf(1))
+		if err != nil {
+			return err
+		}
+		set(rg)
+	}
+	for i := range r.m.Operators {
+		op := &r.m.Operators[i]
+		out := op.Outputs[0]
+		switch {
+		case op.Op == loader.OpSoftmax:
+			// TFLite's quantized softmax output: 1/256, the lowest code 0.
+			fixed(out, 1.0/256, qmin)
+		case keepsQuant[op.Op] && r.act[op.Inputs[0]] != nil:
+			q := *r.act[op.Inputs[0]]
+			q.rng.Tensor, q.rng.Name, q.rng.Fixed = out, r.m.Tensors[out].Name, true
+			if s := r.c.stats[out]; s != nil {
+				q.rng.Min, q.rng.Max = s.min, s.max
+			}
+			r.act[out] = &q
+		default:
+			blo, bhi := activationBounds(fusedActivation(op))
+			rg, err := r.calibrated(out, blo, bhi)
+			if err != nil {
+				return err
+			}
+			set(rg)
+		}
+	}
+	return nil
+}
+
+// opVersion is the operator version TFLite's converter writes for the op
+// with the format's tensors (its op_version rules for these ops).
+func opVersion(op loader.Op, dt loader.DType, dilated bool) int {
+	if dt == loader.UInt8 {
+		if dilated {
+			return 2
+		}
+		return 1
+	}
+	switch op {
+	case loader.OpConv2D, loader.OpDepthwiseConv2D:
+		return 3
+	case loader.OpFullyConnected:
+		return 4
+	case loader.OpReshape, loader.OpSqueeze:
+		return 1
+	}
+	return 2
+}
+
+// run rewrites the graph.
+func (r *rewrite) run() error {
+	if err := r.activations(); err != nil {
+		return err
+	}
+	dt := r.opts.Format.dtype()
+	g := r.g
+	for t, q := range r.act {
+		if q == nil {
+			continue
+		}
+		g.Tensors[t].Type = dt
+		g.Tensors[t].Quant = &loader.Quant{Scale: []float32{float32(q.scale)}, ZeroPoint: []int64{int64(q.zp)}}
+	}
+	weights := map[int]bool{} // weight tensors already rewritten
+	biases := map[int]bool{}
+	for i := range r.m.Operators {
+		op := &r.m.Operators[i]
+		gop := &g.Operators[i]
+		dilated := false
+		switch o := op.Options.(type) {
+		case *loader.Conv2DOptions:
+			dilated = o.DilationW > 1 || o.DilationH > 1
+		case *loader.DepthwiseConv2DOptions:
+			dilated = o.DilationW > 1 || o.DilationH > 1
+		}
+		gop.Version = opVersion(op.Op, dt, dilated)
+		switch op.Op {
+		case loader.OpConv2D, loader.OpDepthwiseConv2D, loader.OpFullyConnected:
+			if err := r.weightsAndBias(op, gop, weights, biases); err != nil {
+				return err
+			}
+		default:
+			// Float constants fed to other ops (an ADD's operand) are
+			// quantized over their own range.
+			for j, t := range op.Inputs {
+				if t < 0 || r.m.Tensors[t].Data == nil || r.m.Tensors[t].Type != loader.Float32 || weights[t] {
+					continue
+				}
+				if j == 0 && op.Op != loader.OpAdd {
+					return fmt.Errorf("quantize: operator %d %v: constant input tensor %d %q: %w", i, op.Op, t, r.m.Tensors[t].Name, ErrUnsupported)
+				}
+				r.constant(t)
+				weights[t] = true
+			}
+		}
+	}
+	for t := range g.Tensors {
+		if g.Tensors[t].Type == loader.Float32 && len(g.Tensors[t].Data) > 0 {
+			return fmt.Errorf("quantize: float constant tensor %d %q: %w (it is not a weight, bias or ADD operand)", t, g.Tensors[t].Name, ErrUnsupported)
+		}
+	}
+	r.edges()
+	r.describe()
+	return nil
+}
+
+// constant quantizes float constant t per tensor over its own range, to
+// the activation type.
+func (r *rewrite) constant(t int) {
+	qmin, qmax := r.opts.Format.qrange()
+	v, _ := r.m.Tensors[t].Float32s()
+	lo, hi := 0.0, 0.0
+	for _, x := range v {
+		lo, hi = min(lo, float64(x)), max(hi, float64(x))
+	}
+	scale, zp := affineParams(lo, hi, qmin, qmax)
+	data := make([]byte, len(v))
+	for i, x := range v {
+		data[i] = byte(quantizeValue(float64(x), scale, zp, qmin, qmax))
+	}
+	gt := &r.g.Tensors[t]
+	gt.Type, gt.Data = r.opts.Format.dtype(), data
+	gt.Quant = &loader.Quant{Scale: []float32{float32(scale)}, ZeroPoint: []int64{int64(zp)}}
+}
+
+// weightsAndBias quantizes a conv, depthwise conv or fully connected
+// op's filter and bias. A filter shared by several ops is quantized once
+// (its scales do not depend on the input); a bias shared by several ops
+// is copied for each further op, since its scale depends on the input's.
+func (r *rewrite) weightsAndBias(op *loader.Operator, gop *tflitewrite.Operator, weights, biases map[int]bool) error {
+	in, w, b := op.Inputs[0], op.Inputs[1], -1
+	if len(op.Inputs) > 2 {
+		b = op.Inputs[2]
+	}
+	wt := &r.m.Tensors[w]
+	if wt.Type != loader.Float32 || wt.Data == nil {
+		return fmt.Errorf("quantize: operator %d %v: filter tensor %d %q is not a float constant", op.Index, op.Op, w, wt.Name)
+	}
+	inQ := r.act[in]
+	if inQ == nil {
+		return fmt.Errorf("quantize: operator %d %v: input tensor %d %q is not a quantized activation", op.Index, op.Op, in, r.m.Tensors[in].Name)
+	}
+	inScale := float64(float32(inQ.scale))
+	var bias []float32
+	if b >= 0 {
+		bt := &r.m.Tensors[b]
+		if bt.Type != loader.Float32 || bt.Data == nil {
+			return fmt.Errorf("quantize: operator %d %v: bias tensor %d %q is not a float constant", op.Index, op.Op, b, bt.Name)
+		}
+		bias = r.floats(b)
+	}
+	var minScale []float64
+	if bias != nil {
+		minScale = biasMinScale(bias, inScale)
+	}
+	gw := &r.g.Tensors[w]
+	var wScales []float64
+	if weights[w] {
+		// Already quantized by an earlier op: reuse its scales.
+		for _, s := range gw.Quant.Scale {
+			wScales = append(wScales, float64(s))
+		}
+	} else {
+		w32 := r.floats(w)
+		if r.opts.Format == UInt8 {
+			ms := 0.0
+			for _, s := range minScale {
+				ms = max(ms, s)
+			}
+			data, scale, zp := asymmetricWeights(w32, ms)
+			gw.Type, gw.Data = loader.UInt8, data
+			gw.Quant = &loader.Quant{Scale: []float32{float32(scale)}, ZeroPoint: []int64{int64(zp)}}
+			wScales = []float64{scale}
+		} else {
+			axis := 0
+			switch op.Op {
+			case loader.OpDepthwiseConv2D:
+				axis = 3
+			case loader.OpFullyConnected:
+				// Per tensor: TFLite's FULLY_CONNECTED takes per-channel
+				// int8 weights only in recent runtimes.
+				axis = -1
+				if minScale != nil {
+					ms := 0.0
+					for _, s := range minScale {
+						ms = max(ms, s)
+					}
+					minScale = []float64{ms}
+				}
+			}
+			data, scales := symmetricWeights(w32, wt.Shape, axis, minScale)
+			q := &loader.Quant{Axis: max(axis, 0)}
+			for _, s := range scales {
+				q.Scale = append(q.Scale, float32(s))
+				q.ZeroPoint = append(q.ZeroPoint, 0)
+			}
+			gw.Type, gw.Data, gw.Quant = loader.Int8, data, q
+			wScales = scales
+		}
+		weights[w] = true
+	}
+	if b < 0 {
+		return nil
+	}
+	data, scales := int32Bias(bias, inScale, wScales)
+	q := &loader.Quant{Scale: scales, ZeroPoint: make([]int64, len(scales))}
+	if len(scales) > 1 {
+		q.Axis = 0
+	}
+	bt := tflitewrite.Tensor{Name: r.m.Tensors[b].Name, Type: loader.Int32, Shape: slices.Clone(r.m.Tensors[b].Shape), Data: data, Quant: q}
+	if biases[b] {
+		gop.Inputs[2] = r.g.AddTensor(bt)
+	} else {
+		r.g.Tensors[b] = bt
+		biases[b] = true
+	}
+	weights[b] = true
+	return nil
+}
+
+// edges adds the QUANTIZE / DEQUANTIZE ops that give the model the input
+// and output types asked for: the new input and output tensors take the
+// original names, the quantized ones inside get a "_<type>" suffix.
+func (r *rewrite) edges() {
+	g, dt := r.g, r.opts.Format.dtype()
+	if want := r.opts.Input.dtype(r.opts.Format); want != dt {
+		in := g.Inputs[0]
+		t := ioTensor(g.Tensors[in], want, dt)
+		g.Tensors[in].Name += "_" + dt.String()
+		nt := g.AddTensor(t)
+		g.Operators = append([]tflitewrite.Operator{{Op: loader.OpQuantize, Inputs: []int{nt}, Outputs: []int{in}, Version: quantizeVersion(want)}}, g.Operators...)
+		g.Inputs[0] = nt
+	}
+	if want := r.opts.Output.dtype(r.opts.Format); want != dt {
+		out := g.Outputs[0]
+		t := ioTensor(g.Tensors[out], want, dt)
+		g.Tensors[out].Name += "_" + dt.String()
+		nt := g.AddTensor(t)
+		op := tflitewrite.Operator{Op: loader.OpQuantize, Inputs: []int{out}, Outputs: []int{nt}, Version: 2}
+		if want == loader.Float32 {
+			op.Op, op.Version = loader.OpDequantize, 2
+			if dt == loader.UInt8 {
+				op.Version = 1
+			}
+		}
+		g.Operators = append(g.Operators, op)
+		g.Outputs[0] = nt
+	}
+}
+
+// ioTensor is the edge tensor of type want for quantized tensor t: float
+// without quantization, or the other 8-bit type with the same scale and
+// the zero point shifted by 128 (the same real values, as converters
+// write them).
+func ioTensor(t tflitewrite.Tensor, want, have loader.DType) tflitewrite.Tensor {
+	nt := tflitewrite.Tensor{Name: t.Name, Type: want, Shape: slices.Clone(t.Shape)}
+	if want == loader.Float32 {
+		return nt
+	}
+	zp := t.Quant.ZeroPoint[0] + 128
+	if want == loader.Int8 {
+		zp = t.Quant.ZeroPoint[0] - 128
+	}
+	nt.Quant = &loader.Quant{Scale: slices.Clone(t.Quant.Scale), ZeroPoint: []int64{zp}}
+	return nt
+}
+
+// quantizeVersion is QUANTIZE's version: 1 from float, 2 between 8-bit
+// types.
+func quantizeVersion(from loader.DType) int {
+	if from == loader.Float32 {
+		return 1
+	}
+	return 2
+}
+
+// describe records the quantization in the model's description and sets
+// the runtime version the ops need.
+func (r *rewrite) describe() {
+	g, c := r.g, r.c
+	method := r.opts.Method.String()
+	if r.opts.Method == Percentile {
+		method = fmt.Sprintf("percentile %g", r.opts.Percentile)
+	}
+	var from string
+	switch {
+	case c.images > 0 && c.inputs > 0:
+		from = fmt.Sprintf("%d images and %d input tensors", c.images, c.inputs)
+	case c.images > 0:
+		from = fmt.Sprintf("%d images", c.images)
+	default:
+		from = fmt.Sprintf("%d input tensors", c.inputs)
+	}
+	desc := fmt.Sprintf("mobilenet-wasm post-training quantization: %s (%s), %s calibration on %s",
+		r.opts.Format, formatDetail(r.opts.Format), method, from)
+	if len(r.eqScale) > 0 {
+		desc += fmt.Sprintf(", cross-layer equalization of %d depthwise/pointwise pairs", len(r.eqScale))
+	}
+	if d := strings.TrimSpace(r.m.Description); d != "" {
+		desc += "; float model: " + d
+	}
+	g.Description = desc
+	if r.opts.Labels != nil {
+		g.Labels = slices.Clone(r.opts.Labels)
+	}
+	// The release's uint8 files say 1.5.0; int8 per-channel ops came with
+	// TFLite 1.14.
+	g.MinRuntimeVersion = "1.5.0"
+	if r.opts.Format == Int8 {
+		g.MinRuntimeVersion = "1.14.0"
+	}
+}
+
+func formatDetail(f Format) string {
+	if f == Int8 {
+		return "per-channel symmetric int8 weights, asymmetric int8 activations, int32 biases"
+	}
+	return "per-tensor asymmetric uint8 weights and activations, int32 biases"
+}
