@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestGenerated regenerates the Go code from the schemas into a temporary
@@ -19,24 +22,16 @@ func TestGenerated(t *testing.T) {
 	out := t.TempDir()
 	cmd := exec.Command("flatc", "--go", "--gen-object-api", "--gen-onefile",
 		"--go-namespace", "tflitefb", "-o", out, "tflite.fbs", "metadata.fbs")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("flatc: %v\n%s", err, msg)
-	}
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, "flatc: %s", msg)
 	for _, name := range []string{"tflite_generated.go", "metadata_generated.go"} {
 		raw, err := os.ReadFile(filepath.Join(out, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		want, err := format.Source(raw)
-		if err != nil {
-			t.Fatalf("gofmt %s: %v", name, err)
-		}
+		require.NoError(t, err, "gofmt %s", name)
 		got, err := os.ReadFile(filepath.Join("..", "tflitefb", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("loader/tflitefb/%s is stale: run `go generate ./loader/schema` (with flatc 2.0.8)", name)
-		}
+		require.NoError(t, err)
+		// Not assert.Equal: a diff of 12k generated lines helps nobody.
+		assert.True(t, bytes.Equal(got, want), "loader/tflitefb/%s is stale: run `go generate ./loader/schema` (with flatc 2.0.8)", name)
 	}
 }
