@@ -25,9 +25,11 @@ import (
 	"context"
 	_ "embed"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -106,6 +108,11 @@ type Runner struct {
 	Chromium, Node string
 	// Timeout bounds a whole session (default 5 minutes).
 	Timeout time.Duration
+	// Script, when set, is the LiteRT.js build to load, a loader file of
+	// node_modules/@litertjs/core/wasm: "litert_wasm_compat_internal.js"
+	// forces the build without relaxed SIMD. Empty lets LiteRT.js choose
+	// its single-threaded build for the browser.
+	Script string
 }
 
 // New finds Chromium, node and the npm packages for the module at root,
@@ -183,6 +190,7 @@ type pageResult struct {
 
 // session is the server side of one Run.
 type session struct {
+	script  string
 	cases   []Case
 	mu      sync.Mutex
 	results []*pageResult
@@ -230,7 +238,7 @@ func (s *session) handler(core, utils string) http.Handler {
 			cs = append(cs, x)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(cs)
+		json.NewEncoder(w).Encode(map[string]any{"cases": cs, "script": s.script})
 	})
 	caseOf := func(w http.ResponseWriter, r *http.Request) (int, bool) {
 		i, err := strconv.Atoi(r.PathValue("i"))
@@ -295,7 +303,10 @@ func (s *session) handler(core, utils string) http.Handler {
 // of a model is in its Result.
 func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 	nm := filepath.Join(r.Root, "node_modules")
-	s := &session{cases: cases, results: make([]*pageResult, len(cases)), done: make(chan struct{})}
+	if strings.ContainsAny(r.Script, "/\\") || (r.Script != "" && !strings.HasSuffix(r.Script, ".js")) {
+		return nil, fmt.Errorf("litert: Script %q: want a .js file name of @litertjs/core/wasm", r.Script)
+	}
+	s := &session{script: r.Script, cases: cases, results: make([]*pageResult, len(cases)), done: make(chan struct{})}
 	srv := httptest.NewServer(s.handler(filepath.Join(nm, "@litertjs", "core"), filepath.Join(nm, "@litertjs", "wasm-utils")))
 	defer srv.Close()
 
@@ -357,6 +368,46 @@ func (r *Runner) Run(ctx context.Context, cases []Case) (*Report, error) {
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
+}
+
+// Diff compares two raw tensors of dtype ("float32", "uint8", "int8"): the
+// bytes that are equal (for float32, in the 4-byte values that are equal)
+// and the largest absolute difference of their values (quantized ones in
+// quantization steps; NaN against a number counts as +Inf). Bytes past the
+// shorter tensor are not compared.
+func Diff(dtype string, a, b []byte) (equal int, maxDiff float64) {
+	n := min(len(a), len(b))
+	switch dtype {
+	case "float32":
+		for i := 0; i+4 <= n; i += 4 {
+			x := math.Float32frombits(binary.LittleEndian.Uint32(a[i:]))
+			y := math.Float32frombits(binary.LittleEndian.Uint32(b[i:]))
+			if math.Float32bits(x) == math.Float32bits(y) {
+				equal += 4
+			}
+			d := math.Abs(float64(x) - float64(y))
+			if math.IsNaN(d) {
+				if math.IsNaN(float64(x)) && math.IsNaN(float64(y)) {
+					d = 0
+				} else {
+					d = math.Inf(1)
+				}
+			}
+			maxDiff = max(maxDiff, d)
+		}
+	default:
+		for i := range n {
+			x, y := float64(a[i]), float64(b[i])
+			if dtype == "int8" {
+				x, y = float64(int8(a[i])), float64(int8(b[i]))
+			}
+			if x == y {
+				equal++
+			}
+			maxDiff = max(maxDiff, math.Abs(x-y))
+		}
+	}
+	return equal, maxDiff
 }
 
 func packageVersion(p string) string {

@@ -153,10 +153,12 @@ async function runCase(w, env, i, c) {
 }
 
 async function main() {
-  const cases = await (await fetch('/cases')).json();
+  const {cases, script} = await (await fetch('/cases')).json();
   let lr;
   try {
-    lr = await loadLiteRt('/litert/wasm/');
+    // A directory lets LiteRT.js pick its build (no threads, no JSPI: the
+    // single-threaded one, relaxed SIMD or compat); a .js file forces one.
+    lr = await loadLiteRt('/litert/wasm/' + (script || ''));
   } catch (e) {
     await post('/done', {error: `loadLiteRt: ${errText(e)}`, logs});
     return;
