@@ -180,8 +180,12 @@ type agreement struct {
 // float outputs within 1e-5. A file LiteRT.js refuses fails with its
 // message. The summary table lists, per file, the runs that agree and the
 // largest difference.
+//
+// MOBILENET_LITERT_SCRIPT=litert_wasm_compat_internal.js runs LiteRT.js's
+// build without relaxed SIMD instead of the one it picks (Runner.Script).
 func TestReferee(t *testing.T) {
 	runner := litert.ForTest(t)
+	runner.Script = os.Getenv("MOBILENET_LITERT_SCRIPT")
 	dir := testdata.Dir(t)
 	start := time.Now()
 	var paths []string
