@@ -125,7 +125,7 @@ func SoftmaxU8(p *SoftmaxParams, in, out []uint8, rows, depth int) {
 			for _, v := range x {
 				maxInRow = max(maxInRow, int32(v))
 			}
-			scale, exponent := p.referenceRowScale(x, maxInRow)
+			scale, exponent := referenceRowScale(p, x, maxInRow)
 			for c, v := range x {
 				y[c] = uint8(p.referenceOutput(int32(v)-maxInRow, scale, exponent, 0, 255))
 			}
@@ -163,7 +163,7 @@ func SoftmaxI8(p *SoftmaxParams, in, out []int8, rows, depth int) {
 			for _, v := range x {
 				maxInRow = max(maxInRow, int32(v))
 			}
-			scale, exponent := p.referenceRowScaleI8(x, maxInRow)
+			scale, exponent := referenceRowScale(p, x, maxInRow)
 			for c, v := range x {
 				y[c] = int8(p.referenceOutput(int32(v)-maxInRow, scale, exponent, -128, 127))
 			}
@@ -224,18 +224,7 @@ func (p *SoftmaxParams) referenceExp(diff int32) int32 {
 // referenceRowScale returns the row's reciprocal sum of exponentials
 // (Q0.31) and the right shift that turns scale*exp into an 8-bit
 // probability.
-func (p *SoftmaxParams) referenceRowScale(x []uint8, maxInRow int32) (int32, int) {
-	var sumOfExps int32 // Q12.19
-	for _, v := range x {
-		if diff := int32(v) - maxInRow; diff >= p.DiffMin {
-			sumOfExps += rescaleFixedPoint(p.referenceExp(diff), 0, softmaxAccumulationIntegerBits)
-		}
-	}
-	return referenceScale(sumOfExps)
-}
-
-// referenceRowScaleI8 is referenceRowScale for int8 inputs.
-func (p *SoftmaxParams) referenceRowScaleI8(x []int8, maxInRow int32) (int32, int) {
+func referenceRowScale[T uint8 | int8](p *SoftmaxParams, x []T, maxInRow int32) (int32, int) {
 	var sumOfExps int32 // Q12.19
 	for _, v := range x {
 		if diff := int32(v) - maxInRow; diff >= p.DiffMin {
