@@ -157,11 +157,7 @@ func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias [
 			a := acc[:n]
 			// Overflow: as in dwRefQ. The bias goes in first: int32
 			// addition wraps the same in any order.
-			if bias != nil {
-				copy(a, bias[o0:o0+n])
-			} else {
-				clear(a)
-			}
+			startAcc(a, bias, o0)
 			if mult == 1 {
 				t := 0
 				for ; t+dwGroup <= len(ts); t += dwGroup {
@@ -188,6 +184,16 @@ func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias [
 			}
 			requantRow(&q.Requant, a, o0, dst[o0:o0+n])
 		}
+	}
+}
+
+// startAcc sets a block's accumulators a to the bias of output channels
+// [o0, o0+len(a)), or to zero without a bias.
+func startAcc[A int32 | float32](a, bias []A, o0 int) {
+	if bias != nil {
+		copy(a, bias[o0:o0+len(a)])
+	} else {
+		clear(a)
 	}
 }
 
@@ -231,11 +237,7 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 			nic := min(icPer, ic-c0)
 			o0, n := c0*mult, nic*mult
 			a := acc[:n]
-			if bias != nil {
-				copy(a, bias[o0:o0+n])
-			} else {
-				clear(a)
-			}
+			startAcc(a, bias, o0)
 			if mult == 1 {
 				t := 0
 				for ; t+dwGroup <= len(ts); t += dwGroup {
