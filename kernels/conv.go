@@ -71,6 +71,37 @@ func tapRange(origin, size, k, dil int) (k0, k1 int) {
 	return k0, k1
 }
 
+// outPixel is one output pixel of a convolution: image b, position
+// (oy, ox), and the offset at of its channels in the output.
+type outPixel struct{ b, oy, ox, at int }
+
+// outPixels yields the output pixels of p in order: the loop nest that
+// every CONV_2D and DEPTHWISE_CONV_2D kernel walks, the work on the
+// pixel's channels being the caller's (called once per pixel, not per
+// element).
+func (p *ConvParams) outPixels(yield func(outPixel) bool) {
+	for b := range p.In.N {
+		for oy := range p.Out.H {
+			for ox := range p.Out.W {
+				if !yield(outPixel{b, oy, ox, ((b*p.Out.H+oy)*p.Out.W + ox) * p.Out.C}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// window returns the input position (iy0, ix0) of output pixel px's
+// filter tap (0, 0), which may be negative, and its in-bounds filter taps
+// [ky0, ky1) x [kx0, kx1).
+func (p *ConvParams) window(px outPixel) (iy0, ix0, ky0, ky1, kx0, kx1 int) {
+	iy0 = px.oy*p.StrideH - p.PadTop
+	ix0 = px.ox*p.StrideW - p.PadLeft
+	ky0, ky1 = tapRange(iy0, p.In.H, p.KH, p.DilationH)
+	kx0, kx1 = tapRange(ix0, p.In.W, p.KW, p.DilationW)
+	return
+}
+
 // ConvF32 is CONV_2D in float32: filter is OHWI ([OC, KH, KW, IC]), bias
 // has OC entries or is nil (zero), the result is clamped to
 // [actMin, actMax] (see FloatActivationRange). Out-of-bounds taps (padding)
@@ -126,35 +157,31 @@ func (p *ConvParams) Pointwise() bool {
 // reference_ops::Conv for float, with the bias added first).
 func convRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	ic, oc := p.In.C, p.Out.C
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				for o := range oc {
-					// Bias first, as XNNPACK's f32 GEMMs do.
-					var total float32
-					if bias != nil {
-						total = bias[o]
+	for px := range p.outPixels {
+		for o := range oc {
+			// Bias first, as XNNPACK's f32 GEMMs do.
+			var total float32
+			if bias != nil {
+				total = bias[o]
+			}
+			for ky := range p.KH {
+				iy := px.oy*p.StrideH - p.PadTop + ky*p.DilationH
+				for kx := range p.KW {
+					ix := px.ox*p.StrideW - p.PadLeft + kx*p.DilationW
+					if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+						continue
 					}
-					for ky := range p.KH {
-						iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-						for kx := range p.KW {
-							ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
-							if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
-								continue
-							}
-							for c := range ic {
-								x := in[((b*p.In.H+iy)*p.In.W+ix)*ic+c]
-								w := filter[((o*p.KH+ky)*p.KW+kx)*ic+c]
-								// float32() keeps the product rounded on
-								// its own (no fused multiply-add), so every
-								// variant sums the same values.
-								total += float32(x * w)
-							}
-						}
+					for c := range ic {
+						x := in[((px.b*p.In.H+iy)*p.In.W+ix)*ic+c]
+						w := filter[((o*p.KH+ky)*p.KW+kx)*ic+c]
+						// float32() keeps the product rounded on
+						// its own (no fused multiply-add), so every
+						// variant sums the same values.
+						total += float32(x * w)
 					}
-					out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
 				}
 			}
+			out[px.at+o] = clampActF32(total, actMin, actMax)
 		}
 	}
 }
@@ -164,38 +191,34 @@ func convRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax f
 // int8).
 func convRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
 	ic, oc := p.In.C, p.Out.C
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				for o := range oc {
-					// Overflow: |filter + FilterOffset| <= 255 and
-					// |input + InputOffset| <= 255, so each term is at most
-					// 65025 in magnitude and the sum of KH*KW*IC terms fits
-					// int32 for KH*KW*IC <= 33025 (MobileNet: at most 1024),
-					// the same assumption as TFLite's int32 accumulator.
-					// Beyond it Go's int32 arithmetic wraps, and so do the
-					// fast paths, identically.
-					var acc int32
-					for ky := range p.KH {
-						iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-						for kx := range p.KW {
-							ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
-							if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
-								continue
-							}
-							for c := range ic {
-								x := int32(in[((b*p.In.H+iy)*p.In.W+ix)*ic+c])
-								w := int32(filter[((o*p.KH+ky)*p.KW+kx)*ic+c])
-								acc += (w + q.FilterOffset) * (x + q.InputOffset)
-							}
-						}
+	for px := range p.outPixels {
+		for o := range oc {
+			// Overflow: |filter + FilterOffset| <= 255 and
+			// |input + InputOffset| <= 255, so each term is at most
+			// 65025 in magnitude and the sum of KH*KW*IC terms fits
+			// int32 for KH*KW*IC <= 33025 (MobileNet: at most 1024),
+			// the same assumption as TFLite's int32 accumulator.
+			// Beyond it Go's int32 arithmetic wraps, and so do the
+			// fast paths, identically.
+			var acc int32
+			for ky := range p.KH {
+				iy := px.oy*p.StrideH - p.PadTop + ky*p.DilationH
+				for kx := range p.KW {
+					ix := px.ox*p.StrideW - p.PadLeft + kx*p.DilationW
+					if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+						continue
 					}
-					if bias != nil {
-						acc += bias[o]
+					for c := range ic {
+						x := int32(in[((px.b*p.In.H+iy)*p.In.W+ix)*ic+c])
+						w := int32(filter[((o*p.KH+ky)*p.KW+kx)*ic+c])
+						acc += (w + q.FilterOffset) * (x + q.InputOffset)
 					}
-					out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = T(q.Apply(acc, o))
 				}
 			}
+			if bias != nil {
+				acc += bias[o]
+			}
+			out[px.at+o] = T(q.Apply(acc, o))
 		}
 	}
 }
@@ -207,14 +230,11 @@ func convRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias 
 // elements; with dilation, one run per tap.
 type convRun struct{ inOff, wOff, n int }
 
-// pixelRuns fills runs (len >= KH*KW) for output pixel (b, oy, ox) and
-// returns how many it wrote.
-func pixelRuns(p *ConvParams, b, oy, ox int, runs []convRun) int {
-	ic := p.In.C
-	oy0 := oy*p.StrideH - p.PadTop
-	ox0 := ox*p.StrideW - p.PadLeft
-	ky0, ky1 := tapRange(oy0, p.In.H, p.KH, p.DilationH)
-	kx0, kx1 := tapRange(ox0, p.In.W, p.KW, p.DilationW)
+// pixelRuns fills runs (len >= KH*KW) for output pixel px and returns
+// how many it wrote.
+func pixelRuns(p *ConvParams, px outPixel, runs []convRun) int {
+	ic, b := p.In.C, px.b
+	oy0, ox0, ky0, ky1, kx0, kx1 := p.window(px)
 	nr := 0
 	if kx0 >= kx1 {
 		return 0
@@ -252,45 +272,41 @@ func convFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias
 	io, fo := q.InputOffset, q.FilterOffset
 	var runs [maxStackRuns]convRun
 	var acc [4]int32
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				nr := pixelRuns(p, b, oy, ox, runs[:])
-				rs := runs[:nr]
-				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
-				o := 0
-				for ; o+4 <= oc; o += 4 {
-					// Overflow: as in convRefQ; the same terms are summed
-					// (in another order, which int32 wrapping ignores).
-					var a0, a1, a2, a3 int32
-					f0 := filter[o*ksize:][:ksize]
-					f1 := filter[(o+1)*ksize:][:ksize]
-					f2 := filter[(o+2)*ksize:][:ksize]
-					f3 := filter[(o+3)*ksize:][:ksize]
-					for _, r := range rs {
-						a0, a1, a2, a3 = dot4Q(in[r.inOff:r.inOff+r.n],
-							f0[r.wOff:r.wOff+r.n], f1[r.wOff:r.wOff+r.n], f2[r.wOff:r.wOff+r.n], f3[r.wOff:r.wOff+r.n],
-							io, fo, a0, a1, a2, a3)
-					}
-					if bias != nil {
-						bs := bias[o : o+4]
-						a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
-					}
-					acc = [4]int32{a0, a1, a2, a3}
-					requantRow(&q.Requant, acc[:], o, dst[o:o+4])
-				}
-				for ; o < oc; o++ {
-					var a int32
-					f := filter[o*ksize:][:ksize]
-					for _, r := range rs {
-						a = dot1Q(in[r.inOff:r.inOff+r.n], f[r.wOff:r.wOff+r.n], io, fo, a)
-					}
-					if bias != nil {
-						a += bias[o]
-					}
-					dst[o] = T(q.Apply(a, o))
-				}
+	for px := range p.outPixels {
+		nr := pixelRuns(p, px, runs[:])
+		rs := runs[:nr]
+		dst := out[px.at:][:oc]
+		o := 0
+		for ; o+4 <= oc; o += 4 {
+			// Overflow: as in convRefQ; the same terms are summed
+			// (in another order, which int32 wrapping ignores).
+			var a0, a1, a2, a3 int32
+			f0 := filter[o*ksize:][:ksize]
+			f1 := filter[(o+1)*ksize:][:ksize]
+			f2 := filter[(o+2)*ksize:][:ksize]
+			f3 := filter[(o+3)*ksize:][:ksize]
+			for _, r := range rs {
+				a0, a1, a2, a3 = dot4Q(in[r.inOff:r.inOff+r.n],
+					f0[r.wOff:r.wOff+r.n], f1[r.wOff:r.wOff+r.n], f2[r.wOff:r.wOff+r.n], f3[r.wOff:r.wOff+r.n],
+					io, fo, a0, a1, a2, a3)
 			}
+			if bias != nil {
+				bs := bias[o : o+4]
+				a0, a1, a2, a3 = a0+bs[0], a1+bs[1], a2+bs[2], a3+bs[3]
+			}
+			acc = [4]int32{a0, a1, a2, a3}
+			requantRow(&q.Requant, acc[:], o, dst[o:o+4])
+		}
+		for ; o < oc; o++ {
+			var a int32
+			f := filter[o*ksize:][:ksize]
+			for _, r := range rs {
+				a = dot1Q(in[r.inOff:r.inOff+r.n], f[r.wOff:r.wOff+r.n], io, fo, a)
+			}
+			if bias != nil {
+				a += bias[o]
+			}
+			dst[o] = T(q.Apply(a, o))
 		}
 	}
 }
@@ -329,46 +345,42 @@ func convFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax 
 	oc := p.Out.C
 	ksize := p.KH * p.KW * p.In.C
 	var runs [maxStackRuns]convRun
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				nr := pixelRuns(p, b, oy, ox, runs[:])
-				rs := runs[:nr]
-				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
-				o := 0
-				for ; o+4 <= oc; o += 4 {
-					var a0, a1, a2, a3 float32
-					if bias != nil {
-						bs := bias[o : o+4]
-						a0, a1, a2, a3 = bs[0], bs[1], bs[2], bs[3]
-					}
-					f0 := filter[o*ksize:][:ksize]
-					f1 := filter[(o+1)*ksize:][:ksize]
-					f2 := filter[(o+2)*ksize:][:ksize]
-					f3 := filter[(o+3)*ksize:][:ksize]
-					for _, r := range rs {
-						a0, a1, a2, a3 = dot4F32(in[r.inOff:r.inOff+r.n],
-							f0[r.wOff:r.wOff+r.n], f1[r.wOff:r.wOff+r.n], f2[r.wOff:r.wOff+r.n], f3[r.wOff:r.wOff+r.n],
-							a0, a1, a2, a3)
-					}
-					d := dst[o : o+4]
-					d[0] = clampActF32(a0, actMin, actMax)
-					d[1] = clampActF32(a1, actMin, actMax)
-					d[2] = clampActF32(a2, actMin, actMax)
-					d[3] = clampActF32(a3, actMin, actMax)
-				}
-				for ; o < oc; o++ {
-					var a float32
-					if bias != nil {
-						a = bias[o]
-					}
-					f := filter[o*ksize:][:ksize]
-					for _, r := range rs {
-						a = dot1F32(in[r.inOff:r.inOff+r.n], f[r.wOff:r.wOff+r.n], a)
-					}
-					dst[o] = clampActF32(a, actMin, actMax)
-				}
+	for px := range p.outPixels {
+		nr := pixelRuns(p, px, runs[:])
+		rs := runs[:nr]
+		dst := out[px.at:][:oc]
+		o := 0
+		for ; o+4 <= oc; o += 4 {
+			var a0, a1, a2, a3 float32
+			if bias != nil {
+				bs := bias[o : o+4]
+				a0, a1, a2, a3 = bs[0], bs[1], bs[2], bs[3]
 			}
+			f0 := filter[o*ksize:][:ksize]
+			f1 := filter[(o+1)*ksize:][:ksize]
+			f2 := filter[(o+2)*ksize:][:ksize]
+			f3 := filter[(o+3)*ksize:][:ksize]
+			for _, r := range rs {
+				a0, a1, a2, a3 = dot4F32(in[r.inOff:r.inOff+r.n],
+					f0[r.wOff:r.wOff+r.n], f1[r.wOff:r.wOff+r.n], f2[r.wOff:r.wOff+r.n], f3[r.wOff:r.wOff+r.n],
+					a0, a1, a2, a3)
+			}
+			d := dst[o : o+4]
+			d[0] = clampActF32(a0, actMin, actMax)
+			d[1] = clampActF32(a1, actMin, actMax)
+			d[2] = clampActF32(a2, actMin, actMax)
+			d[3] = clampActF32(a3, actMin, actMax)
+		}
+		for ; o < oc; o++ {
+			var a float32
+			if bias != nil {
+				a = bias[o]
+			}
+			f := filter[o*ksize:][:ksize]
+			for _, r := range rs {
+				a = dot1F32(in[r.inOff:r.inOff+r.n], f[r.wOff:r.wOff+r.n], a)
+			}
+			dst[o] = clampActF32(a, actMin, actMax)
 		}
 	}
 }

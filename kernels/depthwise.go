@@ -19,15 +19,13 @@ const dwBlock = 64
 // input pixel (channel 0) and of its filter taps (output channel 0).
 type dwTap struct{ inOff, wOff int }
 
-// pixelTaps lists output pixel (b, oy, ox)'s in-bounds taps into taps
+// pixelTaps lists output pixel px's in-bounds taps into taps
 // (len >= KH*KW) and returns how many. The order is XNNPACK's depthwise
 // order, column by column (filter x outer, y inner), which the float
 // kernels' sums follow.
-func pixelTaps(p *ConvParams, b, oy, ox int, taps []dwTap) int {
-	oy0 := oy*p.StrideH - p.PadTop
-	ox0 := ox*p.StrideW - p.PadLeft
-	ky0, ky1 := tapRange(oy0, p.In.H, p.KH, p.DilationH)
-	kx0, kx1 := tapRange(ox0, p.In.W, p.KW, p.DilationW)
+func pixelTaps(p *ConvParams, px outPixel, taps []dwTap) int {
+	b := px.b
+	oy0, ox0, ky0, ky1, kx0, kx1 := p.window(px)
 	nt := 0
 	for kx := kx0; kx < kx1; kx++ {
 		ix := ox0 + kx*p.DilationW
@@ -72,33 +70,29 @@ func DepthwiseConvI8(p *ConvParams, q *QuantConv, in, filter []int8, bias []int3
 // dwRefF32 is the reference loop nest of DepthwiseConvF32.
 func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax float32) {
 	ic, oc, mult := p.In.C, p.Out.C, p.DepthMultiplier
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				for c := range ic {
-					for m := range mult {
-						o := c*mult + m
-						// XNNPACK's order: the bias, then the taps column
-						// by column (filter x outer, y inner).
-						var total float32
-						if bias != nil {
-							total = bias[o]
+	for px := range p.outPixels {
+		for c := range ic {
+			for m := range mult {
+				o := c*mult + m
+				// XNNPACK's order: the bias, then the taps column
+				// by column (filter x outer, y inner).
+				var total float32
+				if bias != nil {
+					total = bias[o]
+				}
+				for kx := range p.KW {
+					ix := px.ox*p.StrideW - p.PadLeft + kx*p.DilationW
+					for ky := range p.KH {
+						iy := px.oy*p.StrideH - p.PadTop + ky*p.DilationH
+						if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+							continue
 						}
-						for kx := range p.KW {
-							ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
-							for ky := range p.KH {
-								iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-								if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
-									continue
-								}
-								x := in[((b*p.In.H+iy)*p.In.W+ix)*ic+c]
-								w := filter[(ky*p.KW+kx)*oc+o]
-								total += float32(x * w) // no fused multiply-add
-							}
-						}
-						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = clampActF32(total, actMin, actMax)
+						x := in[((px.b*p.In.H+iy)*p.In.W+ix)*ic+c]
+						w := filter[(ky*p.KW+kx)*oc+o]
+						total += float32(x * w) // no fused multiply-add
 					}
 				}
+				out[px.at+o] = clampActF32(total, actMin, actMax)
 			}
 		}
 	}
@@ -108,34 +102,30 @@ func dwRefF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax flo
 // (integer sums: the tap order does not matter).
 func dwRefQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias []int32, out []T) {
 	ic, oc, mult := p.In.C, p.Out.C, p.DepthMultiplier
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				for c := range ic {
-					for m := range mult {
-						o := c*mult + m
-						// Overflow: each term is at most 255*255 in
-						// magnitude, KH*KW terms (9 for 3x3): far from
-						// int32's limit.
-						var acc int32
-						for ky := range p.KH {
-							iy := oy*p.StrideH - p.PadTop + ky*p.DilationH
-							for kx := range p.KW {
-								ix := ox*p.StrideW - p.PadLeft + kx*p.DilationW
-								if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
-									continue
-								}
-								x := int32(in[((b*p.In.H+iy)*p.In.W+ix)*ic+c])
-								w := int32(filter[(ky*p.KW+kx)*oc+o])
-								acc += (w + q.FilterOffset) * (x + q.InputOffset)
-							}
+	for px := range p.outPixels {
+		for c := range ic {
+			for m := range mult {
+				o := c*mult + m
+				// Overflow: each term is at most 255*255 in
+				// magnitude, KH*KW terms (9 for 3x3): far from
+				// int32's limit.
+				var acc int32
+				for ky := range p.KH {
+					iy := px.oy*p.StrideH - p.PadTop + ky*p.DilationH
+					for kx := range p.KW {
+						ix := px.ox*p.StrideW - p.PadLeft + kx*p.DilationW
+						if iy < 0 || iy >= p.In.H || ix < 0 || ix >= p.In.W {
+							continue
 						}
-						if bias != nil {
-							acc += bias[o]
-						}
-						out[((b*p.Out.H+oy)*p.Out.W+ox)*oc+o] = T(q.Apply(acc, o))
+						x := int32(in[((px.b*p.In.H+iy)*p.In.W+ix)*ic+c])
+						w := int32(filter[(ky*p.KW+kx)*oc+o])
+						acc += (w + q.FilterOffset) * (x + q.InputOffset)
 					}
 				}
+				if bias != nil {
+					acc += bias[o]
+				}
+				out[px.at+o] = T(q.Apply(acc, o))
 			}
 		}
 	}
@@ -158,50 +148,52 @@ func dwFastQ[T uint8 | int8](p *ConvParams, q *QuantConv, in, filter []T, bias [
 	var taps [maxStackRuns]dwTap
 	var acc [dwBlock]int32
 	icPer := dwBlock / mult // input channels per block
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				ts := taps[:pixelTaps(p, b, oy, ox, taps[:])]
-				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
-				for c0 := 0; c0 < ic; c0 += icPer {
-					nic := min(icPer, ic-c0)
-					o0, n := c0*mult, nic*mult
-					a := acc[:n]
-					// Overflow: as in dwRefQ. The bias goes in first: int32
-					// addition wraps the same in any order.
-					if bias != nil {
-						copy(a, bias[o0:o0+n])
-					} else {
-						clear(a)
-					}
-					if mult == 1 {
-						t := 0
-						for ; t+dwGroup <= len(ts); t += dwGroup {
-							t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
-							dwTap3Q(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
-								filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:], io, fo)
-						}
-						for ; t < len(ts); t++ {
-							dwTapQ(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:], io, fo)
-						}
-					} else {
-						for _, t := range ts {
-							xs := in[t.inOff+c0 : t.inOff+c0+nic]
-							ws := filter[t.wOff+o0 : t.wOff+o0+n]
-							for i, xv := range xs {
-								x := int32(xv) + io
-								am := a[i*mult : i*mult+mult]
-								wm := ws[i*mult : i*mult+mult][:len(am)]
-								for m := range am {
-									am[m] += x * (int32(wm[m]) + fo)
-								}
-							}
+	for px := range p.outPixels {
+		ts := taps[:pixelTaps(p, px, taps[:])]
+		dst := out[px.at:][:oc]
+		for c0 := 0; c0 < ic; c0 += icPer {
+			nic := min(icPer, ic-c0)
+			o0, n := c0*mult, nic*mult
+			a := acc[:n]
+			// Overflow: as in dwRefQ. The bias goes in first: int32
+			// addition wraps the same in any order.
+			startAcc(a, bias, o0)
+			if mult == 1 {
+				t := 0
+				for ; t+dwGroup <= len(ts); t += dwGroup {
+					t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
+					dwTap3Q(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
+						filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:], io, fo)
+				}
+				for ; t < len(ts); t++ {
+					dwTapQ(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:], io, fo)
+				}
+			} else {
+				for _, t := range ts {
+					xs := in[t.inOff+c0 : t.inOff+c0+nic]
+					ws := filter[t.wOff+o0 : t.wOff+o0+n]
+					for i, xv := range xs {
+						x := int32(xv) + io
+						am := a[i*mult : i*mult+mult]
+						wm := ws[i*mult : i*mult+mult][:len(am)]
+						for m := range am {
+							am[m] += x * (int32(wm[m]) + fo)
 						}
 					}
-					requantRow(&q.Requant, a, o0, dst[o0:o0+n])
 				}
 			}
+			requantRow(&q.Requant, a, o0, dst[o0:o0+n])
 		}
+	}
+}
+
+// startAcc sets a block's accumulators a to the bias of output channels
+// [o0, o0+len(a)), or to zero without a bias.
+func startAcc[A int32 | float32](a, bias []A, o0 int) {
+	if bias != nil {
+		copy(a, bias[o0:o0+len(a)])
+	} else {
+		clear(a)
 	}
 }
 
@@ -238,48 +230,40 @@ func dwFastF32(p *ConvParams, in, filter, bias, out []float32, actMin, actMax fl
 	var taps [maxStackRuns]dwTap
 	var acc [dwBlock]float32
 	icPer := dwBlock / mult
-	for b := range p.In.N {
-		for oy := range p.Out.H {
-			for ox := range p.Out.W {
-				ts := taps[:pixelTaps(p, b, oy, ox, taps[:])]
-				dst := out[((b*p.Out.H+oy)*p.Out.W+ox)*oc:][:oc]
-				for c0 := 0; c0 < ic; c0 += icPer {
-					nic := min(icPer, ic-c0)
-					o0, n := c0*mult, nic*mult
-					a := acc[:n]
-					if bias != nil {
-						copy(a, bias[o0:o0+n])
-					} else {
-						clear(a)
-					}
-					if mult == 1 {
-						t := 0
-						for ; t+dwGroup <= len(ts); t += dwGroup {
-							t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
-							dwTap3F32(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
-								filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:])
+	for px := range p.outPixels {
+		ts := taps[:pixelTaps(p, px, taps[:])]
+		dst := out[px.at:][:oc]
+		for c0 := 0; c0 < ic; c0 += icPer {
+			nic := min(icPer, ic-c0)
+			o0, n := c0*mult, nic*mult
+			a := acc[:n]
+			startAcc(a, bias, o0)
+			if mult == 1 {
+				t := 0
+				for ; t+dwGroup <= len(ts); t += dwGroup {
+					t0, t1, t2 := ts[t], ts[t+1], ts[t+2]
+					dwTap3F32(a, in[t0.inOff+c0:], in[t1.inOff+c0:], in[t2.inOff+c0:],
+						filter[t0.wOff+o0:], filter[t1.wOff+o0:], filter[t2.wOff+o0:])
+				}
+				for ; t < len(ts); t++ {
+					dwTapF32(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:])
+				}
+			} else {
+				for _, t := range ts {
+					xs := in[t.inOff+c0 : t.inOff+c0+nic]
+					ws := filter[t.wOff+o0 : t.wOff+o0+n]
+					for i, xv := range xs {
+						am := a[i*mult : i*mult+mult]
+						wm := ws[i*mult : i*mult+mult][:len(am)]
+						for m := range am {
+							am[m] += float32(xv * wm[m])
 						}
-						for ; t < len(ts); t++ {
-							dwTapF32(a, in[ts[t].inOff+c0:], filter[ts[t].wOff+o0:])
-						}
-					} else {
-						for _, t := range ts {
-							xs := in[t.inOff+c0 : t.inOff+c0+nic]
-							ws := filter[t.wOff+o0 : t.wOff+o0+n]
-							for i, xv := range xs {
-								am := a[i*mult : i*mult+mult]
-								wm := ws[i*mult : i*mult+mult][:len(am)]
-								for m := range am {
-									am[m] += float32(xv * wm[m])
-								}
-							}
-						}
-					}
-					d := dst[o0 : o0+n][:len(a)]
-					for i, v := range a {
-						d[i] = clampActF32(v, actMin, actMax)
 					}
 				}
+			}
+			d := dst[o0 : o0+n][:len(a)]
+			for i, v := range a {
+				d[i] = clampActF32(v, actMin, actMax)
 			}
 		}
 	}

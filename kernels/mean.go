@@ -99,13 +99,7 @@ func MeanF32(s Shape4, in, out []float32) {
 	for b := range s.N {
 		o := out[b*s.C : (b+1)*s.C]
 		for c := range o {
-			var sum float32
-			for y := range s.H {
-				for x := range s.W {
-					sum += in[((b*s.H+y)*s.W+x)*s.C+c]
-				}
-			}
-			o[c] = sum / n
+			o[c] = planeSum[float32](s, in, b, c) / n
 		}
 	}
 }
@@ -117,12 +111,7 @@ func MeanU8(p *MeanParams, in, out []uint8) {
 		o := out[b*s.C : (b+1)*s.C]
 		for c := range o {
 			// At most 255 * H * W: no overflow below 2^23 values.
-			var sum int32
-			for y := range s.H {
-				for x := range s.W {
-					sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c])
-				}
-			}
+			sum := planeSum[int32](s, in, b, c)
 			var v int32
 			if p.KeepDims {
 				v = MultiplyByQuantizedMultiplier(sum, p.Multiplier, p.Shift) + p.Bias
@@ -141,27 +130,32 @@ func MeanI8(p *MeanParams, in, out []int8) {
 	for b := range s.N {
 		o := out[b*s.C : (b+1)*s.C]
 		for c := range o {
+			sum := planeSum[int32](s, in, b, c) // at most 128 * H * W in magnitude
 			var v int32
 			if p.KeepDims {
-				var sum int32 // of x - inZP: at most 255 * H * W in magnitude
-				for y := range s.H {
-					for x := range s.W {
-						sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c]) - p.InputZeroPoint
-					}
-				}
+				// The sum of x - inZP, as TFLite writes it: n*inZP
+				// subtracted at once is the same int32 value (wrapping
+				// included).
+				sum -= n * p.InputZeroPoint
 				v = divideRoundHalfAway(MultiplyByQuantizedMultiplier(sum, p.Int8Multiplier, p.Int8Shift), n) + p.OutputZeroPoint
 			} else {
-				var sum int32
-				for y := range s.H {
-					for x := range s.W {
-						sum += int32(in[((b*s.H+y)*s.W+x)*s.C+c])
-					}
-				}
 				v = p.meanNoKeepDims(sum, 127)
 			}
 			o[c] = int8(max(min(v, 127), -128))
 		}
 	}
+}
+
+// planeSum is the sum of channel c of image b over H then W (the
+// reference order, which matters for float32).
+func planeSum[A int32 | float32, T uint8 | int8 | float32](s Shape4, in []T, b, c int) A {
+	var sum A
+	for y := range s.H {
+		for x := range s.W {
+			sum += A(in[((b*s.H+y)*s.W+x)*s.C+c])
+		}
+	}
+	return sum
 }
 
 // meanNoKeepDims is TFLite's MEAN without keep_dims for a sum of raw

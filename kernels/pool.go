@@ -23,19 +23,6 @@ import "math"
 // could tell XNNPACK's MAX_POOL_2D apart, and MobileNets fuse no activation
 // into their pools.
 
-// poolWindow returns the in-bounds filter taps [fy0, fy1) x [fx0, fx1) of
-// output position (oy, ox) and the input coordinates (iy, ix) of filter tap
-// (0, 0), which may be negative.
-func poolWindow(p *PoolParams, oy, ox int) (iy, ix, fy0, fy1, fx0, fx1 int) {
-	iy = oy*p.StrideH - p.PadTop
-	ix = ox*p.StrideW - p.PadLeft
-	fy0 = max(0, -iy)
-	fy1 = min(p.FilterH, p.In.H-iy)
-	fx0 = max(0, -ix)
-	fx1 = min(p.FilterW, p.In.W-ix)
-	return
-}
-
 // poolTranche is the number of channels pooled at once: the window is
 // walked once per tranche with the channels innermost (contiguous in NHWC),
 // summing into a stack array, as TFLite's optimized uint8 AveragePool does
@@ -43,34 +30,85 @@ func poolWindow(p *PoolParams, oy, ox int) (iy, ix, fy0, fy1, fx0, fx1 int) {
 // (row by row) is the reference kernel's.
 const poolTranche = 256
 
+// poolSpan is one tranche of one output position: image b, the in-bounds
+// filter taps [fy0, fy1) x [fx0, fx1) of its window, the input coordinates
+// (iy, ix) of filter tap (0, 0), which may be negative, and its n channels
+// from c0, at out[at:at+n].
+type poolSpan struct {
+	b, iy, ix, fy0, fy1, fx0, fx1 int
+	c0, at, n                     int
+}
+
+// taps is the number of in-bounds taps of the window.
+func (s poolSpan) taps() int { return (s.fy1 - s.fy0) * (s.fx1 - s.fx0) }
+
+// spans yields the tranches of every output position in output order: the
+// loops every pooling kernel shares, the per-channel work being the
+// caller's (called once per tranche, not per element).
+func (p *PoolParams) spans(yield func(poolSpan) bool) {
+	out4 := p.Out
+	var s poolSpan
+	for s.b = range out4.N {
+		for oy := range out4.H {
+			s.iy = oy*p.StrideH - p.PadTop
+			s.fy0, s.fy1 = max(0, -s.iy), min(p.FilterH, p.In.H-s.iy)
+			for ox := range out4.W {
+				s.ix = ox*p.StrideW - p.PadLeft
+				s.fx0, s.fx1 = max(0, -s.ix), min(p.FilterW, p.In.W-s.ix)
+				at := ((s.b*out4.H+oy)*out4.W + ox) * out4.C
+				for s.c0 = 0; s.c0 < out4.C; s.c0 += poolTranche {
+					s.at, s.n = at+s.c0, min(poolTranche, out4.C-s.c0)
+					if !yield(s) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// sumTaps adds span s's window taps, its channels, into sum, row by row:
+// the order of the additions within one channel is the reference
+// kernel's (it matters for float32).
+func sumTaps[T uint8 | int8 | float32, A int32 | float32](in4 Shape4, in []T, s poolSpan, sum []A) {
+	for fy := s.fy0; fy < s.fy1; fy++ {
+		for fx := s.fx0; fx < s.fx1; fx++ {
+			tap := in[((s.b*in4.H+s.iy+fy)*in4.W+s.ix+fx)*in4.C+s.c0:][:len(sum)]
+			for c, v := range tap {
+				sum[c] += A(v)
+			}
+		}
+	}
+}
+
+// maxTaps raises m to span s's window taps, its channels. It is
+// std::max(m, v), which replaces m only when m < v: for float32 a NaN tap
+// is passed over, where Go's max would return it.
+func maxTaps[T uint8 | int8 | float32](in4 Shape4, in []T, s poolSpan, m []T) {
+	for fy := s.fy0; fy < s.fy1; fy++ {
+		for fx := s.fx0; fx < s.fx1; fx++ {
+			tap := in[((s.b*in4.H+s.iy+fy)*in4.W+s.ix+fx)*in4.C+s.c0:][:len(m)]
+			for c, v := range tap {
+				if m[c] < v {
+					m[c] = v
+				}
+			}
+		}
+	}
+}
+
 // AveragePoolF32 is float32 AVERAGE_POOL_2D: the float32 sum of the window's
 // in-bounds taps (row by row) divided by their count, clamped to
 // [actMin, actMax].
 func AveragePoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
-	in4, out4 := p.In, p.Out
 	var acc [poolTranche]float32
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				count := float32((fy1 - fy0) * (fx1 - fx0))
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					total := acc[:min(poolTranche, len(o)-c0)]
-					clear(total)
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(total)]
-							for c, v := range tap {
-								total[c] += v
-							}
-						}
-					}
-					for c, v := range total {
-						o[c0+c] = clampActF32(v/count, actMin, actMax)
-					}
-				}
-			}
+	for s := range p.spans {
+		sum := acc[:s.n]
+		clear(sum)
+		sumTaps(p.In, in, s, sum)
+		count := float32(s.taps())
+		for c, v := range sum {
+			out[s.at+c] = clampActF32(v/count, actMin, actMax)
 		}
 	}
 }
@@ -95,32 +133,16 @@ func AveragePoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 // averagePoolQ is both: for uint8 the sum is never negative, where
 // rounding half away from zero is TFLite's uint8 rounding half up.
 func averagePoolQ[T uint8 | int8](p *PoolParams, in, out []T, actMin, actMax int32) {
-	in4, out4 := p.In, p.Out
 	// Each sum is at most 255 * FilterH * FilterW in magnitude: no
 	// overflow below 2^23 taps.
 	var acc [poolTranche]int32
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				count := int32((fy1 - fy0) * (fx1 - fx0))
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					sum := acc[:min(poolTranche, len(o)-c0)]
-					clear(sum)
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(sum)]
-							for c, v := range tap {
-								sum[c] += int32(v)
-							}
-						}
-					}
-					for c, s := range sum {
-						o[c0+c] = T(max(min(divideRoundHalfAway(s, count), actMax), actMin))
-					}
-				}
-			}
+	for s := range p.spans {
+		sum := acc[:s.n]
+		clear(sum)
+		sumTaps(p.In, in, s, sum)
+		count := int32(s.taps())
+		for c, v := range sum {
+			out[s.at+c] = T(max(min(divideRoundHalfAway(v, count), actMax), actMin))
 		}
 	}
 }
@@ -139,32 +161,13 @@ func divideRoundHalfAway(acc, n int32) int32 {
 // MaxPoolF32 is float32 MAX_POOL_2D: the largest in-bounds tap of each
 // window, clamped to [actMin, actMax].
 func MaxPoolF32(p *PoolParams, in, out []float32, actMin, actMax float32) {
-	in4, out4 := p.In, p.Out
 	var acc [poolTranche]float32
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					m := acc[:min(poolTranche, len(o)-c0)]
-					fill(m, -math.MaxFloat32) // std::numeric_limits<float>::lowest()
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
-							for c, v := range tap {
-								// std::max(m, v): v replaces m only when m < v.
-								if m[c] < v {
-									m[c] = v
-								}
-							}
-						}
-					}
-					for c, v := range m {
-						o[c0+c] = clampActF32(v, actMin, actMax)
-					}
-				}
-			}
+	for s := range p.spans {
+		m := acc[:s.n]
+		fill(m, -math.MaxFloat32) // std::numeric_limits<float>::lowest()
+		maxTaps(p.In, in, s, m)
+		for c, v := range m {
+			out[s.at+c] = clampActF32(v, actMin, actMax)
 		}
 	}
 }
@@ -184,29 +187,13 @@ func MaxPoolI8(p *PoolParams, in, out []int8, actMin, actMax int32) {
 // maxPoolQ is both; lowest is the type's smallest value, where each
 // window's maximum starts.
 func maxPoolQ[T uint8 | int8](p *PoolParams, in, out []T, actMin, actMax int32, lowest T) {
-	in4, out4 := p.In, p.Out
 	var acc [poolTranche]T
-	for b := range out4.N {
-		for oy := range out4.H {
-			for ox := range out4.W {
-				iy, ix, fy0, fy1, fx0, fx1 := poolWindow(p, oy, ox)
-				o := out[((b*out4.H+oy)*out4.W+ox)*out4.C:][:out4.C]
-				for c0 := 0; c0 < len(o); c0 += poolTranche {
-					m := acc[:min(poolTranche, len(o)-c0)]
-					fill(m, lowest)
-					for fy := fy0; fy < fy1; fy++ {
-						for fx := fx0; fx < fx1; fx++ {
-							tap := in[((b*in4.H+iy+fy)*in4.W+ix+fx)*in4.C+c0:][:len(m)]
-							for c, v := range tap {
-								m[c] = max(m[c], v)
-							}
-						}
-					}
-					for c, v := range m {
-						o[c0+c] = T(max(min(int32(v), actMax), actMin))
-					}
-				}
-			}
+	for s := range p.spans {
+		m := acc[:s.n]
+		fill(m, lowest)
+		maxTaps(p.In, in, s, m)
+		for c, v := range m {
+			out[s.at+c] = T(max(min(int32(v), actMax), actMin))
 		}
 	}
 }

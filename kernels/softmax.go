@@ -118,27 +118,13 @@ func SoftmaxF32(in, out []float32, rows, depth int, beta float32) {
 // scheme of p. out may be in.
 func SoftmaxU8(p *SoftmaxParams, in, out []uint8, rows, depth int) {
 	if p.Scheme == SchemeReference {
-		for r := range rows {
-			x := in[r*depth : (r+1)*depth]
-			y := out[r*depth : (r+1)*depth]
-			maxInRow := int32(0)
-			for _, v := range x {
-				maxInRow = max(maxInRow, int32(v))
-			}
-			scale, exponent := p.referenceRowScale(x, maxInRow)
-			for c, v := range x {
-				y[c] = uint8(p.referenceOutput(int32(v)-maxInRow, scale, exponent, 0, 255))
-			}
-		}
+		softmaxReferenceQ(p, in, out, rows, depth, 0, 255)
 		return
 	}
 	for r := range rows {
 		x := in[r*depth : (r+1)*depth]
 		y := out[r*depth : (r+1)*depth]
-		maxVal := int32(0)
-		for _, v := range x {
-			maxVal = max(maxVal, int32(v))
-		}
+		maxVal := rowMax(x, 0)
 		// table[255 - max + x] = exp(-inputScale*beta*(max - x)).
 		t := p.Table[255-maxVal:]
 		var sumExp float32
@@ -156,27 +142,13 @@ func SoftmaxU8(p *SoftmaxParams, in, out []uint8, rows, depth int) {
 // scheme of p. out may be in.
 func SoftmaxI8(p *SoftmaxParams, in, out []int8, rows, depth int) {
 	if p.Scheme == SchemeReference {
-		for r := range rows {
-			x := in[r*depth : (r+1)*depth]
-			y := out[r*depth : (r+1)*depth]
-			maxInRow := int32(-128)
-			for _, v := range x {
-				maxInRow = max(maxInRow, int32(v))
-			}
-			scale, exponent := p.referenceRowScaleI8(x, maxInRow)
-			for c, v := range x {
-				y[c] = int8(p.referenceOutput(int32(v)-maxInRow, scale, exponent, -128, 127))
-			}
-		}
+		softmaxReferenceQ(p, in, out, rows, depth, -128, 127)
 		return
 	}
 	for r := range rows {
 		x := in[r*depth : (r+1)*depth]
 		y := out[r*depth : (r+1)*depth]
-		maxVal := int32(-128)
-		for _, v := range x {
-			maxVal = max(maxVal, int32(v))
-		}
+		maxVal := rowMax(x, -128)
 		// table_offset = &table[255 - max]; indexed by the (signed) input:
 		// table[255 - max + x], 255 - max + x in [0, 255].
 		base := 255 - maxVal
@@ -190,6 +162,31 @@ func SoftmaxI8(p *SoftmaxParams, in, out []int8, rows, depth int) {
 			y[c] = int8(max(min(q, 127), -128))
 		}
 	}
+}
+
+// softmaxReferenceQ is SoftmaxU8 and SoftmaxI8 in SchemeReference, whose
+// arithmetic is the same for both types (reference_ops::Softmax and
+// reference_integer_ops::Softmax); [lo, hi] is the type's range, lo its
+// smallest value.
+func softmaxReferenceQ[T uint8 | int8](p *SoftmaxParams, in, out []T, rows, depth int, lo, hi int32) {
+	for r := range rows {
+		x := in[r*depth : (r+1)*depth]
+		y := out[r*depth : (r+1)*depth]
+		maxInRow := rowMax(x, lo)
+		scale, exponent := referenceRowScale(p, x, maxInRow)
+		for c, v := range x {
+			y[c] = T(p.referenceOutput(int32(v)-maxInRow, scale, exponent, lo, hi))
+		}
+	}
+}
+
+// rowMax is the largest value of x, lowest for an empty row.
+func rowMax[T uint8 | int8](x []T, lowest int32) int32 {
+	m := lowest
+	for _, v := range x {
+		m = max(m, int32(v))
+	}
+	return m
 }
 
 // softmaxQuantizeU8 is QuantizeSoftmaxOutput<uint8_t> as built for every
@@ -224,18 +221,7 @@ func (p *SoftmaxParams) referenceExp(diff int32) int32 {
 // referenceRowScale returns the row's reciprocal sum of exponentials
 // (Q0.31) and the right shift that turns scale*exp into an 8-bit
 // probability.
-func (p *SoftmaxParams) referenceRowScale(x []uint8, maxInRow int32) (int32, int) {
-	var sumOfExps int32 // Q12.19
-	for _, v := range x {
-		if diff := int32(v) - maxInRow; diff >= p.DiffMin {
-			sumOfExps += rescaleFixedPoint(p.referenceExp(diff), 0, softmaxAccumulationIntegerBits)
-		}
-	}
-	return referenceScale(sumOfExps)
-}
-
-// referenceRowScaleI8 is referenceRowScale for int8 inputs.
-func (p *SoftmaxParams) referenceRowScaleI8(x []int8, maxInRow int32) (int32, int) {
+func referenceRowScale[T uint8 | int8](p *SoftmaxParams, x []T, maxInRow int32) (int32, int) {
 	var sumOfExps int32 // Q12.19
 	for _, v := range x {
 		if diff := int32(v) - maxInRow; diff >= p.DiffMin {

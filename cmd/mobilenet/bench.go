@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"mobilenet-wasm/engine"
-	"mobilenet-wasm/kernels"
 )
 
 var benchHelp = cmdHelp{
@@ -37,30 +36,20 @@ type benchResult struct {
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench")
-	var models listFlag
-	var scheme schemeFlag
-	fs.Var(&models, "m", modelFlagHelp)
+	mf := addModelFlags(fs)
 	n := fs.Int("n", 50, "timed inferences")
 	warmup := fs.Int("warmup", 5, "untimed inferences first")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	fs.Var(&scheme, "requant", requantFlagHelp)
-	rest, err := parseFlags(fs, benchHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, benchHelp, args, stdout); err != nil {
 		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case *n < 1:
 		return usagef("-n %d: want at least 1", *n)
 	case *warmup < 0:
 		return usagef("-warmup %d: want 0 or more", *warmup)
 	}
-	ms, err := readModels(models)
-	if err != nil {
-		return err
-	}
-	c, err := ms.load(engine.Options{Scheme: kernels.Scheme(scheme)})
+	c, err := mf.load()
 	if err != nil {
 		return err
 	}
@@ -79,7 +68,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return float64(times[int(q*float64(len(times)-1)+0.5)]) / 1e6
 	}
 	info := c.Info()
-	r := benchResult{Models: models, Runs: *n, MedianMS: at(0.5), P10MS: at(0.1), P90MS: at(0.9), MACs: info.MACs, Requant: info.Scheme}
+	r := benchResult{Models: mf.paths, Runs: *n, MedianMS: at(0.5), P10MS: at(0.1), P90MS: at(0.9), MACs: info.MACs, Requant: info.Scheme}
 	r.GMACs = float64(info.MACs) / (r.MedianMS / 1e3) / 1e9
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)

@@ -8,7 +8,6 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
-	"mobilenet-wasm/kernels"
 )
 
 var classifyHelp = cmdHelp{
@@ -39,13 +38,10 @@ type classifyResult struct {
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify")
-	var models listFlag
-	var scheme schemeFlag
-	fs.Var(&models, "m", modelFlagHelp)
+	mf := addModelFlags(fs)
 	labelsFile := fs.String("labels", "", "labels `file`, one label per line (default: the model's, or imagenet_labels.txt next to it)")
 	k := fs.Int("k", 5, "number of classes to print per image (at least 1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image per line")
-	fs.Var(&scheme, "requant", requantFlagHelp)
 	images, err := parseFlags(fs, classifyHelp, args, stdout)
 	if err != nil {
 		return err
@@ -56,11 +52,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if len(images) == 0 {
 		return usagef("no image given")
 	}
-	ms, err := readModels(models)
-	if err != nil {
-		return err
-	}
-	c, err := ms.loadLabelled(engine.Options{Scheme: kernels.Scheme(scheme)}, *labelsFile)
+	c, err := mf.loadLabelled(*labelsFile)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
-	"mobilenet-wasm/kernels"
 )
 
 var evalHelp = cmdHelp{
@@ -59,21 +58,15 @@ type evalSummary struct {
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval")
-	var models listFlag
-	var scheme schemeFlag
-	fs.Var(&models, "m", modelFlagHelp)
+	mf := addModelFlags(fs)
 	dir := fs.String("dir", "", "`folder` of the images")
 	labelsCSV := fs.String("labels-csv", "", "`file` of lines file,label_index[,synset] (default DIR/labels.csv)")
 	workers := fs.Int("j", runtime.NumCPU(), "number of parallel workers")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	fs.Var(&scheme, "requant", requantFlagHelp)
-	rest, err := parseFlags(fs, evalHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, evalHelp, args, stdout); err != nil {
 		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case *dir == "":
 		return usagef("no image folder: give -dir DIR")
 	case *workers < 1:
@@ -82,7 +75,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *labelsCSV == "" {
 		*labelsCSV = filepath.Join(*dir, "labels.csv")
 	}
-	ms, err := readModels(models)
+	ms, err := mf.read()
 	if err != nil {
 		return err
 	}
@@ -90,7 +83,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.Options{Scheme: kernels.Scheme(scheme)}
+	opts := mf.options()
 	cs := make([]*engine.Classifier, min(*workers, len(items)))
 	for i := range cs {
 		if cs[i], err = ms.load(opts); err != nil {

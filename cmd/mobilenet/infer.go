@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"mobilenet-wasm/engine"
-	"mobilenet-wasm/kernels"
 )
 
 var inferHelp = cmdHelp{
@@ -22,25 +19,21 @@ float model, float32 values. "-" means stdin (-in) or stdout (-out).
 
 func runInfer(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("infer")
-	var models listFlag
-	var scheme schemeFlag
-	fs.Var(&models, "m", modelFlagHelp)
+	mf := addModelFlags(fs)
 	in := fs.String("in", "", "raw input tensor `file` (- for stdin)")
 	out := fs.String("out", "", "raw output tensor `file` to write (- for stdout)")
-	fs.Var(&scheme, "requant", requantFlagHelp)
-	rest, err := parseFlags(fs, inferHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, inferHelp, args, stdout); err != nil {
 		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case *in == "":
 		return usagef("no input: give -in RAW")
 	case *out == "":
 		return usagef("no output: give -out RAW")
 	}
-	ms, err := readModels(models)
+	// The models are read before the input and loaded after it, so that a
+	// missing model file is reported first.
+	ms, err := mf.read()
 	if err != nil {
 		return err
 	}
@@ -48,7 +41,7 @@ func runInfer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := ms.load(engine.Options{Scheme: kernels.Scheme(scheme)})
+	c, err := ms.load(mf.options())
 	if err != nil {
 		return err
 	}

@@ -42,19 +42,12 @@ type infoJSON struct {
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info")
 	asJSON := fs.Bool("json", false, "print one JSON object per model per line")
-	paths, err := parseFlags(fs, infoHelp, args, stdout)
+	paths, err := parseArgs(fs, infoHelp, args, stdout, "model")
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usagef("no model given")
-	}
 	for i, p := range paths {
-		ms, err := readModels([]string{p})
-		if err != nil {
-			return err
-		}
-		c, err := ms.load(engine.Options{})
+		c, err := loadFiles([]string{p}, engine.Options{})
 		if err != nil {
 			return err
 		}

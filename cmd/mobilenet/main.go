@@ -205,6 +205,26 @@ func parseFlags(fs *flag.FlagSet, h cmdHelp, args []string, stdout io.Writer) ([
 	}
 }
 
+// parseNoArgs is parseFlags for a command that takes flags only: a
+// positional argument is a usage error.
+func parseNoArgs(fs *flag.FlagSet, h cmdHelp, args []string, stdout io.Writer) error {
+	rest, err := parseFlags(fs, h, args, stdout)
+	if err == nil && len(rest) > 0 {
+		err = usagef("unexpected argument %q", rest[0])
+	}
+	return err
+}
+
+// parseArgs is parseFlags for a command that needs at least one
+// positional argument, a what ("model", "file"): none is a usage error.
+func parseArgs(fs *flag.FlagSet, h cmdHelp, args []string, stdout io.Writer, what string) ([]string, error) {
+	pos, err := parseFlags(fs, h, args, stdout)
+	if err == nil && len(pos) == 0 {
+		err = usagef("no %s given", what)
+	}
+	return pos, err
+}
+
 func printCmdHelp(fs *flag.FlagSet, h cmdHelp, w io.Writer) {
 	fmt.Fprintf(w, "Usage: mobilenet %s\n\n%s\n\nFlags:\n", h.usage, strings.TrimSpace(h.about))
 	fs.SetOutput(w)

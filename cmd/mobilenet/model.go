@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,11 +10,47 @@ import (
 	"strings"
 
 	"mobilenet-wasm/engine"
+	"mobilenet-wasm/kernels"
 )
 
 // defaultLabelsFile is looked for next to the model files when neither
 // -labels nor the model gives labels.
 const defaultLabelsFile = "imagenet_labels.txt"
+
+// modelFlags are the flags of the commands that run a model: -m, repeated
+// to chain a head, and -requant.
+type modelFlags struct {
+	paths  listFlag
+	scheme schemeFlag
+}
+
+// addModelFlags defines -m and -requant on fs.
+func addModelFlags(fs *flag.FlagSet) *modelFlags {
+	f := &modelFlags{}
+	fs.Var(&f.paths, "m", modelFlagHelp)
+	fs.Var(&f.scheme, "requant", requantFlagHelp)
+	return f
+}
+
+// options are the engine options the flags ask for.
+func (f *modelFlags) options() engine.Options {
+	return engine.Options{Scheme: kernels.Scheme(f.scheme)}
+}
+
+// read reads the -m files.
+func (f *modelFlags) read() (*modelSet, error) { return readModels(f.paths) }
+
+// load reads the -m files and plans a classifier from them.
+func (f *modelFlags) load() (*engine.Classifier, error) { return loadFiles(f.paths, f.options()) }
+
+// loadLabelled is load with labels, found as modelSet.loadLabelled does.
+func (f *modelFlags) loadLabelled(labelsFile string) (*engine.Classifier, error) {
+	ms, err := f.read()
+	if err != nil {
+		return nil, err
+	}
+	return ms.loadLabelled(f.options(), labelsFile)
+}
 
 // modelSet is the -m files of a command, read once, so that several
 // classifiers (one per eval worker) load from the same bytes.
@@ -36,6 +73,15 @@ func readModels(paths []string) (*modelSet, error) {
 		ms.bytes = append(ms.bytes, b)
 	}
 	return ms, nil
+}
+
+// loadFiles reads the model files and plans a classifier from them.
+func loadFiles(paths []string, opts engine.Options) (*engine.Classifier, error) {
+	ms, err := readModels(paths)
+	if err != nil {
+		return nil, err
+	}
+	return ms.load(opts)
 }
 
 // name is a short name for the chain: the files' base names without

@@ -124,12 +124,8 @@ func runModelsList(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("models list")
 	asJSON := fs.Bool("json", false, "print the catalog as one JSON array")
 	dirFlag := fs.String("dir", "", dirFlagHelp)
-	rest, err := parseFlags(fs, modelsListHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, modelsListHelp, args, stdout); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	dir, err := modelsDir(*dirFlag)
 	if err != nil {
@@ -383,12 +379,9 @@ func runModelsImport(args []string, stdout, stderr io.Writer) error {
 	dirFlag := fs.String("dir", "", dirFlagHelp)
 	force := fs.Bool("force", false, "replace a file of the same name with other contents")
 	synthetic := fs.Bool("synthetic", false, "accept synthetic models (random weights)")
-	files, err := parseFlags(fs, modelsImportHelp, args, stdout)
+	files, err := parseArgs(fs, modelsImportHelp, args, stdout, "file")
 	if err != nil {
 		return err
-	}
-	if len(files) == 0 {
-		return usagef("no file given")
 	}
 	dir, err := modelsDir(*dirFlag)
 	if err != nil {
@@ -449,12 +442,8 @@ func runModelsSynth(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "output `file` (required)")
 	seed := fs.Uint64("seed", 1, "seed of the pseudo-random weights")
 	part := fs.String("part", "whole", "`part` to write: whole, extractor or head")
-	rest, err := parseFlags(fs, modelsSynthHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, modelsSynthHelp, args, stdout); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if *width == "" || *size == 0 || *out == "" {
 		return usagef("-w, -r and -o are required")
@@ -525,12 +514,8 @@ func runModelsTable(args []string, stdout, stderr io.Writer) error {
 	svgOut := fs.String("svg", "", "write the SVG plot to `file`")
 	best := fs.Bool("best", false, "show each model's fastest run instead of the median (for a shared, noisy machine)")
 	unit := fs.String("unit", "ns/op", "metric to read: ns/op, ms/inference, or cpu-ms/op (CPU time, robust to other work on the machine)")
-	rest, err := parseFlags(fs, modelsTableHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, modelsTableHelp, args, stdout); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q", rest[0])
 	}
 	if len(benchFiles) == 0 {
 		return usagef("no -bench file given")

@@ -63,12 +63,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	modelsDir := fs.String("models", "", "models `folder` served under /models/ (default: $MOBILENET_MODELS or the user cache folder)")
 	siteDir := fs.String("site", "", "site `folder` (default: ./site, else site next to the executable)")
 	fetch := fs.Bool("fetch", true, "when the models folder holds no model, download "+defaultModel+" first")
-	pos, err := parseFlags(fs, serveHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, serveHelp, args, stdout); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *modelsDir == "" {
 		d, err := store.DefaultDir()
