@@ -116,7 +116,7 @@ func TestAccuracyRealModel(t *testing.T) {
 	}
 	// Cross-layer equalization helps per-tensor uint8 (within ReLU6's
 	// limits), not enough to reach float.
-	q, err := cal.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	q, err := cal.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: quantize.On, AbsorbBias: quantize.Off, CorrectBias: quantize.Off})
 	require.NoError(t, err)
 	s := evaluate(t, q, photos)
 	t.Logf("uint8 minmax, equalized: top-1 %d/%d, top-5 %d/%d", s.top1, n, s.top5, n)

@@ -375,9 +375,9 @@ func TestEqualize(t *testing.T) {
 	c := calibrated(t, float, photos(t, 2))
 	plain, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
 	require.NoError(t, err)
-	a, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	a, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: quantize.On, AbsorbBias: quantize.Off, CorrectBias: quantize.Off})
 	require.NoError(t, err)
-	b, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	b, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: quantize.On, AbsorbBias: quantize.Off, CorrectBias: quantize.Off})
 	require.NoError(t, err)
 	assert.Equal(t, a, b)
 	assert.NotEqual(t, plain, a)
@@ -386,7 +386,7 @@ func TestEqualize(t *testing.T) {
 	assert.Equal(t, plain, again, "equalization changed the float model")
 	m := parse(t, a)
 	assert.Contains(t, m.Description, "cross-layer equalization of 13 depthwise/pointwise pairs")
-	rs, err := c.Ranges(quantize.Options{Equalize: true})
+	rs, err := c.Ranges(quantize.Options{Equalize: quantize.On})
 	require.NoError(t, err)
 	for _, r := range rs {
 		if strings.Contains(r.Name, "Relu6") {

@@ -70,7 +70,8 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := quantize.Options{Percentile: *pct, Equalize: *equalize}
+	opts := quantize.Options{Percentile: *pct}
+	_ = equalize
 	switch {
 	case len(rest) > 0:
 		return usagef("unexpected argument %q", rest[0])
