@@ -33,35 +33,35 @@ import (
 // the previous pass's corrections upstream, and two passes give the
 // layer-by-layer result to within what the figures show.
 
-// channelMins returns, for each of the tensors, its smallest value per
-// channel (the last dimension) when f runs on the calibration samples.
-func (c *Calibrator) channelMins(f *floatGraph, tensors []int) (map[int][]float64, error) {
+// channelRanges returns, for each of the tensors, its smallest and
+// largest value per channel (the last dimension) when f runs on the
+// calibration samples.
+func (c *Calibrator) channelRanges(f *floatGraph, tensors []int) (mins, maxs map[int][]float64, err error) {
 	_, clf, err := f.build()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	mins := map[int][]float64{}
+	mins, maxs = map[int][]float64{}, map[int][]float64{}
 	for _, t := range tensors {
 		sh := f.m.Tensors[t].Shape
-		v := make([]float64, sh[len(sh)-1])
-		for i := range v {
-			v[i] = math.Inf(1)
+		lo, hi := make([]float64, sh[len(sh)-1]), make([]float64, sh[len(sh)-1])
+		for i := range lo {
+			lo[i], hi[i] = math.Inf(1), math.Inf(-1)
 		}
-		mins[t] = v
+		mins[t], maxs[t] = lo, hi
 	}
 	c.runAll(clf, func(o engine.Observation) {
-		v := mins[o.Tensor.Index]
-		if v == nil {
+		lo, hi := mins[o.Tensor.Index], maxs[o.Tensor.Index]
+		if lo == nil {
 			return
 		}
-		n := len(v)
+		n := len(lo)
 		for i, x := range o.Values {
-			if ch := i % n; float64(x) < v[ch] {
-				v[ch] = float64(x)
-			}
+			ch, v := i%n, float64(x)
+			lo[ch], hi[ch] = min(lo[ch], v), max(hi[ch], v)
 		}
 	})
-	return mins, nil
+	return mins, maxs, nil
 }
 
 // readsWithoutPadding reports whether the convolution's every tap reads

@@ -157,7 +157,12 @@ func inChannel(op loader.Op, shape []int, mult int) func(i int) int {
 // equalize equalizes every pair until the scales converge, switches the
 // rescaled layers' ReLU6 to ReLU, and returns the pairs and, per op1
 // operator index, the product of the scales its output channels took.
-func (f *floatGraph) equalize() ([]eqPair, map[int][]float64) {
+//
+// bound, when not nil, holds per op1 the largest total scale each output
+// channel may take (1: the channel must keep its scale) and keeps those
+// ops' activations (ReLU6 stays exact on the calibration data when the
+// bound is 6 over the channel's largest output).
+func (f *floatGraph) equalize(bound map[int][]float64) ([]eqPair, map[int][]float64) {
 	m := f.m
 	ps := pairs(m)
 	total := map[int][]float64{}
@@ -190,6 +195,15 @@ func (f *floatGraph) equalize() ([]eqPair, map[int][]float64) {
 				if r1[c] > 0 && r2[c] > 0 {
 					s[c] = math.Sqrt(r2[c] / r1[c])
 				}
+				if b := bound[p.op1]; b != nil {
+					t := total[p.op1][c]
+					switch {
+					case b[c] == 1:
+						s[c] = 1 / t
+					case t*s[c] > b[c]:
+						s[c] = b[c] / t
+					}
+				}
 				change = max(change, math.Abs(math.Log(s[c])))
 				total[p.op1][c] *= s[c]
 			}
@@ -208,7 +222,7 @@ func (f *floatGraph) equalize() ([]eqPair, map[int][]float64) {
 		}
 	}
 	for _, p := range ps {
-		if fusedActivation(&m.Operators[p.op1]) != loader.ActRelu6 {
+		if bound[p.op1] != nil || fusedActivation(&m.Operators[p.op1]) != loader.ActRelu6 {
 			continue
 		}
 		for _, s := range total[p.op1] {

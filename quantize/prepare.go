@@ -2,6 +2,7 @@ package quantize
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"mobilenet-wasm/loader"
@@ -14,6 +15,7 @@ type prepared struct {
 	m     *loader.Model
 	stats []*stats
 	steps Steps
+	relu6 ReLU6Mode
 	// What the steps did, for the description.
 	pairs, relu, absorbed, corrected int
 }
@@ -23,6 +25,7 @@ type prepared struct {
 type prepKey struct {
 	format Format
 	steps  Steps
+	relu6  ReLU6Mode
 }
 
 // rangesOnFloat, when set, calibrates the transformed graph's ranges with
@@ -37,18 +40,48 @@ var rangesOnFloat = false
 // its biases as corrected, its activations as rewritten. Without steps it
 // is the calibrated model. Results are cached until more inputs are
 // added.
-func (c *Calibrator) prepare(format Format, steps Steps) (*prepared, error) {
+func (c *Calibrator) prepare(format Format, steps Steps, relu6 ReLU6Mode) (*prepared, error) {
 	if steps == (Steps{}) {
 		return &prepared{m: c.model, stats: c.stats}, nil
 	}
-	key := prepKey{format, steps}
+	key := prepKey{format, steps, relu6}
 	if p, ok := c.prepCache[key]; ok {
 		return p, nil
 	}
-	p := &prepared{steps: steps}
+	p := &prepared{steps: steps, relu6: relu6}
 	f := newFloatGraph(c.model)
 	if steps.Equalize {
-		ps, _ := f.equalize()
+		var bound map[int][]float64
+		if relu6 == KeepReLU6 {
+			var ts []int
+			for _, q := range pairs(c.model) {
+				if fusedActivation(&c.model.Operators[q.op1]) == loader.ActRelu6 {
+					ts = append(ts, c.model.Operators[q.op1].Outputs[0])
+				}
+			}
+			_, maxs, err := c.channelRanges(f, ts)
+			if err != nil {
+				return nil, err
+			}
+			bound = map[int][]float64{}
+			for _, q := range pairs(c.model) {
+				if hi := maxs[c.model.Operators[q.op1].Outputs[0]]; hi != nil {
+					b := make([]float64, len(hi))
+					for ch, v := range hi {
+						switch {
+						case v >= 6*(1-1e-6):
+							b[ch] = 1 // clipped: only s = 1 keeps ReLU6 exact
+						case v > 0:
+							b[ch] = 6 / v
+						default:
+							b[ch] = math.Inf(1)
+						}
+					}
+					bound[q.op1] = b
+				}
+			}
+		}
+		ps, _ := f.equalize(bound)
 		p.pairs, p.relu = len(ps), len(f.act)
 		if steps.AbsorbBias {
 			ab := f.absorbable(ps)
@@ -57,7 +90,7 @@ func (c *Calibrator) prepare(format Format, steps Steps) (*prepared, error) {
 				ts = append(ts, c.model.Operators[q.op1].Outputs[0])
 			}
 			if len(ab) > 0 {
-				mins, err := c.channelMins(f, ts)
+				mins, _, err := c.channelRanges(f, ts)
 				if err != nil {
 					return nil, err
 				}
@@ -99,7 +132,11 @@ func (c *Calibrator) prepare(format Format, steps Steps) (*prepared, error) {
 func (p *prepared) describe() string {
 	var parts []string
 	if p.steps.Equalize {
-		parts = append(parts, fmt.Sprintf("cross-layer equalization of %d layer pairs (ReLU6 to ReLU on %d layers)", p.pairs, p.relu))
+		if p.relu6 == KeepReLU6 {
+			parts = append(parts, fmt.Sprintf("cross-layer equalization of %d layer pairs (within ReLU6)", p.pairs))
+		} else {
+			parts = append(parts, fmt.Sprintf("cross-layer equalization of %d layer pairs (ReLU6 to ReLU on %d layers)", p.pairs, p.relu))
+		}
 	}
 	if p.steps.AbsorbBias {
 		parts = append(parts, fmt.Sprintf("bias absorption of %d channels", p.absorbed))

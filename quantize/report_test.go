@@ -31,6 +31,11 @@ func TestReport(t *testing.T) {
 		}
 	}
 	only := os.Getenv("MOBILENET_QUANT_REPORT_ONLY")
+	relu6 := quantize.KeepReLU6
+	if os.Getenv("REPORT_RELU") != "" {
+		relu6 = quantize.ReLU6ToReLU
+	}
+	*quantize.RangesOnFloat = os.Getenv("REPORT_RANGES_FLOAT") != ""
 	for _, name := range []string{"mobilenet_v1_0.25_224", "mobilenet_v1_0.5_160", "mobilenet_v1_1.0_224"} {
 		path := testdata.Path(t, "models") + "/" + name + ".tflite"
 		float, err := os.ReadFile(path)
@@ -73,6 +78,7 @@ func TestReport(t *testing.T) {
 			if only != "" && !strings.Contains(v.label, only) {
 				continue
 			}
+			v.opts.ReLU6 = relu6
 			q, err := cal.Quantize(v.opts)
 			require.NoError(t, err, v.label)
 			row(fmt.Sprintf("%s (%s)", v.label, v.opts.Method), q)
