@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,6 +15,7 @@ import (
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
 	"mobilenet-wasm/internal/testdata"
+	"mobilenet-wasm/loader"
 	"mobilenet-wasm/quantize"
 )
 
@@ -72,64 +74,66 @@ func evaluate(t *testing.T, model []byte, photos []labelled) scores {
 }
 
 // TestAccuracyRealModel is the acceptance test:
-// mobilenet_v1_0.25_224 (float) quantized to uint8 and int8, calibrated
-// on the 100 ImageNet photos: int8 keeps its top-1 within 3 points and
-// beats uint8, and the files are about a quarter of the float one.
+// mobilenet_v1_0.25_224 (float) quantized with the defaults to uint8 and
+// int8, calibrated on the even photos of images/imagenet: both keep their
+// top-1 over the 100 photos within 3 points of the float model's, int8
+// beats uint8, the steps before quantization are what makes uint8 usable,
+// and the files are about a quarter of the float one. The odd photos,
+// not calibrated on, are logged too (50 photos: too few to assert on).
 func TestAccuracyRealModel(t *testing.T) {
 	if testing.Short() {
-		t.Skip("calibrates and evaluates on 100 photos")
+		t.Skip("calibrates on 50 photos and evaluates on 100")
 	}
 	float, err := os.ReadFile(testdata.Path(t, "models", "mobilenet_v1_0.25_224.tflite"))
 	require.NoError(t, err)
 	photos := imagenet(t)
+	var odd []labelled
 	cal, err := quantize.NewCalibrator(float)
 	require.NoError(t, err)
-	for _, p := range photos {
-		require.NoError(t, cal.AddImage(p.img))
-	}
-	ref := evaluate(t, float, photos)
-	n := len(photos)
-	t.Logf("float: %d bytes, top-1 %d/%d, top-5 %d/%d", len(float), ref.top1, n, ref.top5, n)
-	top1 := map[string]int{}
-	for _, method := range []quantize.Method{quantize.MinMax, quantize.Percentile, quantize.MSE} {
-		for _, format := range []quantize.Format{quantize.UInt8, quantize.Int8} {
-			q, err := cal.Quantize(quantize.Options{Format: format, Method: method})
-			require.NoError(t, err)
-			s := evaluate(t, q, photos)
-			agree := 0
-			for i := range s.first {
-				if s.first[i] == ref.first[i] {
-					agree++
-				}
-			}
-			t.Logf("%s %s: %d bytes (%.3f of float), top-1 %d/%d, top-5 %d/%d, top-1 agreement with float %d/%d",
-				format, method, len(q), float64(len(q))/float64(len(float)), s.top1, n, s.top5, n, agree, n)
-			if format == quantize.Int8 {
-				assert.GreaterOrEqual(t, 100*s.top1/n, 100*ref.top1/n-3, "%s %s: top-1 more than 3 points below float", format, method)
-			}
-			// A quarter, plus the quantization parameters: int8 has a
-			// scale and an int64 zero point per channel of every weight
-			// and bias (about 90 KB here).
-			assert.InDelta(t, 0.28, float64(len(q))/float64(len(float)), 0.05, "%s %s: size", format, method)
-			top1[format.String()+" "+method.String()] = s.top1
+	for i, p := range photos {
+		if i%2 == 0 {
+			require.NoError(t, cal.AddImage(p.img))
+		} else {
+			odd = append(odd, p)
 		}
 	}
-	// Cross-layer equalization helps per-tensor uint8 (within ReLU6's
-	// limits), not enough to reach float.
-	q, err := cal.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
-	require.NoError(t, err)
-	s := evaluate(t, q, photos)
-	t.Logf("uint8 minmax, equalized: top-1 %d/%d, top-5 %d/%d", s.top1, n, s.top5, n)
-	assert.Greater(t, s.top1, top1["uint8 minmax"])
-
-	// Per-tensor uint8 weights cannot represent MobileNet V1's float
-	// depthwise filters: folded batch norm leaves, in the first depthwise
-	// layers, most channels with weights 20x smaller than the largest, so
-	// they get a handful of levels (Krishnamoorthi 2018 reports 0.1%
-	// top-1 for per-layer post-training quantization of MobileNet V1; the
-	// release's uint8 files were trained quantization-aware). Per-channel
-	// int8 does not have the problem.
-	for _, m := range []string{"minmax", "percentile", "mse"} {
-		assert.Greater(t, top1["int8 "+m], top1["uint8 "+m], "per-channel int8 not above per-tensor uint8 (%s)", m)
+	n := len(photos)
+	pct := func(s scores) int { return 100 * s.top1 / n }
+	report := func(what string, model []byte) scores {
+		s, h := evaluate(t, model, photos), evaluate(t, model, odd)
+		t.Logf("%s: %d bytes, top-1 %d/%d, top-5 %d/%d; held-out top-1 %d/%d, top-5 %d/%d",
+			what, len(model), s.top1, n, s.top5, n, h.top1, len(odd), h.top5, len(odd))
+		return s
 	}
+	ref := report("float", float)
+	quant := func(opts quantize.Options) ([]byte, scores) {
+		q, err := cal.Quantize(opts)
+		require.NoError(t, err)
+		m, err := loader.Parse(q)
+		require.NoError(t, err)
+		return q, report(m.Description[:strings.Index(m.Description, ";")], q)
+	}
+	u8, u8s := quant(quantize.Options{Format: quantize.UInt8})
+	i8, i8s := quant(quantize.Options{Format: quantize.Int8})
+	assert.GreaterOrEqual(t, pct(u8s), pct(ref)-3, "uint8: top-1 more than 3 points below float")
+	assert.GreaterOrEqual(t, pct(i8s), pct(ref)-3, "int8: top-1 more than 3 points below float")
+	// Per-channel weights need no compromise: even after equalization
+	// and bias correction, per-tensor uint8 keeps some channels coarser.
+	assert.Greater(t, i8s.top1, u8s.top1, "per-channel int8 not above per-tensor uint8")
+	for _, q := range [][]byte{u8, i8} {
+		// A quarter, plus the quantization parameters: int8 has a
+		// scale and an int64 zero point per channel of every weight
+		// and bias (about 90 KB here).
+		assert.InDelta(t, 0.28, float64(len(q))/float64(len(float)), 0.05, "size")
+	}
+
+	// Without the steps, per-tensor uint8 weights cannot represent
+	// MobileNet V1's depthwise filters: folded batch norm leaves most
+	// channels of the first depthwise layers with weights 20x smaller
+	// than the largest, so they get a handful of levels (Krishnamoorthi
+	// 2018 reports 0.1% top-1 for per-layer post-training quantization
+	// of MobileNet V1; the release's uint8 files were trained
+	// quantization-aware).
+	_, plain := quant(quantize.Options{Format: quantize.UInt8, Method: quantize.MinMax, Equalize: quantize.Off, AbsorbBias: quantize.Off, CorrectBias: quantize.Off})
+	assert.Less(t, plain.top1, u8s.top1-20, "the steps before quantization gain little")
 }

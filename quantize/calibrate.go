@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"mobilenet-wasm/engine"
+	"mobilenet-wasm/engine/preprocess"
 	"mobilenet-wasm/loader"
 )
 
@@ -48,6 +49,21 @@ type Calibrator struct {
 	stats  []*stats // per tensor index; nil for constants
 	images int      // inputs added with AddImage
 	inputs int      // inputs added with AddInput
+	// samples keep every calibration input, so that the float graphs
+	// Quantize derives (equalized, bias-corrected) can be calibrated on
+	// the same data: the pixel bytes of an image input (a quarter of its
+	// float32 tensor), the float values otherwise.
+	samples []sample
+	// prepCache holds the prepared models by format and steps, for
+	// the samples so far.
+	prepCache map[prepKey]*prepared
+}
+
+// sample is one calibration input: pix when the float input is exactly
+// preprocess.Float of these bytes, values otherwise.
+type sample struct {
+	pix    []byte
+	values []float32
 }
 
 // NewCalibrator parses and checks a float model (the engine must run it,
@@ -65,19 +81,22 @@ func NewCalibrator(model []byte) (*Calibrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quantize: %w", err)
 	}
-	c := &Calibrator{model: m, clf: clf, stats: make([]*stats, len(m.Tensors))}
+	return &Calibrator{model: m, clf: clf, stats: newStats(m)}, nil
+}
+
+// newStats returns empty statistics for every activation of m (its
+// input and every operator's output), nil for constants.
+func newStats(m *loader.Model) []*stats {
+	st := make([]*stats, len(m.Tensors))
 	for _, t := range m.Inputs {
-		c.stats[t] = &stats{}
+		st[t] = &stats{}
 	}
 	for _, op := range m.Operators {
 		for _, t := range op.Outputs {
-			c.stats[t] = &stats{}
-			if sh := m.Tensors[t].Shape; op.Op == loader.OpDepthwiseConv2D && len(sh) > 0 && sh[len(sh)-1] > 0 {
-				c.stats[t].chMax = make([]float64, sh[len(sh)-1])
-			}
+			st[t] = &stats{}
 		}
 	}
-	return c, nil
+	return st
 }
 
 // checkFloat refuses models that are already quantized or that hold what
@@ -128,6 +147,8 @@ func (c *Calibrator) AddImage(img image.Image) error {
 	if err := c.clf.ObserveImage(img, c.observe); err != nil {
 		return fmt.Errorf("quantize: %w", err)
 	}
+	c.keep(c.clf.Input())
+	c.prepCache = nil
 	c.images++
 	return nil
 }
@@ -146,6 +167,8 @@ func (c *Calibrator) AddInput(values []float32) error {
 		putF32(in[4*i:], v)
 	}
 	c.clf.RunObserved(c.observe)
+	c.keep(in)
+	c.prepCache = nil
 	c.inputs++
 	return nil
 }
@@ -156,9 +179,44 @@ func (c *Calibrator) Samples() int { return c.images + c.inputs }
 func (c *Calibrator) observe(o engine.Observation) {
 	if s := c.stats[o.Tensor.Index]; s != nil {
 		s.add(o.Values)
-		if s.chMax != nil {
-			s.addChannels(o.Values)
+	}
+}
+
+// keep stores a copy of the raw float32 input tensor in as a sample:
+// as bytes when every value is preprocess.Float of a byte (an image's).
+func (c *Calibrator) keep(in []byte) {
+	n := len(in) / 4
+	pix := make([]byte, n)
+	for i := range n {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(in[4*i:]))
+		x := math.Round((float64(v) + 1) * 127.5)
+		if !(x >= 0 && x <= 255) || preprocess.Float(byte(x)) != v {
+			values := make([]float32, n)
+			for j := range values {
+				values[j] = math.Float32frombits(binary.LittleEndian.Uint32(in[4*j:]))
+			}
+			c.samples = append(c.samples, sample{values: values})
+			return
 		}
+		pix[i] = byte(x)
+	}
+	c.samples = append(c.samples, sample{pix: pix})
+}
+
+// runAll runs clf (a float model with the calibrated model's input) on
+// every calibration sample, in order, calling fn with every float
+// activation.
+func (c *Calibrator) runAll(clf *engine.Classifier, fn func(engine.Observation)) {
+	in := clf.Input()
+	for _, s := range c.samples {
+		if s.pix != nil {
+			_ = preprocess.ToFloat32LE(in, s.pix) // same size: the same input tensor
+		} else {
+			for i, v := range s.values {
+				putF32(in[4*i:], v)
+			}
+		}
+		clf.RunObserved(fn)
 	}
 }
 

@@ -75,7 +75,7 @@ func TestReleaseFormat(t *testing.T) {
 	assert.Equal(t, []float32{1.0 / 256}, out.Quant.Scale)
 	assert.Equal(t, []int64{0}, out.Quant.ZeroPoint)
 	assert.Contains(t, m.Description, "uint8")
-	assert.Contains(t, m.Description, "minmax calibration on 2 images")
+	assert.Contains(t, m.Description, "percentile 99.999 calibration on 2 images")
 	assert.Contains(t, m.Description, models.SynthDescription, "the float model's description kept")
 
 	for _, op := range m.Operators {
@@ -356,7 +356,7 @@ func TestErrors(t *testing.T) {
 	}
 	_, err = quantize.ParseFormat("int4")
 	assert.Error(t, err)
-	for _, s := range []string{"minmax", "percentile", "mse"} {
+	for _, s := range []string{"auto", "minmax", "percentile", "mse"} {
 		m, err := quantize.ParseMethod(s)
 		require.NoError(t, err)
 		assert.Equal(t, s, m.String())
@@ -367,32 +367,78 @@ func TestErrors(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// TestEqualize: cross-layer equalization rewrites the depthwise/pointwise
-// pairs, keeps ReLU6 outputs within [0, 6], is deterministic, and leaves
-// the calibrator's float model unchanged for later calls.
-func TestEqualize(t *testing.T) {
+// TestSteps: the rewrites before quantization are on by default, each
+// can be turned off, they are deterministic, leave the calibrator's float
+// model unchanged for later calls, keep ReLU6 outputs within [0, 6] (or,
+// replacing ReLU6, write RELU ops that run).
+func TestSteps(t *testing.T) {
 	float := twin(t, 0.25, 128)
 	c := calibrated(t, float, photos(t, 2))
-	plain, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
+	off := quantize.Options{Format: quantize.UInt8, Equalize: quantize.Off, AbsorbBias: quantize.Off, CorrectBias: quantize.Off}
+	plain, err := c.Quantize(off)
 	require.NoError(t, err)
-	a, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	a, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
 	require.NoError(t, err)
-	b, err := c.Quantize(quantize.Options{Format: quantize.UInt8, Equalize: true})
+	b, err := calibrated(t, float, photos(t, 2)).Quantize(quantize.Options{Format: quantize.UInt8})
 	require.NoError(t, err)
-	assert.Equal(t, a, b)
+	assert.Equal(t, a, b, "two calibrators, the same bytes")
 	assert.NotEqual(t, plain, a)
-	again, err := c.Quantize(quantize.Options{Format: quantize.UInt8})
+	again, err := c.Quantize(off)
 	require.NoError(t, err)
-	assert.Equal(t, plain, again, "equalization changed the float model")
+	assert.Equal(t, plain, again, "the steps changed the float model")
 	m := parse(t, a)
-	assert.Contains(t, m.Description, "cross-layer equalization of 13 depthwise/pointwise pairs")
-	rs, err := c.Ranges(quantize.Options{Equalize: true})
+	assert.Contains(t, m.Description, "cross-layer equalization of 27 layer pairs (within ReLU6), bias absorption of 0 channels, bias correction of 28 layers")
+	assert.NotContains(t, parse(t, plain).Description, "equalization")
+	for _, op := range m.Operators {
+		assert.NotEqual(t, loader.ActRelu, fusedAct(op), "ReLU6 kept")
+	}
+	rs, err := c.Ranges(quantize.Options{})
 	require.NoError(t, err)
 	for _, r := range rs {
 		if strings.Contains(r.Name, "Relu6") {
 			assert.LessOrEqual(t, r.Hi, 6.0, r.Name)
 		}
 	}
-	_, err = engine.Load([][]byte{a}, engine.Options{})
+
+	// Each step alone changes the file.
+	for _, o := range []quantize.Options{
+		{Format: quantize.UInt8, Equalize: quantize.On, AbsorbBias: quantize.Off, CorrectBias: quantize.Off},
+		{Format: quantize.UInt8, Equalize: quantize.Off, AbsorbBias: quantize.Off, CorrectBias: quantize.On},
+	} {
+		q, err := c.Quantize(o)
+		require.NoError(t, err)
+		assert.NotEqual(t, plain, q)
+		assert.NotEqual(t, a, q)
+	}
+
+	// Nagel et al.'s ReLU: the rescaled layers' ReLU6 become RELU, whose
+	// calibrated output range may go past 6; absorption then applies.
+	r, err := c.Quantize(quantize.Options{Format: quantize.UInt8, ReLU6: quantize.ReLU6ToReLU})
 	require.NoError(t, err)
+	rm := parse(t, r)
+	relu := 0
+	for _, op := range rm.Operators {
+		if fusedAct(op) == loader.ActRelu {
+			relu++
+		}
+	}
+	assert.Equal(t, 27, relu)
+	assert.Contains(t, rm.Description, "(ReLU6 to ReLU on 27 layers)")
+	assert.NotContains(t, rm.Description, "bias absorption of 0 channels")
+	qc, err := engine.Load([][]byte{r}, engine.Options{})
+	require.NoError(t, err)
+	_, err = qc.Classify(photos(t, 1)[0], 5)
+	require.NoError(t, err)
+
+	for _, s := range []string{"auto", "on", "off"} {
+		v, err := quantize.ParseToggle(s)
+		require.NoError(t, err)
+		assert.Equal(t, s, v.String())
+	}
+	_, err = quantize.ParseToggle("maybe")
+	assert.Error(t, err)
+	_, err = c.Quantize(quantize.Options{Equalize: 9})
+	assert.ErrorContains(t, err, "toggle")
+	_, err = c.Quantize(quantize.Options{ReLU6: 9})
+	assert.ErrorContains(t, err, "ReLU6 mode")
 }

@@ -23,21 +23,6 @@ type stats struct {
 	min, max float64
 	width    float64 // 0 until the first nonzero value
 	pos, neg [bins]uint64
-	// chMax is the largest value per channel (the last dimension) of a
-	// depthwise convolution's output, for cross-layer equalization; nil
-	// for other tensors.
-	chMax []float64
-}
-
-// addChannels records the per-channel maxima of v, whose last dimension
-// has len(s.chMax) channels.
-func (s *stats) addChannels(v []float32) {
-	n := len(s.chMax)
-	for i, x := range v {
-		if c := i % n; float64(x) > s.chMax[c] {
-			s.chMax[c] = float64(x)
-		}
-	}
 }
 
 // add records the finite values of v (NaN and infinities are skipped: they

@@ -16,7 +16,7 @@ import (
 )
 
 var quantizeHelp = cmdHelp{
-	usage: "quantize -m FLOAT.tflite -calib DIR -o OUT.tflite [-format uint8|int8] [-calib-n N] [-method minmax|percentile|mse] [-percentile P] [-input-type T] [-output-type T] [-labels FILE] [-equalize]",
+	usage: "quantize -m FLOAT.tflite -calib DIR -o OUT.tflite [-format uint8|int8] [-calib-n N] [-method auto|minmax|percentile|mse] [-percentile P] [-input-type T] [-output-type T] [-labels FILE] [-equalize auto|on|off] [-absorb-bias auto|on|off] [-correct-bias auto|on|off] [-relu6 keep|relu]",
 	about: `Quantize converts a float model into a fully quantized one by
 post-training quantization: it runs the float model on the photos of the
 calibration folder (preprocessed as the release's evaluation did), records
@@ -32,8 +32,9 @@ QUANTIZE / DEQUANTIZE ops current converters put at the edges.
 
 -method picks the activation ranges: minmax (the extremes seen, TFLite's
 default), percentile (dropping the extreme (100-P)% at each end) or mse
-(the range with the smallest quantization error); fused ReLU6 keeps every
-range within [0, 6]. The calibration folder's images (JPEG, PNG, GIF, BMP,
+(the range with the smallest quantization error); the default, auto, is
+percentile for uint8 and minmax for int8 (the best measured); fused ReLU6
+keeps every range within [0, 6]. The calibration folder's images (JPEG, PNG, GIF, BMP,
 WebP, not its subfolders) are taken in name order, at most -calib-n of
 them, evenly spread when there are more. The output is written atomically
 (a temporary file in its folder, then renamed); the same inputs give the
@@ -41,11 +42,19 @@ same bytes. Labels come from -labels FILE, else the model's, else
 imagenet_labels.txt next to the model when it fits; they are embedded.
 A progress bar goes to stderr, a summary line to stdout.
 
-Post-training uint8 (per-tensor) weights lose much of MobileNet V1's
-accuracy: folded batch norm leaves some depthwise channels with weights
-20x smaller than others in the same layer. -equalize rescales those
-channels against the next layer's (cross-layer equalization, within what
-ReLU6 allows), which recovers part of it; prefer -format int8.`,
+Per-tensor uint8 weights lose most of MobileNet V1's accuracy after
+training (12% top-1 instead of 57% for mobilenet_v1_0.25_224): folded batch
+norm leaves some depthwise channels with weights 20x smaller than others in
+the same layer. So, by default, -format uint8 first rewrites the float
+model: cross-layer equalization rescales channels between consecutive
+layers (within what ReLU6 allows, or with -relu6 relu replacing it by
+ReLU), bias absorption moves always-positive parts of ReLU channels into
+the next layer's bias, and bias correction removes the mean shift that
+rounding each layer's weights causes, measured on the calibration photos;
+the activation ranges are then calibrated on that rewritten model. Each
+step can be turned off (-equalize off, -absorb-bias off, -correct-bias
+off) to compare. They are on for -format int8 too, where equalization
+and bias correction gain a little (58% against 56% top-1).`,
 	example: `mobilenet quantize -m mobilenet_v1_0.25_224.tflite -calib images/imagenet -o mobilenet_v1_0.25_224_int8.tflite -format int8
 mobilenet quantize -m float.tflite -calib photos -o quant.tflite -format uint8 -method percentile -calib-n 100`,
 }
@@ -60,17 +69,21 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "quantized model `file` to write, required")
 	format := fs.String("format", "uint8", "`format`: uint8 (the release's) or int8 (TFLite's current spec)")
 	n := fs.Int("calib-n", 200, "use at most `N` calibration images")
-	method := fs.String("method", "minmax", "activation range `method`: minmax, percentile or mse")
+	method := fs.String("method", "auto", "activation range `method`: auto (uint8: percentile, int8: minmax), minmax, percentile or mse")
 	pct := fs.Float64("percentile", quantize.DefaultPercentile, "share `P` of values (%) kept at each end by -method percentile")
 	inType := fs.String("input-type", "", "input `type`: uint8, int8 or float32 (default: the format's)")
 	outType := fs.String("output-type", "", "output `type`: uint8, int8 or float32 (default: the format's)")
 	labelsFile := fs.String("labels", "", "labels `file` to embed (one per line)")
-	equalize := fs.Bool("equalize", false, "cross-layer equalization of depthwise/pointwise pairs first (helps uint8)")
+	var equalize, absorb, correct toggleFlag
+	fs.Var(&equalize, "equalize", "cross-layer equalization first: `auto` (the format's default: uint8 on, int8 off), on or off")
+	fs.Var(&absorb, "absorb-bias", "bias absorption after equalization: `auto`, on or off")
+	fs.Var(&correct, "correct-bias", "empirical bias correction: `auto`, on or off")
+	relu6 := fs.String("relu6", "keep", "equalization of ReLU6 layers: `keep` (bounded scales) or relu (replace by ReLU)")
 	rest, err := parseFlags(fs, quantizeHelp, args, stdout)
 	if err != nil {
 		return err
 	}
-	opts := quantize.Options{Percentile: *pct, Equalize: *equalize}
+	opts := quantize.Options{Percentile: *pct, Equalize: equalize.t, AbsorbBias: absorb.t, CorrectBias: correct.t}
 	switch {
 	case len(rest) > 0:
 		return usagef("unexpected argument %q", rest[0])
@@ -90,6 +103,12 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	}
 	if opts.Method, err = quantize.ParseMethod(*method); err != nil {
 		return usagef("-method: %v", err)
+	}
+	if opts.Method == quantize.MethodAuto {
+		opts.Method = quantize.DefaultMethod(opts.Format)
+	}
+	if opts.ReLU6, err = quantize.ParseReLU6Mode(*relu6); err != nil {
+		return usagef("-relu6: %v", err)
 	}
 	if opts.Input, err = quantize.ParseIOType(*inType); err != nil {
 		return usagef("-input-type: %v", err)
@@ -138,6 +157,22 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s, %s calibration on %d of %d images: %d bytes (float %d, %.2fx)\n",
 		*out, opts.Format, opts.Method, len(files), total, len(q), len(data), float64(len(q))/float64(len(data)))
 	return nil
+}
+
+// toggleFlag is a quantize.Toggle flag: auto, on or off (or true,
+// false).
+type toggleFlag struct{ t quantize.Toggle }
+
+func (f *toggleFlag) String() string {
+	if f == nil {
+		return "auto"
+	}
+	return f.t.String()
+}
+
+func (f *toggleFlag) Set(s string) (err error) {
+	f.t, err = quantize.ParseToggle(s)
+	return err
 }
 
 // calibrationImages lists the image files of dir in name order: all of

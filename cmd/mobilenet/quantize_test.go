@@ -71,7 +71,7 @@ func TestQuantizeCommand(t *testing.T) {
 	// -calib-n picks evenly spread images.
 	status, stdout, stderr = cli("quantize", "-m", model, "-calib", calib, "-o", out, "-calib-n", "1")
 	require.Equal(t, 0, status, stderr)
-	assert.Contains(t, stdout, "uint8, minmax calibration on 1 of 2 images")
+	assert.Contains(t, stdout, "uint8, percentile calibration on 1 of 2 images")
 }
 
 func TestQuantizeUsageErrors(t *testing.T) {

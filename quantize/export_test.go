@@ -1,0 +1,4 @@
+package quantize
+
+// RangesOnFloat exposes rangesOnFloat to the measurements.
+var RangesOnFloat = &rangesOnFloat
