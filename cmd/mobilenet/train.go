@@ -368,4 +368,3 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
-
