@@ -239,7 +239,7 @@ func (h *Head) scores(x []float32, p *pass, fq *quantized) []float64 {
 
 // Predict returns the most likely class of x (ties: the lower index, as
 // the engine's top-k breaks them).
-func (h *Head) Predict(x []float32) int { return argmax(h.Scores(x)) }
+func (h *Head) Predict(x []float32) int { return ArgMax(h.Scores(x)) }
 
 // predictor returns a function predicting many vectors with one set of
 // buffers and one quantization of the weights.
@@ -257,12 +257,14 @@ func (h *Head) Evaluate(d *Dataset) *Confusion {
 	c := NewConfusion(d.Classes)
 	pred := h.predictor()
 	for i, x := range d.X {
-		c.Add(d.Y[i], argmax(pred(x)))
+		c.Add(d.Y[i], ArgMax(pred(x)))
 	}
 	return c
 }
 
-func argmax(v []float64) int {
+// ArgMax returns the index of the largest score, the lower index on ties
+// (as the engine's top-k breaks them).
+func ArgMax(v []float64) int {
 	best := 0
 	for i, s := range v {
 		if s > v[best] {

@@ -89,7 +89,7 @@ func (m *KNN) Scores(x []float32) []float64 {
 }
 
 // Predict returns the class with the highest vote (ties: the lower index).
-func (m *KNN) Predict(x []float32) int { return argmax(m.Scores(x)) }
+func (m *KNN) Predict(x []float32) int { return ArgMax(m.Scores(x)) }
 
 // Evaluate returns the confusion matrix of the classifier on d.
 func (m *KNN) Evaluate(d *Dataset) *Confusion {

@@ -469,7 +469,7 @@ func (t *Trainer) validate() (acc, loss float64) {
 	correct := 0
 	for i, x := range t.val.X {
 		s := pred(x)
-		if argmax(s) == t.val.Y[i] {
+		if ArgMax(s) == t.val.Y[i] {
 			correct++
 		}
 		// The loss from unrounded probabilities: the rounded uint8 ones
