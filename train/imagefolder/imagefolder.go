@@ -62,10 +62,17 @@ func Read(dir string) (*Folder, error) {
 		}
 		n := 0
 		for _, fe := range files {
-			if fe.Type().IsRegular() && IsImageName(fe.Name()) {
-				f.Items = append(f.Items, Item{Path: filepath.Join(dir, e.Name(), fe.Name()), Class: class})
-				n++
+			if !IsImageName(fe.Name()) {
+				continue
 			}
+			path := filepath.Join(dir, e.Name(), fe.Name())
+			// Follow symbolic links: a data folder of links to photos
+			// kept elsewhere is a data folder.
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			f.Items = append(f.Items, Item{Path: path, Class: class})
+			n++
 		}
 		if n == 0 {
 			return nil, fmt.Errorf("class %q (%s) has no images (%s)", e.Name(), filepath.Join(dir, e.Name()), strings.Join(imageExts, " "))
