@@ -126,7 +126,7 @@ func embedDigits(tb testing.TB, model string, copies int) *embedded {
 
 // fold is one cross-validation split of the photos.
 type fold struct {
-	train, val, test train.Dataset
+	train, val, test  train.Dataset
 	trainIdx, testIdx []int // photo indices
 }
 

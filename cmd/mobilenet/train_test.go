@@ -112,7 +112,9 @@ func TestTrainUsageErrors(t *testing.T) {
 func TestTrainDataErrors(t *testing.T) {
 	model := testdata.Path(t, "models", "mobilenet_v1_0.25_128_quant.tflite")
 	out := filepath.Join(t.TempDir(), "o.tflite")
-	args := func(dir string) []string { return []string{"train", "-m", model, "-dir", dir, "-o", out, "-epochs", "2"} }
+	args := func(dir string) []string {
+		return []string{"train", "-m", model, "-dir", dir, "-o", out, "-epochs", "2"}
+	}
 
 	one := smallDigits(t, 1, 3)
 	wantError(t, args(one), 1, "train", `one class folder ("0")`, "at least two classes")
@@ -139,4 +141,3 @@ func writeTinyPNG(t *testing.T, path string) {
 	const tinyPNG = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
 	require.NoError(t, os.WriteFile(path, []byte(tinyPNG), 0o644))
 }
-
