@@ -11,6 +11,7 @@
 //	infer     run one raw input tensor and write the raw output tensor
 //	info      describe models: input, output, ops, MACs and parameters
 //	eval      top-1 / top-5 accuracy over a folder of labelled images
+//	train     train a head for new classes on a folder of class folders
 //	bench     time inferences natively: median, p10, p90, GMAC/s
 //	models    list, fetch, import and synthesize the release's 32 models
 //	serve     serve the web page and the models folder over HTTP
