@@ -11,6 +11,7 @@
 //	infer     run one raw input tensor and write the raw output tensor
 //	info      describe models: input, output, ops, MACs and parameters
 //	eval      top-1 / top-5 accuracy over a folder of labelled images
+//	train     train a head for new classes on a folder of class folders
 //	bench     time inferences natively: median, p10, p90, GMAC/s
 //	models    list, fetch, import and synthesize the release's 32 models
 //	serve     serve the web page and the models folder over HTTP
@@ -62,6 +63,7 @@ var commands = []command{
 	{"infer", "run one raw input tensor and write the raw output tensor", runInfer},
 	{"info", "describe models: input, output, ops, MACs and parameters", runInfo},
 	{"eval", "top-1 / top-5 accuracy over a folder of labelled images", runEval},
+	{"train", "train a head for new classes on a folder of class folders", runTrain},
 	{"bench", "time inferences natively: median, p10, p90, GMAC/s", runBench},
 	{"models", "list, fetch, import and synthesize the release's 32 models", runModels},
 	{"quantize", "convert a float model to uint8 or int8 by post-training quantization", runQuantize},

@@ -1,0 +1,482 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Config configures a Trainer. The zero value of a field means its
+// default (see DefaultConfig), so Config{Seed: 7} is a usable config.
+type Config struct {
+	// Hidden is the number of units of a hidden ReLU layer; 0 trains a
+	// softmax layer on the features directly (logistic regression).
+	Hidden int
+	// Epochs is the most float epochs (default 300); early stopping
+	// usually ends sooner.
+	Epochs int
+	// Patience ends training after that many epochs without a better
+	// validation result (default 30).
+	Patience int
+	// BatchSize is the mini-batch size (default 32).
+	BatchSize int
+	// LR is Adam's learning rate (default 0.003).
+	LR float64
+	// WeightDecay is AdamW's decoupled decay (default 1e-3); negative
+	// means none.
+	WeightDecay float64
+	// NoBalance turns off class weights (by default each example weighs
+	// inversely to its class's frequency).
+	NoBalance bool
+	// Seed makes the initial weights and the batches' order: the same
+	// seed and data give the same head.
+	Seed uint64
+	// Quant, when set, adds quantization-aware epochs for a uint8 head
+	// whose input is quantized so (the base's feature tensor).
+	Quant *QParams
+	// QATEpochs is the number of quantization-aware epochs that follow
+	// the float ones when Quant is set (default 15).
+	QATEpochs int
+}
+
+// DefaultConfig returns the defaults Config's zero fields stand for.
+func DefaultConfig() Config {
+	return Config{Epochs: 300, Patience: 30, BatchSize: 32, LR: 0.003, WeightDecay: 1e-3, QATEpochs: 15}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Epochs == 0 {
+		c.Epochs = d.Epochs
+	}
+	if c.Patience == 0 {
+		c.Patience = d.Patience
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = d.BatchSize
+	}
+	if c.LR == 0 {
+		c.LR = d.LR
+	}
+	switch {
+	case c.WeightDecay == 0:
+		c.WeightDecay = d.WeightDecay
+	case c.WeightDecay < 0:
+		c.WeightDecay = 0
+	}
+	if c.QATEpochs == 0 {
+		c.QATEpochs = d.QATEpochs
+	}
+	return c
+}
+
+func (c Config) check() error {
+	switch {
+	case c.Hidden < 0:
+		return fmt.Errorf("train: hidden units %d < 0", c.Hidden)
+	case c.Epochs < 0 || c.Patience < 0 || c.BatchSize < 0 || c.QATEpochs < 0:
+		return errors.New("train: epochs, patience, batch size and QAT epochs must be positive")
+	case c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("train: learning rate %v", c.LR)
+	case c.Quant != nil && !(c.Quant.Scale > 0) || c.Quant != nil && (c.Quant.ZeroPoint < 0 || c.Quant.ZeroPoint > 255):
+		return fmt.Errorf("train: input quantization %+v: want a positive scale and a zero point in [0, 255]", *c.Quant)
+	}
+	return nil
+}
+
+// minLossGain is the smallest drop of the validation loss, at equal
+// accuracy, that counts as an improvement for early stopping.
+const minLossGain = 1e-4
+
+// Phase names a Trainer's stage.
+type Phase string
+
+// The phases of training: float epochs, then (for a quantized base)
+// quantization-aware ones.
+const (
+	PhaseFloat Phase = "float"
+	PhaseQAT   Phase = "qat"
+)
+
+// Progress is what one Step did.
+type Progress struct {
+	Epoch int   // 1-based, counting both phases
+	Phase Phase // the phase the epoch ran in
+	// Loss is the epoch's mean (class-weighted) cross-entropy on the
+	// training examples, as the mini-batches saw them.
+	Loss float64
+	// TrainAcc and ValAcc are the accuracies of the head after the epoch
+	// (fake-quantized in the QAT phase); ValAcc is -1 without a
+	// validation set.
+	TrainAcc, ValAcc float64
+	// ValLoss is the mean cross-entropy on the validation set (-1
+	// without one).
+	ValLoss float64
+	// Best says whether this epoch's head became the best one.
+	Best bool
+	// Done says that training is over: Head is final.
+	Done bool
+}
+
+// Trainer trains a head one epoch per Step. Stop calling Step at any
+// time (a cancel): Head is the best head so far, and stays usable.
+type Trainer struct {
+	cfg        Config
+	train, val Dataset
+	weight     []float64 // per class
+	rng        *rand.Rand
+	head       *Head // the one being trained
+	opt        *Adam
+	slotsW     []*AdamSlot
+	slotsB     []*AdamSlot
+	order      []int
+
+	phase     Phase
+	epoch     int
+	phaseEnds int // last epoch of the QAT phase
+	best      *Head
+	floatBest *Head // the best float head, kept when the QAT phase starts
+	bestAcc   float64
+	bestLoss  float64
+	sinceBest int
+	done      bool
+	last      Progress
+}
+
+// NewTrainer prepares training on train, with early stopping and model
+// selection on val (which may be empty: then training runs cfg.Epochs
+// epochs and the last head is kept). Both must have the same classes
+// and feature length; every class needs training examples.
+func NewTrainer(train, val Dataset, cfg Config) (*Trainer, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if err := train.Check(nil); err != nil {
+		return nil, err
+	}
+	if val.Len() > 0 {
+		if val.Classes != train.Classes {
+			return nil, fmt.Errorf("train: validation has %d classes, training %d", val.Classes, train.Classes)
+		}
+		for i, x := range val.X {
+			if len(x) != train.Dim() {
+				return nil, fmt.Errorf("train: validation example %d has %d features, training ones %d", i, len(x), train.Dim())
+			}
+			if val.Y[i] < 0 || val.Y[i] >= val.Classes {
+				return nil, fmt.Errorf("train: validation example %d has label %d, out of range", i, val.Y[i])
+			}
+		}
+	}
+	t := &Trainer{
+		cfg:   cfg,
+		train: train,
+		val:   val,
+		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x7261696e)),
+		phase: PhaseFloat,
+	}
+	t.weight = ClassWeights(train.Counts())
+	if cfg.NoBalance {
+		for i := range t.weight {
+			t.weight[i] = 1
+		}
+	}
+	t.head = newHead(train.Dim(), cfg.Hidden, train.Classes, t.rng)
+	t.resetOptimizer(cfg.LR)
+	t.order = make([]int, train.Len())
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.best = t.head.Clone()
+	t.bestAcc, t.bestLoss = -1, math.Inf(1)
+	return t, nil
+}
+
+func (t *Trainer) resetOptimizer(lr float64) {
+	t.opt = NewAdam(lr, t.cfg.WeightDecay)
+	t.slotsW, t.slotsB = nil, nil
+	for _, l := range t.head.Layers {
+		t.slotsW = append(t.slotsW, NewAdamSlot(len(l.W)))
+		t.slotsB = append(t.slotsB, NewAdamSlot(len(l.B)))
+	}
+}
+
+// Head returns (a copy of) the best head so far: the one with the best
+// validation accuracy (then loss), or the last one without a validation
+// set. In the QAT phase it is the best quantization-aware head. Before
+// the first Step it is the untrained initial head.
+func (t *Trainer) Head() *Head { return t.best.Clone() }
+
+// FloatHead returns (a copy of) the best float head: Head until the QAT
+// phase starts, then the float head it started from, to measure what
+// quantization costs.
+func (t *Trainer) FloatHead() *Head {
+	if t.floatBest != nil {
+		return t.floatBest.Clone()
+	}
+	return t.Head()
+}
+
+// Phase is the phase the next Step runs in.
+func (t *Trainer) Phase() Phase { return t.phase }
+
+// Done says whether training is over.
+func (t *Trainer) Done() bool { return t.done }
+
+// Validation returns the confusion matrix of the best head on the
+// validation set (empty without one).
+func (t *Trainer) Validation() *Confusion { return t.best.Evaluate(&t.val) }
+
+// Run steps t until done, calling progress (when not nil) after each
+// epoch; it returns the final head.
+func (t *Trainer) Run(progress func(Progress)) *Head {
+	for !t.done {
+		p := t.Step()
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return t.Head()
+}
+
+// Step runs one epoch and returns what it did. After training is done it
+// runs nothing and returns the last progress again.
+func (t *Trainer) Step() Progress {
+	if t.done {
+		return t.last
+	}
+	t.epoch++
+	loss := t.epochPass()
+	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, ValAcc: -1, ValLoss: -1}
+	p.TrainAcc = t.head.Evaluate(&t.train).Accuracy()
+	improved := true
+	if t.val.Len() > 0 {
+		p.ValAcc, p.ValLoss = t.validate()
+		// A lower loss at equal accuracy counts only when it is not
+		// noise: on separable data the loss creeps down for ever.
+		improved = p.ValAcc > t.bestAcc || p.ValAcc == t.bestAcc && p.ValLoss < t.bestLoss-minLossGain
+	}
+	if improved {
+		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.head.Clone(), p.ValAcc, p.ValLoss, 0
+		p.Best = true
+	} else {
+		t.sinceBest++
+	}
+	switch t.phase {
+	case PhaseFloat:
+		if t.epoch >= t.cfg.Epochs || t.val.Len() > 0 && t.sinceBest >= t.cfg.Patience {
+			if t.cfg.Quant == nil || t.cfg.QATEpochs == 0 {
+				t.done = true
+			} else {
+				t.startQAT()
+			}
+		}
+	case PhaseQAT:
+		t.done = t.epoch >= t.phaseEnds
+	}
+	p.Done = t.done
+	t.last = p
+	return p
+}
+
+// startQAT continues from the best float head with fake-quantized weights
+// and activations, at a tenth of the learning rate: a fine-tuning that
+// lets the weights settle where rounding costs least.
+func (t *Trainer) startQAT() {
+	t.phase = PhaseQAT
+	t.phaseEnds = t.epoch + t.cfg.QATEpochs
+	t.floatBest = t.best.Clone()
+	t.head = t.best.Clone()
+	t.head.Quant = &HeadQuant{Input: *t.cfg.Quant}
+	t.calibrate()
+	t.resetOptimizer(t.cfg.LR / 10)
+	// The best head must now be a quantized one.
+	t.best = t.head.Clone()
+	t.bestAcc, t.bestLoss = -1, math.Inf(1)
+	if t.val.Len() > 0 {
+		t.bestAcc, t.bestLoss = t.validate()
+	}
+	t.sinceBest = 0
+}
+
+// calibrate sets the activation ranges of the quantized head from its
+// outputs on the training set: each layer's min and max (the hidden layer
+// computed from the quantized previous ones), as TensorFlow's
+// quantization-aware training records them.
+func (t *Trainer) calibrate() {
+	h := t.head
+	q := h.Quant
+	q.Acts = make([]QParams, len(h.Layers))
+	for i := range q.Acts {
+		q.Acts[i] = QParams{Scale: 1, ZeroPoint: 0} // placeholder until layer i is measured
+	}
+	for i := range h.Layers {
+		// Layers before i are quantized with their final ranges; layer
+		// i's raw outputs give its range.
+		fq := h.quantize(q)
+		lo, hi := math.Inf(1), math.Inf(-1)
+		p := newPass(h)
+		for _, x := range t.train.X {
+			in := p.acts[0]
+			for j, v := range x {
+				in[j] = float64(v)
+			}
+			for k := 0; k <= i; k++ {
+				l := h.Layers[k]
+				out := p.acts[k+1]
+				for o := range l.Out {
+					s := fq.b[k][o]
+					row := fq.w[k][o*l.In : (o+1)*l.In]
+					for j, v := range row {
+						s += v * in[j]
+					}
+					if l.ReLU {
+						s = max(s, 0)
+					}
+					if k < i {
+						s, _ = q.Acts[k].FakeQuant(s)
+					}
+					out[o] = s
+				}
+				in = out
+			}
+			for _, v := range in {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		q.Acts[i] = ChooseQParams(lo, hi)
+	}
+}
+
+// epochPass runs the mini-batches of one epoch in a fresh random order and
+// returns the mean weighted loss.
+func (t *Trainer) epochPass() float64 {
+	h := t.head
+	t.rng.Shuffle(len(t.order), func(i, j int) { t.order[i], t.order[j] = t.order[j], t.order[i] })
+	gw := make([][]float64, len(h.Layers))
+	gb := make([][]float64, len(h.Layers))
+	for i, l := range h.Layers {
+		gw[i], gb[i] = make([]float64, len(l.W)), make([]float64, len(l.B))
+	}
+	p := newPass(h)
+	probs := make([]float64, h.Classes())
+	var deltas [][]float64
+	for _, l := range h.Layers {
+		deltas = append(deltas, make([]float64, l.Out))
+	}
+	totalLoss, totalWeight := 0.0, 0.0
+	for start := 0; start < len(t.order); start += t.cfg.BatchSize {
+		batch := t.order[start:min(start+t.cfg.BatchSize, len(t.order))]
+		var fq *quantized
+		if h.Quant != nil {
+			fq = h.quantize(h.Quant)
+		}
+		for i := range gw {
+			clear(gw[i])
+			clear(gb[i])
+		}
+		bw := 0.0
+		for _, e := range batch {
+			bw += t.weight[t.train.Y[e]]
+		}
+		for _, e := range batch {
+			x, y := t.train.X[e], t.train.Y[e]
+			w := t.weight[y]
+			loss := h.backward(x, y, w/bw, p, fq, probs, deltas, gw, gb)
+			totalLoss += w * loss
+			totalWeight += w
+		}
+		t.opt.Tick()
+		for i := range h.Layers {
+			t.opt.Update(t.slotsW[i], h.Layers[i].W, gw[i], true)
+			t.opt.Update(t.slotsB[i], h.Layers[i].B, gb[i], false)
+		}
+	}
+	return totalLoss / totalWeight
+}
+
+// backward runs x forward and adds scale times the gradient of the
+// cross-entropy of label y to gw, gb; it returns the (unscaled) loss.
+// With fq, the forward pass is fake-quantized and the gradient passes
+// straight through the rounding (zero where an activation was clamped).
+func (h *Head) backward(x []float32, y int, scale float64, p *pass, fq *quantized, probs []float64, deltas, gw, gb [][]float64) float64 {
+	logits := h.forward(x, p, fq, h.Quant)
+	softmax(logits, probs)
+	loss := -math.Log(max(probs[y], 1e-300))
+	last := len(h.Layers) - 1
+	for o, pr := range probs {
+		d := pr
+		if o == y {
+			d--
+		}
+		if !p.ste[last][o] {
+			d = 0
+		}
+		deltas[last][o] = d * scale
+	}
+	for i := last; i >= 0; i-- {
+		l := h.Layers[i]
+		in := p.acts[i]
+		w := l.W
+		if fq != nil {
+			w = fq.w[i]
+		}
+		var prev []float64
+		if i > 0 {
+			prev = deltas[i-1]
+			clear(prev)
+		}
+		for o, d := range deltas[i] {
+			if d == 0 {
+				continue
+			}
+			gb[i][o] += d
+			row := gw[i][o*l.In : (o+1)*l.In]
+			for j, v := range in {
+				row[j] += d * v
+			}
+			if prev != nil {
+				wrow := w[o*l.In : (o+1)*l.In]
+				for j, v := range wrow {
+					prev[j] += d * v
+				}
+			}
+		}
+		if prev != nil {
+			for j := range prev {
+				if !p.ste[i-1][j] {
+					prev[j] = 0
+				}
+			}
+		}
+	}
+	return loss
+}
+
+// validate returns the current head's accuracy and mean cross-entropy on
+// the validation set (unweighted: the validation split keeps the classes'
+// proportions).
+func (t *Trainer) validate() (acc, loss float64) {
+	h := t.head
+	pred := h.predictor()
+	p := newPass(h)
+	var fq *quantized
+	if h.Quant != nil {
+		fq = h.quantize(h.Quant)
+	}
+	probs := make([]float64, h.Classes())
+	correct := 0
+	for i, x := range t.val.X {
+		s := pred(x)
+		if ArgMax(s) == t.val.Y[i] {
+			correct++
+		}
+		// The loss from unrounded probabilities: the rounded uint8 ones
+		// can be exactly 0.
+		softmax(h.forward(x, p, fq, h.Quant), probs)
+		loss -= math.Log(max(probs[t.val.Y[i]], 1e-300))
+	}
+	n := float64(t.val.Len())
+	return float64(correct) / n, loss / n
+}
