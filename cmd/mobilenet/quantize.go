@@ -79,14 +79,12 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&absorb, "absorb-bias", "bias absorption after equalization: `auto`, on or off")
 	fs.Var(&correct, "correct-bias", "empirical bias correction: `auto`, on or off")
 	relu6 := fs.String("relu6", "keep", "equalization of ReLU6 layers: `keep` (bounded scales) or relu (replace by ReLU)")
-	rest, err := parseFlags(fs, quantizeHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, quantizeHelp, args, stdout); err != nil {
 		return err
 	}
 	opts := quantize.Options{Percentile: *pct, Equalize: equalize.t, AbsorbBias: absorb.t, CorrectBias: correct.t}
+	var err error
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case *model == "":
 		return usagef("no model: give -m FLOAT.tflite")
 	case *calib == "":

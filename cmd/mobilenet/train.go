@@ -83,13 +83,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.workers, "j", runtime.NumCPU(), "number of parallel embedding workers")
 	fs.Float64Var(&f.lr, "lr", 0, "Adam's learning `rate` (default 0.003)")
 	fs.Float64Var(&f.weightDecay, "wd", 0, "decoupled weight `decay` (default 0.001; negative: none)")
-	rest, err := parseFlags(fs, trainHelp, args, stdout)
-	if err != nil {
+	if err := parseNoArgs(fs, trainHelp, args, stdout); err != nil {
 		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usagef("unexpected argument %q", rest[0])
 	case f.dir == "":
 		return usagef("no data folder: give -dir DATA")
 	case f.out == "" && !f.knn:
