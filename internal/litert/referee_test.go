@@ -52,6 +52,16 @@ type file struct {
 	inShape []int
 	inputs  [][]byte
 	outputs [][]byte
+	// photos name the inputs' photos when they are not the photos list.
+	photos []string
+}
+
+// photoNames names f's inputs.
+func (f file) photoNames() []string {
+	if f.photos != nil {
+		return f.photos
+	}
+	return photos
 }
 
 // ours runs the engine (native Go, default fp32 requantization scheme)
@@ -173,11 +183,12 @@ type agreement struct {
 	maxDiff         float64
 }
 
-// TestReferee runs, in one Chromium session, the release's models and
-// files our quantizer wrote through LiteRT.js (Google's web runtime for
-// .tflite, wasm CPU backend, XNNPACK) and compares every output tensor with
-// our engine's on the same input bytes: quantized outputs byte for byte,
-// float outputs within 1e-5. A file LiteRT.js refuses fails with its
+// TestReferee runs, in one Chromium session, the release's models, files
+// our quantizer wrote and heads train.Export wrote (trained on a few
+// sign-digits photos; see trainedExports) through LiteRT.js (Google's web
+// runtime for .tflite, wasm CPU backend, XNNPACK) and compares every
+// output tensor with our engine's on the same input bytes: quantized
+// outputs byte for byte, float outputs within 1e-5. A file LiteRT.js refuses fails with its
 // message. The summary table lists, per file, the runs that agree and the
 // largest difference.
 //
@@ -232,7 +243,10 @@ func TestReferee(t *testing.T) {
 			files = append(files, ours(t, f.name+" logits", logits(t, f.name, f.model), imgs))
 		}
 	}
-	t.Logf("our side: %d files, %d photos each, in %.1f s", len(files), len(imgs), time.Since(start).Seconds())
+	// c. Heads trained on sign-digits photos and exported by train.Export,
+	// with their logits, on held-out photos of those classes.
+	files = append(files, trainedExports(t, dir)...)
+	t.Logf("our side: %d files, %d photos each (exports: %d sign-digits photos), in %.1f s", len(files), len(imgs), len(exportClasses)*exportHeld, time.Since(start).Seconds())
 
 	// LiteRT.js, one session for every file.
 	var cases []litert.Case
@@ -302,9 +316,9 @@ func TestReferee(t *testing.T) {
 					a.identical++
 				}
 				if f.dtype == "float32" {
-					assert.LessOrEqual(t, d, floatTolerance, "%s, %s: max abs diff with LiteRT.js", f.name, photos[k])
+					assert.LessOrEqual(t, d, floatTolerance, "%s, %s: max abs diff with LiteRT.js", f.name, f.photoNames()[k])
 				} else {
-					assert.Equal(t, len(want), eq, "%s, %s: bytes equal to LiteRT.js's (max diff %g)", f.name, photos[k], d)
+					assert.Equal(t, len(want), eq, "%s, %s: bytes equal to LiteRT.js's (max diff %g)", f.name, f.photoNames()[k], d)
 				}
 			}
 		})
@@ -319,7 +333,7 @@ func TestReferee(t *testing.T) {
 		}
 		table = append(table, row+fmt.Sprintf(" %d | %.0f ms |", distinct(f.dtype, f.outputs), res.Duration.Seconds()*1000))
 	}
-	t.Logf("ours (native, fp32 scheme) vs LiteRT.js, on %s:\n| file | output | runs | max diff | distinct output values | LiteRT.js load+runs |\n| --- | --- | --- | --- | --- | --- |\n%s",
-		strings.Join(photos, ", "), strings.Join(table, "\n"))
+	t.Logf("ours (native, fp32 scheme) vs LiteRT.js, on %s (exports: %d held-out sign-digits photos):\n| file | output | runs | max diff | distinct output values | LiteRT.js load+runs |\n| --- | --- | --- | --- | --- | --- |\n%s",
+		strings.Join(photos, ", "), len(exportClasses)*exportHeld, strings.Join(table, "\n"))
 	t.Logf("total %.1f s", time.Since(start).Seconds())
 }
