@@ -37,6 +37,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
@@ -48,18 +49,11 @@ const EngineFile = "site/engine.wasm"
 // EnginePath returns the path of site/engine.wasm under the Go module root,
 // found by walking up from the working directory to go.mod.
 func EnginePath() (string, error) {
-	wd, err := os.Getwd()
+	root, err := testdata.ModuleRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("wasmtests: %w", err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, filepath.FromSlash(EngineFile)), nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("wasmtests: no go.mod above %s", wd)
-		}
-	}
+	return filepath.Join(root, filepath.FromSlash(EngineFile)), nil
 }
 
 // ReadEngine reads site/engine.wasm (see EnginePath). When the file is

@@ -7,6 +7,7 @@
 package testdata
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,17 +39,29 @@ func Find() (string, bool) {
 	if d := os.Getenv("MOBILENET_TESTDATA"); d != "" {
 		return d, isDir(filepath.Join(d, "models"))
 	}
-	wd, err := os.Getwd()
+	root, err := ModuleRoot()
 	if err != nil {
 		return "", false
 	}
+	s := filepath.Join(filepath.Dir(root), "shared")
+	return s, isDir(filepath.Join(s, "models"))
+}
+
+// ModuleRoot returns the folder holding go.mod, found by walking up from the
+// working directory: go test runs in the package's folder, and what the
+// tests read (../shared, build.sh's site/, the scripts next to them) is
+// placed relative to the module root.
+func ModuleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			s := filepath.Join(filepath.Dir(d), "shared")
-			return s, isDir(filepath.Join(s, "models"))
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", false
+			return "", fmt.Errorf("no go.mod above %s", wd)
 		}
 	}
 }
