@@ -2,9 +2,7 @@ package wasmtests
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,18 +41,7 @@ func TestGoldens(t *testing.T) {
 				native, err := n.Infer(in)
 				require.NoError(t, err, photo)
 				require.True(t, bytes.Equal(got, native), "%s: wasm and native outputs differ", photo)
-				golden := goldenOutput(t, m, photo)
-				require.Len(t, got, len(golden), photo)
-				if !m.float {
-					require.True(t, bytes.Equal(got, golden), "%s: output differs from the golden", photo)
-					continue
-				}
-				for i := 0; i < len(golden); i += 4 {
-					a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
-					b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
-					maxDiff = max(maxDiff, math.Abs(float64(a)-float64(b)))
-				}
-				require.LessOrEqual(t, maxDiff, floatTolerance, "%s: float output too far from the golden", photo)
+				maxDiff = max(maxDiff, requireGolden(t, m, photo, got))
 			}
 			if m.float {
 				t.Logf("%d photos: wasm == native byte for byte; max |diff| to goldens %.3g", len(photos), maxDiff)

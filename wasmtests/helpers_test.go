@@ -1,6 +1,7 @@
 package wasmtests
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"image"
@@ -157,6 +158,29 @@ func goldenOutput(tb testing.TB, m sharedModel, photo string) []byte {
 	b, err := os.ReadFile(testdata.Path(tb, "goldens", m.name, photo+".out"))
 	require.NoError(tb, err)
 	return b
+}
+
+// requireGolden requires got, m's output for photo, to be the golden output:
+// byte for byte for a quantized model, each float within floatTolerance for
+// a float one. It returns the largest float difference (0 when quantized),
+// for the tests that report it.
+func requireGolden(tb testing.TB, m sharedModel, photo string, got []byte) float64 {
+	tb.Helper()
+	golden := goldenOutput(tb, m, photo)
+	require.Len(tb, got, len(golden), photo)
+	if !m.float {
+		require.True(tb, bytes.Equal(got, golden), "%s: output differs from the golden", photo)
+		return 0
+	}
+	var maxDiff float64
+	for i := 0; i < len(golden); i += 4 {
+		a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
+		b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
+		d := math.Abs(float64(a) - float64(b))
+		require.LessOrEqual(tb, d, floatTolerance, "%s: float output %d too far from the golden", photo, i/4)
+		maxDiff = max(maxDiff, d)
+	}
+	return maxDiff
 }
 
 // rgbaFrame is a photo as a browser frame: non-premultiplied RGBA whose rows

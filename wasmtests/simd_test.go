@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -75,16 +74,7 @@ func TestSIMDMatchesPortable(t *testing.T) {
 					if opts.Reference {
 						continue
 					}
-					golden := goldenOutput(t, m, photo)
-					if !m.float {
-						require.True(t, bytes.Equal(got, golden), "%s: SIMD output differs from the golden", photo)
-						continue
-					}
-					for i := 0; i < len(golden); i += 4 {
-						a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
-						b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
-						require.LessOrEqual(t, math.Abs(float64(a)-float64(b)), floatTolerance, "%s: float output %d too far from the golden", photo, i/4)
-					}
+					requireGolden(t, m, photo, got)
 				}
 			}
 			require.NoError(t, mod.SetSIMD(true))
