@@ -24,7 +24,7 @@ func BenchmarkWasm(b *testing.B) {
 	for _, mode := range []string{"simd", "portable"} {
 		b.Run(mode, func(b *testing.B) {
 			for _, m := range sharedModels {
-				b.Run(m.name, func(b *testing.B) {
+				b.Run(m.Name, func(b *testing.B) {
 					mod := openModule(b)
 					if mode == "portable" {
 						mod = openPortable(b)
@@ -34,7 +34,7 @@ func BenchmarkWasm(b *testing.B) {
 					raw, err := w.Info()
 					require.NoError(b, err)
 					require.NoError(b, json.Unmarshal(raw, &info))
-					benchInfer(b, w.Infer, goldenInput(b, m, goldenPhotos(b, m.size, 1)[0]), info.MACs)
+					benchInfer(b, w.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), info.MACs)
 				})
 			}
 		})
@@ -44,9 +44,9 @@ func BenchmarkWasm(b *testing.B) {
 // BenchmarkNative times the native engine's Infer of each shared model.
 func BenchmarkNative(b *testing.B) {
 	for _, m := range sharedModels {
-		b.Run(m.name, func(b *testing.B) {
+		b.Run(m.Name, func(b *testing.B) {
 			c := loadNative(b, m, Options{})
-			benchInfer(b, c.Infer, goldenInput(b, m, goldenPhotos(b, m.size, 1)[0]), c.Info().MACs)
+			benchInfer(b, c.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), c.Info().MACs)
 		})
 	}
 }

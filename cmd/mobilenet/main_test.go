@@ -266,26 +266,10 @@ func withFirstOpCode(t *testing.T, b []byte, op int8) []byte {
 	return b
 }
 
-// goldenModel is a model (or chain) the goldens cover.
-type goldenModel struct {
-	name  string   // goldens name
-	files []string // under models/
-	size  int      // input side
-	float bool
-}
-
-var goldenModels = []goldenModel{
-	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
-	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
-	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
-	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
-	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
-}
-
 // modelArgs are the -m flags of m.
-func (m goldenModel) modelArgs(shared string) []string {
+func modelArgs(m testdata.GoldenModel, shared string) []string {
 	var args []string
-	for _, f := range m.files {
+	for _, f := range m.Files {
 		args = append(args, "-m", filepath.Join(shared, "models", f))
 	}
 	return args
@@ -315,12 +299,12 @@ func TestClassifyGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	labels, err := readLabels(filepath.Join(shared, "models", defaultLabelsFile))
 	require.NoError(t, err)
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			golden := map[string]map[string]string{}
 			var images []string
-			for _, row := range readCSV(t, filepath.Join(shared, "goldens", m.name+".csv")) {
+			for _, row := range readCSV(t, filepath.Join(shared, "goldens", m.Name+".csv")) {
 				p := filepath.Join(shared, "images", row["image"])
 				if _, err := os.Stat(p); err != nil {
 					p = filepath.Join(shared, "images", "imagenet", row["image"])
@@ -328,7 +312,7 @@ func TestClassifyGoldens(t *testing.T) {
 				golden[p] = row
 				images = append(images, p)
 			}
-			args := append(append([]string{"classify", "-json", "-k", "1"}, m.modelArgs(shared)...), images...)
+			args := append(append([]string{"classify", "-json", "-k", "1"}, modelArgs(m, shared)...), images...)
 			status, stdout, stderr := cli(args...)
 			require.Equal(t, 0, status, stderr)
 			sc := bufio.NewScanner(strings.NewReader(stdout))
@@ -344,7 +328,7 @@ func TestClassifyGoldens(t *testing.T) {
 					continue
 				}
 				score, _ := strconv.ParseFloat(g["top1_score"], 64)
-				if !m.float {
+				if !m.Float {
 					score /= 256
 				}
 				assert.InDelta(t, score, float64(top.Score), 1e-5, "%s: top-1 score", filepath.Base(r.Image))
@@ -372,27 +356,27 @@ func TestClassifyTable(t *testing.T) {
 func TestInferGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	photos := []string{"bird.bmp", "cat_720p.jpg", "n01440764_tench.JPEG"}
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			for _, photo := range photos {
-				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
+				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.Size), photo+".rgb"))
 				require.NoError(t, err)
-				if m.float {
+				if m.Float {
 					in = floatInput(in)
 				}
 				inFile, outFile := filepath.Join(dir, photo+".in"), filepath.Join(dir, photo+".out")
 				os.WriteFile(inFile, in, 0o644)
-				args := append(append([]string{"infer"}, m.modelArgs(shared)...), "-in", inFile, "-out", outFile)
+				args := append(append([]string{"infer"}, modelArgs(m, shared)...), "-in", inFile, "-out", outFile)
 				status, _, stderr := cli(args...)
 				require.Equal(t, 0, status, "%s: %s", photo, stderr)
 				got, err := os.ReadFile(outFile)
 				require.NoError(t, err)
-				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.name, photo+".out"))
+				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.Name, photo+".out"))
 				require.NoError(t, err)
 				require.Len(t, got, len(want), "%s: output bytes", photo)
-				if !m.float {
+				if !m.Float {
 					assert.Equal(t, want, got, "%s: uint8 outputs must be identical", photo)
 					continue
 				}
@@ -425,13 +409,13 @@ func TestEvalAccuracy(t *testing.T) {
 	for _, row := range readCSV(t, filepath.Join(shared, "goldens", "accuracy.csv")) {
 		want[row["model"]] = row
 	}
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
-			w, ok := want[m.name]
-			require.True(t, ok, "accuracy.csv has no row for %s", m.name)
+			w, ok := want[m.Name]
+			require.True(t, ok, "accuracy.csv has no row for %s", m.Name)
 			dir := filepath.Join(shared, "images", "imagenet")
-			args := append(append([]string{"eval", "-json", "-j", "2"}, m.modelArgs(shared)...),
+			args := append(append([]string{"eval", "-json", "-j", "2"}, modelArgs(m, shared)...),
 				"-dir", dir, "-labels-csv", filepath.Join(dir, "labels.csv"))
 			status, stdout, stderr := cli(args...)
 			require.Equal(t, 0, status, stderr)
@@ -442,7 +426,7 @@ func TestEvalAccuracy(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(stdout), &s), stdout)
 			got := fmt.Sprintf("n %d, top-1 %d, top-5 %d", s.N, s.Top1Correct, s.Top5Correct)
 			assert.Equal(t, fmt.Sprintf("n %s, top-1 %s, top-5 %s", w["n"], w["top1_correct"], w["top5_correct"]), got, "eval against accuracy.csv")
-			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.name, got, s.Seconds, s.ImagesPerSecond)
+			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.Name, got, s.Seconds, s.ImagesPerSecond)
 		})
 	}
 }
@@ -472,13 +456,13 @@ func TestInfoRelease(t *testing.T) {
 		"mobilenet_v1_0.25_224":       {41, 0.47},
 		"mobilenet_v1_1.0_224_quant":  {569, 4.24},
 	}
-	for _, m := range goldenModels {
+	for _, m := range testdata.GoldenModels {
 		args := []string{"info", "-json"}
-		for _, f := range m.files {
+		for _, f := range m.Files {
 			args = append(args, filepath.Join(shared, "models", f))
 		}
 		status, stdout, stderr := cli(args...)
-		require.Equal(t, 0, status, "%s: %s", m.name, stderr)
+		require.Equal(t, 0, status, "%s: %s", m.Name, stderr)
 		// A chain is the sum of its models.
 		var macs, params float64
 		sc := bufio.NewScanner(strings.NewReader(stdout))
@@ -486,7 +470,7 @@ func TestInfoRelease(t *testing.T) {
 		n := 0
 		for ; sc.Scan(); n++ {
 			var v infoJSON
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: %q", m.name, sc.Text())
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: %q", m.Name, sc.Text())
 			total := 0
 			for _, c := range v.OpCounts {
 				total += c.Count
@@ -496,10 +480,10 @@ func TestInfoRelease(t *testing.T) {
 			macs += v.MACsMillions
 			params += v.ParamsMillions
 		}
-		require.Equal(t, len(m.files), n, "%s: info lines for the models", m.name)
-		r := release[m.name]
-		assert.InEpsilon(t, r[0], macs, 0.05, "%s: M MACs against the release's", m.name)
-		assert.InEpsilon(t, r[1], params, 0.05, "%s: M params against the release's", m.name)
+		require.Equal(t, len(m.Files), n, "%s: info lines for the models", m.Name)
+		r := release[m.Name]
+		assert.InEpsilon(t, r[0], macs, 0.05, "%s: M MACs against the release's", m.Name)
+		assert.InEpsilon(t, r[1], params, 0.05, "%s: M params against the release's", m.Name)
 	}
 	// The human form.
 	status, stdout, stderr := cli("info", filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite"))

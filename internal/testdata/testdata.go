@@ -70,3 +70,34 @@ func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
+
+// GoldenModel is a model (or an extractor + head chain) that the shared
+// goldens cover: goldens/<Name>/ holds the official runtime's outputs and
+// goldens/<Name>.csv its top-1 per photo.
+type GoldenModel struct {
+	Name  string   // goldens folder name
+	Files []string // under models/, in chain order
+	Size  int      // input side
+	Float bool
+}
+
+// GoldenModels are the models the goldens cover, one list for every
+// package's tests that compare with them.
+var GoldenModels = []GoldenModel{
+	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
+	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
+	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
+	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
+	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
+}
+
+// Golden returns the GoldenModel called name; it panics when there is none,
+// as only a test's own table can name one.
+func Golden(name string) GoldenModel {
+	for _, m := range GoldenModels {
+		if m.Name == name {
+			return m
+		}
+	}
+	panic("testdata: no golden model " + name)
+}
