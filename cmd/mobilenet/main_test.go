@@ -156,10 +156,17 @@ func TestErrorLine(t *testing.T) {
 	assert.Equal(t, "mobilenet: eval: bad; thing:; detail", errorLine("eval", fmt.Errorf("bad\nthing:\n  detail")))
 }
 
+// writeFile writes data to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, data, 0o644))
+	return p
+}
+
 func TestReadLabels(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "l.txt")
-	os.WriteFile(p, []byte("background\r\ntench, Tinca tinca\r\n\r\n"), 0o644)
+	p := writeFile(t, dir, "l.txt", []byte("background\r\ntench, Tinca tinca\r\n\r\n"))
 	got, err := readLabels(p)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"background", "tench, Tinca tinca"}, got)
@@ -167,12 +174,11 @@ func TestReadLabels(t *testing.T) {
 
 func TestReadLabelsCSV(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "labels.csv")
-	os.WriteFile(p, []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"), 0o644)
+	p := writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"))
 	got, err := readLabelsCSV(p)
 	require.NoError(t, err)
 	assert.Equal(t, []evalItem{{"a.JPEG", 1}, {"b.JPEG", 11}}, got)
-	os.WriteFile(p, []byte("a.JPEG,1\nb.JPEG,x\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("a.JPEG,1\nb.JPEG,x\n"))
 	_, err = readLabelsCSV(p)
 	assert.ErrorContains(t, err, "line 2", "a bad index")
 }
@@ -197,8 +203,7 @@ func TestProgressLine(t *testing.T) {
 // Errors that need no model, or only a model file that is not one.
 func TestErrors(t *testing.T) {
 	dir := t.TempDir()
-	text := filepath.Join(dir, "notes.tflite")
-	os.WriteFile(text, []byte("these are not the weights you are looking for\n"), 0o644)
+	text := writeFile(t, dir, "notes.tflite", []byte("these are not the weights you are looking for\n"))
 	missing := filepath.Join(dir, "missing.tflite")
 	wantError(t, []string{"classify", "-m", missing, "a.jpg"}, 1, "classify", missing)
 	wantError(t, []string{"infer", "-m", missing, "-in", "a", "-out", "b"}, 1, "infer", missing)
@@ -220,31 +225,25 @@ func TestModelErrors(t *testing.T) {
 
 	b, err := os.ReadFile(model)
 	require.NoError(t, err)
-	truncated := filepath.Join(dir, "truncated.tflite")
-	os.WriteFile(truncated, b[:1000], 0o644)
+	truncated := writeFile(t, dir, "truncated.tflite", b[:1000])
 	wantError(t, []string{"classify", "-m", truncated, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", truncated)
 	wantError(t, []string{"info", truncated}, 1, "info", truncated)
 
-	unsupported := filepath.Join(dir, "logistic.tflite")
-	os.WriteFile(unsupported, withFirstOpCode(t, b, 14), 0o644) // CONV_2D -> LOGISTIC
+	unsupported := writeFile(t, dir, "logistic.tflite", withFirstOpCode(t, b, 14)) // CONV_2D -> LOGISTIC
 	wantError(t, []string{"info", unsupported}, 1, "info", "LOGISTIC")
 
-	notImage := filepath.Join(dir, "photo.jpg")
-	os.WriteFile(notImage, []byte("JFIF? no."), 0o644)
+	notImage := writeFile(t, dir, "photo.jpg", []byte("JFIF? no."))
 	wantError(t, []string{"classify", "-m", model, notImage}, 1, "classify", notImage)
 
-	tenLabels := filepath.Join(dir, "ten.txt")
-	os.WriteFile(tenLabels, []byte(strings.Repeat("label\n", 10)), 0o644)
+	tenLabels := writeFile(t, dir, "ten.txt", []byte(strings.Repeat("label\n", 10)))
 	wantError(t, []string{"classify", "-m", model, "-labels", tenLabels, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", tenLabels, "10")
 
-	short := filepath.Join(dir, "short.rgb")
-	os.WriteFile(short, make([]byte, 1000), 0o644)
+	short := writeFile(t, dir, "short.rgb", make([]byte, 1000))
 	wantError(t, []string{"infer", "-m", model, "-in", short, "-out", filepath.Join(dir, "o")}, 1, "infer", "1000", "49152")
 
-	csvFile := filepath.Join(dir, "labels.csv")
-	os.WriteFile(csvFile, []byte("file,label_index,synset\nnothere.JPEG,1,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\nnothere.JPEG,1,n01440764\n"))
 	wantError(t, []string{"eval", "-m", model, "-dir", dir, "-j", "1"}, 1, "eval", "nothere.JPEG")
-	os.WriteFile(csvFile, []byte("photo.jpg,1001,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("photo.jpg,1001,n01440764\n"))
 	wantError(t, []string{"eval", "-m", model, "-dir", dir}, 1, "eval", "1001")
 }
 
@@ -366,8 +365,7 @@ func TestInferGoldens(t *testing.T) {
 				if m.Float {
 					in = floatInput(in)
 				}
-				inFile, outFile := filepath.Join(dir, photo+".in"), filepath.Join(dir, photo+".out")
-				os.WriteFile(inFile, in, 0o644)
+				inFile, outFile := writeFile(t, dir, photo+".in", in), filepath.Join(dir, photo+".out")
 				args := append(append([]string{"infer"}, modelArgs(m, shared)...), "-in", inFile, "-out", outFile)
 				status, _, stderr := cli(args...)
 				require.Equal(t, 0, status, "%s: %s", photo, stderr)
@@ -435,7 +433,7 @@ func TestEvalTable(t *testing.T) {
 	shared := testdata.Dir(t)
 	dir := t.TempDir()
 	src := filepath.Join(shared, "images", "imagenet")
-	os.WriteFile(filepath.Join(dir, "labels.csv"), []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"))
 	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
 	status, stdout, stderr := cli("eval", "-m", model, "-dir", src, "-labels-csv", filepath.Join(dir, "labels.csv"))
 	require.Equal(t, 0, status, stderr)
