@@ -54,18 +54,6 @@ func skipOrFail(t *testing.T, msg string) {
 	t.Skip(msg)
 }
 
-// moduleRoot is the folder holding go.mod.
-func moduleRoot(t *testing.T) string {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		require.NotEqual(t, d, filepath.Dir(d), "no go.mod above %s", wd)
-	}
-}
-
 // prediction is one class as the CLI and the page report it.
 type prediction struct {
 	Index int     `json:"index"`
@@ -120,7 +108,8 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are slow (-short)")
 	}
-	root := moduleRoot(t)
+	root, err := testdata.ModuleRoot()
+	require.NoError(t, err)
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"

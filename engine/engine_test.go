@@ -21,25 +21,14 @@ import (
 )
 
 // sharedModel is one model of ../shared/goldens and the files that make it.
-type sharedModel struct {
-	name  string   // goldens folder name
-	files []string // under models/
-	size  int
-	float bool
-}
+type sharedModel = testdata.GoldenModel
 
-var sharedModels = []sharedModel{
-	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
-	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
-	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
-	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
-	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
-}
+var sharedModels = testdata.GoldenModels
 
 func loadShared(tb testing.TB, m sharedModel, scheme kernels.Scheme) *Classifier {
 	tb.Helper()
 	var paths []string
-	for _, f := range m.files {
+	for _, f := range m.Files {
 		paths = append(paths, testdata.Path(tb, "models", f))
 	}
 	c, err := LoadFiles(paths, Options{Scheme: scheme})
@@ -86,17 +75,17 @@ func (a agreement) String() string {
 func compareGoldens(t *testing.T, m sharedModel, scheme kernels.Scheme) agreement {
 	c := loadShared(t, m, scheme)
 	var a agreement
-	for _, in := range goldenInputs(t, m.size) {
+	for _, in := range goldenInputs(t, m.Size) {
 		rgb, err := os.ReadFile(in)
 		require.NoError(t, err)
-		got, err := c.Infer(rawInput(t, rgb, m.float))
+		got, err := c.Infer(rawInput(t, rgb, m.Float))
 		require.NoError(t, err)
-		want, err := os.ReadFile(testdata.Path(t, "goldens", m.name, strings.TrimSuffix(filepath.Base(in), ".rgb")+".out"))
+		want, err := os.ReadFile(testdata.Path(t, "goldens", m.Name, strings.TrimSuffix(filepath.Base(in), ".rgb")+".out"))
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
 		a.photos++
 		same := true
-		if m.float {
+		if m.Float {
 			for i := 0; i < len(got); i += 4 {
 				g := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
 				w := math.Float32frombits(binary.LittleEndian.Uint32(want[i:]))
@@ -133,11 +122,11 @@ func compareGoldens(t *testing.T, m sharedModel, scheme kernels.Scheme) agreemen
 // byte for byte, float outputs within 1e-5.
 func TestGoldensFP32(t *testing.T) {
 	for _, m := range sharedModels {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			a := compareGoldens(t, m, kernels.SchemeFP32)
 			t.Logf("fp32 vs goldens: %v", a)
-			if m.float {
+			if m.Float {
 				require.LessOrEqual(t, a.maxDiff, 1e-5)
 			} else {
 				require.Equal(t, a.photos, a.identicalPhotos, "every photo byte-identical")
@@ -151,10 +140,10 @@ func TestGoldensFP32(t *testing.T) {
 // made: close, but not identical.
 func TestGoldensReference(t *testing.T) {
 	for _, m := range sharedModels {
-		if m.float {
+		if m.Float {
 			continue
 		}
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			a := compareGoldens(t, m, kernels.SchemeReference)
 			t.Logf("reference vs goldens: %v", a)
@@ -184,10 +173,10 @@ func readGoldenCSV(tb testing.TB, model string) map[string]int {
 // every photo through classify, and eval all of images/imagenet).
 func TestClassifyTop1(t *testing.T) {
 	for _, m := range sharedModels {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			c := loadShared(t, m, kernels.SchemeFP32)
-			want := readGoldenCSV(t, m.name)
+			want := readGoldenCSV(t, m.Name)
 			checked := 0
 			for img, top1 := range want {
 				path := testdata.Path(t, "images", img)
@@ -236,13 +225,13 @@ func TestInfoMatchesRelease(t *testing.T) {
 	for _, m := range sharedModels {
 		c := loadShared(t, m, kernels.SchemeFP32)
 		info := c.Info()
-		w := want[m.name]
+		w := want[m.Name]
 		macs, params := float64(info.MACs)/1e6, float64(info.Params)/1e6
-		t.Logf("%s: %.1fM MACs, %.3fM params, %d ops", m.name, macs, params, len(info.Ops))
-		require.InEpsilon(t, w[0], macs, 0.05, "%s MACs", m.name)
-		require.InEpsilon(t, w[1], params, 0.03, "%s params", m.name)
+		t.Logf("%s: %.1fM MACs, %.3fM params, %d ops", m.Name, macs, params, len(info.Ops))
+		require.InEpsilon(t, w[0], macs, 0.05, "%s MACs", m.Name)
+		require.InEpsilon(t, w[1], params, 0.03, "%s params", m.Name)
 		require.Equal(t, 1001, info.Classes)
-		require.Equal(t, m.size, info.InputSize)
+		require.Equal(t, m.Size, info.InputSize)
 	}
 }
 
@@ -260,7 +249,7 @@ func TestLabels(t *testing.T) {
 
 func BenchmarkInfer(b *testing.B) {
 	for _, m := range sharedModels {
-		b.Run(m.name, func(b *testing.B) {
+		b.Run(m.Name, func(b *testing.B) {
 			c := loadShared(b, m, kernels.SchemeFP32)
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -21,7 +21,8 @@ const guard = 17
 // sentinel fills the guard; a variable so that int8(sentinel) wraps.
 var sentinel uint8 = 0xA5
 
-func newOut[T uint8 | int8](n int) []T {
+// newOut returns an output of n values and guard sentinels after them.
+func newOut[T uint8 | int8 | float32](n int) []T {
 	s := make([]T, n+guard)
 	for i := range s {
 		s[i] = T(sentinel)
@@ -29,12 +30,25 @@ func newOut[T uint8 | int8](n int) []T {
 	return s
 }
 
-func newOutF32(n int) []float32 {
-	s := make([]float32, n+guard)
-	for i := range s {
-		s[i] = float32(sentinel)
+// requireKernel runs kernel into a fresh guarded output of len(ref) values
+// and requires it to stay within them and to equal ref, the reference
+// nest's result (float32 bit for bit); what names the kernel in failures.
+// It returns kernel's output.
+func requireKernel[T uint8 | int8 | float32](t *testing.T, what string, ref []T, kernel func(out []T)) []T {
+	t.Helper()
+	n := len(ref)
+	got := newOut[T](n)
+	kernel(got[:n])
+	checkGuard(t, what, got, n)
+	if rf, ok := any(ref).([]float32); ok {
+		gf := any(got).([]float32)
+		for i := range n {
+			require.Equal(t, math.Float32bits(rf[i]), math.Float32bits(gf[i]), "%s[%d] = %v, reference nest %v", what, i, gf[i], rf[i])
+		}
+	} else {
+		require.Equal(t, ref, got[:n], "%s: %v != reference nest %v", what, got[:n], ref)
 	}
-	return s
+	return got[:n]
 }
 
 func checkGuard[T uint8 | int8 | float32](t *testing.T, what string, s []T, n int) {
@@ -109,15 +123,9 @@ func TestComputePadding(t *testing.T) {
 // for bit.
 func runConvF32(t *testing.T, p *ConvParams, in, filter, bias []float32, lo, hi float32) []float32 {
 	t.Helper()
-	n := p.Out.Size()
-	got, ref := newOutF32(n), newOutF32(n)
-	ConvF32(p, in, filter, bias, got[:n], lo, hi)
-	convRefF32(p, in, filter, bias, ref[:n], lo, hi)
-	checkGuard(t, "ConvF32", got, n)
-	for i := range n {
-		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "ConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-	}
-	return got[:n]
+	ref := make([]float32, p.Out.Size())
+	convRefF32(p, in, filter, bias, ref, lo, hi)
+	return requireKernel(t, "ConvF32", ref, func(out []float32) { ConvF32(p, in, filter, bias, out, lo, hi) })
 }
 
 func TestConvF32HandComputed(t *testing.T) {
@@ -163,23 +171,16 @@ func TestConvF32HandComputed(t *testing.T) {
 // result.
 func runConvQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, filter []T, bias []int32) []T {
 	t.Helper()
-	n := p.Out.Size()
-	ref := newOut[T](n)
-	convRefQ(p, q, in, filter, bias, ref[:n])
-	got := newOut[T](n)
-	convQ(p, q, in, filter, bias, got[:n])
-	checkGuard(t, "conv", got, n)
-	require.Equal(t, ref[:n], got[:n], "fast path %v != reference nest %v", got[:n], ref[:n])
+	ref := make([]T, p.Out.Size())
+	convRefQ(p, q, in, filter, bias, ref)
+	requireKernel(t, "conv", ref, func(out []T) { convQ(p, q, in, filter, bias, out) })
 	if p.Pointwise() {
 		qp := *q
 		qp.Packed = prepackConv(p, &qp, filter, bias)
 		require.NotNil(t, qp.Packed, "no prepacked weights for a pointwise conv")
-		got := newOut[T](n)
-		convQ(p, &qp, in, filter, bias, got[:n])
-		checkGuard(t, "prepacked conv", got, n)
-		require.Equal(t, ref[:n], got[:n], "prepacked GEMM %v != reference nest %v", got[:n], ref[:n])
+		requireKernel(t, "prepacked conv", ref, func(out []T) { convQ(p, &qp, in, filter, bias, out) })
 	}
-	return ref[:n]
+	return ref
 }
 
 // convQ and prepackConv dispatch on T to the exported entry points.

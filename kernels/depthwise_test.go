@@ -20,33 +20,26 @@ func dwParams(in Shape4, mult, kh, kw, sh, sw, dh, dw int, same bool) ConvParams
 
 func runDwF32(t *testing.T, p *ConvParams, in, filter, bias []float32, lo, hi float32) []float32 {
 	t.Helper()
-	n := p.Out.Size()
-	got, ref := newOutF32(n), newOutF32(n)
-	DepthwiseConvF32(p, in, filter, bias, got[:n], lo, hi)
-	dwRefF32(p, in, filter, bias, ref[:n], lo, hi)
-	checkGuard(t, "DepthwiseConvF32", got, n)
-	for i := range n {
-		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "DepthwiseConvF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-	}
-	return got[:n]
+	ref := make([]float32, p.Out.Size())
+	dwRefF32(p, in, filter, bias, ref, lo, hi)
+	return requireKernel(t, "DepthwiseConvF32", ref, func(out []float32) { DepthwiseConvF32(p, in, filter, bias, out, lo, hi) })
 }
 
 // runDwQ runs the quantized depthwise conv, checks it against the
 // reference nest and returns the result.
 func runDwQ[T uint8 | int8](t *testing.T, p *ConvParams, q *QuantConv, in, filter []T, bias []int32) []T {
 	t.Helper()
-	n := p.Out.Size()
-	got, ref := newOut[T](n), newOut[T](n)
-	dwRefQ(p, q, in, filter, bias, ref[:n])
-	switch in := any(in).(type) {
-	case []uint8:
-		DepthwiseConvU8(p, q, in, any(filter).([]uint8), bias, any(got[:n]).([]uint8))
-	case []int8:
-		DepthwiseConvI8(p, q, in, any(filter).([]int8), bias, any(got[:n]).([]int8))
-	}
-	checkGuard(t, "depthwise", got, n)
-	require.Equal(t, ref[:n], got[:n], "fast path %v != reference nest %v", got[:n], ref[:n])
-	return ref[:n]
+	ref := make([]T, p.Out.Size())
+	dwRefQ(p, q, in, filter, bias, ref)
+	requireKernel(t, "depthwise", ref, func(out []T) {
+		switch in := any(in).(type) {
+		case []uint8:
+			DepthwiseConvU8(p, q, in, any(filter).([]uint8), bias, any(out).([]uint8))
+		case []int8:
+			DepthwiseConvI8(p, q, in, any(filter).([]int8), bias, any(out).([]int8))
+		}
+	})
+	return ref
 }
 
 func TestDepthwiseF32HandComputed(t *testing.T) {

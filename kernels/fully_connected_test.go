@@ -11,23 +11,16 @@ import (
 
 func runFCF32(t *testing.T, fp *FCParams, in, w, bias []float32, lo, hi float32) []float32 {
 	t.Helper()
-	n := fp.Batches * fp.Out
-	got, ref := newOutF32(n), newOutF32(n)
-	FullyConnectedF32(fp, in, w, bias, got[:n], lo, hi)
-	fcRefF32(fp, in, w, bias, ref[:n], lo, hi)
-	checkGuard(t, "FullyConnectedF32", got, n)
-	for i := range n {
-		require.Equal(t, math.Float32bits(ref[i]), math.Float32bits(got[i]), "FullyConnectedF32[%d] = %v, reference nest %v", i, got[i], ref[i])
-	}
-	return got[:n]
+	ref := make([]float32, fp.Batches*fp.Out)
+	fcRefF32(fp, in, w, bias, ref, lo, hi)
+	return requireKernel(t, "FullyConnectedF32", ref, func(out []float32) { FullyConnectedF32(fp, in, w, bias, out, lo, hi) })
 }
 
 // runFCQ runs the unpacked and the prepacked kernel and the reference nest.
 func runFCQ[T uint8 | int8](t *testing.T, fp *FCParams, q *QuantConv, in, w []T, bias []int32) []T {
 	t.Helper()
-	n := fp.Batches * fp.Out
-	ref := newOut[T](n)
-	fcRefQ(fp, q, in, w, bias, ref[:n])
+	ref := make([]T, fp.Batches*fp.Out)
+	fcRefQ(fp, q, in, w, bias, ref)
 	qp := *q
 	switch w := any(w).(type) {
 	case []uint8:
@@ -36,17 +29,16 @@ func runFCQ[T uint8 | int8](t *testing.T, fp *FCParams, q *QuantConv, in, w []T,
 		qp.Packed = PrepackFullyConnectedI8(fp, &qp, w, bias)
 	}
 	for _, qq := range []*QuantConv{q, &qp} {
-		got := newOut[T](n)
-		switch in := any(in).(type) {
-		case []uint8:
-			FullyConnectedU8(fp, qq, in, any(w).([]uint8), bias, any(got[:n]).([]uint8))
-		case []int8:
-			FullyConnectedI8(fp, qq, in, any(w).([]int8), bias, any(got[:n]).([]int8))
-		}
-		checkGuard(t, "fully connected", got, n)
-		require.Equal(t, ref[:n], got[:n], "packed %v: %v != reference nest %v", qq.Packed != nil, got[:n], ref[:n])
+		requireKernel(t, fmt.Sprintf("fully connected (packed %v)", qq.Packed != nil), ref, func(out []T) {
+			switch in := any(in).(type) {
+			case []uint8:
+				FullyConnectedU8(fp, qq, in, any(w).([]uint8), bias, any(out).([]uint8))
+			case []int8:
+				FullyConnectedI8(fp, qq, in, any(w).([]int8), bias, any(out).([]int8))
+			}
+		})
 	}
-	return ref[:n]
+	return ref
 }
 
 func TestFullyConnectedF32HandComputed(t *testing.T) {

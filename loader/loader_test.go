@@ -64,31 +64,27 @@ func checkModel(t testing.TB, m *Model) {
 			require.Len(t, w.Shape, 4, "operator %d: filter %+v", k, w)
 			require.True(t, w.IsConstant(), "operator %d: filter %+v is not constant", k, w)
 		}
-		var okOpts bool
-		switch o.Op {
-		case OpConv2D:
-			_, okOpts = o.Options.(*Conv2DOptions)
-		case OpDepthwiseConv2D:
-			_, okOpts = o.Options.(*DepthwiseConv2DOptions)
-		case OpAveragePool2D, OpMaxPool2D:
-			_, okOpts = o.Options.(*Pool2DOptions)
-		case OpFullyConnected:
-			_, okOpts = o.Options.(*FullyConnectedOptions)
-		case OpSoftmax:
-			_, okOpts = o.Options.(*SoftmaxOptions)
-		case OpAdd:
-			_, okOpts = o.Options.(*AddOptions)
-		case OpReshape:
-			_, okOpts = o.Options.(*ReshapeOptions)
-		case OpSqueeze:
-			_, okOpts = o.Options.(*SqueezeOptions)
-		case OpMean:
-			_, okOpts = o.Options.(*ReducerOptions)
-		default:
-			okOpts = o.Options == nil
+		if want, ok := optionsTypes[o.Op]; ok {
+			require.IsType(t, want, o.Options, "operator %d %v: options %T", k, o.Op, o.Options)
+		} else {
+			require.Nil(t, o.Options, "operator %d %v: options %T", k, o.Op, o.Options)
 		}
-		require.True(t, okOpts, "operator %d %v: options %T", k, o.Op, o.Options)
 	}
+}
+
+// optionsTypes is the Options type Parse gives each op that has options;
+// the others have none.
+var optionsTypes = map[Op]any{
+	OpConv2D:          (*Conv2DOptions)(nil),
+	OpDepthwiseConv2D: (*DepthwiseConv2DOptions)(nil),
+	OpAveragePool2D:   (*Pool2DOptions)(nil),
+	OpMaxPool2D:       (*Pool2DOptions)(nil),
+	OpFullyConnected:  (*FullyConnectedOptions)(nil),
+	OpSoftmax:         (*SoftmaxOptions)(nil),
+	OpAdd:             (*AddOptions)(nil),
+	OpReshape:         (*ReshapeOptions)(nil),
+	OpSqueeze:         (*SqueezeOptions)(nil),
+	OpMean:            (*ReducerOptions)(nil),
 }
 
 func mustParse(t *testing.T, data []byte) *Model {

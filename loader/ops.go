@@ -127,45 +127,27 @@ func (p *parser) options(o *Operator, tab flatbuffers.Table) {
 	case OpConv2D:
 		var f tflitefb.Conv2DOptions
 		f.Init(tab.Bytes, tab.Pos)
-		c := &Conv2DOptions{
-			Padding:   p.padding(o, f.Padding()),
-			StrideW:   int(f.StrideW()),
-			StrideH:   int(f.StrideH()),
-			DilationW: int(f.DilationWFactor()),
-			DilationH: int(f.DilationHFactor()),
-		}
-		c.Activation = p.activation(o, f.FusedActivationFunction())
-		p.atLeast1(o, "stride", c.StrideW, c.StrideH)
+		c := &Conv2DOptions{DilationW: int(f.DilationWFactor()), DilationH: int(f.DilationHFactor())}
+		c.Padding, c.StrideW, c.StrideH, c.Activation = p.window(o, &f)
 		p.atLeast1(o, "dilation", c.DilationW, c.DilationH)
 		o.Options = c
 	case OpDepthwiseConv2D:
 		var f tflitefb.DepthwiseConv2DOptions
 		f.Init(tab.Bytes, tab.Pos)
 		c := &DepthwiseConv2DOptions{
-			Padding:         p.padding(o, f.Padding()),
-			StrideW:         int(f.StrideW()),
-			StrideH:         int(f.StrideH()),
 			DilationW:       int(f.DilationWFactor()),
 			DilationH:       int(f.DilationHFactor()),
 			DepthMultiplier: int(f.DepthMultiplier()),
 		}
-		c.Activation = p.activation(o, f.FusedActivationFunction())
-		p.atLeast1(o, "stride", c.StrideW, c.StrideH)
+		c.Padding, c.StrideW, c.StrideH, c.Activation = p.window(o, &f)
 		p.atLeast1(o, "dilation", c.DilationW, c.DilationH)
 		p.atLeast1(o, "depth multiplier", c.DepthMultiplier, 1)
 		o.Options = c
 	case OpAveragePool2D, OpMaxPool2D:
 		var f tflitefb.Pool2DOptions
 		f.Init(tab.Bytes, tab.Pos)
-		c := &Pool2DOptions{
-			Padding: p.padding(o, f.Padding()),
-			StrideW: int(f.StrideW()),
-			StrideH: int(f.StrideH()),
-			FilterW: int(f.FilterWidth()),
-			FilterH: int(f.FilterHeight()),
-		}
-		c.Activation = p.activation(o, f.FusedActivationFunction())
-		p.atLeast1(o, "stride", c.StrideW, c.StrideH)
+		c := &Pool2DOptions{FilterW: int(f.FilterWidth()), FilterH: int(f.FilterHeight())}
+		c.Padding, c.StrideW, c.StrideH, c.Activation = p.window(o, &f)
 		p.atLeast1(o, "filter size", c.FilterW, c.FilterH)
 		o.Options = c
 	case OpFullyConnected:
@@ -193,29 +175,17 @@ func (p *parser) options(o *Operator, tab flatbuffers.Table) {
 	case OpReshape:
 		var f tflitefb.ReshapeOptions
 		f.Init(tab.Bytes, tab.Pos)
-		c := &ReshapeOptions{}
-		if f.NewShapeLength() > 0 {
-			c.NewShape = p.ints(o, "new shape", f.NewShapeLength(), f.NewShape)
-			for _, d := range c.NewShape {
-				if d < -1 {
-					p.opfail(o, "new shape %v has a dimension below -1", c.NewShape)
-				}
-			}
+		o.Options = &ReshapeOptions{
+			NewShape: p.ints(o, "new shape", f.NewShapeLength(), f.NewShape, "has a dimension below -1",
+				func(d int) bool { return d >= -1 }),
 		}
-		o.Options = c
 	case OpSqueeze:
 		var f tflitefb.SqueezeOptions
 		f.Init(tab.Bytes, tab.Pos)
-		c := &SqueezeOptions{}
-		if f.SqueezeDimsLength() > 0 {
-			c.SqueezeDims = p.ints(o, "squeeze dims", f.SqueezeDimsLength(), f.SqueezeDims)
-			for _, d := range c.SqueezeDims {
-				if d < -MaxRank || d >= MaxRank {
-					p.opfail(o, "squeeze dims %v out of range", c.SqueezeDims)
-				}
-			}
+		o.Options = &SqueezeOptions{
+			SqueezeDims: p.ints(o, "squeeze dims", f.SqueezeDimsLength(), f.SqueezeDims, "out of range",
+				func(d int) bool { return d >= -MaxRank && d < MaxRank }),
 		}
-		o.Options = c
 	case OpMean:
 		var f tflitefb.ReducerOptions
 		f.Init(tab.Bytes, tab.Pos)
@@ -223,8 +193,13 @@ func (p *parser) options(o *Operator, tab flatbuffers.Table) {
 	}
 }
 
-// ints reads a small int vector of an options table (at most MaxRank long).
-func (p *parser) ints(o *Operator, what string, n int, at func(int) int32) []int {
+// ints reads a small int vector of an options table (at most MaxRank long;
+// nil when absent or empty) and fails with "what [v...] problem" when an
+// entry is not ok.
+func (p *parser) ints(o *Operator, what string, n int, at func(int) int32, problem string, ok func(int) bool) []int {
+	if n == 0 {
+		return nil
+	}
 	if n > MaxRank {
 		p.opfail(o, "%s has %d entries, more than %d", what, n, MaxRank)
 	}
@@ -233,7 +208,32 @@ func (p *parser) ints(o *Operator, what string, n int, at func(int) int32) []int
 	for j := range out {
 		out[j] = int(at(j))
 	}
+	for _, d := range out {
+		if !ok(d) {
+			p.opfail(o, "%s %v %s", what, out, problem)
+		}
+	}
 	return out
+}
+
+// windowed is what the option tables of the ops that slide a window
+// (CONV_2D, DEPTHWISE_CONV_2D and the pools) have in common.
+type windowed interface {
+	Padding() tflitefb.Padding
+	StrideW() int32
+	StrideH() int32
+	FusedActivationFunction() tflitefb.ActivationFunctionType
+}
+
+// window reads and checks a windowed op's padding, strides and fused
+// activation, checked in this order so that a table with several faults
+// reports the same one first as before the ops shared this.
+func (p *parser) window(o *Operator, f windowed) (pad Padding, strideW, strideH int, act Activation) {
+	pad = p.padding(o, f.Padding())
+	strideW, strideH = int(f.StrideW()), int(f.StrideH())
+	act = p.activation(o, f.FusedActivationFunction())
+	p.atLeast1(o, "stride", strideW, strideH)
+	return pad, strideW, strideH, act
 }
 
 func (p *parser) padding(o *Operator, v tflitefb.Padding) Padding {

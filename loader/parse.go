@@ -155,6 +155,24 @@ func (p *parser) count(what string, n, elem int) int {
 	return n
 }
 
+// parseTables parses the subgraph's vector of n tables (what: "tensor",
+// "operator") into *dst, element i by parse(i, table, &(*dst)[i]) with p.at
+// set to it for error messages. The count is checked and cost charged per
+// element before anything is allocated, and *dst is allocated in full
+// before the first element is parsed, so that errors can name what was
+// parsed so far.
+func parseTables[F, T any](p *parser, what string, n, cost int, dst *[]T, get func(*F, int) bool, parse func(int, *F, *T)) {
+	n = p.count(what+"s", n, 4)
+	p.spend(n * cost)
+	*dst = make([]T, n)
+	var f F
+	for i := range *dst {
+		p.at(what, i)
+		get(&f, i)
+		parse(i, &f, &(*dst)[i])
+	}
+}
+
 // str copies a string out of the flatbuffer, charging it to the budget.
 func (p *parser) str(b []byte) string {
 	p.spend(len(b))
@@ -181,15 +199,7 @@ func (p *parser) model() *Model {
 	m := &Model{Version: int(p.root.Version()), Description: p.str(p.root.Description())}
 	p.m = m
 
-	n := p.count("tensors", sg.TensorsLength(), 4)
-	p.spend(n * tensorCost)
-	m.Tensors = make([]Tensor, n)
-	var ft tflitefb.Tensor
-	for i := range m.Tensors {
-		p.at("tensor", i)
-		sg.Tensors(&ft, i)
-		p.tensor(i, &ft, &m.Tensors[i])
-	}
+	parseTables(p, "tensor", sg.TensorsLength(), tensorCost, &m.Tensors, sg.Tensors, p.tensor)
 
 	p.at("subgraph", 0)
 	m.Inputs = p.indices("input", sg.InputsLength(), sg.Inputs)
@@ -198,15 +208,7 @@ func (p *parser) model() *Model {
 		p.fail("subgraph has %d inputs and %d outputs, want at least one of each", len(m.Inputs), len(m.Outputs))
 	}
 
-	n = p.count("operators", sg.OperatorsLength(), 4)
-	p.spend(n * operatorCost)
-	m.Operators = make([]Operator, n)
-	var fo tflitefb.Operator
-	for i := range m.Operators {
-		p.at("operator", i)
-		sg.Operators(&fo, i)
-		p.operator(i, &fo, &m.Operators[i])
-	}
+	parseTables(p, "operator", sg.OperatorsLength(), operatorCost, &m.Operators, sg.Operators, p.operator)
 	p.checkGraph()
 
 	p.whatKind = ""

@@ -48,25 +48,21 @@ export function createWASI(module, out = {}) {
   };
   const timeOrigin = BigInt(Math.round(performance.timeOrigin * 1e3)) * 1000n;
 
+  // The module gets no arguments and no environment: both *_sizes_get
+  // report zero strings in zero bytes, and there is nothing to *_get.
+  const noStrings = (countPtr, bufSizePtr) => {
+    const v = view();
+    v.setUint32(countPtr >>> 0, 0, true);
+    v.setUint32(bufSizePtr >>> 0, 0, true);
+    return ESUCCESS;
+  };
+  const nothing = () => ESUCCESS;
+
   const fns = {
-    args_sizes_get(argcPtr, bufSizePtr) {
-      const v = view();
-      v.setUint32(argcPtr >>> 0, 0, true);
-      v.setUint32(bufSizePtr >>> 0, 0, true);
-      return ESUCCESS;
-    },
-    args_get() {
-      return ESUCCESS;
-    },
-    environ_sizes_get(countPtr, bufSizePtr) {
-      const v = view();
-      v.setUint32(countPtr >>> 0, 0, true);
-      v.setUint32(bufSizePtr >>> 0, 0, true);
-      return ESUCCESS;
-    },
-    environ_get() {
-      return ESUCCESS;
-    },
+    args_sizes_get: noStrings,
+    args_get: nothing,
+    environ_sizes_get: noStrings,
+    environ_get: nothing,
     clock_res_get(id, resPtr) {
       if (id !== 0 && id !== 1) return EINVAL;
       view().setBigUint64(resPtr >>> 0, 1000n, true);

@@ -244,32 +244,37 @@ func mnInfo(h int32) int32 {
 //
 //go:wasmexport mn_classify
 func mnClassify(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
-	return call("mn_classify", func() error {
-		preds, err := classify(h, ptr, n, width, height, stride, k)
-		if err != nil {
-			return err
-		}
-		result = appendPredictionsJSON(result[:0], preds)
-		return nil
-	})
+	return classifyExport("mn_classify", appendPredictionsJSON, h, ptr, n, width, height, stride, k)
 }
 
 // mnClassifyBin is mn_classify_bin; see the package comment.
 //
 //go:wasmexport mn_classify_bin
 func mnClassifyBin(h int32, ptr, n uint32, width, height, stride, k int32) int32 {
-	return call("mn_classify_bin", func() error {
+	return classifyExport("mn_classify_bin", appendPredictionsBin, h, ptr, n, width, height, stride, k)
+}
+
+// classifyExport is the body of mn_classify and mn_classify_bin, which
+// differ only in how appendTo encodes the classes into the result.
+func classifyExport(name string, appendTo func([]byte, []engine.Prediction) []byte, h int32, ptr, n uint32, width, height, stride, k int32) int32 {
+	return call(name, func() error {
 		preds, err := classify(h, ptr, n, width, height, stride, k)
 		if err != nil {
 			return err
 		}
-		result = result[:0]
-		for _, p := range preds {
-			result = binary.LittleEndian.AppendUint32(result, uint32(p.Index))
-			result = binary.LittleEndian.AppendUint32(result, math.Float32bits(p.Score))
-		}
+		result = appendTo(result[:0], preds)
 		return nil
 	})
+}
+
+// appendPredictionsBin appends preds as mn_classify_bin returns them: per
+// class, its index as an int32 and its score as a float32, little-endian.
+func appendPredictionsBin(dst []byte, preds []engine.Prediction) []byte {
+	for _, p := range preds {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(p.Index))
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(p.Score))
+	}
+	return dst
 }
 
 // classify is the common part of mn_classify and mn_classify_bin.

@@ -24,7 +24,7 @@ func BenchmarkWasm(b *testing.B) {
 	for _, mode := range []string{"simd", "portable"} {
 		b.Run(mode, func(b *testing.B) {
 			for _, m := range sharedModels {
-				b.Run(m.name, func(b *testing.B) {
+				b.Run(m.Name, func(b *testing.B) {
 					mod := openModule(b)
 					if mode == "portable" {
 						mod = openPortable(b)
@@ -34,18 +34,7 @@ func BenchmarkWasm(b *testing.B) {
 					raw, err := w.Info()
 					require.NoError(b, err)
 					require.NoError(b, json.Unmarshal(raw, &info))
-					in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
-					_, err = w.Infer(in) // warm up
-					require.NoError(b, err)
-					for b.Loop() {
-						// require only on failure: its Helper call would be timed.
-						if _, err := w.Infer(in); err != nil {
-							require.NoError(b, err)
-						}
-					}
-					sec := b.Elapsed().Seconds() / float64(b.N)
-					b.ReportMetric(sec*1e3, "ms/inference")
-					b.ReportMetric(float64(info.MACs)/sec/1e9, "GMAC/s")
+					benchInfer(b, w.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), info.MACs)
 				})
 			}
 		})
@@ -55,20 +44,26 @@ func BenchmarkWasm(b *testing.B) {
 // BenchmarkNative times the native engine's Infer of each shared model.
 func BenchmarkNative(b *testing.B) {
 	for _, m := range sharedModels {
-		b.Run(m.name, func(b *testing.B) {
+		b.Run(m.Name, func(b *testing.B) {
 			c := loadNative(b, m, Options{})
-			in := goldenInput(b, m, goldenPhotos(b, m.size, 1)[0])
-			_, err := c.Infer(in)
-			require.NoError(b, err)
-			for b.Loop() {
-				// require only on failure: its Helper call would be timed.
-				if _, err := c.Infer(in); err != nil {
-					require.NoError(b, err)
-				}
-			}
-			sec := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(sec*1e3, "ms/inference")
-			b.ReportMetric(float64(c.Info().MACs)/sec/1e9, "GMAC/s")
+			benchInfer(b, c.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), c.Info().MACs)
 		})
 	}
+}
+
+// benchInfer times infer(in) after one untimed warm-up call and reports
+// ms/inference and GMAC/s for a model of macs multiply-accumulates: the
+// measurement every benchmark here makes, whatever runs the model.
+func benchInfer(b *testing.B, infer func([]byte) ([]byte, error), in []byte, macs int64) {
+	_, err := infer(in) // warm up
+	require.NoError(b, err)
+	for b.Loop() {
+		// require only on failure: its Helper call would be timed.
+		if _, err := infer(in); err != nil {
+			require.NoError(b, err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(sec*1e3, "ms/inference")
+	b.ReportMetric(float64(macs)/sec/1e9, "GMAC/s")
 }

@@ -63,17 +63,7 @@ func BenchmarkCatalog(b *testing.B) {
 						} else {
 							in = make([]byte, 4*len(in))
 						}
-						_, err = md.Infer(in) // warm up
-						require.NoError(b, err)
-						for b.Loop() {
-							// require only on failure: its Helper call would be timed.
-							if _, err := md.Infer(in); err != nil {
-								require.NoError(b, err)
-							}
-						}
-						sec := b.Elapsed().Seconds() / float64(b.N)
-						b.ReportMetric(sec*1e3, "ms/inference")
-						b.ReportMetric(float64(e.MACs())/sec/1e9, "GMAC/s")
+						benchInfer(b, md.Infer, in, e.MACs())
 					})
 				})
 			}

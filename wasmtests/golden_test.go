@@ -2,9 +2,7 @@ package wasmtests
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,7 +20,7 @@ const floatTolerance = 1e-5
 // Big models use a subset of the photos (sharedModel.photos).
 func TestGoldens(t *testing.T) {
 	for _, m := range sharedModels {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			mod := openModule(t)
 			w := loadWasm(t, mod, m, Options{})
@@ -34,7 +32,7 @@ func TestGoldens(t *testing.T) {
 			require.NoError(t, err)
 			require.JSONEq(t, string(want), string(info), "mn_info differs from the native Info")
 
-			photos := goldenPhotos(t, m.size, m.photos)
+			photos := goldenPhotos(t, m.Size, m.photos)
 			var maxDiff float64
 			for _, photo := range photos {
 				in := goldenInput(t, m, photo)
@@ -43,20 +41,9 @@ func TestGoldens(t *testing.T) {
 				native, err := n.Infer(in)
 				require.NoError(t, err, photo)
 				require.True(t, bytes.Equal(got, native), "%s: wasm and native outputs differ", photo)
-				golden := goldenOutput(t, m, photo)
-				require.Len(t, got, len(golden), photo)
-				if !m.float {
-					require.True(t, bytes.Equal(got, golden), "%s: output differs from the golden", photo)
-					continue
-				}
-				for i := 0; i < len(golden); i += 4 {
-					a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
-					b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
-					maxDiff = max(maxDiff, math.Abs(float64(a)-float64(b)))
-				}
-				require.LessOrEqual(t, maxDiff, floatTolerance, "%s: float output too far from the golden", photo)
+				maxDiff = max(maxDiff, requireGolden(t, m, photo, got))
 			}
-			if m.float {
+			if m.Float {
 				t.Logf("%d photos: wasm == native byte for byte; max |diff| to goldens %.3g", len(photos), maxDiff)
 			} else {
 				t.Logf("%d photos: wasm == native == goldens byte for byte", len(photos))
@@ -79,7 +66,7 @@ func TestReferenceScheme(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(info, &fields))
 	require.Equal(t, "reference", fields.Requant)
-	for _, photo := range goldenPhotos(t, small.size, 10) {
+	for _, photo := range goldenPhotos(t, small.Size, 10) {
 		in := goldenInput(t, small, photo)
 		got, err := w.Infer(in)
 		require.NoError(t, err)
@@ -96,7 +83,7 @@ func TestClassifyFrames(t *testing.T) {
 	frames := photoFrames(t, "grace_hopper.bmp", "cat_720p.jpg", "parrot.jpg")
 	labels := readLabels(t)
 	for _, m := range sharedModels {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			fs := frames[:m.frames]
 			mod := openModule(t)

@@ -1,6 +1,7 @@
 package wasmtests
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"image"
@@ -22,12 +23,10 @@ import (
 	"mobilenet-wasm/kernels"
 )
 
-// sharedModel is one model of ../shared/goldens and the files that make it.
+// sharedModel is one model of ../shared/goldens and how much of the goldens
+// the slow tests here run through it.
 type sharedModel struct {
-	name  string   // goldens folder name
-	files []string // under models/, in chain order
-	size  int      // input side
-	float bool
+	testdata.GoldenModel
 	// photos is how many of the 110 golden photos TestGoldens runs (0 =
 	// all), and frames how many of TestClassifyFrames' 3 frames: under
 	// wazero the portable kernels are 5-10x slower than native, and the
@@ -37,11 +36,11 @@ type sharedModel struct {
 }
 
 var sharedModels = []sharedModel{
-	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false, 0, 3},
-	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false, 30, 3},
-	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false, 15, 2},
-	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true, 30, 3},
-	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false, 10, 1},
+	{testdata.Golden("mobilenet_v1_0.25_128_quant"), 0, 3},
+	{testdata.Golden("mobilenet_v1_0.5_160_quant"), 30, 3},
+	{testdata.Golden("mobilenet_v1_0.75_192_quant"), 15, 2},
+	{testdata.Golden("mobilenet_v1_0.25_224"), 30, 3},
+	{testdata.Golden("mobilenet_v1_1.0_224_quant"), 10, 1},
 }
 
 // small is the model for the tests that need many inferences.
@@ -82,7 +81,7 @@ func openPortable(tb testing.TB) *Module {
 func modelBytes(tb testing.TB, m sharedModel) [][]byte {
 	tb.Helper()
 	var out [][]byte
-	for _, f := range m.files {
+	for _, f := range m.Files {
 		b, err := os.ReadFile(testdata.Path(tb, "models", f))
 		require.NoError(tb, err)
 		out = append(out, b)
@@ -94,7 +93,7 @@ func modelBytes(tb testing.TB, m sharedModel) [][]byte {
 func loadWasm(tb testing.TB, mod *Module, m sharedModel, opts Options) *Model {
 	tb.Helper()
 	md, err := mod.Load(modelBytes(tb, m), opts)
-	require.NoError(tb, err, "loading %s in wasm", m.name)
+	require.NoError(tb, err, "loading %s in wasm", m.Name)
 	return md
 }
 
@@ -106,7 +105,7 @@ func loadNative(tb testing.TB, m sharedModel, opts Options) *engine.Classifier {
 		eo.Scheme = kernels.SchemeReference
 	}
 	c, err := engine.Load(modelBytes(tb, m), eo)
-	require.NoError(tb, err, "loading %s natively", m.name)
+	require.NoError(tb, err, "loading %s natively", m.Name)
 	return c
 }
 
@@ -138,10 +137,10 @@ func goldenPhotos(tb testing.TB, s, n int) []string {
 // bytes, or for the float model float32(x/127.5-1) little-endian.
 func goldenInput(tb testing.TB, m sharedModel, photo string) []byte {
 	tb.Helper()
-	rgb, err := os.ReadFile(testdata.Path(tb, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
+	rgb, err := os.ReadFile(testdata.Path(tb, "goldens", "tensors", strconv.Itoa(m.Size), photo+".rgb"))
 	require.NoError(tb, err)
-	require.Len(tb, rgb, m.size*m.size*3, "golden tensor %s", photo)
-	if !m.float {
+	require.Len(tb, rgb, m.Size*m.Size*3, "golden tensor %s", photo)
+	if !m.Float {
 		return rgb
 	}
 	raw := make([]byte, 4*len(rgb))
@@ -154,9 +153,32 @@ func goldenInput(tb testing.TB, m sharedModel, photo string) []byte {
 // goldenOutput is the official runtime's output tensor for photo.
 func goldenOutput(tb testing.TB, m sharedModel, photo string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(testdata.Path(tb, "goldens", m.name, photo+".out"))
+	b, err := os.ReadFile(testdata.Path(tb, "goldens", m.Name, photo+".out"))
 	require.NoError(tb, err)
 	return b
+}
+
+// requireGolden requires got, m's output for photo, to be the golden output:
+// byte for byte for a quantized model, each float within floatTolerance for
+// a float one. It returns the largest float difference (0 when quantized),
+// for the tests that report it.
+func requireGolden(tb testing.TB, m sharedModel, photo string, got []byte) float64 {
+	tb.Helper()
+	golden := goldenOutput(tb, m, photo)
+	require.Len(tb, got, len(golden), photo)
+	if !m.Float {
+		require.True(tb, bytes.Equal(got, golden), "%s: output differs from the golden", photo)
+		return 0
+	}
+	var maxDiff float64
+	for i := 0; i < len(golden); i += 4 {
+		a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
+		b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
+		d := math.Abs(float64(a) - float64(b))
+		require.LessOrEqual(tb, d, floatTolerance, "%s: float output %d too far from the golden", photo, i/4)
+		maxDiff = max(maxDiff, d)
+	}
+	return maxDiff
 }
 
 // rgbaFrame is a photo as a browser frame: non-premultiplied RGBA whose rows

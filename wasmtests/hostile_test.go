@@ -31,7 +31,7 @@ func requireWorks(t *testing.T, mod *Module) {
 	t.Helper()
 	w := loadWasm(t, mod, small, Options{})
 	defer func() { require.NoError(t, w.Close()) }()
-	photo := goldenPhotos(t, small.size, 1)[0]
+	photo := goldenPhotos(t, small.Size, 1)[0]
 	got, err := w.Infer(goldenInput(t, small, photo))
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(got, goldenOutput(t, small, photo)), "after the hostile inputs, %s differs from the golden", photo)
@@ -100,7 +100,7 @@ func TestHostileModels(t *testing.T) {
 	// structure must be refused. Neither may trap.
 	var loaded, failed int
 	f := photoFrames(t, "owl.jpg")[0]
-	in := goldenInput(t, small, goldenPhotos(t, small.size, 1)[0])
+	in := goldenInput(t, small, goldenPhotos(t, small.Size, 1)[0])
 	for i := range 60 {
 		b := bytes.Clone(real)
 		flips := 1 + i%8

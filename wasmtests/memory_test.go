@@ -22,7 +22,7 @@ func TestNoLeak(t *testing.T) {
 	t.Parallel()
 	mod := openModule(t)
 	w := loadWasm(t, mod, small, Options{Labels: readLabels(t)})
-	photo := goldenPhotos(t, small.size, 1)[0]
+	photo := goldenPhotos(t, small.Size, 1)[0]
 	in := goldenInput(t, small, photo)
 	want := goldenOutput(t, small, photo)
 	f := photoFrames(t, "hot_dog.jpg")[0] // 512x384, about a webcam frame
@@ -60,8 +60,8 @@ func TestNoLeak(t *testing.T) {
 func TestSideBySide(t *testing.T) {
 	t.Parallel()
 	a, b := small, sharedModels[1]
-	photosA := goldenPhotos(t, a.size, 6)
-	photosB := goldenPhotos(t, b.size, 6)
+	photosA := goldenPhotos(t, a.Size, 6)
+	photosB := goldenPhotos(t, b.Size, 6)
 	frame := photoFrames(t, "parrot.jpg")[0]
 
 	type outputs struct {

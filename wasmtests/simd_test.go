@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -48,13 +47,13 @@ func TestSIMDSwitch(t *testing.T) {
 // scheme) match the goldens as the portable engine does.
 func TestSIMDMatchesPortable(t *testing.T) {
 	for _, m := range sharedModels {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			mod := openModule(t)
 			port := openPortable(t)
-			photos := goldenPhotos(t, m.size, 3)
+			photos := goldenPhotos(t, m.Size, 3)
 			schemes := []Options{{}, {Reference: true}}
-			if m.float {
+			if m.Float {
 				schemes = schemes[:1]
 			}
 			for _, opts := range schemes {
@@ -75,16 +74,7 @@ func TestSIMDMatchesPortable(t *testing.T) {
 					if opts.Reference {
 						continue
 					}
-					golden := goldenOutput(t, m, photo)
-					if !m.float {
-						require.True(t, bytes.Equal(got, golden), "%s: SIMD output differs from the golden", photo)
-						continue
-					}
-					for i := 0; i < len(golden); i += 4 {
-						a := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
-						b := math.Float32frombits(binary.LittleEndian.Uint32(golden[i:]))
-						require.LessOrEqual(t, math.Abs(float64(a)-float64(b)), floatTolerance, "%s: float output %d too far from the golden", photo, i/4)
-					}
+					requireGolden(t, m, photo, got)
 				}
 			}
 			require.NoError(t, mod.SetSIMD(true))
@@ -106,7 +96,7 @@ func TestKernelProfile(t *testing.T) {
 	for _, m := range sharedModels {
 		mod := openModule(t)
 		w := loadWasm(t, mod, m, Options{})
-		in := goldenInput(t, m, goldenPhotos(t, m.size, 1)[0])
+		in := goldenInput(t, m, goldenPhotos(t, m.Size, 1)[0])
 		_, err := w.Infer(in)
 		require.NoError(t, err)
 		// Best of runs for the whole inference, and per layer the best of
@@ -131,7 +121,7 @@ func TestKernelProfile(t *testing.T) {
 			}
 		}
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "%s: %.2f ms per inference (best of %d)\n", m.name, best.Seconds()*1e3, runs)
+		fmt.Fprintf(&sb, "%s: %.2f ms per inference (best of %d)\n", m.Name, best.Seconds()*1e3, runs)
 		fmt.Fprintf(&sb, "  %3s %-42s %-30s %9s %6s %7s\n", "#", "kernel", "shape", "us", "%", "GMAC/s")
 		var sum time.Duration
 		byOp := map[string]time.Duration{}

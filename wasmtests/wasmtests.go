@@ -37,6 +37,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
@@ -48,18 +49,11 @@ const EngineFile = "site/engine.wasm"
 // EnginePath returns the path of site/engine.wasm under the Go module root,
 // found by walking up from the working directory to go.mod.
 func EnginePath() (string, error) {
-	wd, err := os.Getwd()
+	root, err := testdata.ModuleRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("wasmtests: %w", err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, filepath.FromSlash(EngineFile)), nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("wasmtests: no go.mod above %s", wd)
-		}
-	}
+	return filepath.Join(root, filepath.FromSlash(EngineFile)), nil
 }
 
 // ReadEngine reads site/engine.wasm (see EnginePath). When the file is
@@ -402,26 +396,41 @@ type Prediction struct {
 	Score float32 `json:"score"`
 }
 
-// withFrame copies an RGBA frame into the guest, calls the export name with
-// (handle, ptr, len, w, h, stride, extra...) and frees the frame.
-func (md *Model) withFrame(name string, rgba []byte, w, h, stride int, extra ...uint64) error {
-	ptr, err := md.m.alloc(rgba)
+// call copies data into the guest, calls the export name with (handle,
+// ptr, len, extra...) and returns the export's result; the copy is freed
+// after. Every per-model export with an input buffer takes it this way.
+func (md *Model) call(name string, data []byte, extra ...uint64) ([]byte, error) {
+	ptr, err := md.m.alloc(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer md.m.free(ptr)
-	args := append([]uint64{api.EncodeI32(md.handle), uint64(ptr), uint64(len(rgba)),
-		api.EncodeI32(int32(w)), api.EncodeI32(int32(h)), api.EncodeI32(int32(stride))}, extra...)
-	return md.m.status(name, args...)
+	args := append([]uint64{api.EncodeI32(md.handle), uint64(ptr), uint64(len(data))}, extra...)
+	if err := md.m.status(name, args...); err != nil {
+		return nil, err
+	}
+	return md.m.result()
+}
+
+// frame returns an RGBA frame's (w, h, stride) as the frame exports take
+// them after the frame itself, followed by extra.
+func frame(w, h, stride int, extra ...uint64) []uint64 {
+	return append([]uint64{api.EncodeI32(int32(w)), api.EncodeI32(int32(h)), api.EncodeI32(int32(stride))}, extra...)
+}
+
+// records returns how many size-byte records the export name's result b
+// holds, or an error when it is not a whole number of them.
+func records(name string, b []byte, size int) (int, error) {
+	if len(b)%size != 0 {
+		return 0, fmt.Errorf("wasmtests: %s's result is %d bytes, not a multiple of %d", name, len(b), size)
+	}
+	return len(b) / size, nil
 }
 
 // Classify classifies an RGBA frame (rows stride bytes apart) through
 // mn_classify and returns its top k.
 func (md *Model) Classify(rgba []byte, w, h, stride, k int) ([]Prediction, error) {
-	if err := md.withFrame("mn_classify", rgba, w, h, stride, api.EncodeI32(int32(k))); err != nil {
-		return nil, err
-	}
-	b, err := md.m.result()
+	b, err := md.call("mn_classify", rgba, frame(w, h, stride, api.EncodeI32(int32(k)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -433,19 +442,17 @@ func (md *Model) Classify(rgba []byte, w, h, stride, k int) ([]Prediction, error
 }
 
 // ClassifyBinary is Classify through mn_classify_bin: the same top k,
-// without labels.
+// without labels, as (int32 index, float32 score) records.
 func (md *Model) ClassifyBinary(rgba []byte, w, h, stride, k int) ([]Prediction, error) {
-	if err := md.withFrame("mn_classify_bin", rgba, w, h, stride, api.EncodeI32(int32(k))); err != nil {
-		return nil, err
-	}
-	b, err := md.m.result()
+	b, err := md.call("mn_classify_bin", rgba, frame(w, h, stride, api.EncodeI32(int32(k)))...)
 	if err != nil {
 		return nil, err
 	}
-	if len(b)%8 != 0 {
-		return nil, fmt.Errorf("wasmtests: mn_classify_bin's result is %d bytes, not a multiple of 8", len(b))
+	n, err := records("mn_classify_bin", b, 8)
+	if err != nil {
+		return nil, err
 	}
-	preds := make([]Prediction, len(b)/8)
+	preds := make([]Prediction, n)
 	for i := range preds {
 		preds[i].Index = int(int32(binary.LittleEndian.Uint32(b[8*i:])))
 		preds[i].Score = math.Float32frombits(binary.LittleEndian.Uint32(b[8*i+4:]))
@@ -456,30 +463,20 @@ func (md *Model) ClassifyBinary(rgba []byte, w, h, stride, k int) ([]Prediction,
 // Infer runs a raw input tensor through mn_infer and returns the raw output
 // tensor.
 func (md *Model) Infer(raw []byte) ([]byte, error) {
-	ptr, err := md.m.alloc(raw)
-	if err != nil {
-		return nil, err
-	}
-	defer md.m.free(ptr)
-	if err := md.m.status("mn_infer", api.EncodeI32(md.handle), uint64(ptr), uint64(len(raw))); err != nil {
-		return nil, err
-	}
-	return md.m.result()
+	return md.call("mn_infer", raw)
 }
 
 // Embed returns mn_embed's feature vector for an RGBA frame.
 func (md *Model) Embed(rgba []byte, w, h, stride int) ([]float32, error) {
-	if err := md.withFrame("mn_embed", rgba, w, h, stride); err != nil {
-		return nil, err
-	}
-	b, err := md.m.result()
+	b, err := md.call("mn_embed", rgba, frame(w, h, stride)...)
 	if err != nil {
 		return nil, err
 	}
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("wasmtests: mn_embed's result is %d bytes, not a multiple of 4", len(b))
+	n, err := records("mn_embed", b, 4)
+	if err != nil {
+		return nil, err
 	}
-	v := make([]float32, len(b)/4)
+	v := make([]float32, n)
 	for i := range v {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}

@@ -33,6 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {createRequire} from 'node:module';
+import {launchOptions} from '../../internal/headless/chromium.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -248,11 +249,7 @@ async function main() {
     die(`playwright-core is not installed (npm install at ${root}): ${err.message}`);
   }
   if (!existsSync(args.chromium)) die(`no browser at ${args.chromium} (apt-get install chromium, or --chromium PATH)`);
-  const browser = await chromium.launch({
-    executablePath: args.chromium, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  const browser = await chromium.launch(launchOptions(args.chromium));
   const browserVersion = browser.version();
   const loadavgBefore = os.loadavg();
   let result;

@@ -156,10 +156,17 @@ func TestErrorLine(t *testing.T) {
 	assert.Equal(t, "mobilenet: eval: bad; thing:; detail", errorLine("eval", fmt.Errorf("bad\nthing:\n  detail")))
 }
 
+// writeFile writes data to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, data, 0o644))
+	return p
+}
+
 func TestReadLabels(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "l.txt")
-	os.WriteFile(p, []byte("background\r\ntench, Tinca tinca\r\n\r\n"), 0o644)
+	p := writeFile(t, dir, "l.txt", []byte("background\r\ntench, Tinca tinca\r\n\r\n"))
 	got, err := readLabels(p)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"background", "tench, Tinca tinca"}, got)
@@ -167,12 +174,11 @@ func TestReadLabels(t *testing.T) {
 
 func TestReadLabelsCSV(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "labels.csv")
-	os.WriteFile(p, []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"), 0o644)
+	p := writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\na.JPEG,1,n01\nb.JPEG,11,n02\n"))
 	got, err := readLabelsCSV(p)
 	require.NoError(t, err)
 	assert.Equal(t, []evalItem{{"a.JPEG", 1}, {"b.JPEG", 11}}, got)
-	os.WriteFile(p, []byte("a.JPEG,1\nb.JPEG,x\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("a.JPEG,1\nb.JPEG,x\n"))
 	_, err = readLabelsCSV(p)
 	assert.ErrorContains(t, err, "line 2", "a bad index")
 }
@@ -197,8 +203,7 @@ func TestProgressLine(t *testing.T) {
 // Errors that need no model, or only a model file that is not one.
 func TestErrors(t *testing.T) {
 	dir := t.TempDir()
-	text := filepath.Join(dir, "notes.tflite")
-	os.WriteFile(text, []byte("these are not the weights you are looking for\n"), 0o644)
+	text := writeFile(t, dir, "notes.tflite", []byte("these are not the weights you are looking for\n"))
 	missing := filepath.Join(dir, "missing.tflite")
 	wantError(t, []string{"classify", "-m", missing, "a.jpg"}, 1, "classify", missing)
 	wantError(t, []string{"infer", "-m", missing, "-in", "a", "-out", "b"}, 1, "infer", missing)
@@ -220,31 +225,25 @@ func TestModelErrors(t *testing.T) {
 
 	b, err := os.ReadFile(model)
 	require.NoError(t, err)
-	truncated := filepath.Join(dir, "truncated.tflite")
-	os.WriteFile(truncated, b[:1000], 0o644)
+	truncated := writeFile(t, dir, "truncated.tflite", b[:1000])
 	wantError(t, []string{"classify", "-m", truncated, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", truncated)
 	wantError(t, []string{"info", truncated}, 1, "info", truncated)
 
-	unsupported := filepath.Join(dir, "logistic.tflite")
-	os.WriteFile(unsupported, withFirstOpCode(t, b, 14), 0o644) // CONV_2D -> LOGISTIC
+	unsupported := writeFile(t, dir, "logistic.tflite", withFirstOpCode(t, b, 14)) // CONV_2D -> LOGISTIC
 	wantError(t, []string{"info", unsupported}, 1, "info", "LOGISTIC")
 
-	notImage := filepath.Join(dir, "photo.jpg")
-	os.WriteFile(notImage, []byte("JFIF? no."), 0o644)
+	notImage := writeFile(t, dir, "photo.jpg", []byte("JFIF? no."))
 	wantError(t, []string{"classify", "-m", model, notImage}, 1, "classify", notImage)
 
-	tenLabels := filepath.Join(dir, "ten.txt")
-	os.WriteFile(tenLabels, []byte(strings.Repeat("label\n", 10)), 0o644)
+	tenLabels := writeFile(t, dir, "ten.txt", []byte(strings.Repeat("label\n", 10)))
 	wantError(t, []string{"classify", "-m", model, "-labels", tenLabels, filepath.Join(shared, "images", "cat.bmp")}, 1, "classify", tenLabels, "10")
 
-	short := filepath.Join(dir, "short.rgb")
-	os.WriteFile(short, make([]byte, 1000), 0o644)
+	short := writeFile(t, dir, "short.rgb", make([]byte, 1000))
 	wantError(t, []string{"infer", "-m", model, "-in", short, "-out", filepath.Join(dir, "o")}, 1, "infer", "1000", "49152")
 
-	csvFile := filepath.Join(dir, "labels.csv")
-	os.WriteFile(csvFile, []byte("file,label_index,synset\nnothere.JPEG,1,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\nnothere.JPEG,1,n01440764\n"))
 	wantError(t, []string{"eval", "-m", model, "-dir", dir, "-j", "1"}, 1, "eval", "nothere.JPEG")
-	os.WriteFile(csvFile, []byte("photo.jpg,1001,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("photo.jpg,1001,n01440764\n"))
 	wantError(t, []string{"eval", "-m", model, "-dir", dir}, 1, "eval", "1001")
 }
 
@@ -266,26 +265,10 @@ func withFirstOpCode(t *testing.T, b []byte, op int8) []byte {
 	return b
 }
 
-// goldenModel is a model (or chain) the goldens cover.
-type goldenModel struct {
-	name  string   // goldens name
-	files []string // under models/
-	size  int      // input side
-	float bool
-}
-
-var goldenModels = []goldenModel{
-	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
-	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
-	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
-	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
-	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
-}
-
 // modelArgs are the -m flags of m.
-func (m goldenModel) modelArgs(shared string) []string {
+func modelArgs(m testdata.GoldenModel, shared string) []string {
 	var args []string
-	for _, f := range m.files {
+	for _, f := range m.Files {
 		args = append(args, "-m", filepath.Join(shared, "models", f))
 	}
 	return args
@@ -315,12 +298,12 @@ func TestClassifyGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	labels, err := readLabels(filepath.Join(shared, "models", defaultLabelsFile))
 	require.NoError(t, err)
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			golden := map[string]map[string]string{}
 			var images []string
-			for _, row := range readCSV(t, filepath.Join(shared, "goldens", m.name+".csv")) {
+			for _, row := range readCSV(t, filepath.Join(shared, "goldens", m.Name+".csv")) {
 				p := filepath.Join(shared, "images", row["image"])
 				if _, err := os.Stat(p); err != nil {
 					p = filepath.Join(shared, "images", "imagenet", row["image"])
@@ -328,7 +311,7 @@ func TestClassifyGoldens(t *testing.T) {
 				golden[p] = row
 				images = append(images, p)
 			}
-			args := append(append([]string{"classify", "-json", "-k", "1"}, m.modelArgs(shared)...), images...)
+			args := append(append([]string{"classify", "-json", "-k", "1"}, modelArgs(m, shared)...), images...)
 			status, stdout, stderr := cli(args...)
 			require.Equal(t, 0, status, stderr)
 			sc := bufio.NewScanner(strings.NewReader(stdout))
@@ -344,7 +327,7 @@ func TestClassifyGoldens(t *testing.T) {
 					continue
 				}
 				score, _ := strconv.ParseFloat(g["top1_score"], 64)
-				if !m.float {
+				if !m.Float {
 					score /= 256
 				}
 				assert.InDelta(t, score, float64(top.Score), 1e-5, "%s: top-1 score", filepath.Base(r.Image))
@@ -372,27 +355,26 @@ func TestClassifyTable(t *testing.T) {
 func TestInferGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	photos := []string{"bird.bmp", "cat_720p.jpg", "n01440764_tench.JPEG"}
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			for _, photo := range photos {
-				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.size), photo+".rgb"))
+				in, err := os.ReadFile(filepath.Join(shared, "goldens", "tensors", strconv.Itoa(m.Size), photo+".rgb"))
 				require.NoError(t, err)
-				if m.float {
+				if m.Float {
 					in = floatInput(in)
 				}
-				inFile, outFile := filepath.Join(dir, photo+".in"), filepath.Join(dir, photo+".out")
-				os.WriteFile(inFile, in, 0o644)
-				args := append(append([]string{"infer"}, m.modelArgs(shared)...), "-in", inFile, "-out", outFile)
+				inFile, outFile := writeFile(t, dir, photo+".in", in), filepath.Join(dir, photo+".out")
+				args := append(append([]string{"infer"}, modelArgs(m, shared)...), "-in", inFile, "-out", outFile)
 				status, _, stderr := cli(args...)
 				require.Equal(t, 0, status, "%s: %s", photo, stderr)
 				got, err := os.ReadFile(outFile)
 				require.NoError(t, err)
-				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.name, photo+".out"))
+				want, err := os.ReadFile(filepath.Join(shared, "goldens", m.Name, photo+".out"))
 				require.NoError(t, err)
 				require.Len(t, got, len(want), "%s: output bytes", photo)
-				if !m.float {
+				if !m.Float {
 					assert.Equal(t, want, got, "%s: uint8 outputs must be identical", photo)
 					continue
 				}
@@ -425,13 +407,13 @@ func TestEvalAccuracy(t *testing.T) {
 	for _, row := range readCSV(t, filepath.Join(shared, "goldens", "accuracy.csv")) {
 		want[row["model"]] = row
 	}
-	for _, m := range goldenModels {
-		t.Run(m.name, func(t *testing.T) {
+	for _, m := range testdata.GoldenModels {
+		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
-			w, ok := want[m.name]
-			require.True(t, ok, "accuracy.csv has no row for %s", m.name)
+			w, ok := want[m.Name]
+			require.True(t, ok, "accuracy.csv has no row for %s", m.Name)
 			dir := filepath.Join(shared, "images", "imagenet")
-			args := append(append([]string{"eval", "-json", "-j", "2"}, m.modelArgs(shared)...),
+			args := append(append([]string{"eval", "-json", "-j", "2"}, modelArgs(m, shared)...),
 				"-dir", dir, "-labels-csv", filepath.Join(dir, "labels.csv"))
 			status, stdout, stderr := cli(args...)
 			require.Equal(t, 0, status, stderr)
@@ -442,7 +424,7 @@ func TestEvalAccuracy(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(stdout), &s), stdout)
 			got := fmt.Sprintf("n %d, top-1 %d, top-5 %d", s.N, s.Top1Correct, s.Top5Correct)
 			assert.Equal(t, fmt.Sprintf("n %s, top-1 %s, top-5 %s", w["n"], w["top1_correct"], w["top5_correct"]), got, "eval against accuracy.csv")
-			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.name, got, s.Seconds, s.ImagesPerSecond)
+			t.Logf("%s: %s in %.1fs (%.1f img/s)", m.Name, got, s.Seconds, s.ImagesPerSecond)
 		})
 	}
 }
@@ -451,7 +433,7 @@ func TestEvalTable(t *testing.T) {
 	shared := testdata.Dir(t)
 	dir := t.TempDir()
 	src := filepath.Join(shared, "images", "imagenet")
-	os.WriteFile(filepath.Join(dir, "labels.csv"), []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"), 0o644)
+	writeFile(t, dir, "labels.csv", []byte("file,label_index,synset\nn01440764_tench.JPEG,1,n01440764\n"))
 	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
 	status, stdout, stderr := cli("eval", "-m", model, "-dir", src, "-labels-csv", filepath.Join(dir, "labels.csv"))
 	require.Equal(t, 0, status, stderr)
@@ -472,13 +454,13 @@ func TestInfoRelease(t *testing.T) {
 		"mobilenet_v1_0.25_224":       {41, 0.47},
 		"mobilenet_v1_1.0_224_quant":  {569, 4.24},
 	}
-	for _, m := range goldenModels {
+	for _, m := range testdata.GoldenModels {
 		args := []string{"info", "-json"}
-		for _, f := range m.files {
+		for _, f := range m.Files {
 			args = append(args, filepath.Join(shared, "models", f))
 		}
 		status, stdout, stderr := cli(args...)
-		require.Equal(t, 0, status, "%s: %s", m.name, stderr)
+		require.Equal(t, 0, status, "%s: %s", m.Name, stderr)
 		// A chain is the sum of its models.
 		var macs, params float64
 		sc := bufio.NewScanner(strings.NewReader(stdout))
@@ -486,7 +468,7 @@ func TestInfoRelease(t *testing.T) {
 		n := 0
 		for ; sc.Scan(); n++ {
 			var v infoJSON
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: %q", m.name, sc.Text())
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &v), "%s: %q", m.Name, sc.Text())
 			total := 0
 			for _, c := range v.OpCounts {
 				total += c.Count
@@ -496,10 +478,10 @@ func TestInfoRelease(t *testing.T) {
 			macs += v.MACsMillions
 			params += v.ParamsMillions
 		}
-		require.Equal(t, len(m.files), n, "%s: info lines for the models", m.name)
-		r := release[m.name]
-		assert.InEpsilon(t, r[0], macs, 0.05, "%s: M MACs against the release's", m.name)
-		assert.InEpsilon(t, r[1], params, 0.05, "%s: M params against the release's", m.name)
+		require.Equal(t, len(m.Files), n, "%s: info lines for the models", m.Name)
+		r := release[m.Name]
+		assert.InEpsilon(t, r[0], macs, 0.05, "%s: M MACs against the release's", m.Name)
+		assert.InEpsilon(t, r[1], params, 0.05, "%s: M params against the release's", m.Name)
 	}
 	// The human form.
 	status, stdout, stderr := cli("info", filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite"))

@@ -41,6 +41,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"mobilenet-wasm/internal/testdata"
 )
 
 var (
@@ -147,7 +149,7 @@ func ForTest(tb testing.TB) *Runner {
 	if testing.Short() {
 		tb.Skip("LiteRT.js runs in a browser: slow (-short)")
 	}
-	root, err := moduleRoot()
+	root, err := testdata.ModuleRoot()
 	if err == nil {
 		var r *Runner
 		if r, err = New(root); err == nil {
@@ -159,21 +161,6 @@ func ForTest(tb testing.TB) *Runner {
 	}
 	tb.Skip(err.Error())
 	return nil
-}
-
-func moduleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above %s", wd)
-		}
-	}
 }
 
 // pageResult is a case's result as the page posts it.

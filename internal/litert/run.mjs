@@ -9,17 +9,10 @@
 // exit status is 0 when the page finished, 1 otherwise.
 
 import {chromium} from 'playwright-core';
+import {launchOptions} from '../headless/chromium.mjs';
 
 const [url, executablePath, timeout] = process.argv.slice(2);
-const args = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const browser = await chromium.launch({executablePath, headless: true, args});
+const browser = await chromium.launch(launchOptions(executablePath));
 let status = 0;
 try {
   console.log(`chromium ${browser.version()}`);

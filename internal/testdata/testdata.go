@@ -7,6 +7,7 @@
 package testdata
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,17 +39,29 @@ func Find() (string, bool) {
 	if d := os.Getenv("MOBILENET_TESTDATA"); d != "" {
 		return d, isDir(filepath.Join(d, "models"))
 	}
-	wd, err := os.Getwd()
+	root, err := ModuleRoot()
 	if err != nil {
 		return "", false
 	}
+	s := filepath.Join(filepath.Dir(root), "shared")
+	return s, isDir(filepath.Join(s, "models"))
+}
+
+// ModuleRoot returns the folder holding go.mod, found by walking up from the
+// working directory: go test runs in the package's folder, and what the
+// tests read (../shared, build.sh's site/, the scripts next to them) is
+// placed relative to the module root.
+func ModuleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			s := filepath.Join(filepath.Dir(d), "shared")
-			return s, isDir(filepath.Join(s, "models"))
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", false
+			return "", fmt.Errorf("no go.mod above %s", wd)
 		}
 	}
 }
@@ -56,4 +69,35 @@ func Find() (string, bool) {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// GoldenModel is a model (or an extractor + head chain) that the shared
+// goldens cover: goldens/<Name>/ holds the official runtime's outputs and
+// goldens/<Name>.csv its top-1 per photo.
+type GoldenModel struct {
+	Name  string   // goldens folder name
+	Files []string // under models/, in chain order
+	Size  int      // input side
+	Float bool
+}
+
+// GoldenModels are the models the goldens cover, one list for every
+// package's tests that compare with them.
+var GoldenModels = []GoldenModel{
+	{"mobilenet_v1_0.25_128_quant", []string{"mobilenet_v1_0.25_128_quant.tflite"}, 128, false},
+	{"mobilenet_v1_0.5_160_quant", []string{"mobilenet_v1_0.5_160_quant.tflite"}, 160, false},
+	{"mobilenet_v1_0.75_192_quant", []string{"mobilenet_v1_0.75_192_quant.tflite"}, 192, false},
+	{"mobilenet_v1_0.25_224", []string{"mobilenet_v1_0.25_224.tflite"}, 224, true},
+	{"mobilenet_v1_1.0_224_quant", []string{"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", "mobilenet_quant_v1_224_head_layers.tflite"}, 224, false},
+}
+
+// Golden returns the GoldenModel called name; it panics when there is none,
+// as only a test's own table can name one.
+func Golden(name string) GoldenModel {
+	for _, m := range GoldenModels {
+		if m.Name == name {
+			return m
+		}
+	}
+	panic("testdata: no golden model " + name)
 }

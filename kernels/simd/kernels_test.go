@@ -74,25 +74,26 @@ func TestKernels(t *testing.T) {
 func runCase(h *host, v *simd.Variant, i int, rng *rand.Rand) (string, error) {
 	switch v.Op {
 	case simd.OpGEMM, simd.OpConv, simd.OpDWConv:
-		p := convShape(v, i, rng)
-		switch v.DType {
-		case simd.QU8:
-			return convQCase[uint8](h, v, p, rng)
-		case simd.QC8:
-			return convQCase[int8](h, v, p, rng)
-		}
-		return convF32Case(h, v, p, rng)
+		return byDType(v, convQCase[uint8], convQCase[int8], convF32Case)(h, v, convShape(v, i, rng), rng)
 	case simd.OpAvgPool:
-		p := poolShape(v, i, rng)
-		switch v.DType {
-		case simd.QU8:
-			return poolQCase[uint8](h, v, p, rng)
-		case simd.QC8:
-			return poolQCase[int8](h, v, p, rng)
-		}
-		return poolF32Case(h, v, p, rng)
+		return byDType(v, poolQCase[uint8], poolQCase[int8], poolF32Case)(h, v, poolShape(v, i, rng), rng)
 	}
 	return "", fmt.Errorf("no tester for %v", v.Op)
+}
+
+// caseFunc runs one case of a variant with parameters P.
+type caseFunc[P any] func(h *host, v *simd.Variant, p P, rng *rand.Rand) (string, error)
+
+// byDType picks the tester for v's data type: u8 for QU8, i8 for QC8, f32
+// otherwise.
+func byDType[P any](v *simd.Variant, u8, i8, f32 caseFunc[P]) caseFunc[P] {
+	switch v.DType {
+	case simd.QU8:
+		return u8
+	case simd.QC8:
+		return i8
+	}
+	return f32
 }
 
 // channels draws a channel count; the first cases hit the tile edges.
