@@ -39,7 +39,7 @@ var (
 
 func signDigits(tb testing.TB) *digits {
 	tb.Helper()
-	dir := digitsDir(tb)
+	dir := testdata.SignDigits(tb)
 	digitsOnce.Do(func() {
 		f, err := imagefolder.Read(dir)
 		if err != nil {
@@ -59,20 +59,6 @@ func signDigits(tb testing.TB) *digits {
 	})
 	require.NoError(tb, digitsErr)
 	return digitsData
-}
-
-// digitsDir is the dataset's folder; an older shared folder without it
-// skips the test (fails it when the test data is required).
-func digitsDir(tb testing.TB) string {
-	tb.Helper()
-	dir := testdata.Path(tb, "datasets", "sign-digits")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_TESTDATA") == "1" {
-			tb.Fatal(err)
-		}
-		tb.Skip(err)
-	}
-	return dir
 }
 
 // embedded is the dataset embedded by one base: per photo its vector then

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mobilenet-wasm/internal/testdata"
-	"mobilenet-wasm/train/imagefolder"
 )
 
 // The exports these tests train name the sign-digits classes 0, 1 and 2
@@ -20,45 +19,13 @@ import (
 // to ignore.
 var digitWords = []string{"Fist", "One", "Two"}
 
-// digitFolders links photos from..from+n-1 (in name order) of sign-digits
-// classes 0, 1, 2 into a temporary data folder whose class folders are
-// named names[c] (links, not copies).
-func digitFolders(t *testing.T, names []string, from, n int) string {
-	t.Helper()
-	src := testdata.Path(t, "datasets", "sign-digits")
-	if _, err := os.Stat(src); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_TESTDATA") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	dir := t.TempDir()
-	for c, name := range names {
-		class := string(rune('0' + c))
-		var photos []string
-		ents, err := os.ReadDir(filepath.Join(src, class))
-		require.NoError(t, err)
-		for _, e := range ents {
-			if imagefolder.IsImageName(e.Name()) {
-				photos = append(photos, e.Name())
-			}
-		}
-		require.GreaterOrEqual(t, len(photos), from+n, "sign-digits/%s", class)
-		require.NoError(t, os.Mkdir(filepath.Join(dir, name), 0o755))
-		for _, p := range photos[from : from+n] {
-			require.NoError(t, os.Symlink(filepath.Join(src, class, p), filepath.Join(dir, name, p)))
-		}
-	}
-	return dir
-}
-
 // digitsExport trains (quickly: the tests are about the file) a uint8
 // head on 8 photos of each digitWords class with 'mobilenet train' and
 // returns the exported model's path.
 func digitsExport(t *testing.T) string {
 	t.Helper()
 	model := testdata.Path(t, "models", "mobilenet_v1_0.25_128_quant.tflite")
-	data := digitFolders(t, digitWords, 0, 8)
+	data := testdata.SignDigitsFolder(t, digitWords, 0, 8)
 	out := filepath.Join(t.TempDir(), "digits.tflite")
 	status, _, stderr := cli("train", "-m", model, "-dir", data, "-o", out, "-quant", "-val", "0", "-epochs", "20", "-j", "2")
 	require.Equal(t, 0, status, "train: %s", stderr)
@@ -69,7 +36,7 @@ func digitsExport(t *testing.T) string {
 // metadata.
 func TestClassifyExportLabels(t *testing.T) {
 	export := digitsExport(t)
-	photos := digitFolders(t, []string{"x"}, 10, 1)
+	photos := testdata.SignDigitsFolder(t, []string{"x"}, 10, 1)
 	photo := filepath.Join(photos, "x", mustFirst(t, filepath.Join(photos, "x")))
 
 	status, stdout, stderr := cli("classify", "-m", export, photo)
@@ -99,7 +66,7 @@ func TestEvalClassFolders(t *testing.T) {
 	export := digitsExport(t)
 	// Held-out photos (the export trained on the first 8 of each class).
 	names := []string{"fist", "ONE", " two "}
-	data := digitFolders(t, names, 8, 4)
+	data := testdata.SignDigitsFolder(t, names, 8, 4)
 	require.NoError(t, os.WriteFile(filepath.Join(data, "README.md"), []byte("not a class\n"), 0o644))
 	require.NoError(t, os.Mkdir(filepath.Join(data, ".cache"), 0o755))
 
@@ -156,7 +123,7 @@ func TestEvalClassFoldersImageNet(t *testing.T) {
 func TestEvalClassFolderErrors(t *testing.T) {
 	export := digitsExport(t)
 	// Folders the model has no label for.
-	data := digitFolders(t, []string{"fist", "seven", "cat"}, 8, 1)
+	data := testdata.SignDigitsFolder(t, []string{"fist", "seven", "cat"}, 8, 1)
 	wantError(t, []string{"eval", "-m", export, "-dir", data}, 1, "eval",
 		`2 of 3 class folders match none of the model's 3 labels: "cat", "seven"`, `(the labels: "Fist", "One", "Two")`)
 
@@ -173,7 +140,7 @@ func TestEvalClassFolderErrors(t *testing.T) {
 	synth := filepath.Join(t.TempDir(), "synth.tflite")
 	status, _, stderr := cli("models", "synth", "-w", "0.25", "-r", "128", "-quant", "-o", synth)
 	require.Equal(t, 0, status, stderr)
-	ok := digitFolders(t, digitWords[:1], 8, 1)
+	ok := testdata.SignDigitsFolder(t, digitWords[:1], 8, 1)
 	wantError(t, []string{"eval", "-m", synth, "-dir", ok}, 1, "eval", "no labels to match", "-labels FILE")
 
 	wantError(t, []string{"eval", "-m", export, "-dir", data, "-labels", "l.txt", "-labels-csv", "l.csv"}, 2, "eval", "give one")

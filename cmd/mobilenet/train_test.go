@@ -12,33 +12,12 @@ import (
 	"mobilenet-wasm/internal/testdata"
 )
 
-// smallDigits links n photos of each of the first classes of the shared
-// sign-digits set into a temporary data folder (links, not copies).
-func smallDigits(t *testing.T, classes, n int) string {
-	t.Helper()
-	src := testdata.Path(t, "datasets", "sign-digits")
-	if _, err := os.Stat(src); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_TESTDATA") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	dir := t.TempDir()
-	for c := range classes {
-		name := string(rune('0' + c))
-		files, err := os.ReadDir(filepath.Join(src, name))
-		require.NoError(t, err)
-		require.NoError(t, os.Mkdir(filepath.Join(dir, name), 0o755))
-		for _, f := range files[:n] {
-			require.NoError(t, os.Symlink(filepath.Join(src, name, f.Name()), filepath.Join(dir, name, f.Name())))
-		}
-	}
-	return dir
-}
+// digitClasses names class folders as sign-digits does.
+var digitClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
 func TestTrainCLI(t *testing.T) {
 	model := testdata.Path(t, "models", "mobilenet_v1_0.25_128_quant.tflite")
-	data := smallDigits(t, 3, 10)
+	data := testdata.SignDigitsFolder(t, digitClasses[:3], 0, 10)
 	out := filepath.Join(t.TempDir(), "digits.tflite")
 	status, stdout, stderr := cli("train", "-m", model, "-dir", data, "-o", out, "-quant", "-augment", "-epochs", "40", "-j", "2")
 	require.Equal(t, 0, status, "stderr: %s", stderr)
@@ -75,7 +54,7 @@ func mustFirst(t *testing.T, dir string) string {
 // temporary file left).
 func TestTrainCLIDeterministic(t *testing.T) {
 	model := testdata.Path(t, "models", "mobilenet_v1_0.25_128_quant.tflite")
-	data := smallDigits(t, 2, 6)
+	data := testdata.SignDigitsFolder(t, digitClasses[:2], 0, 6)
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.tflite"), filepath.Join(dir, "b.tflite")
 	for _, out := range []string{a, b} {
@@ -111,7 +90,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		wantError(t, tc.args, 2, "train", tc.contains)
 	}
 	float := testdata.Path(t, "models", "mobilenet_v1_0.25_224.tflite")
-	data := smallDigits(t, 2, 2)
+	data := testdata.SignDigitsFolder(t, digitClasses[:2], 0, 2)
 	wantError(t, []string{"train", "-m", float, "-dir", data, "-o", filepath.Join(t.TempDir(), "o.tflite"), "-quant"}, 2, "train", "-quant needs a quantized base")
 }
 
@@ -122,18 +101,18 @@ func TestTrainDataErrors(t *testing.T) {
 		return []string{"train", "-m", model, "-dir", dir, "-o", out, "-epochs", "2"}
 	}
 
-	one := smallDigits(t, 1, 3)
+	one := testdata.SignDigitsFolder(t, digitClasses[:1], 0, 3)
 	wantError(t, args(one), 1, "train", `one class folder ("0")`, "at least two classes")
 
-	empty := smallDigits(t, 2, 3)
+	empty := testdata.SignDigitsFolder(t, digitClasses[:2], 0, 3)
 	require.NoError(t, os.Mkdir(filepath.Join(empty, "7"), 0o755))
 	wantError(t, args(empty), 1, "train", `class "7"`, "has no images")
 
-	tiny := smallDigits(t, 2, 3)
+	tiny := testdata.SignDigitsFolder(t, digitClasses[:2], 0, 3)
 	writeTinyPNG(t, filepath.Join(tiny, "1", "tiny.png"))
 	wantError(t, args(tiny), 1, "train", "tiny.png: image too small: 1x1 pixels")
 
-	broken := smallDigits(t, 2, 3)
+	broken := testdata.SignDigitsFolder(t, digitClasses[:2], 0, 3)
 	require.NoError(t, os.WriteFile(filepath.Join(broken, "0", "broken.jpg"), []byte("not a jpeg"), 0o644))
 	wantError(t, args(broken), 1, "train", "broken.jpg")
 

@@ -15,7 +15,6 @@ import (
 	"mobilenet-wasm/loader"
 	"mobilenet-wasm/tflitewrite"
 	"mobilenet-wasm/train"
-	"mobilenet-wasm/train/imagefolder"
 )
 
 // The training exports' choices: the sign-digits classes a head learns,
@@ -39,33 +38,19 @@ type digitPhotos struct {
 
 func readDigits(t *testing.T) digitPhotos {
 	t.Helper()
-	dir := testdata.Path(t, "datasets", "sign-digits")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_TESTDATA") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 	var d digitPhotos
 	for c, class := range exportClasses {
-		ents, err := os.ReadDir(filepath.Join(dir, class))
-		require.NoError(t, err)
-		n := 0
-		for _, e := range ents {
-			if !imagefolder.IsImageName(e.Name()) || n == exportTrain+exportHeld {
-				continue
-			}
-			p := filepath.Join(dir, class, e.Name())
+		photos := testdata.SignDigitsPhotos(t, class)
+		require.GreaterOrEqual(t, len(photos), exportTrain+exportHeld, "sign-digits/%s holds too few photos", class)
+		for n, p := range photos[:exportTrain+exportHeld] {
 			img, _, err := imagefile.DecodeFile(p)
 			require.NoError(t, err, p)
 			if n < exportTrain {
 				d.train, d.y = append(d.train, img), append(d.y, c)
 			} else {
-				d.held, d.heldNames = append(d.held, img), append(d.heldNames, class+"/"+e.Name())
+				d.held, d.heldNames = append(d.held, img), append(d.heldNames, class+"/"+filepath.Base(p))
 			}
-			n++
 		}
-		require.Equal(t, exportTrain+exportHeld, n, "sign-digits/%s holds too few photos", class)
 	}
 	return d
 }
