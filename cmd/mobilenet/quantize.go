@@ -12,6 +12,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
+	"mobilenet-wasm/internal/atomicfile"
 	"mobilenet-wasm/quantize"
 )
 
@@ -149,8 +150,8 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *model, err)
 	}
-	if err := writeAtomic(*out, q); err != nil {
-		return err
+	if err := atomicfile.Write(*out, q); err != nil {
+		return fmt.Errorf("output: %w", err)
 	}
 	fmt.Fprintf(stdout, "%s: %s, %s calibration on %d of %d images: %d bytes (float %d, %.2fx)\n",
 		*out, opts.Format, opts.Method, len(files), total, len(q), len(data), float64(len(q))/float64(len(data)))
@@ -261,36 +262,4 @@ func quantizeLabels(model []byte, path, labelsFile string) ([]string, error) {
 		return nil, err
 	}
 	return c.Labels(), nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// folder, renamed over path once complete: a failure leaves no partial
-// file behind.
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	return nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,6 +10,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
+	"mobilenet-wasm/internal/atomicfile"
 	"mobilenet-wasm/train"
 	"mobilenet-wasm/train/imagefolder"
 )
@@ -211,8 +210,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "exported model: same top-1 as the trained head on %d/%d validation images\n", agree, n)
 	}
-	if err := writeFileAtomic(f.out, model); err != nil {
-		return err
+	if err := atomicfile.Write(f.out, model); err != nil {
+		return fmt.Errorf("output: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", f.out, len(model))
 	return nil
@@ -342,26 +341,4 @@ func checkExport(model []byte, head *train.Head, folder *imagefolder.Folder, val
 		n++
 	}
 	return agree, n, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder and a rename, so that no reader (a server watching the models
-// folder) ever sees half a model, and a failure leaves any previous file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("output: %w", werr)
-	}
-	return nil
 }

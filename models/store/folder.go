@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"mobilenet-wasm/internal/atomicfile"
 	"mobilenet-wasm/loader"
 	"mobilenet-wasm/models"
 )
@@ -131,31 +132,6 @@ func (f Folder) writeManifest(m *Manifest) error {
 		return err
 	}
 	return writeAtomic(filepath.Join(f.Dir, ManifestFile), append(b, '\n'))
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// folder and a rename, so that readers never see half a file.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("store: %w", werr)
-	}
-	return nil
 }
 
 // Presence is where a catalog entry is in the folder.
@@ -347,4 +323,15 @@ func (f Folder) store(data []byte, rec Record, force bool) (unchanged bool, err 
 func sha256Hex(data []byte) string {
 	s := sha256.Sum256(data)
 	return hex.EncodeToString(s[:])
+}
+
+// writeAtomic writes data to path atomically, making its folder first.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := atomicfile.Write(path, data); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }
