@@ -4,14 +4,16 @@
 //
 //   node e2e/teach.mjs CONFIG.json
 //
-// CONFIG: {url, out, chromium, model, y4mA, y4mB, classA, classB,
-// textFile, profile}. Chromium's fake webcam plays one Y4M per launch, so
+// CONFIG: {phase: "main" | "offline", url, out, chromium, model, y4mA,
+// y4mB, classA, classB, textFile, profile}. Chromium's fake webcam plays one Y4M per launch, so
 // the flow is three launches on one persistent profile (IndexedDB
 // survives): (1) camera A: record class A, save the project; (2) camera
 // B: reopen the project, record class B, train, classify live, download
 // the .tflite, the widget with model-url, the JS API's bad inputs; (3)
 // camera A again: reopen the trained project, classify live. Results go
-// to out/results-teach.json, one entry per launch, {ok, ...}.
+// to out/results-teach.json, one entry per launch, {ok, ...}. The
+// "offline" phase, run after the server stopped, relaunches on camera A
+// and reopens the project (out/results-teach-offline.json).
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
@@ -61,7 +63,8 @@ async function launch(name, y4m, fn) {
     page = ctx.pages()[0] || (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon|status of 404/.test(m.text())) pageErrors.push(m.text());
+      const where = (m.location() && m.location().url) || '';
+      if (m.type() === 'error' && !/favicon|status of 404/.test(m.text() + ' ' + where)) pageErrors.push(`${m.text()} (${where})`);
     });
     await page.goto(cfg.url + page0);
     await page.waitForSelector('body[data-teach="ready"]', {timeout: 60000});
@@ -130,6 +133,18 @@ async function liveTop(page) {
 }
 
 const messages = (page) => page.$$eval('#messages .msg[data-key="teach"]', (ms) => ms.map((m) => ({kind: m.dataset.kind, text: m.querySelector('span').textContent})));
+
+if (cfg.phase === 'offline') {
+  // The server is down: the page, the engine, the model and the project
+  // come from the service worker's cache, Cache Storage and IndexedDB.
+  await launch('offline', cfg.y4mA, async (page) => {
+    await openProject(page);
+    await startCamera(page);
+    return {trained: await page.getAttribute('#teach-main', 'data-trained'), top: await liveTop(page), screenshot: await shot(page, 'offline')};
+  });
+  writeFileSync(join(cfg.out, 'results-teach-offline.json'), JSON.stringify(results, null, 2));
+  process.exit(0);
+}
 
 // (1) Camera A: class A from the webcam; a non-image upload; save.
 const ok1 = await launch('record-a', cfg.y4mA, async (page) => {
