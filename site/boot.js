@@ -3,8 +3,10 @@
 // usable offline, and runs ui.wasm (Go, GOOS=js) with wasm_exec.js.
 
 import * as mobilenet from './mobilenet.js';
+import * as teachStore from './teach-store.js';
 
 globalThis.mobilenet = mobilenet;
+globalThis.teachStore = teachStore; // the Teach mode's saved projects
 
 function fatal(text) {
   const m = document.createElement('div');

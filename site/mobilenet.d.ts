@@ -137,6 +137,8 @@ export declare class Classifier {
   setSimd(on: boolean): Promise<boolean>;
   /** Stops the worker; pending and later calls reject with code "disposed". */
   dispose(): void;
+  /** Starts a teaching session on this model: new classes from examples (see Teacher). */
+  teacher(options?: TeacherOptions): Promise<Teacher>;
 }
 
 export type ErrorCode =
@@ -149,7 +151,9 @@ export type ErrorCode =
   | 'crash'
   | 'alloc'
   | 'unsupported'
-  | 'disposed';
+  | 'disposed'
+  /** Teacher.train was cancelled through its signal. */
+  | 'aborted';
 
 export declare class MobilenetError extends Error {
   readonly code: ErrorCode;
@@ -189,3 +193,128 @@ export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<C
 export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
 export declare function cachedUrls(): Promise<string[]>;
 export declare function clearCache(): Promise<void>;
+
+// ---------------------------------------------------------------------------
+// Teaching: new classes from a few examples (transfer learning on the
+// model's feature vectors, trained in the worker; wasm/doc.go, "Teaching").
+
+export interface TeacherOptions {
+  /** The classes to start with (more can be added). */
+  classes?: string[];
+  /** A saved project (Teacher.save()) to start from. */
+  state?: ArrayBuffer | ArrayBufferView;
+}
+
+/** A class of a teaching session. */
+export interface TeachClass {
+  name: string;
+  /** Its examples (feature vectors; augmented copies count). */
+  count: number;
+}
+
+/** One epoch of training. */
+export interface TrainProgress {
+  /** 1-based, counting both phases. */
+  epoch: number;
+  /** "float", then "qat" (quantization-aware) for a uint8 head. */
+  phase: 'float' | 'qat' | string;
+  /** Mean class-weighted cross-entropy of the epoch's training batches. */
+  loss: number;
+  trainAcc: number;
+  /** Accuracy on the held-out examples; -1 without them (a class with fewer than 3 examples). */
+  valAcc: number;
+  valLoss: number;
+  /** This epoch's head became the best so far. */
+  best: boolean;
+  done: boolean;
+}
+
+/** The session's description. */
+export interface TeachInfo {
+  /** The model's name (ModelInfo.name) when the session started. */
+  model: string;
+  /** Feature vector length. */
+  dim: number;
+  /** The features are uint8: heads train quantization-aware and export in uint8. */
+  quant: boolean;
+  classes: TeachClass[];
+  /** The trained head, or null before training. */
+  head: {classes: number; hidden: number; quant: boolean; labels: string[]} | null;
+  /** A training is in progress. */
+  training: boolean;
+  /** The epochs of the current or last training (as the engine reports them, snake_case). */
+  history: object[];
+}
+
+export interface TrainOptions {
+  /** Most float epochs (default 300; early stopping usually ends sooner; 100 without validation). */
+  epochs?: number;
+  /** Hidden ReLU units (default 0: a softmax layer on the features). */
+  hidden?: number;
+  lr?: number;
+  weightDecay?: number;
+  batchSize?: number;
+  /** Epochs without improvement before stopping (default 30). */
+  patience?: number;
+  /** Share of each class held out for early stopping (default 0.2). */
+  val?: number;
+  seed?: number;
+  /** Train a uint8 head (default: when the model is quantized). */
+  quant?: boolean;
+  qatEpochs?: number;
+  /** Called after every epoch. */
+  onProgress?: (p: TrainProgress) => void;
+  /** Cancels training: train() rejects with code "aborted" and the previous head stays. */
+  signal?: AbortSignal;
+  /** On abort, keep the best head of the cancelled training instead of the previous one. */
+  keepPartial?: boolean;
+  /** Worker time per step call, ms (default 50): how often progress and cancelling happen. */
+  stepMs?: number;
+}
+
+/**
+ * A teaching session in a classifier's worker. Every error is a
+ * MobilenetError with a message for the user: code "input" for examples
+ * the engine refuses (an image under 16x16 pixels, training with one class
+ * or an empty class, a damaged project), "image" for a file that is not
+ * an image, "aborted" for a cancelled training. A failed call changes
+ * nothing.
+ */
+export declare class Teacher {
+  /** The last known description. */
+  readonly info: TeachInfo;
+  readonly classes: TeachClass[];
+  /** A head has been trained: classify() and exportModel() work. */
+  readonly trained: boolean;
+  refresh(): Promise<TeachInfo>;
+  /** Adds a class; resolves to its index. Drops the trained head. */
+  addClass(name: string): Promise<number>;
+  /** Renames a class; the head keeps working. */
+  renameClass(index: number, name: string): Promise<void>;
+  /** Deletes a class and its examples (later ones move down). Drops the trained head. */
+  deleteClass(index: number): Promise<void>;
+  /** Embeds an image into a class (plus `augment` augmented copies); resolves to the class's count. */
+  addExample(index: number, source: ImageSource, options?: {augment?: number}): Promise<number>;
+  /** Adds a feature vector (from Classifier.embed) to a class; resolves to its count. */
+  addEmbedding(index: number, embedding: Float32Array | number[]): Promise<number>;
+  removeExample(index: number, example: number): Promise<void>;
+  /** Removes the examples of one class, or of all without an index. */
+  clearClass(index?: number): Promise<void>;
+  /** Trains a head on the examples, in steps, and resolves when done. */
+  train(options?: TrainOptions): Promise<{epochs: TrainProgress[]; head: TeachInfo['head']}>;
+  /** Classifies an image with the trained head: the classes' names as labels. */
+  classify(source: ImageSource, options?: {topK?: number}): Promise<Prediction[]>;
+  /** The .tflite of the model up to its features plus the head (labels embedded); load() and the widget's model-url take it. */
+  exportModel(options?: {name?: string; description?: string}): Promise<Uint8Array>;
+  /** The project (classes, examples as feature vectors, head) as bytes. */
+  save(): Promise<Uint8Array>;
+  /** Replaces the classes, examples and head with a saved project. */
+  restore(state: ArrayBuffer | ArrayBufferView): Promise<TeachInfo>;
+  /** Ends the session (the classifier stays). */
+  dispose(): void;
+}
+
+/** A teacher on clf with a saved project: clf.teacher({state}). */
+export declare function openProject(clf: Classifier, state: ArrayBuffer | ArrayBufferView): Promise<Teacher>;
+/** The model name a saved project was made with ("" if unknown or damaged). */
+export declare function projectModel(state: ArrayBuffer | ArrayBufferView): string;

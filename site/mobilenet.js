@@ -29,7 +29,7 @@ export class MobilenetError extends Error {
   constructor(code, message, status = 0) {
     super(message);
     this.name = 'MobilenetError';
-    /** what failed: 'network', 'load', 'input', 'image', 'argument', 'internal', 'crash', 'alloc', 'unsupported', 'disposed' */
+    /** what failed: 'network', 'load', 'input', 'image', 'argument', 'internal', 'crash', 'alloc', 'unsupported', 'disposed', 'aborted' */
     this.code = code;
     /** the engine's status code (wasm/doc.go), or 0 */
     this.status = status;
@@ -293,6 +293,15 @@ export class Classifier {
     return this.info.simd;
   }
 
+  /**
+   * teacher starts a teaching session on this classifier's model: new
+   * classes from examples, trained in the worker (see Teacher below).
+   * Options: classes (names), state (a saved project: Teacher.save()).
+   */
+  teacher(opts = {}) {
+    return startTeacher(this, opts);
+  }
+
   /** dispose stops the worker; later calls reject with code 'disposed'. */
   dispose() {
     this._ch.close(new MobilenetError('disposed', 'the classifier was disposed'));
@@ -387,5 +396,226 @@ export async function load(opts = {}) {
   } catch (e) {
     ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
     throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Teaching: new classes from examples (transfer learning on the model's
+// feature vectors, in the worker; the mn_teach_* exports of wasm/doc.go).
+
+// teachError drops the export's name from the engine's messages.
+function teachError(e) {
+  if (e instanceof MobilenetError) {
+    e.message = e.message.replace(/^mn_teach_\w+: /, '');
+    return e;
+  }
+  return new MobilenetError('internal', e.message || String(e));
+}
+
+// camelProgress turns one epoch of the engine's progress into the API's.
+function camelProgress(p) {
+  return {epoch: p.epoch, phase: p.phase, loss: p.loss, trainAcc: p.train_acc, valAcc: p.val_acc, valLoss: p.val_loss, best: p.best, done: p.done};
+}
+
+/**
+ * Teacher is a teaching session in a classifier's worker: named classes of
+ * examples (kept as feature vectors), a head trained on them, a .tflite
+ * export. Get one from classifier.teacher() or openProject().
+ */
+export class Teacher {
+  constructor(clf, session, info) {
+    this._clf = clf;
+    this._session = session;
+    this._training = null;
+    /** The session's description: model, dim, quant, classes [{name, count}], head, training, history. */
+    this.info = info;
+  }
+
+  async _call(op, args = {}, transfer = []) {
+    try {
+      return await this._clf._ch.call(op, {...args, session: this._session}, transfer);
+    } catch (e) {
+      throw teachError(e);
+    }
+  }
+
+  _update(info) {
+    this.info = info;
+    return info;
+  }
+
+  /** The classes: [{name, count}], in index order. */
+  get classes() {
+    return this.info.classes;
+  }
+
+  /** Whether a head has been trained (classify and exportModel work). */
+  get trained() {
+    return Boolean(this.info.head);
+  }
+
+  /** refresh re-reads info from the worker. */
+  async refresh() {
+    return this._update(await this._call('teachInfo'));
+  }
+
+  /** addClass adds a class and returns its index. Adding a class drops the trained head. */
+  async addClass(name) {
+    this._update(await this._call('teachClass', {index: this.info.classes.length, name: String(name)}));
+    return this.info.classes.length - 1;
+  }
+
+  /** renameClass renames class index (the head keeps working). */
+  async renameClass(index, name) {
+    this._update(await this._call('teachClass', {index, name: String(name)}));
+  }
+
+  /** deleteClass deletes a class and its examples; later classes move down. Drops the head. */
+  async deleteClass(index) {
+    this._update(await this._call('teachDeleteClass', {index}));
+  }
+
+  /**
+   * addExample embeds an image (any ImageSource) into class index, with
+   * augment more mirrored/cropped/brightened copies (default 0), and
+   * resolves to the class's example count.
+   */
+  async addExample(index, source, {augment = 0} = {}) {
+    let frame, transfer;
+    try {
+      [frame, transfer] = await framePayload(source);
+    } catch (e) {
+      throw teachError(e);
+    }
+    const r = await this._call('teachAddFrame', {index, frame, copies: augment}, transfer);
+    if (this.info.classes[index]) this.info.classes[index].count = r.count;
+    return r.count;
+  }
+
+  /** addEmbedding adds a feature vector (Float32Array of info.dim) to class index. */
+  async addEmbedding(index, embedding) {
+    const f = embedding instanceof Float32Array ? embedding : new Float32Array(embedding);
+    const r = await this._call('teachAddEmbedding', {index, embedding: f.slice().buffer});
+    if (this.info.classes[index]) this.info.classes[index].count = r.count;
+    return r.count;
+  }
+
+  /** removeExample removes example i (in the order added) of class index. */
+  async removeExample(index, i) {
+    this._update(await this._call('teachRemove', {index, example: i}));
+  }
+
+  /** clearClass removes every example of class index, or of every class without one. */
+  async clearClass(index = -1) {
+    this._update(await this._call('teachClear', {index}));
+  }
+
+  /**
+   * train trains a head on the examples, a few epochs per worker call, and
+   * resolves to {epochs: Progress[], head} when done. onProgress gets each
+   * epoch. Aborting signal cancels: train rejects with code 'aborted' and
+   * the head from before stays (keepPartial: the best head so far instead).
+   * Options: epochs, hidden, lr, weightDecay, batchSize, patience, val,
+   * seed, quant, qatEpochs, stepMs (worker time per call, default 50).
+   */
+  async train(opts = {}) {
+    if (this._training) throw new MobilenetError('argument', 'this teacher is already training');
+    const {onProgress, signal, keepPartial = false, stepMs = 50} = opts;
+    const config = {};
+    const keys = {epochs: 'epochs', hidden: 'hidden', lr: 'lr', weightDecay: 'weight_decay', batchSize: 'batch_size', patience: 'patience', val: 'val', seed: 'seed', quant: 'quant', qatEpochs: 'qat_epochs'};
+    for (const [k, v] of Object.entries(keys)) if (opts[k] !== undefined) config[v] = opts[k];
+    const aborted = () => new MobilenetError('aborted', keepPartial ? 'training cancelled; the best head so far is kept' : 'training cancelled; the previous head is kept');
+    if (signal && signal.aborted) throw aborted();
+    this._training = true;
+    const epochs = [];
+    try {
+      await this._call('teachTrainStart', {config});
+      for (;;) {
+        if (signal && signal.aborted) {
+          this._update(await this._call('teachTrainStop', {keep: keepPartial}));
+          throw aborted();
+        }
+        const r = await this._call('teachTrainStep', {budgetMs: stepMs});
+        for (const p of r.steps) {
+          const c = camelProgress(p);
+          epochs.push(c);
+          if (onProgress) onProgress(c);
+        }
+        if (r.done) break;
+      }
+      await this.refresh();
+      return {epochs, head: this.info.head};
+    } finally {
+      this._training = null;
+    }
+  }
+
+  /** classify classifies an image with the trained head: [{index, label, score}], best first. */
+  async classify(source, {topK = 5} = {}) {
+    let frame, transfer;
+    try {
+      [frame, transfer] = await framePayload(source);
+    } catch (e) {
+      throw teachError(e);
+    }
+    return this._call('teachPredict', {frame, topK}, transfer);
+  }
+
+  /** exportModel returns the .tflite: the model up to its features, the head, softmax, labels. */
+  async exportModel({name = '', description = ''} = {}) {
+    return this._call('teachExport', {name, description});
+  }
+
+  /** save returns the project (classes, examples, head) as bytes for openProject / restore. */
+  async save() {
+    return this._call('teachSave');
+  }
+
+  /** restore replaces the classes, examples and head with a saved project; a damaged one changes nothing. */
+  async restore(state) {
+    const b = asBytes(state);
+    if (!b) throw new MobilenetError('argument', 'a project is an ArrayBuffer or a typed array');
+    return this._update(await this._call('teachRestore', {state: b}, [b]));
+  }
+
+  /** dispose ends the session (the classifier stays). */
+  dispose() {
+    this._clf._ch.call('teachFree', {session: this._session}).catch(() => {});
+  }
+}
+
+async function startTeacher(clf, {classes = [], state = null} = {}) {
+  let r;
+  try {
+    r = await clf._ch.call('teachNew', {classes, model: clf.info.name});
+  } catch (e) {
+    throw teachError(e);
+  }
+  const t = new Teacher(clf, r.session, r.info);
+  if (state) {
+    try {
+      await t.restore(state);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+  }
+  return t;
+}
+
+/** openProject starts a teacher on clf with a saved project (Teacher.save()). */
+export function openProject(clf, state) {
+  return startTeacher(clf, {state});
+}
+
+/** projectModel reads the model name a saved project was made with ('' if unknown or damaged). */
+export function projectModel(state) {
+  try {
+    const b = state instanceof ArrayBuffer ? new Uint8Array(state) : new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
+    if (new TextDecoder().decode(b.subarray(0, 8)) !== 'MNTEACH1') return '';
+    const n = new DataView(b.buffer, b.byteOffset + 8, 4).getUint32(0, true);
+    return JSON.parse(new TextDecoder().decode(b.subarray(12, 12 + n))).model || '';
+  } catch {
+    return '';
   }
 }

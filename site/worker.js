@@ -11,6 +11,7 @@
 // buffer, and re-create memory views after every call (memory may grow).
 
 import {instantiateEngine, STATUS_ARGUMENT, STATUS_INPUT, STATUS_INTERNAL, STATUS_OK} from './engine-link.js';
+import {teachOps} from './teach-ops.js';
 
 const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [STATUS_INTERNAL]: 'internal'};
 
@@ -280,6 +281,9 @@ const ops = {
   time: (m) => engine.time(m.input ? new Uint8Array(m.input) : null, m.runs, m.warmup),
   setSimd: (m) => engine.setSimd(m.on),
 };
+
+// Teaching (mobilenet.js's Teacher): the mn_teach_* exports.
+Object.assign(ops, teachOps(() => engine, frameOf, Failure));
 
 self.onmessage = async (ev) => {
   const m = ev.data;

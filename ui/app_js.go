@@ -129,6 +129,7 @@ func (a *app) start() {
 	}
 	a.loadLatency()
 	a.wire()
+	a.spawn(a.startTeach) // the Teach mode (teach_js.go)
 	a.body.SetAttribute("data-state", "loading")
 	a.spawn(func() {
 		a.loadCatalog()

@@ -7,7 +7,11 @@
 // bars, milliseconds per inference and frames per second, the model
 // catalog with the latency measured in this browser, "benchmark all
 // available models" and an accuracy-versus-latency plot, model downloads
-// with a progress bar, and messages for what can go wrong.
+// with a progress bar, and messages for what can go wrong. Its Teach mode
+// (teach_js.go, markup in site/teach.html) teaches the model new classes
+// from webcam frames and photos, trains in the engine's worker with a live
+// plot, classifies the camera into them, downloads the .tflite and saves
+// projects in IndexedDB (site/teach-store.js).
 //
 // It does not run models itself: it calls the JS loader (site/mobilenet.js,
 // exposed to Go as globalThis.mobilenet by boot.js), whose Web Workers run

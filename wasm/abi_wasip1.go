@@ -203,6 +203,7 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 		}
 		lastHandle++
 		models[lastHandle] = c
+		sources[lastHandle] = list[0] // for the teaching exports (train_wasip1.go)
 		handle = lastHandle
 		return nil
 	})
@@ -218,6 +219,7 @@ func mnFreeModel(h int32) int32 {
 			return err
 		}
 		delete(models, h)
+		delete(sources, h)
 		return nil
 	})
 }

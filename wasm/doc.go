@@ -159,6 +159,98 @@
 // Forwarding costs one host call per layer. In the browser,
 // site/engine-link.js does all of this (and wasmtests/simd.go under wazero).
 //
+// # Teaching
+//
+// Transfer learning in the module (package mobilenet-wasm/train): a
+// teaching session belongs to a loaded model and holds named classes of
+// examples, kept as feature vectors (what mn_embed returns; frames are
+// embedded as they are added and not kept), a trained head (softmax layer
+// on the features, optionally after a hidden ReLU layer) and at most one
+// training in progress. Training runs a few epochs per call, so that a
+// host can show progress, stay responsive and cancel between calls.
+// Session ids are like model handles: positive, never reused. A session
+// keeps its model alive: mn_free_model does not end it. Limits (classes,
+// examples, name length, frame size) are the Teach* constants of package
+// abi. JSON arguments may be empty (len 0: defaults) and must not have
+// unknown fields. Class indices are positions in the session's class
+// list: 0 to classes-1.
+//
+//	mn_teach_new(handle int32, opts_ptr, opts_len uint32) int32
+//	    Starts a session on model handle. opts: {"classes": ["name", ...],
+//	    "model": "what the host calls the model, kept in saved states"}.
+//	    Returns a session id > 0, or 0 on failure (the model has no
+//	    feature vector: StatusInput's message in mn_error).
+//	mn_teach_free(session int32) int32
+//	    Ends a session.
+//	mn_teach_info(session int32) int32
+//	    Result: {"model", "dim" (feature vector length), "quant" (the
+//	    features are uint8: heads train quantization-aware and export in
+//	    uint8), "classes": [{"name", "count"}], "head": null or {"classes",
+//	    "hidden", "quant", "labels"}, "training": bool, "history": [progress
+//	    of the current or last training's epochs]}.
+//	mn_teach_class(session, class int32, name_ptr, name_len uint32) int32
+//	    class = the number of classes adds a class named so; a smaller one
+//	    renames that class (the head keeps working under the new name).
+//	    Names are 1 to abi.TeachMaxName bytes of UTF-8 without line breaks.
+//	    Adding a class drops the head and any training in progress (their
+//	    outputs are the old classes). Result: as mn_teach_info.
+//	mn_teach_delete_class(session, class int32) int32
+//	    Deletes a class and its examples; later classes move down one. The
+//	    head and any training are dropped. Result: as mn_teach_info.
+//	mn_teach_add_frame(session, class int32, ptr, len uint32, width, height, stride, copies int32) int32
+//	    Embeds an RGBA frame (as mn_embed) and adds its feature vector to
+//	    class, then copies (0 to abi.TeachMaxCopies) more from mirrored,
+//	    cropped, brightened versions of it (train.Augment). A frame under
+//	    abi.TeachMinSide pixels a side is StatusInput. Result:
+//	    {"class", "count" (the class's examples now), "added"}.
+//	mn_teach_add_embedding(session, class int32, ptr, len uint32) int32
+//	    Adds a feature vector: dim little-endian float32s (len = 4*dim),
+//	    all finite. Result: as mn_teach_add_frame.
+//	mn_teach_remove(session, class, index int32) int32
+//	    Removes a class's example index (in the order added). Result: as
+//	    mn_teach_info.
+//	mn_teach_clear(session, class int32) int32
+//	    Removes every example of class, or of every class for -1. Result:
+//	    as mn_teach_info.
+//	mn_teach_train_start(session int32, cfg_ptr, cfg_len uint32) int32
+//	    Starts (or restarts) training on the examples. cfg: {"hidden",
+//	    "epochs", "patience", "batch_size", "lr", "weight_decay", "seed",
+//	    "qat_epochs" (train.Config's fields; 0 = default), "val" (share of
+//	    each class held out for early stopping, default 0.2; none when a
+//	    class has fewer than 3 examples, and then 100 epochs by default),
+//	    "quant" (default: true when the features are uint8)}. No class,
+//	    one class, or a class without examples is StatusInput with a
+//	    message naming it. Result: {"train", "val"}: examples in each set.
+//	    The committed head (if any) stays in use until training ends.
+//	mn_teach_train_step(session, epochs int32) int32
+//	    Runs up to epochs epochs. Result: {"steps": [{"epoch", "phase"
+//	    ("float", then "qat" for a uint8 head), "loss", "train_acc",
+//	    "val_acc", "val_loss" (-1 without validation), "best", "done"}],
+//	    "done": bool}. When done, the best head becomes the session's.
+//	mn_teach_train_stop(session, keep int32) int32
+//	    Cancels training: keep 0 keeps the head the session had before it
+//	    (none, if it had none), keep 1 commits the best head so far.
+//	    Result: as mn_teach_info.
+//	mn_teach_predict(session int32, ptr, len uint32, width, height, stride, k int32) int32
+//	    Classifies an RGBA frame with the session's head. Result: as
+//	    mn_classify's, the classes' names as labels, score the head's
+//	    probability. StatusInput before any training.
+//	mn_teach_export(session int32, opts_ptr, opts_len uint32) int32
+//	    Result: one .tflite (train.Export): the model's layers up to the
+//	    feature vector, the head and a SOFTMAX, uint8 for a quantized head,
+//	    the class names as labels in its metadata; mn_load loads it. opts:
+//	    {"name", "description"} for the metadata.
+//	mn_teach_save(session int32) int32
+//	    Result: the session's state (classes, examples, head), to store and
+//	    give back to mn_teach_restore: "MNTEACH1", a little-endian uint32
+//	    header length, a JSON header {"model", "dim", "classes", "head",
+//	    "labels", "seed"}, then the examples' float32s, class by class.
+//	mn_teach_restore(session int32, ptr, len uint32) int32
+//	    Replaces the session's classes, examples and head with a saved
+//	    state, after checking all of it: a damaged state, or one from a
+//	    model with other feature vectors, is StatusInput and changes
+//	    nothing. Result: as mn_teach_info.
+//
 // # Call sequence
 //
 // Classifying webcam frames from JS, error handling shortened to fail():

@@ -72,3 +72,22 @@ const (
 	// SIMDOn: simd.wasm is linked and in use (the default when linked).
 	SIMDOn = 2
 )
+
+// Limits of the teaching exports (mn_teach_*), which refuse what exceeds
+// them with StatusArgument or StatusInput.
+const (
+	// TeachMinSide is the smallest width and height of an example frame.
+	TeachMinSide = 16
+	// TeachMaxClasses is the most classes a session holds.
+	TeachMaxClasses = 100
+	// TeachMaxExamples is the most examples (feature vectors) a class holds.
+	TeachMaxExamples = 5000
+	// TeachMaxCopies is the most augmented copies mn_teach_add_frame adds.
+	TeachMaxCopies = 16
+	// TeachMaxName is the longest class name, in bytes.
+	TeachMaxName = 200
+	// TeachMaxEpochs bounds the epochs of a training and of one step.
+	TeachMaxEpochs = 10000
+	// TeachMaxHidden bounds the hidden units of a head.
+	TeachMaxHidden = 1024
+)
