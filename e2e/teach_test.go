@@ -42,7 +42,8 @@ func TestTeach(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are slow (-short)")
 	}
-	root := moduleRoot(t)
+	root, err := testdata.ModuleRoot()
+	require.NoError(t, err)
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"

@@ -63,7 +63,7 @@ func toFrame(name string, img image.Image) rgbaFrame {
 func teachDigits(t *testing.T, mod *Module) (*Model, *Teacher) {
 	t.Helper()
 	md := loadWasm(t, mod, small, Options{})
-	tc, err := md.Teach(TeachOptions{Classes: []string{"zero", "one"}, Model: small.name})
+	tc, err := md.Teach(TeachOptions{Classes: []string{"zero", "one"}, Model: small.Name})
 	require.NoError(t, err)
 	for c, class := range []string{"0", "1"} {
 		for i, f := range digitFrames(t, class, 0, 12) {
@@ -152,7 +152,7 @@ func TestTeachTrainExportReload(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, info.Classes, info2.Classes)
 	assert.Equal(t, info.Head, info2.Head)
-	assert.Equal(t, small.name, info2.Model)
+	assert.Equal(t, small.Name, info2.Model)
 	f := test[1][0]
 	p1, err := tc.Predict(f.pix, f.w, f.h, f.stride, 2)
 	require.NoError(t, err)
