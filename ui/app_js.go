@@ -538,5 +538,6 @@ func (a *app) classifyPhoto() {
 func main() {
 	a := newApp()
 	a.start()
+	a.startQuantize()
 	select {} // handlers run as long as the page lives
 }
