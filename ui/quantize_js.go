@@ -288,6 +288,19 @@ func (q *quantPanel) setState(state string) {
 func (q *quantPanel) fail(text string) {
 	q.a.message("quantize", "error", text)
 	q.setState("error")
+	show(q.progress, false)
+}
+
+// cancelled reports whether the run was cancelled, and then ends it.
+func (q *quantPanel) cancelled(ctrl js.Value) bool {
+	if !ctrl.Get("signal").Get("aborted").Bool() {
+		return false
+	}
+	q.abort = js.Undefined()
+	q.a.message("quantize", "info", "Quantization cancelled.")
+	q.setState("idle")
+	show(q.progress, false)
+	return true
 }
 
 // modelBytes reads the chosen float model: its bytes, name and the
@@ -322,6 +335,8 @@ func (q *quantPanel) quantize() {
 		q.fail("Add a few photos first (this site has no built-in calibration photos): 10 to 100 typical photos of what the model will see, or a folder of them.")
 		return
 	}
+	ctrl := js.Global().Get("AbortController").New()
+	q.abort = ctrl
 	q.setState("running")
 	show(q.result, false)
 	show(q.progress, true)
@@ -331,6 +346,9 @@ func (q *quantPanel) quantize() {
 	q.progressText.SetTextContent("Reading the model…")
 
 	model, name, labelsURL, err := q.modelBytes()
+	if q.cancelled(ctrl) {
+		return
+	}
 	if err != nil {
 		q.fail("Could not read the model: " + err.Error())
 		return
@@ -342,6 +360,10 @@ func (q *quantPanel) quantize() {
 	// quantized file.
 	floatOpts := map[string]any{"model": model.Call("slice", 0), "name": name, "simd": a.useSIMD()}
 	floatClf, err := call(a.mn, "load", floatOpts)
+	if err == nil && q.cancelled(ctrl) {
+		floatClf.Call("dispose")
+		return
+	}
 	if err != nil {
 		q.fail(fmt.Sprintf("%s is not a model this page can run: %v", name, err))
 		return
@@ -370,9 +392,11 @@ func (q *quantPanel) quantize() {
 		}
 	}
 
+	if q.cancelled(ctrl) {
+		floatClf.Call("dispose")
+		return
+	}
 	format := q.format.Value()
-	ctrl := js.Global().Get("AbortController").New()
-	q.abort = ctrl
 	progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		p := args[0]
 		done := int(num(p, "done"))
@@ -404,9 +428,7 @@ func (q *quantPanel) quantize() {
 		floatClf.Call("dispose")
 		switch codeOf(err) {
 		case "aborted":
-			q.a.message("quantize", "info", "Quantization cancelled.")
-			q.setState("idle")
-			show(q.progress, false)
+			q.cancelled(ctrl)
 		case "load":
 			q.fail(fmt.Sprintf("%s cannot be quantized: %v", name, err))
 		case "image":
