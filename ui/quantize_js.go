@@ -56,6 +56,23 @@ type quantEntry struct {
 // calibrationLimit is how many calibration photos the comparison classifies.
 const calibrationLimit = 50
 
+// calibrationMax is how many photos calibrate at most, spread evenly
+// over the sorted list when there are more: the CLI's -calib-n default,
+// and the same choice, so that the page and `mobilenet quantize` agree.
+const calibrationMax = 200
+
+// spread picks n of list, evenly spread, as `mobilenet quantize` does.
+func spread(list []js.Value, n int) []js.Value {
+	if len(list) <= n {
+		return list
+	}
+	out := make([]js.Value, n)
+	for i := range out {
+		out[i] = list[i*len(list)/n]
+	}
+	return out
+}
+
 // latencyRuns is how many timed runs give each model's median latency.
 const latencyRuns = 15
 
@@ -335,12 +352,16 @@ func (q *quantPanel) quantize() {
 		q.fail("Add a few photos first (this site has no built-in calibration photos): 10 to 100 typical photos of what the model will see, or a folder of them.")
 		return
 	}
+	calib := spread(q.photos, calibrationMax)
+	if len(calib) < len(q.photos) {
+		a.message("quantize-photos", "info", fmt.Sprintf("Calibrating on %d of the %d photos, evenly spread (as mobilenet quantize -calib-n %d).", len(calib), len(q.photos), calibrationMax))
+	}
 	ctrl := js.Global().Get("AbortController").New()
 	q.abort = ctrl
 	q.setState("running")
 	show(q.result, false)
 	show(q.progress, true)
-	total := len(q.photos)
+	total := len(calib)
 	q.bar.SetMax(float64(total + 1))
 	q.bar.SetValue(0)
 	q.progressText.SetTextContent("Reading the model…")
@@ -417,8 +438,8 @@ func (q *quantPanel) quantize() {
 	if labels.Truthy() {
 		opts["labels"] = labels
 	}
-	photos := make([]any, len(q.photos))
-	for i, p := range q.photos {
+	photos := make([]any, len(calib))
+	for i, p := range calib {
 		photos[i] = p
 	}
 	start := now()
@@ -456,7 +477,7 @@ func (q *quantPanel) quantize() {
 		}
 	}
 	q.floatClf, q.quantClf = floatClf, quantClf
-	q.compare(name, quantName, size, out.Get("byteLength").Float())
+	q.compare(calib, name, quantName, size, out.Get("byteLength").Float())
 	q.progressText.SetTextContent(fmt.Sprintf("Quantized on %d photos in %.1f s.", total, seconds))
 	q.setState("done")
 }
@@ -475,14 +496,11 @@ func (q *quantPanel) setDownload(out js.Value, name string) {
 
 // compare fills the side-by-side: sizes, latency, and top-1 of both
 // models on the calibration photos.
-func (q *quantPanel) compare(floatName, quantName string, floatSize, quantSize float64) {
+func (q *quantPanel) compare(photos []js.Value, floatName, quantName string, floatSize, quantSize float64) {
 	a := q.a
 	q.photosBody.SetInnerHTML("")
 	agree, compared := 0, 0
-	for i, p := range q.photos {
-		if i == calibrationLimit {
-			break
-		}
+	for _, p := range spread(photos, calibrationLimit) {
 		same, ok := q.comparePhoto(p, photoName(p), false)
 		if ok {
 			compared++
