@@ -116,6 +116,18 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('#q-photos-body tr').length > n, r.photoRows.length, {timeout: T});
   r.yours = await page.$eval('#q-photos-body tr', (tr) => [...tr.children].map((td) => td.textContent));
 
+  // The JS API's own refusals: a quantized model (the engine's check),
+  // no images.
+  r.api = await page.evaluate(async ({b64, photoB64}) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const photo = new Blob([Uint8Array.from(atob(photoB64), (c) => c.charCodeAt(0))], {type: 'image/bmp'});
+    const err = (p) => p.then(() => 'resolved', (e) => `${e.code}: ${e.message}`);
+    return {
+      quantized: await err(globalThis.mobilenet.quantize(bytes, [photo])),
+      noImages: await err(globalThis.mobilenet.quantize(bytes, [])),
+    };
+  }, {b64: readFileSync(cfg.quantModel).toString('base64'), photoB64: readFileSync(cfg.photos[0]).toString('base64')});
+
   // Cancel a second run while it calibrates.
   await page.click('#q-run');
   await page.waitForFunction(() => document.getElementById('quantize').dataset.state === 'running' && document.getElementById('q-bar').value >= 1, null, {timeout: T});

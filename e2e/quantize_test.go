@@ -134,6 +134,7 @@ func TestQuantizePage(t *testing.T) {
 		DownloadName, Downloaded    string
 		Yours                       []string
 		Cancelled, StateAfterCancel string
+		API                         struct{ Quantized, NoImages string }
 		Shot, QuantizedShot, Failed string
 	}
 	require.NoError(t, json.Unmarshal(rb, &r))
@@ -168,6 +169,8 @@ func TestQuantizePage(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(r.Yours), "(yours)", "the photo compared on request")
 
 	assert.Contains(t, r.Cancelled, "cancelled", "cancelling a run")
+	assert.Regexp(t, `^load: .*already quantized`, r.API.Quantized, "mobilenet.quantize on a quantized model")
+	assert.Regexp(t, `^argument: no calibration images`, r.API.NoImages, "mobilenet.quantize without images")
 	assert.Equal(t, "idle", r.StateAfterCancel, "the panel after cancelling")
 
 	// The download equals the CLI's file.

@@ -308,14 +308,14 @@ Object.assign(ops, {
   quantNew(m) {
     const model = new Uint8Array(m.model);
     const p = engine.put(model);
-    let h = 0;
     try {
-      h = engine.call('mn_quant_new', p, model.byteLength);
+      const h = engine.call('mn_quant_new', p, model.byteLength);
+      // Read the message before mn_free clears it.
+      if (h === 0) throw new Failure('load', engine.errorMessage('the model cannot be quantized'));
+      return h;
     } finally {
       engine.free(p);
     }
-    if (h === 0) throw new Failure('load', engine.errorMessage('the model cannot be quantized'));
-    return h;
   },
   quantAdd(m) {
     const f = frameOf(m.frame);
