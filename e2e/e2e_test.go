@@ -23,7 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/bmp"
 
-	"mobilenet-wasm/internal/testdata"
 )
 
 // The test's choices. The photos are the shared ones with a clear winner
@@ -105,49 +104,8 @@ func sameTop(got, want []prediction) string {
 // data; it skips without them unless MOBILENET_REQUIRE_BROWSER=1.
 // Screenshots go to $MOBILENET_TEST_OUT, else a temporary folder.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are slow (-short)")
-	}
-	root, err := testdata.ModuleRoot()
-	require.NoError(t, err)
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		skipOrFail(t, fmt.Sprintf("no Chromium at %s: apt-get install -y chromium (or set CHROMIUM)", chromium))
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "no node in PATH")
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core", "package.json")); err != nil {
-		skipOrFail(t, "node_modules/playwright-core is missing: run npm ci in "+root)
-	}
-	for _, f := range []string{"engine.wasm", "ui.wasm", "wasm_exec.js"} {
-		if _, err := os.Stat(filepath.Join(root, "site", f)); err != nil {
-			skipOrFail(t, fmt.Sprintf("site/%s is missing: run ./build.sh first", f))
-		}
-	}
-	shared := testdata.Dir(t)
-	modelDir := filepath.Join(shared, "models")
-	for _, f := range []string{model + ".tflite", floatModel + ".tflite", "imagenet_labels.txt"} {
-		require.FileExists(t, filepath.Join(modelDir, f), "shared test data lacks models/%s", f)
-	}
-	out := os.Getenv("MOBILENET_TEST_OUT")
-	if out == "" {
-		out = t.TempDir()
-	} else {
-		require.NoError(t, os.MkdirAll(out, 0o755))
-	}
-	work := t.TempDir()
-
-	// The CLI, for the expected results and the server.
-	bin := filepath.Join(work, "mobilenet")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mobilenet")
-	build.Dir = root
-	b, err := build.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/mobilenet\n%s", b)
+	e := newBrowserEnv(t, "page", model+".tflite", floatModel+".tflite", "imagenet_labels.txt")
+	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
 
 	// The fake webcam's video, and the frame the page should see.
 	planes := I420(FitFrame(decodeImage(t, filepath.Join(shared, "images", cameraPhoto)), frameW, frameH))

@@ -16,7 +16,6 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
-	"mobilenet-wasm/internal/testdata"
 )
 
 // The Teach test's choices: the small model, and two photos the fake
@@ -39,46 +38,8 @@ const (
 // classifies live; a fourth, with the server stopped, does it offline.
 // Needs what TestBrowser needs.
 func TestTeach(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are slow (-short)")
-	}
-	root, err := testdata.ModuleRoot()
-	require.NoError(t, err)
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		skipOrFail(t, fmt.Sprintf("no Chromium at %s: apt-get install -y chromium (or set CHROMIUM)", chromium))
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "no node in PATH")
-	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core", "package.json")); err != nil {
-		skipOrFail(t, "node_modules/playwright-core is missing: run npm ci in "+root)
-	}
-	for _, f := range []string{"engine.wasm", "ui.wasm", "wasm_exec.js"} {
-		if _, err := os.Stat(filepath.Join(root, "site", f)); err != nil {
-			skipOrFail(t, fmt.Sprintf("site/%s is missing: run ./build.sh first", f))
-		}
-	}
-	shared := testdata.Dir(t)
-	modelDir := filepath.Join(shared, "models")
-	require.FileExists(t, filepath.Join(modelDir, teachModel+".tflite"))
-	out := os.Getenv("MOBILENET_TEST_OUT")
-	if out == "" {
-		out = t.TempDir()
-	} else {
-		require.NoError(t, os.MkdirAll(out, 0o755))
-	}
-	work := t.TempDir()
-
-	bin := filepath.Join(work, "mobilenet")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mobilenet")
-	build.Dir = root
-	b, err := build.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/mobilenet\n%s", b)
+	e := newBrowserEnv(t, "teach", teachModel+".tflite")
+	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
 
 	// One fake camera per class, and the frame each shows.
 	frames := map[string]string{}

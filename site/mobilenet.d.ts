@@ -152,7 +152,7 @@ export type ErrorCode =
   | 'alloc'
   | 'unsupported'
   | 'disposed'
-  /** Teacher.train was cancelled through its signal. */
+  /** Teacher.train or quantize() was cancelled through its signal. */
   | 'aborted';
 
 export declare class MobilenetError extends Error {
@@ -318,3 +318,62 @@ export declare class Teacher {
 export declare function openProject(clf: Classifier, state: ArrayBuffer | ArrayBufferView): Promise<Teacher>;
 /** The model name a saved project was made with ("" if unknown or damaged). */
 export declare function projectModel(state: ArrayBuffer | ArrayBufferView): string;
+
+// ---------------------------------------------------------------------------
+// Quantization: post-training quantization of a float model in a worker
+// (wasm/doc.go, "Quantization").
+
+/** Progress of quantize(): one report per calibration image, then the quantization itself. */
+export interface QuantizeProgress {
+  /** "calibrate" (done of total images added), "quantize" (writing the model), "done". */
+  phase: 'calibrate' | 'quantize' | 'done';
+  /** Calibration images added so far. */
+  done: number;
+  /** Calibration images in all. */
+  total: number;
+}
+
+/** A step before quantizing: "auto" (the format's default), "on" or "off" (or a boolean). */
+export type QuantizeToggle = 'auto' | 'on' | 'off' | boolean;
+
+export interface QuantizeOptions {
+  /** "uint8" (default): the release's per-tensor format; "int8": TFLite's current per-channel spec. */
+  format?: 'uint8' | 'int8';
+  /** Activation ranges: "auto" (default: percentile for uint8, minmax for int8), "minmax", "percentile", "mse". */
+  method?: 'auto' | 'minmax' | 'percentile' | 'mse';
+  /** Share of values (%) kept at each end by "percentile", in (50, 100]; default 99.999. */
+  percentile?: number;
+  /** Input / output tensor type (default: the format's own). */
+  inputType?: 'uint8' | 'int8' | 'float32';
+  outputType?: 'uint8' | 'int8' | 'float32';
+  /** Labels to embed, instead of the model's (an array, or one per line). */
+  labels?: string[] | string;
+  /** Rewrites of the float graph before quantizing (see package quantize). */
+  equalize?: QuantizeToggle;
+  absorbBias?: QuantizeToggle;
+  correctBias?: QuantizeToggle;
+  /** Equalization of ReLU6 layers: "keep" (default) or "relu". */
+  relu6?: 'keep' | 'relu';
+  onProgress?: (p: QuantizeProgress) => void;
+  /** Cancels: the worker stops at once and quantize() rejects with code "aborted". */
+  signal?: AbortSignal;
+  /** Use the SIMD kernels when the browser has wasm SIMD (default true). */
+  simd?: boolean;
+  baseUrl?: string | URL;
+  modelsUrl?: string | URL;
+}
+
+/**
+ * Post-training quantization in a worker: calibrates a float .tflite model
+ * (bytes, a Blob/File, or a catalog name) on images, in order, with the
+ * release's preprocessing, and resolves to the quantized .tflite bytes —
+ * byte-identical to `mobilenet quantize` for the same pixels and options.
+ * Rejects with code "argument" for no images, "load" for a model that is
+ * not a float classifier (already quantized, unsupported operator), "image"
+ * for a file that is not an image, "aborted" when cancelled.
+ */
+export declare function quantize(
+  model: string | ArrayBuffer | ArrayBufferView | Blob,
+  images: Iterable<ImageSource> | ArrayLike<ImageSource>,
+  options?: QuantizeOptions,
+): Promise<Uint8Array>;

@@ -619,3 +619,106 @@ export function projectModel(state) {
     return '';
   }
 }
+
+// ---------------------------------------------------------------------------
+// Quantization: post-training quantization of a float model in a worker
+// (the engine's mn_quant_* exports, wasm/doc.go "Quantization"; the same
+// bytes as `mobilenet quantize` for the same pixels and options).
+
+// quantOptionNames maps quantize()'s options to mn_quant_run's JSON fields.
+const quantOptionNames = {
+  format: 'format',
+  method: 'method',
+  percentile: 'percentile',
+  inputType: 'input_type',
+  outputType: 'output_type',
+  equalize: 'equalize',
+  absorbBias: 'absorb_bias',
+  correctBias: 'correct_bias',
+  relu6: 'relu6',
+};
+
+/**
+ * quantize converts a float .tflite model into a quantized one, calibrated
+ * on images, in its own worker, and resolves to the .tflite bytes.
+ * model: the float model's bytes, a Blob/File, or a catalog name. images:
+ * an array (or any iterable, e.g. a FileList) of what classify() takes,
+ * used in order; the release's preprocessing applies (central crop 87.5%,
+ * bilinear resize). Options (see mobilenet.d.ts): format ('uint8', the
+ * default, or 'int8'), method, percentile, inputType, outputType, labels,
+ * equalize / absorbBias / correctBias ('auto', 'on', 'off' or booleans),
+ * relu6, onProgress({phase, done, total}), signal (an AbortSignal:
+ * cancelling stops the worker at once and rejects with code 'aborted'),
+ * simd, baseUrl, modelsUrl.
+ */
+export async function quantize(model, images, opts = {}) {
+  const list = images ? Array.from(images) : [];
+  if (list.length === 0) throw new MobilenetError('argument', 'no calibration images: add a few photos');
+  const aborted = () => new MobilenetError('aborted', 'quantization cancelled');
+  const signal = opts.signal;
+  if (signal && signal.aborted) throw aborted();
+  const options = {};
+  for (const [k, field] of Object.entries(quantOptionNames)) {
+    let v = opts[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'boolean') v = v ? 'on' : 'off';
+    options[field] = v;
+  }
+  if (Array.isArray(opts.labels)) options.labels = opts.labels.map(String);
+  else if (typeof opts.labels === 'string') options.labels = opts.labels.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
+
+  const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
+  const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
+  const engineP = compile(new URL('engine.wasm', baseUrl).href);
+  const simdP = engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', baseUrl).href, true) : null));
+  engineP.catch(() => {});
+  simdP.catch(() => {});
+
+  let bytes;
+  if (typeof model === 'string') {
+    const all = await catalog({modelsUrl: opts.modelsUrl || new URL('models/', baseUrl).href});
+    const e = all.find((m) => m.name === model || m.file === model);
+    if (!e) throw new MobilenetError('load', `no model named ${model} in the catalog`);
+    if (!e.model_url) throw new MobilenetError('load', `${e.name} is not in the server's models folder (mobilenet models fetch ${e.name})`);
+    bytes = await fetchBytes(e.model_url, {signal});
+  } else if (typeof Blob !== 'undefined' && model instanceof Blob) {
+    bytes = await model.arrayBuffer();
+  } else {
+    bytes = asBytes(model);
+    if (!bytes) throw new MobilenetError('argument', 'model must be a catalog name, an ArrayBuffer, a typed array or a Blob');
+  }
+
+  const progress = (phase, done) => {
+    if (opts.onProgress) opts.onProgress({phase, done, total: list.length});
+  };
+  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
+  if (signal && signal.aborted) throw aborted();
+  const ch = new Channel(startWorker(baseUrl));
+  const onAbort = () => ch.close(aborted());
+  if (signal) signal.addEventListener('abort', onAbort);
+  try {
+    await ch.call('init', {engineModule, simdModule, wantSimd});
+    const handle = await ch.call('quantNew', {model: bytes}, [bytes]);
+    progress('calibrate', 0);
+    for (let i = 0; i < list.length; i++) {
+      const [frame, transfer] = await framePayload(list[i]).catch((e) => {
+        const name = list[i] && list[i].name ? list[i].name : `image ${i + 1}`;
+        throw new MobilenetError(e.code || 'image', `${name}: ${e.message}`);
+      });
+      try {
+        await ch.call('quantAdd', {handle, frame}, transfer);
+      } catch (e) {
+        const name = list[i] && list[i].name ? list[i].name : `image ${i + 1}`;
+        throw e.code === 'input' ? new MobilenetError('input', `${name}: ${e.message}`, e.status) : e;
+      }
+      progress('calibrate', i + 1);
+    }
+    progress('quantize', list.length);
+    const out = await ch.call('quantRun', {handle, options});
+    progress('done', list.length);
+    return out;
+  } finally {
+    if (signal) signal.removeEventListener('abort', onAbort);
+    ch.close(new MobilenetError('disposed', 'the quantization worker was stopped'));
+  }
+}

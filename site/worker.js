@@ -302,3 +302,45 @@ self.onmessage = async (ev) => {
     self.postMessage({id: m.id, ok: false, error: {code: e.code || 'internal', message: e.message || String(e), status: e.status || 0}});
   }
 };
+
+// Quantization (mn_quant_*, wasm/doc.go "Quantization"), for
+// mobilenet.quantize: quantNew {model} -> handle, quantAdd {handle, frame}
+// per calibration image, quantRun {handle, options} -> the .tflite bytes,
+// quantFree {handle}. The page's side checks for cancellation between
+// messages; cancelling terminates this worker.
+Object.assign(ops, {
+  quantNew(m) {
+    const model = new Uint8Array(m.model);
+    const p = engine.put(model);
+    try {
+      const h = engine.call('mn_quant_new', p, model.byteLength);
+      // Read the message before mn_free clears it.
+      if (h === 0) throw new Failure('load', engine.errorMessage('the model cannot be quantized'));
+      return h;
+    } finally {
+      engine.free(p);
+    }
+  },
+  quantAdd(m) {
+    const f = frameOf(m.frame);
+    const p = engine.putFrame(f.data);
+    const st = engine.call('mn_quant_add_frame', m.handle, p, f.data.byteLength, f.width, f.height, 4 * f.width);
+    engine.check(st, 'mn_quant_add_frame');
+    return {width: f.width, height: f.height};
+  },
+  quantRun(m) {
+    const opts = new TextEncoder().encode(JSON.stringify(m.options || {}));
+    const p = engine.put(opts);
+    try {
+      engine.check(engine.call('mn_quant_run', m.handle, p, opts.byteLength), 'mn_quant_run');
+    } finally {
+      engine.free(p);
+    }
+    const out = engine.result();
+    return {value: out, transfer: [out.buffer]};
+  },
+  quantFree(m) {
+    engine.check(engine.call('mn_quant_free', m.handle), 'mn_quant_free');
+    return true;
+  },
+});

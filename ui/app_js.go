@@ -17,8 +17,11 @@ import (
 // promise, a frame, a timer), so plain fields suffice.
 type app struct {
 	win dom.Window
-	doc dom.Document
-	mn  js.Value // globalThis.mobilenet (site/mobilenet.js)
+	// modes are the page's modes and mode the one showing (modes_js.go).
+	modes map[string]pageMode
+	mode  string
+	doc   dom.Document
+	mn    js.Value // globalThis.mobilenet (site/mobilenet.js)
 
 	body, placeholder, top5, results, messages            dom.HTMLElement
 	statMs, statFps, statSrc, modelBadge, simdBadge       dom.HTMLElement
@@ -128,6 +131,7 @@ func (a *app) start() {
 		a.simdBadge.Class().Add("bad")
 	}
 	a.loadLatency()
+	a.wireModes()
 	a.wire()
 	a.spawn(a.startTeach) // the Teach mode (teach_js.go)
 	a.body.SetAttribute("data-state", "loading")
@@ -539,5 +543,6 @@ func (a *app) classifyPhoto() {
 func main() {
 	a := newApp()
 	a.start()
+	a.startQuantize()
 	select {} // handlers run as long as the page lives
 }

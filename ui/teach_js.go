@@ -27,17 +27,17 @@ type teach struct {
 	a     *app
 	store js.Value // globalThis.teachStore
 
-	video                             *dom.HTMLVideoElement
-	placeholder, classes, status      dom.HTMLElement
-	top, liveNote, plot, modelBadge   dom.HTMLElement
-	download                          *dom.HTMLAnchorElement
-	progress                          *dom.HTMLProgressElement
-	camStart, camStop, addClass       *dom.HTMLButtonElement
-	trainBtn, cancelBtn, saveBtn      *dom.HTMLButtonElement
-	openBtn, deleteBtn                *dom.HTMLButtonElement
-	augment, projectName              *dom.HTMLInputElement
-	projects                          *dom.HTMLSelectElement
-	modeClassify, modeTeach, mainElem dom.HTMLElement
+	video                           *dom.HTMLVideoElement
+	placeholder, classes, status    dom.HTMLElement
+	top, liveNote, plot, modelBadge dom.HTMLElement
+	download                        *dom.HTMLAnchorElement
+	progress                        *dom.HTMLProgressElement
+	camStart, camStop, addClass     *dom.HTMLButtonElement
+	trainBtn, cancelBtn, saveBtn    *dom.HTMLButtonElement
+	openBtn, deleteBtn              *dom.HTMLButtonElement
+	augment, projectName            *dom.HTMLInputElement
+	projects                        *dom.HTMLSelectElement
+	mainElem                        dom.HTMLElement
 
 	clf, t  js.Value // the teaching classifier and its Teacher, or undefined
 	base    string   // the model they run
@@ -87,23 +87,16 @@ func (a *app) startTeach() {
 	tpl := a.doc.CreateElement("template")
 	tpl.SetInnerHTML(html.String())
 	content := tpl.Underlying().Get("content")
-	header := a.doc.QuerySelector("header").Underlying()
 	main := a.doc.QuerySelector("main").Underlying()
 	for _, sel := range []string{"link", "main"} {
 		if n := content.Call("querySelector", sel); n.Truthy() {
 			main.Get("parentNode").Call("insertBefore", n, main.Get("nextSibling"))
 		}
 	}
-	if n := content.Call("querySelector", "nav"); n.Truthy() {
-		header.Get("parentNode").Call("insertBefore", n, header.Get("nextSibling"))
-	}
 	tm := &teach{a: a, store: js.Global().Get("teachStore"), clf: js.Undefined(), t: js.Undefined(), stream: js.Undefined(), abort: js.Undefined()}
 	tm.find()
 	tm.wire()
-	a.body.SetAttribute("data-mode", "classify")
-	if a.param("mode") == "teach" || a.win.Location().Hash() == "#teach" {
-		tm.enter()
-	}
+	a.addMode("teach", pageMode{enter: tm.enter, leave: tm.leave})
 	a.body.SetAttribute("data-teach-ui", "ready")
 }
 
@@ -127,7 +120,7 @@ func (tm *teach) find() {
 	tm.openBtn, tm.deleteBtn = b("teach-open"), b("teach-delete-project")
 	tm.augment, tm.projectName = h("teach-augment").(*dom.HTMLInputElement), h("teach-project-name").(*dom.HTMLInputElement)
 	tm.projects = h("teach-projects").(*dom.HTMLSelectElement)
-	tm.modeClassify, tm.modeTeach, tm.mainElem = h("mode-classify"), h("mode-teach"), h("teach-main")
+	tm.mainElem = h("teach-main")
 }
 
 // wire attaches the handlers.
@@ -136,8 +129,6 @@ func (tm *teach) wire() {
 	click := func(e dom.HTMLElement, fn func()) {
 		e.AddEventListener("click", false, func(dom.Event) { a.spawn(fn) })
 	}
-	click(tm.modeTeach, tm.enter)
-	click(tm.modeClassify, tm.leave)
 	click(tm.camStart, tm.startCamera)
 	click(tm.camStop, tm.stopCamera)
 	click(tm.addClass, func() {
@@ -167,12 +158,9 @@ func (tm *teach) wire() {
 	}
 }
 
-// enter shows the Teach mode, loading its model the first time.
+// enter loads the Teach mode's model the first time it shows.
 func (tm *teach) enter() {
 	a := tm.a
-	a.body.SetAttribute("data-mode", "teach")
-	tm.modeTeach.SetAttribute("aria-pressed", "true")
-	tm.modeClassify.SetAttribute("aria-pressed", "false")
 	if a.cam.running {
 		a.stopCamera()
 	}
@@ -192,12 +180,9 @@ func (tm *teach) enter() {
 	}
 }
 
-// leave shows the classifier again.
+// leave stops the mode's camera when another mode shows.
 func (tm *teach) leave() {
 	tm.stopCamera()
-	tm.a.body.SetAttribute("data-mode", "classify")
-	tm.modeTeach.SetAttribute("aria-pressed", "false")
-	tm.modeClassify.SetAttribute("aria-pressed", "true")
 }
 
 // baseModel picks the model to teach: the page's (?model=, the last one

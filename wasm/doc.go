@@ -295,4 +295,40 @@
 //	x.mn_free_model(h);
 //
 // The Go host in package wasmtests does the same through wazero.
+//
+// # Quantization
+//
+// Post-training quantization of a float model (package
+// mobilenet-wasm/quantize, as `mobilenet quantize` runs it) inside the
+// module: create a calibrator, feed it calibration frames, then write the
+// quantized .tflite. A calibrator keeps every calibration input (the
+// preprocessed pixels, input_size² x 3 bytes each) until mn_quant_free.
+// The same model, frames (in the same order) and options give the same
+// bytes as the native package (wasmtests checks it).
+//
+//	mn_quant_new(model_ptr, model_len uint32) int32
+//	    Parses and checks a float .tflite model and returns a calibrator
+//	    handle > 0 (its own numbering, never reused), or 0 on failure
+//	    (the message says why: not a model, already quantized, an
+//	    operator the quantizer does not rewrite, an input that is not a
+//	    square RGB image).
+//	mn_quant_add_frame(handle int32, ptr, len uint32, width, height, stride int32) int32
+//	    Runs the float model on an RGBA frame (as mn_classify: alpha
+//	    ignored, central crop 87.5%, bilinear resize) and records its
+//	    activations. StatusInput when the frame's bytes do not cover it.
+//	mn_quant_samples(handle int32) int32
+//	    The number of frames added so far (>= 0), or a negative status.
+//	mn_quant_run(handle int32, opts_ptr, opts_len uint32) int32
+//	    Quantizes. opts is UTF-8 JSON (opts_len 0: every default), each
+//	    field optional, unknown fields refused (StatusArgument):
+//	    {"format": "uint8" (default) | "int8", "method": "auto" |
+//	    "minmax" | "percentile" | "mse", "percentile": P (in (50, 100]),
+//	    "input_type", "output_type": "uint8" | "int8" | "float32" (default:
+//	    the format's), "labels": ["...", ...] (embedded instead of the
+//	    model's), "equalize", "absorb_bias", "correct_bias": "auto" |
+//	    "on" | "off", "relu6": "keep" | "relu"} (quantize.Options).
+//	    StatusInput when no frame was added. Result: the quantized .tflite.
+//	    The calibrator stays, for another run with other options.
+//	mn_quant_free(handle int32) int32
+//	    Frees a calibrator and its calibration inputs.
 package main
