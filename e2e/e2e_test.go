@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	_ "golang.org/x/image/bmp"
-
 )
 
 // The test's choices. The photos are the shared ones with a clear winner
