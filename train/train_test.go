@@ -56,12 +56,10 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		y := 2
 		gw := make([][]float64, len(h.Layers))
 		gb := make([][]float64, len(h.Layers))
-		var deltas [][]float64
 		for i, l := range h.Layers {
 			gw[i], gb[i] = make([]float64, len(l.W)), make([]float64, len(l.B))
-			deltas = append(deltas, make([]float64, l.Out))
 		}
-		loss := h.backward(x, y, 1, newPass(h), nil, make([]float64, 3), deltas, gw, gb)
+		loss := h.backward([][]float32{x}, []int{y}, []float64{1}, newPass(h, 1), nil, gw, gb)[0]
 		assert.InDelta(t, lossOf(h, x, y), loss, 1e-12)
 		const eps = 1e-6
 		for i := range h.Layers {
@@ -92,7 +90,7 @@ func TestSoftmaxCrossEntropyHandComputed(t *testing.T) {
 	h := &Head{Layers: []Layer{{In: 1, Out: 2, W: []float64{0, 0}, B: []float64{0, math.Log(3)}}}}
 	gw := [][]float64{make([]float64, 2)}
 	gb := [][]float64{make([]float64, 2)}
-	loss := h.backward([]float32{2}, 0, 1, newPass(h), nil, make([]float64, 2), [][]float64{make([]float64, 2)}, gw, gb)
+	loss := h.backward([][]float32{{2}}, []int{0}, []float64{1}, newPass(h, 1), nil, gw, gb)[0]
 	assert.InDelta(t, -math.Log(0.25), loss, 1e-12)
 	assert.InDeltaSlice(t, []float64{0.25 - 1, 0.75}, gb[0], 1e-12)
 	assert.InDeltaSlice(t, []float64{2 * (0.25 - 1), 2 * 0.75}, gw[0], 1e-12) // times x = 2
