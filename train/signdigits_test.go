@@ -494,3 +494,61 @@ func benchmarkTrain(b *testing.B, model string, cfg train.Config) {
 	}
 	b.ReportMetric(float64(epochs)/float64(b.N), "epochs/op")
 }
+
+// BenchmarkEmbed measures the embedding throughput natively on the
+// sign-digits photos, one photo per op (images/s): "decode" reads and
+// decodes the JPEG file, "embed" preprocesses a decoded photo (crop,
+// resize) and runs the base, "decode+embed" does both, as embedding a
+// folder does.
+func BenchmarkEmbed(b *testing.B) {
+	f, err := imagefolder.Read(testdata.SignDigits(b))
+	require.NoError(b, err)
+	images := make([]image.Image, 0, 50)
+	for _, it := range f.Items[:50] {
+		img, _, err := imagefile.DecodeFile(it.Path)
+		require.NoError(b, err)
+		images = append(images, img)
+	}
+	perSecond := func(b *testing.B) {
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	}
+	b.Run("decode", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			_, _, err := imagefile.DecodeFile(f.Items[i%len(f.Items)].Path)
+			require.NoError(b, err)
+			i++
+		}
+		perSecond(b)
+	})
+	for _, model := range []string{"1.0_224_quant", "0.25_128_quant"} {
+		var models [][]byte
+		for _, name := range modelFiles[model] {
+			m, err := os.ReadFile(testdata.Path(b, "models", name))
+			require.NoError(b, err)
+			models = append(models, m)
+		}
+		c, err := engine.Load(models, engine.Options{})
+		require.NoError(b, err)
+		b.Run(model+"/embed", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				_, err := c.Embed(images[i%len(images)])
+				require.NoError(b, err)
+				i++
+			}
+			perSecond(b)
+		})
+		b.Run(model+"/decode+embed", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				img, _, err := imagefile.DecodeFile(f.Items[i%len(f.Items)].Path)
+				require.NoError(b, err)
+				_, err = c.Embed(img)
+				require.NoError(b, err)
+				i++
+			}
+			perSecond(b)
+		})
+	}
+}
