@@ -34,13 +34,17 @@ func (a *Adam) Tick() { a.t++ }
 func (a *Adam) Update(s *AdamSlot, params, grads []float64, decay bool) {
 	c1 := 1 - math.Pow(a.Beta1, float64(a.t))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.t))
+	b1, b2 := a.Beta1, a.Beta2
+	lr, ic2 := a.LR/c1, 1/c2
+	wd := 0.0
+	if decay {
+		wd = a.LR * a.WeightDecay
+	}
+	m, v, params := s.m[:len(grads)], s.v[:len(grads)], params[:len(grads)]
 	for i, g := range grads {
-		s.m[i] = a.Beta1*s.m[i] + (1-a.Beta1)*g
-		s.v[i] = a.Beta2*s.v[i] + (1-a.Beta2)*g*g
-		step := a.LR * (s.m[i] / c1) / (math.Sqrt(s.v[i]/c2) + a.Eps)
-		if decay {
-			step += a.LR * a.WeightDecay * params[i]
-		}
-		params[i] -= step
+		mi := b1*m[i] + (1-b1)*g
+		vi := b2*v[i] + (1-b2)*g*g
+		m[i], v[i] = mi, vi
+		params[i] -= lr*mi/(math.Sqrt(vi*ic2)+a.Eps) + wd*params[i]
 	}
 }

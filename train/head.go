@@ -126,71 +126,105 @@ type quantized struct {
 
 // quantize returns the head's fake-quantized weights and biases, with
 // input scales from q (the input, then each layer's output).
-func (h *Head) quantize(q *HeadQuant) *quantized {
-	fq := &quantized{}
+func (h *Head) quantize(q *HeadQuant) *quantized { return h.quantizeInto(q, nil) }
+
+// quantizeInto is quantize reusing fq's buffers (fq may be nil).
+func (h *Head) quantizeInto(q *HeadQuant, fq *quantized) *quantized {
+	if fq == nil || len(fq.w) != len(h.Layers) {
+		fq = &quantized{w: make([][]float64, len(h.Layers)), b: make([][]float64, len(h.Layers)), wq: make([]QParams, len(h.Layers))}
+	}
 	in := q.Input
 	for i, l := range h.Layers {
 		wq := weightQParams(l.W)
-		w := make([]float64, len(l.W))
+		w := fq.w[i]
+		if len(w) != len(l.W) {
+			w = make([]float64, len(l.W))
+		}
 		for j, v := range l.W {
 			w[j] = wq.Dequantize(wq.Quantize(v))
 		}
 		bs := biasScale(in, wq)
-		b := make([]float64, len(l.B))
+		b := fq.b[i]
+		if len(b) != len(l.B) {
+			b = make([]float64, len(l.B))
+		}
 		for j, v := range l.B {
 			b[j] = float64(quantizeBias(v, bs)) * float64(bs)
 		}
-		fq.w, fq.b, fq.wq = append(fq.w, w), append(fq.b, b), append(fq.wq, wq)
+		fq.w[i], fq.b[i], fq.wq[i] = w, b, wq
 		in = q.Acts[i]
 	}
 	return fq
 }
 
-// pass holds one forward pass's activations, for the backward pass.
+// pass holds the activations of a forward pass over up to n examples at
+// once, for the backward pass: example s's values of a layer with m
+// outputs are at [s*m, (s+1)*m).
 type pass struct {
-	acts [][]float64 // acts[0] is the input, acts[i+1] layer i's output (after ReLU and fake-quant)
-	ste  [][]bool    // ste[i][o]: the gradient flows through layer i's output o (ReLU active, inside the quantized range)
+	n      int
+	acts   [][]float64 // acts[0] is the inputs, acts[i+1] layer i's outputs (after ReLU and fake-quant)
+	ste    [][]bool    // ste[i][s*m+o]: the gradient flows through layer i's output o (ReLU active, inside the quantized range)
+	deltas [][]float64 // deltas[i]: the loss's gradient on layer i's outputs
+	probs  []float64   // the softmax of the logits
+	loss   []float64   // each example's cross-entropy
 }
 
-func newPass(h *Head) *pass {
-	p := &pass{acts: [][]float64{make([]float64, h.Dim())}}
+// passBatch is the number of examples a pass holds when evaluating a
+// data set.
+const passBatch = 32
+
+func newPass(h *Head, n int) *pass {
+	p := &pass{n: n, acts: [][]float64{make([]float64, n*h.Dim())}, probs: make([]float64, n*h.Classes()), loss: make([]float64, n)}
 	for _, l := range h.Layers {
-		p.acts = append(p.acts, make([]float64, l.Out))
-		p.ste = append(p.ste, make([]bool, l.Out))
+		p.acts = append(p.acts, make([]float64, n*l.Out))
+		p.ste = append(p.ste, make([]bool, n*l.Out))
+		p.deltas = append(p.deltas, make([]float64, n*l.Out))
 	}
 	return p
 }
 
-// forward computes the logits of x into p.acts[last]. With fq (and q), it
-// uses the quantized weights and rounds every activation as the uint8
-// model would.
-func (h *Head) forward(x []float32, p *pass, fq *quantized, q *HeadQuant) []float64 {
-	in := p.acts[0]
-	for i, v := range x {
-		in[i] = float64(v)
+// forward computes the logits of xs (at most p.n) into p.acts[last] and
+// returns them, len(xs) rows of Classes. With fq (and q), it uses the
+// quantized weights and rounds every activation as the uint8 model would.
+func (h *Head) forward(xs [][]float32, p *pass, fq *quantized, q *HeadQuant) []float64 {
+	n, dim := len(xs), h.Dim()
+	in := p.acts[0][:n*dim]
+	for s, x := range xs {
+		row := in[s*dim : (s+1)*dim]
+		for j, v := range x[:len(row)] {
+			row[j] = float64(v)
+		}
 	}
 	for i, l := range h.Layers {
 		w, b := l.W, l.B
 		if fq != nil {
 			w, b = fq.w[i], fq.b[i]
 		}
-		out, ste := p.acts[i+1], p.ste[i]
-		for o := range l.Out {
-			row := w[o*l.In : (o+1)*l.In]
-			s := b[o]
-			for j, v := range row {
-				s += v * in[j]
+		out, ste := p.acts[i+1][:n*l.Out], p.ste[i][:n*l.Out]
+		denseForward(w, b, in, out, n, l.In, l.Out)
+		switch {
+		case fq != nil:
+			aq := q.Acts[i]
+			lo, hi := aq.Dequantize(0), aq.Dequantize(255)
+			for k, v := range out {
+				active := true
+				if l.ReLU && v <= 0 {
+					v, active = 0, false
+				}
+				ste[k] = active && v >= lo && v <= hi
+				out[k] = aq.Dequantize(aq.Quantize(v))
 			}
-			ste[o] = true
-			if l.ReLU && s <= 0 {
-				s, ste[o] = 0, false
+		case l.ReLU:
+			for k, v := range out {
+				ste[k] = v > 0
+				if v <= 0 {
+					out[k] = 0
+				}
 			}
-			if fq != nil {
-				var inside bool
-				s, inside = q.Acts[i].FakeQuant(s)
-				ste[o] = ste[o] && inside
+		default:
+			for k := range ste {
+				ste[k] = true
 			}
-			out[o] = s
 		}
 		in = out
 	}
@@ -218,46 +252,64 @@ func softmax(logits, p []float64) []float64 {
 // head computes them as its uint8 model does, down to the softmax output
 // rounded to multiples of 1/256.
 func (h *Head) Scores(x []float32) []float64 {
-	p := newPass(h)
-	var fq *quantized
-	if h.Quant != nil {
-		fq = h.quantize(h.Quant)
-	}
-	return h.scores(x, p, fq)
-}
-
-func (h *Head) scores(x []float32, p *pass, fq *quantized) []float64 {
-	logits := h.forward(x, p, fq, h.Quant)
-	probs := softmax(logits, make([]float64, len(logits)))
-	if fq != nil {
-		for i, v := range probs {
-			probs[i] = SoftmaxOutput.Dequantize(SoftmaxOutput.Quantize(v))
-		}
-	}
-	return probs
+	return slices.Clone(h.predictor(1)([][]float32{x}))
 }
 
 // Predict returns the most likely class of x (ties: the lower index, as
 // the engine's top-k breaks them).
 func (h *Head) Predict(x []float32) int { return ArgMax(h.Scores(x)) }
 
-// predictor returns a function predicting many vectors with one set of
-// buffers and one quantization of the weights.
-func (h *Head) predictor() func(x []float32) []float64 {
-	p := newPass(h)
+// predictor returns a function computing the scores of up to n vectors at
+// once (len(xs) rows of Classes, valid until the next call) with one set
+// of buffers and one quantization of the weights.
+func (h *Head) predictor(n int) func(xs [][]float32) []float64 {
+	p := newPass(h, n)
 	var fq *quantized
 	if h.Quant != nil {
 		fq = h.quantize(h.Quant)
 	}
-	return func(x []float32) []float64 { return h.scores(x, p, fq) }
+	return func(xs [][]float32) []float64 {
+		h.probabilities(xs, p, fq)
+		probs := p.probs[:len(xs)*h.Classes()]
+		if fq != nil {
+			roundScores(probs)
+		}
+		return probs
+	}
+}
+
+// probabilities runs xs forward and writes their softmax into p.probs
+// (unrounded, for a quantized head too).
+func (h *Head) probabilities(xs [][]float32, p *pass, fq *quantized) {
+	logits := h.forward(xs, p, fq, h.Quant)
+	c := h.Classes()
+	for s := range xs {
+		softmax(logits[s*c:(s+1)*c], p.probs[s*c:(s+1)*c])
+	}
+}
+
+// roundScores rounds probabilities to the uint8 softmax output's values.
+func roundScores(probs []float64) {
+	for i, v := range probs {
+		probs[i] = SoftmaxOutput.Dequantize(SoftmaxOutput.Quantize(v))
+	}
 }
 
 // Evaluate returns the confusion matrix of the head on d.
 func (h *Head) Evaluate(d *Dataset) *Confusion {
 	c := NewConfusion(d.Classes)
-	pred := h.predictor()
-	for i, x := range d.X {
-		c.Add(d.Y[i], ArgMax(pred(x)))
+	n := min(passBatch, d.Len())
+	if n == 0 {
+		return c
+	}
+	pred := h.predictor(n)
+	k := h.Classes()
+	for start := 0; start < d.Len(); start += n {
+		xs := d.X[start:min(start+n, d.Len())]
+		probs := pred(xs)
+		for s := range xs {
+			c.Add(d.Y[start+s], ArgMax(probs[s*k:(s+1)*k]))
+		}
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,12 +57,10 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		y := 2
 		gw := make([][]float64, len(h.Layers))
 		gb := make([][]float64, len(h.Layers))
-		var deltas [][]float64
 		for i, l := range h.Layers {
 			gw[i], gb[i] = make([]float64, len(l.W)), make([]float64, len(l.B))
-			deltas = append(deltas, make([]float64, l.Out))
 		}
-		loss := h.backward(x, y, 1, newPass(h), nil, make([]float64, 3), deltas, gw, gb)
+		loss := h.backward([][]float32{x}, []int{y}, []float64{1}, newPass(h, 1), nil, gw, gb)[0]
 		assert.InDelta(t, lossOf(h, x, y), loss, 1e-12)
 		const eps = 1e-6
 		for i := range h.Layers {
@@ -83,6 +82,127 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
+// A mini-batch's backward pass gives the sum of its examples' scaled
+// gradients (and their losses), whatever the grouping of the examples in
+// the loops (7 examples: groups of four and a remainder; 6 classes: the
+// outputs' groups of four and two).
+func TestBatchGradientIsTheSumOfExamples(t *testing.T) {
+	for _, hidden := range []int{0, 5} {
+		rng := rand.New(rand.NewPCG(5, 6))
+		h := newHead(9, hidden, 6, rng)
+		for i := range h.Layers {
+			for j := range h.Layers[i].B {
+				h.Layers[i].B[j] = 0.1 * rng.NormFloat64()
+			}
+		}
+		var xs [][]float32
+		var ys []int
+		var scales []float64
+		for s := range 7 {
+			x := make([]float32, 9)
+			for j := range x {
+				x[j] = float32(rng.NormFloat64())
+			}
+			xs, ys, scales = append(xs, x), append(ys, s%6), append(scales, 0.5+rng.Float64())
+		}
+		grads := func() (gw, gb [][]float64) {
+			for _, l := range h.Layers {
+				gw, gb = append(gw, make([]float64, len(l.W))), append(gb, make([]float64, len(l.B)))
+			}
+			return gw, gb
+		}
+		gw, gb := grads()
+		losses := h.backward(xs, ys, scales, newPass(h, 7), nil, gw, gb)
+		sw, sb := grads()
+		for s := range xs {
+			loss := h.backward(xs[s:s+1], ys[s:s+1], scales[s:s+1], newPass(h, 1), nil, sw, sb)[0]
+			assert.InDelta(t, lossOf(h, xs[s], ys[s]), losses[s], 1e-12)
+			assert.InDelta(t, loss, losses[s], 1e-12)
+		}
+		for i := range h.Layers {
+			assert.InDeltaSlice(t, sw[i], gw[i], 1e-12, "hidden %d layer %d", hidden, i)
+			assert.InDeltaSlice(t, sb[i], gb[i], 1e-12, "hidden %d layer %d", hidden, i)
+		}
+		// And the batch's loss's gradient matches finite differences.
+		batchLoss := func() float64 {
+			sum := 0.0
+			for s, x := range xs {
+				sum += scales[s] * lossOf(h, x, ys[s])
+			}
+			return sum
+		}
+		const eps = 1e-6
+		for i := range h.Layers {
+			for j := range h.Layers[i].W {
+				v := &h.Layers[i].W[j]
+				orig := *v
+				*v = orig + eps
+				up := batchLoss()
+				*v = orig - eps
+				down := batchLoss()
+				*v = orig
+				assert.InDelta(t, (up-down)/(2*eps), gw[i][j], 1e-6, "hidden %d layer %d weight %d", hidden, i, j)
+			}
+		}
+	}
+}
+
+// The matrix loops compute the plain loops' sums in the same order, for
+// every shape (groups of four and remainders).
+func TestDenseMatchesPlainLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	fill := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+			if rng.IntN(5) == 0 {
+				v[i] = 0 // skipped deltas
+			}
+		}
+		return v
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 8, 9} {
+		for _, nin := range []int{1, 3, 8, 17} {
+			for _, nout := range []int{1, 2, 3, 4, 5, 6, 7, 10, 11} {
+				w, b, in, d := fill(nout*nin), fill(nout), fill(n*nin), fill(n*nout)
+				out := make([]float64, n*nout)
+				denseForward(w, b, in, out, n, nin, nout)
+				gw, gb := fill(nout*nin), fill(nout)
+				wantW, wantB := slices.Clone(gw), slices.Clone(gb)
+				denseGradW(gw, gb, d, in, n, nin, nout)
+				gin := fill(n * nin)
+				denseGradIn(gin, d, w, n, nin, nout)
+				for s := range n {
+					for o := range nout {
+						sum := b[o]
+						for j := range nin {
+							sum += w[o*nin+j] * in[s*nin+j]
+						}
+						require.InDelta(t, sum, out[s*nout+o], 1e-12, "forward n %d in %d out %d", n, nin, nout)
+					}
+					for j := range nin {
+						sum := 0.0
+						for o := range nout {
+							sum += d[s*nout+o] * w[o*nin+j]
+						}
+						require.InDelta(t, sum, gin[s*nin+j], 1e-12, "input gradient n %d in %d out %d", n, nin, nout)
+					}
+				}
+				for o := range nout {
+					for s := range n {
+						wantB[o] += d[s*nout+o]
+						for j := range nin {
+							wantW[o*nin+j] += d[s*nout+o] * in[s*nin+j]
+						}
+					}
+				}
+				require.InDeltaSlice(t, wantW, gw, 1e-12, "weight gradient n %d in %d out %d", n, nin, nout)
+				require.InDeltaSlice(t, wantB, gb, 1e-12, "bias gradient n %d in %d out %d", n, nin, nout)
+			}
+		}
+	}
+}
+
 // A softmax of equal logits is uniform; the gradient on the logits is
 // p - onehot, hand-computed for two classes.
 func TestSoftmaxCrossEntropyHandComputed(t *testing.T) {
@@ -92,7 +212,7 @@ func TestSoftmaxCrossEntropyHandComputed(t *testing.T) {
 	h := &Head{Layers: []Layer{{In: 1, Out: 2, W: []float64{0, 0}, B: []float64{0, math.Log(3)}}}}
 	gw := [][]float64{make([]float64, 2)}
 	gb := [][]float64{make([]float64, 2)}
-	loss := h.backward([]float32{2}, 0, 1, newPass(h), nil, make([]float64, 2), [][]float64{make([]float64, 2)}, gw, gb)
+	loss := h.backward([][]float32{{2}}, []int{0}, []float64{1}, newPass(h, 1), nil, gw, gb)[0]
 	assert.InDelta(t, -math.Log(0.25), loss, 1e-12)
 	assert.InDeltaSlice(t, []float64{0.25 - 1, 0.75}, gb[0], 1e-12)
 	assert.InDeltaSlice(t, []float64{2 * (0.25 - 1), 2 * 0.75}, gw[0], 1e-12) // times x = 2

@@ -131,6 +131,7 @@ type Trainer struct {
 	slotsW     []*AdamSlot
 	slotsB     []*AdamSlot
 	order      []int
+	ws         *workspace
 
 	phase     Phase
 	epoch     int
@@ -249,7 +250,7 @@ func (t *Trainer) Step() Progress {
 	t.epoch++
 	loss := t.epochPass()
 	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, ValAcc: -1, ValLoss: -1}
-	p.TrainAcc = t.head.Evaluate(&t.train).Accuracy()
+	p.TrainAcc = t.accuracy(&t.train)
 	improved := true
 	if t.val.Len() > 0 {
 		p.ValAcc, p.ValLoss = t.validate()
@@ -316,7 +317,7 @@ func (t *Trainer) calibrate() {
 		// i's raw outputs give its range.
 		fq := h.quantize(q)
 		lo, hi := math.Inf(1), math.Inf(-1)
-		p := newPass(h)
+		p := newPass(h, 1)
 		for _, x := range t.train.X {
 			in := p.acts[0]
 			for j, v := range x {
@@ -354,104 +355,139 @@ func (t *Trainer) calibrate() {
 func (t *Trainer) epochPass() float64 {
 	h := t.head
 	t.rng.Shuffle(len(t.order), func(i, j int) { t.order[i], t.order[j] = t.order[j], t.order[i] })
-	gw := make([][]float64, len(h.Layers))
-	gb := make([][]float64, len(h.Layers))
-	for i, l := range h.Layers {
-		gw[i], gb[i] = make([]float64, len(l.W)), make([]float64, len(l.B))
-	}
-	p := newPass(h)
-	probs := make([]float64, h.Classes())
-	var deltas [][]float64
-	for _, l := range h.Layers {
-		deltas = append(deltas, make([]float64, l.Out))
-	}
+	w := t.work(h)
 	totalLoss, totalWeight := 0.0, 0.0
 	for start := 0; start < len(t.order); start += t.cfg.BatchSize {
 		batch := t.order[start:min(start+t.cfg.BatchSize, len(t.order))]
 		var fq *quantized
 		if h.Quant != nil {
-			fq = h.quantize(h.Quant)
+			fq = h.quantizeInto(h.Quant, w.fq)
+			w.fq = fq
 		}
-		for i := range gw {
-			clear(gw[i])
-			clear(gb[i])
+		for i := range w.gw {
+			clear(w.gw[i])
+			clear(w.gb[i])
 		}
+		xs, ys, scales := w.xs[:0], w.ys[:0], w.scales[:0]
 		bw := 0.0
 		for _, e := range batch {
 			bw += t.weight[t.train.Y[e]]
+			xs, ys = append(xs, t.train.X[e]), append(ys, t.train.Y[e])
 		}
-		for _, e := range batch {
-			x, y := t.train.X[e], t.train.Y[e]
-			w := t.weight[y]
-			loss := h.backward(x, y, w/bw, p, fq, probs, deltas, gw, gb)
-			totalLoss += w * loss
-			totalWeight += w
+		for _, y := range ys {
+			scales = append(scales, t.weight[y]/bw)
+		}
+		w.xs, w.ys, w.scales = xs, ys, scales
+		losses := h.backward(xs, ys, scales, w.pass, fq, w.gw, w.gb)
+		for s, y := range ys {
+			totalLoss += t.weight[y] * losses[s]
+			totalWeight += t.weight[y]
 		}
 		t.opt.Tick()
 		for i := range h.Layers {
-			t.opt.Update(t.slotsW[i], h.Layers[i].W, gw[i], true)
-			t.opt.Update(t.slotsB[i], h.Layers[i].B, gb[i], false)
+			t.opt.Update(t.slotsW[i], h.Layers[i].W, w.gw[i], true)
+			t.opt.Update(t.slotsB[i], h.Layers[i].B, w.gb[i], false)
 		}
 	}
 	return totalLoss / totalWeight
 }
 
-// backward runs x forward and adds scale times the gradient of the
-// cross-entropy of label y to gw, gb; it returns the (unscaled) loss.
-// With fq, the forward pass is fake-quantized and the gradient passes
-// straight through the rounding (zero where an activation was clamped).
-func (h *Head) backward(x []float32, y int, scale float64, p *pass, fq *quantized, probs []float64, deltas, gw, gb [][]float64) float64 {
-	logits := h.forward(x, p, fq, h.Quant)
-	softmax(logits, probs)
-	loss := -math.Log(max(probs[y], 1e-300))
+// workspace is the buffers of an epoch, kept from one to the next.
+type workspace struct {
+	pass   *pass
+	gw, gb [][]float64
+	fq     *quantized
+	xs     [][]float32
+	ys     []int
+	scales []float64
+}
+
+// work returns the workspace for h, made on first use.
+func (t *Trainer) work(h *Head) *workspace {
+	if t.ws != nil {
+		return t.ws
+	}
+	w := &workspace{pass: newPass(h, t.cfg.BatchSize)}
+	for _, l := range h.Layers {
+		w.gw, w.gb = append(w.gw, make([]float64, len(l.W))), append(w.gb, make([]float64, len(l.B)))
+	}
+	t.ws = w
+	return w
+}
+
+// backward runs xs forward and adds the gradient of the cross-entropies
+// of labels ys, example s's scaled by scales[s], to gw, gb; it returns
+// each example's (unscaled) loss (p's buffer). With fq, the forward pass
+// is fake-quantized and the gradient passes straight through the rounding
+// (zero where an activation was clamped).
+func (h *Head) backward(xs [][]float32, ys []int, scales []float64, p *pass, fq *quantized, gw, gb [][]float64) []float64 {
+	h.probabilities(xs, p, fq)
+	n, c := len(xs), h.Classes()
 	last := len(h.Layers) - 1
-	for o, pr := range probs {
-		d := pr
-		if o == y {
-			d--
+	losses := p.loss[:n]
+	for s, y := range ys {
+		probs := p.probs[s*c : (s+1)*c]
+		losses[s] = -math.Log(max(probs[y], 1e-300))
+		d := p.deltas[last][s*c : (s+1)*c]
+		ste := p.ste[last][s*c : (s+1)*c]
+		for o, pr := range probs {
+			v := pr
+			if o == y {
+				v--
+			}
+			if !ste[o] {
+				v = 0
+			}
+			d[o] = v * scales[s]
 		}
-		if !p.ste[last][o] {
-			d = 0
-		}
-		deltas[last][o] = d * scale
 	}
 	for i := last; i >= 0; i-- {
 		l := h.Layers[i]
-		in := p.acts[i]
+		d := p.deltas[i][:n*l.Out]
+		denseGradW(gw[i], gb[i], d, p.acts[i], n, l.In, l.Out)
+		if i == 0 {
+			break
+		}
 		w := l.W
 		if fq != nil {
 			w = fq.w[i]
 		}
-		var prev []float64
-		if i > 0 {
-			prev = deltas[i-1]
-			clear(prev)
-		}
-		for o, d := range deltas[i] {
-			if d == 0 {
-				continue
-			}
-			gb[i][o] += d
-			row := gw[i][o*l.In : (o+1)*l.In]
-			for j, v := range in {
-				row[j] += d * v
-			}
-			if prev != nil {
-				wrow := w[o*l.In : (o+1)*l.In]
-				for j, v := range wrow {
-					prev[j] += d * v
-				}
-			}
-		}
-		if prev != nil {
-			for j := range prev {
-				if !p.ste[i-1][j] {
-					prev[j] = 0
-				}
+		prev := p.deltas[i-1][:n*l.In]
+		denseGradIn(prev, d, w, n, l.In, l.Out)
+		for j, on := range p.ste[i-1][:n*l.In] {
+			if !on {
+				prev[j] = 0
 			}
 		}
 	}
-	return loss
+	return losses
+}
+
+// accuracy is the current head's accuracy on d, as Evaluate's.
+func (t *Trainer) accuracy(d *Dataset) float64 {
+	h := t.head
+	w := t.work(h)
+	var fq *quantized
+	if h.Quant != nil {
+		fq = h.quantizeInto(h.Quant, w.fq)
+		w.fq = fq
+	}
+	p, c := w.pass, h.Classes()
+	correct := 0
+	for start := 0; start < d.Len(); start += p.n {
+		xs := d.X[start:min(start+p.n, d.Len())]
+		h.probabilities(xs, p, fq)
+		for s := range xs {
+			probs := p.probs[s*c : (s+1)*c]
+			if fq != nil {
+				roundScores(probs)
+			}
+			if ArgMax(probs) == d.Y[start+s] {
+				correct++
+			}
+		}
+	}
+	return float64(correct) / float64(d.Len())
 }
 
 // validate returns the current head's accuracy and mean cross-entropy on
@@ -459,23 +495,30 @@ func (h *Head) backward(x []float32, y int, scale float64, p *pass, fq *quantize
 // proportions).
 func (t *Trainer) validate() (acc, loss float64) {
 	h := t.head
-	pred := h.predictor()
-	p := newPass(h)
+	w := t.work(h)
 	var fq *quantized
 	if h.Quant != nil {
-		fq = h.quantize(h.Quant)
+		fq = h.quantizeInto(h.Quant, w.fq)
+		w.fq = fq
 	}
-	probs := make([]float64, h.Classes())
+	p, c := w.pass, h.Classes()
 	correct := 0
-	for i, x := range t.val.X {
-		s := pred(x)
-		if ArgMax(s) == t.val.Y[i] {
-			correct++
+	for start := 0; start < t.val.Len(); start += p.n {
+		xs := t.val.X[start:min(start+p.n, t.val.Len())]
+		h.probabilities(xs, p, fq)
+		for s := range xs {
+			y := t.val.Y[start+s]
+			probs := p.probs[s*c : (s+1)*c]
+			// The loss from unrounded probabilities: the rounded uint8
+			// ones can be exactly 0.
+			loss -= math.Log(max(probs[y], 1e-300))
+			if fq != nil {
+				roundScores(probs)
+			}
+			if ArgMax(probs) == y {
+				correct++
+			}
 		}
-		// The loss from unrounded probabilities: the rounded uint8 ones
-		// can be exactly 0.
-		softmax(h.forward(x, p, fq, h.Quant), probs)
-		loss -= math.Log(max(probs[t.val.Y[i]], 1e-300))
 	}
 	n := float64(t.val.Len())
 	return float64(correct) / n, loss / n
