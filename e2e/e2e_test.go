@@ -151,7 +151,7 @@ func TestBrowser(t *testing.T) {
 	if s := os.Getenv("MOBILENET_E2E_SCENARIOS"); s != "" {
 		cfg["scenarios"] = strings.Split(s, ",")
 	}
-	res := runNode(t, ctx, node, root, work, "main", cfg)
+	res := runScriptMap(t, ctx, node, root, work, "run.mjs", "main", cfg, "results-main.json")
 
 	t.Run("upload", func(t *testing.T) {
 		r := scenario(t, res, "upload")
@@ -330,7 +330,7 @@ func TestBrowser(t *testing.T) {
 			prime := scenario(t, res, "offline-prime")
 			assert.Equal(t, true, prime["controlled"], "the service worker does not control the page after a reload")
 			stop()
-			off := runNode(t, ctx, node, root, work, "offline", cfg)
+			off := runScriptMap(t, ctx, node, root, work, "run.mjs", "offline", cfg, "results-offline.json")
 			r := scenario(t, off, "offline")
 			assert.Empty(t, sameTop(tops(t, r["top"]), wantUpload), "offline")
 			t.Logf("offline: cached %v; screenshot %v", prime["cachedModels"], r["screenshot"])
@@ -387,26 +387,6 @@ func otherSite(url, images string) http.Handler {
 		http.ServeFile(w, r, filepath.Join(images, name))
 	})
 	return mux
-}
-
-// runNode runs e2e/run.mjs for one phase and returns its results.
-func runNode(t *testing.T, ctx context.Context, node, root, work, phase string, cfg map[string]any) map[string]any {
-	t.Helper()
-	cfg["phase"] = phase
-	b, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(work, "config-"+phase+".json")
-	require.NoError(t, os.WriteFile(cfgPath, b, 0o644))
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "run.mjs"), cfgPath)
-	cmd.Dir = root
-	start := time.Now()
-	outb, err := cmd.CombinedOutput()
-	t.Logf("node e2e/run.mjs (%s, %.0f s):\n%s", phase, time.Since(start).Seconds(), outb)
-	require.NoError(t, err, "node e2e/run.mjs %s", phase)
-	rb, err := os.ReadFile(filepath.Join(cfg["out"].(string), "results-"+phase+".json"))
-	require.NoError(t, err)
-	var res map[string]any
-	require.NoError(t, json.Unmarshal(rb, &res))
-	return res
 }
 
 // scenario returns a scenario's observations, failing the test when it

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -70,4 +73,33 @@ func newBrowserEnv(t *testing.T, outSub string, models ...string) *browserEnv {
 	b, err := build.CombinedOutput()
 	require.NoError(t, err, "go build ./cmd/mobilenet\n%s", b)
 	return e
+}
+
+// runScript runs the node script e2e/script for one phase with cfg (and
+// the phase) as its config file, and returns the results file it writes
+// in cfg["out"].
+func runScript(t *testing.T, ctx context.Context, node, root, work, script, phase string, cfg map[string]any, results string) []byte {
+	t.Helper()
+	cfg["phase"] = phase
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	cfgPath := filepath.Join(work, "config-"+script+"-"+phase+".json")
+	require.NoError(t, os.WriteFile(cfgPath, b, 0o644))
+	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", script), cfgPath)
+	cmd.Dir = root
+	start := time.Now()
+	outb, err := cmd.CombinedOutput()
+	t.Logf("node e2e/%s %s (%.0f s):\n%s", script, phase, time.Since(start).Seconds(), outb)
+	require.NoError(t, err, "node e2e/%s %s", script, phase)
+	rb, err := os.ReadFile(filepath.Join(cfg["out"].(string), results))
+	require.NoError(t, err)
+	return rb
+}
+
+// runScriptMap is runScript with the results decoded as a JSON object.
+func runScriptMap(t *testing.T, ctx context.Context, node, root, work, script, phase string, cfg map[string]any, results string) map[string]any {
+	t.Helper()
+	var res map[string]any
+	require.NoError(t, json.Unmarshal(runScript(t, ctx, node, root, work, script, phase, cfg, results), &res))
+	return res
 }

@@ -12,16 +12,13 @@
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join, basename} from 'node:path';
 import {chromium} from 'playwright-core';
+import {launchOptions} from '../internal/headless/chromium.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
 const T = 30000;
 
-const browser = await chromium.launch({
-  executablePath: cfg.chromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await chromium.launch(launchOptions(cfg.chromium));
 const ctx = await browser.newContext({viewport: {width: 1280, height: 1100}, acceptDownloads: true});
 const page = await ctx.newPage();
 const pageErrors = [];

@@ -61,17 +61,7 @@ func TestQuantizePage(t *testing.T) {
 		"quantModel": filepath.Join(modelDir, "mobilenet_v1_0.25_128_quant.tflite"),
 		"photos":     photos, "textFile": textFile,
 	}
-	cb, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(work, "config-quantize.json")
-	require.NoError(t, os.WriteFile(cfgPath, cb, 0o644))
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "quantize.mjs"), cfgPath)
-	cmd.Dir = root
-	start := time.Now()
-	outb, err := cmd.CombinedOutput()
-	t.Logf("node e2e/quantize.mjs (%.0f s):\n%s", time.Since(start).Seconds(), outb)
-	require.NoError(t, err, "node e2e/quantize.mjs")
-	rb, err := os.ReadFile(filepath.Join(out, "results-quantize.json"))
-	require.NoError(t, err)
+	rb := runScript(t, ctx, node, root, work, "quantize.mjs", "main", cfg, "results-quantize.json")
 	var r struct {
 		OK                          bool
 		Error, FailShot             string

@@ -14,7 +14,7 @@
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join, basename} from 'node:path';
 import {chromium} from 'playwright-core';
-import {launchOptions} from '../internal/headless/chromium.mjs';
+import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
@@ -22,11 +22,7 @@ const T = 30000; // default wait, ms
 
 // The fake camera plays cfg.y4m (made by e2e_test.go from a photo), with
 // the permission prompt answered yes.
-const launch = launchOptions(cfg.chromium, [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  `--use-file-for-fake-video-capture=${cfg.y4m}`,
-]);
+const launch = launchOptions(cfg.chromium, fakeCameraArgs(cfg.y4m));
 
 const results = {};
 const log = (...a) => console.log(`[e2e ${cfg.phase}]`, ...a);

@@ -18,6 +18,7 @@
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {chromium} from 'playwright-core';
+import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
@@ -26,20 +27,6 @@ const results = {};
 const log = (...a) => console.log('[e2e teach]', ...a);
 const project = 'pets';
 const page0 = `/?model=${encodeURIComponent(cfg.model)}&mode=teach`;
-
-function launchArgs(y4m) {
-  return [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${y4m}`,
-  ];
-}
 
 async function shot(page, name) {
   const path = join(cfg.out, `teach-${name}.png`);
@@ -51,9 +38,7 @@ async function shot(page, name) {
 async function launch(name, y4m, fn) {
   const t0 = Date.now();
   const ctx = await chromium.launchPersistentContext(cfg.profile, {
-    executablePath: cfg.chromium,
-    headless: true,
-    args: launchArgs(y4m),
+    ...launchOptions(cfg.chromium, fakeCameraArgs(y4m)),
     viewport: {width: 1280, height: 900},
     acceptDownloads: true,
   });

@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -64,7 +62,7 @@ func TestTeach(t *testing.T) {
 		"y4mA": y4ms[teachClassA], "y4mB": y4ms[teachClassB], "classA": teachClassA, "classB": teachClassB,
 		"textFile": textFile, "profile": filepath.Join(work, "profile"),
 	}
-	res := runTeach(t, ctx, node, root, work, "main", cfg)
+	res := runScriptMap(t, ctx, node, root, work, "teach.mjs", "main", cfg, "results-teach.json")
 	r1 := scenario(t, res, "record-a")
 	assert.GreaterOrEqual(t, sub(t, r1, "a")["count"], 8.0, "class A's examples")
 	assert.Equal(t, sub(t, r1, "a")["count"], sub(t, r1, "a")["thumbs"], "one thumbnail per example")
@@ -141,34 +139,10 @@ func TestTeach(t *testing.T) {
 
 	// Offline: the server stopped, a fourth launch on camera A.
 	stop()
-	off := scenario(t, runTeach(t, ctx, node, root, work, "offline", cfg), "offline")
+	off := scenario(t, runScriptMap(t, ctx, node, root, work, "teach.mjs", "offline", cfg, "results-teach-offline.json"), "offline")
 	assert.Equal(t, "true", off["trained"], "offline: the reopened project has its head")
 	if top := tops(t, off["top"]); assert.NotEmpty(t, top, "offline live results") {
 		assert.Equal(t, teachClassA, top[0].Label, "offline, camera A: %v", top)
 	}
 	t.Logf("screenshots and the export: %s; seconds %v / %v / %v / %v", out, r1["seconds"], r2["seconds"], r3["seconds"], off["seconds"])
-}
-
-// runTeach runs e2e/teach.mjs for one phase and returns its results.
-func runTeach(t *testing.T, ctx context.Context, node, root, work, phase string, cfg map[string]any) map[string]any {
-	t.Helper()
-	cfg["phase"] = phase
-	cb, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(work, "config-teach-"+phase+".json")
-	require.NoError(t, os.WriteFile(cfgPath, cb, 0o644))
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "teach.mjs"), cfgPath)
-	cmd.Dir = root
-	start := time.Now()
-	outb, err := cmd.CombinedOutput()
-	t.Logf("node e2e/teach.mjs %s (%.0f s):\n%s", phase, time.Since(start).Seconds(), outb)
-	require.NoError(t, err, "node e2e/teach.mjs %s", phase)
-	name := "results-teach.json"
-	if phase == "offline" {
-		name = "results-teach-offline.json"
-	}
-	rb, err := os.ReadFile(filepath.Join(cfg["out"].(string), name))
-	require.NoError(t, err)
-	var res map[string]any
-	require.NoError(t, json.Unmarshal(rb, &res))
-	return res
 }
