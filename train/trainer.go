@@ -250,7 +250,7 @@ func (t *Trainer) Step() Progress {
 	t.epoch++
 	loss := t.epochPass()
 	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, ValAcc: -1, ValLoss: -1}
-	p.TrainAcc = t.accuracy(&t.train)
+	p.TrainAcc, _ = t.score(&t.train)
 	improved := true
 	if t.val.Len() > 0 {
 		p.ValAcc, p.ValLoss = t.validate()
@@ -463,8 +463,10 @@ func (h *Head) backward(xs [][]float32, ys []int, scales []float64, p *pass, fq 
 	return losses
 }
 
-// accuracy is the current head's accuracy on d, as Evaluate's.
-func (t *Trainer) accuracy(d *Dataset) float64 {
+// score returns the current head's accuracy on d (as Evaluate's) and its
+// mean cross-entropy (unweighted: the validation split keeps the classes'
+// proportions).
+func (t *Trainer) score(d *Dataset) (acc, loss float64) {
 	h := t.head
 	w := t.work(h)
 	var fq *quantized
@@ -478,36 +480,7 @@ func (t *Trainer) accuracy(d *Dataset) float64 {
 		xs := d.X[start:min(start+p.n, d.Len())]
 		h.probabilities(xs, p, fq)
 		for s := range xs {
-			probs := p.probs[s*c : (s+1)*c]
-			if fq != nil {
-				roundScores(probs)
-			}
-			if ArgMax(probs) == d.Y[start+s] {
-				correct++
-			}
-		}
-	}
-	return float64(correct) / float64(d.Len())
-}
-
-// validate returns the current head's accuracy and mean cross-entropy on
-// the validation set (unweighted: the validation split keeps the classes'
-// proportions).
-func (t *Trainer) validate() (acc, loss float64) {
-	h := t.head
-	w := t.work(h)
-	var fq *quantized
-	if h.Quant != nil {
-		fq = h.quantizeInto(h.Quant, w.fq)
-		w.fq = fq
-	}
-	p, c := w.pass, h.Classes()
-	correct := 0
-	for start := 0; start < t.val.Len(); start += p.n {
-		xs := t.val.X[start:min(start+p.n, t.val.Len())]
-		h.probabilities(xs, p, fq)
-		for s := range xs {
-			y := t.val.Y[start+s]
+			y := d.Y[start+s]
 			probs := p.probs[s*c : (s+1)*c]
 			// The loss from unrounded probabilities: the rounded uint8
 			// ones can be exactly 0.
@@ -520,6 +493,9 @@ func (t *Trainer) validate() (acc, loss float64) {
 			}
 		}
 	}
-	n := float64(t.val.Len())
+	n := float64(d.Len())
 	return float64(correct) / n, loss / n
 }
+
+// validate is score on the validation set.
+func (t *Trainer) validate() (acc, loss float64) { return t.score(&t.val) }
