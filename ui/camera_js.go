@@ -33,19 +33,30 @@ func constraints(choice string) map[string]any {
 	return map[string]any{"audio": false, "video": v}
 }
 
-// startCamera asks for the chosen camera and starts classifying its frames.
-func (a *app) startCamera() {
+// openCamera asks for the camera chosen in the picker, with start
+// disabled while the browser asks the user. A page without cameras gets a
+// message under key suggesting instead; a refusal gets cameraError's.
+func (a *app) openCamera(key, instead string, start *dom.HTMLButtonElement) (js.Value, bool) {
 	md := js.Global().Get("navigator").Get("mediaDevices")
 	if !md.Truthy() || !md.Get("getUserMedia").Truthy() {
-		a.message("camera", "error", "This page cannot use a camera here: browsers allow cameras only on https:// pages and on localhost. Upload a photo instead.")
-		return
+		a.message(key, "error", "This page cannot use a camera here: browsers allow cameras only on https:// pages and on localhost. "+instead)
+		return js.Undefined(), false
 	}
-	a.stopCamera()
-	a.camStart.SetDisabled(true)
+	start.SetDisabled(true)
 	stream, err := call(md, "getUserMedia", constraints(a.camSelect.Value()))
-	a.camStart.SetDisabled(false)
+	start.SetDisabled(false)
 	if err != nil {
 		a.cameraError(err)
+		return js.Undefined(), false
+	}
+	return stream, true
+}
+
+// startCamera asks for the chosen camera and starts classifying its frames.
+func (a *app) startCamera() {
+	a.stopCamera()
+	stream, ok := a.openCamera("camera", "Upload a photo instead.", a.camStart)
+	if !ok {
 		return
 	}
 	a.clearMessage("camera")

@@ -760,17 +760,9 @@ func fileName(s string) string {
 // startCamera starts the Teach mode's camera and its live loop.
 func (tm *teach) startCamera() {
 	a := tm.a
-	md := js.Global().Get("navigator").Get("mediaDevices")
-	if !md.Truthy() || !md.Get("getUserMedia").Truthy() {
-		a.message("teach", "error", "This page cannot use a camera here: browsers allow cameras only on https:// pages and on localhost. Add photos instead.")
-		return
-	}
 	tm.stopCamera()
-	tm.camStart.SetDisabled(true)
-	stream, err := call(md, "getUserMedia", constraints(a.camSelect.Value()))
-	tm.camStart.SetDisabled(false)
-	if err != nil {
-		a.cameraError(err)
+	stream, ok := a.openCamera("teach", "Add photos instead.", tm.camStart)
+	if !ok {
 		return
 	}
 	tm.camGen++
