@@ -34,9 +34,9 @@ type session struct {
 	head     *train.Head   // the committed head, nil before the first training
 	labels   []string      // the class names when head was trained (renames follow)
 
-	trainer *train.Trainer // the training in progress, or nil
-	history []progressJSON // its epochs so far
-	seed    uint64         // augmentation seeds, one per added frame
+	trainer *train.Trainer      // the training in progress, or nil
+	history []abi.TrainProgress // its epochs so far
+	seed    uint64              // augmentation seeds, one per added frame
 }
 
 var (
@@ -67,43 +67,6 @@ type trainOptions struct {
 	Seed        uint64   `json:"seed"`
 	Quant       *bool    `json:"quant"`
 	QATEpochs   int      `json:"qat_epochs"`
-}
-
-// progressJSON is one epoch, as mn_teach_train_step reports it.
-type progressJSON struct {
-	Epoch    int     `json:"epoch"`
-	Phase    string  `json:"phase"`
-	Loss     float64 `json:"loss"`
-	TrainAcc float64 `json:"train_acc"`
-	ValAcc   float64 `json:"val_acc"`
-	ValLoss  float64 `json:"val_loss"`
-	Best     bool    `json:"best"`
-	Done     bool    `json:"done"`
-}
-
-// classJSON is a class in mn_teach_info.
-type classJSON struct {
-	Name  string `json:"name"`
-	Count int    `json:"count"`
-}
-
-// headJSON describes the committed head in mn_teach_info.
-type headJSON struct {
-	Classes int      `json:"classes"`
-	Hidden  int      `json:"hidden"`
-	Quant   bool     `json:"quant"`
-	Labels  []string `json:"labels"`
-}
-
-// infoJSON is mn_teach_info's result.
-type infoJSON struct {
-	Model    string         `json:"model"`
-	Dim      int            `json:"dim"`
-	Quant    bool           `json:"quant"`
-	Classes  []classJSON    `json:"classes"`
-	Head     *headJSON      `json:"head"`
-	Training bool           `json:"training"`
-	History  []progressJSON `json:"history"`
 }
 
 // teachSession returns session id's session.
@@ -161,16 +124,16 @@ func setJSON(v any) error {
 }
 
 // info is the session's description.
-func (s *session) info() infoJSON {
-	in := infoJSON{Model: s.model, Dim: s.dim, Quant: s.quant != nil, Training: s.trainer != nil, History: s.history, Classes: []classJSON{}}
+func (s *session) info() abi.TeachInfo {
+	in := abi.TeachInfo{Model: s.model, Dim: s.dim, Quant: s.quant != nil, Training: s.trainer != nil, History: s.history, Classes: []abi.TeachClass{}}
 	if in.History == nil {
-		in.History = []progressJSON{}
+		in.History = []abi.TrainProgress{}
 	}
 	for i, n := range s.names {
-		in.Classes = append(in.Classes, classJSON{n, len(s.examples[i])})
+		in.Classes = append(in.Classes, abi.TeachClass{Name: n, Count: len(s.examples[i])})
 	}
 	if s.head != nil {
-		in.Head = &headJSON{Classes: s.head.Classes(), Hidden: s.head.Hidden(), Quant: s.head.Quant != nil, Labels: s.labels}
+		in.Head = &abi.TeachHead{Classes: s.head.Classes(), Hidden: s.head.Hidden(), Quant: s.head.Quant != nil, Labels: s.labels}
 	}
 	return in
 }
@@ -545,10 +508,10 @@ func mnTeachTrainStep(id, epochs int32) int32 {
 		if epochs < 1 || epochs > abi.TeachMaxEpochs {
 			return argErr("epochs %d: 1 to %d", epochs, abi.TeachMaxEpochs)
 		}
-		var steps []progressJSON
+		var steps []abi.TrainProgress
 		for range epochs {
 			p := s.trainer.Step()
-			j := progressJSON{Epoch: p.Epoch, Phase: string(p.Phase), Loss: finite(p.Loss), TrainAcc: p.TrainAcc,
+			j := abi.TrainProgress{Epoch: p.Epoch, Phase: string(p.Phase), Loss: finite(p.Loss), TrainAcc: p.TrainAcc,
 				ValAcc: p.ValAcc, ValLoss: finite(p.ValLoss), Best: p.Best, Done: p.Done}
 			steps = append(steps, j)
 			s.history = append(s.history, j)
@@ -681,12 +644,12 @@ const stateMagic = "MNTEACH1"
 
 // stateHeader is the saved state's JSON header.
 type stateHeader struct {
-	Model   string      `json:"model"`
-	Dim     int         `json:"dim"`
-	Classes []classJSON `json:"classes"`
-	Head    *train.Head `json:"head,omitempty"`
-	Labels  []string    `json:"labels,omitempty"`
-	Seed    uint64      `json:"seed"`
+	Model   string           `json:"model"`
+	Dim     int              `json:"dim"`
+	Classes []abi.TeachClass `json:"classes"`
+	Head    *train.Head      `json:"head,omitempty"`
+	Labels  []string         `json:"labels,omitempty"`
+	Seed    uint64           `json:"seed"`
 }
 
 // mnTeachSave is mn_teach_save; see the package comment.
@@ -698,9 +661,9 @@ func mnTeachSave(id int32) int32 {
 		if err != nil {
 			return err
 		}
-		hd := stateHeader{Model: s.model, Dim: s.dim, Head: s.head, Labels: s.labels, Seed: s.seed, Classes: []classJSON{}}
+		hd := stateHeader{Model: s.model, Dim: s.dim, Head: s.head, Labels: s.labels, Seed: s.seed, Classes: []abi.TeachClass{}}
 		for i, n := range s.names {
-			hd.Classes = append(hd.Classes, classJSON{n, len(s.examples[i])})
+			hd.Classes = append(hd.Classes, abi.TeachClass{Name: n, Count: len(s.examples[i])})
 		}
 		hb, err := json.Marshal(hd)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"mobilenet-wasm/wasm/abi"
 )
 
 // The teaching exports (mn_teach_*, "Teaching" in the ABI's description):
@@ -88,39 +90,13 @@ func (t *Teacher) ID() int32 { return t.id }
 // Close ends the session.
 func (t *Teacher) Close() error { return t.m.teachCall("mn_teach_free", api.EncodeI32(t.id)) }
 
-// TeachClass is a class of mn_teach_info.
-type TeachClass struct {
-	Name  string `json:"name"`
-	Count int    `json:"count"`
-}
-
-// TrainProgress is one epoch of mn_teach_train_step.
-type TrainProgress struct {
-	Epoch    int     `json:"epoch"`
-	Phase    string  `json:"phase"`
-	Loss     float64 `json:"loss"`
-	TrainAcc float64 `json:"train_acc"`
-	ValAcc   float64 `json:"val_acc"`
-	ValLoss  float64 `json:"val_loss"`
-	Best     bool    `json:"best"`
-	Done     bool    `json:"done"`
-}
-
-// TeachInfo is mn_teach_info's result.
-type TeachInfo struct {
-	Model   string       `json:"model"`
-	Dim     int          `json:"dim"`
-	Quant   bool         `json:"quant"`
-	Classes []TeachClass `json:"classes"`
-	Head    *struct {
-		Classes int      `json:"classes"`
-		Hidden  int      `json:"hidden"`
-		Quant   bool     `json:"quant"`
-		Labels  []string `json:"labels"`
-	} `json:"head"`
-	Training bool            `json:"training"`
-	History  []TrainProgress `json:"history"`
-}
+// TeachClass, TrainProgress and TeachInfo are the teaching exports'
+// results, as the module writes them.
+type (
+	TeachClass    = abi.TeachClass
+	TrainProgress = abi.TrainProgress
+	TeachInfo     = abi.TeachInfo
+)
 
 // resultJSON decodes the result buffer into v.
 func (t *Teacher) resultJSON(name string, v any) error {

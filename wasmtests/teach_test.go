@@ -86,7 +86,7 @@ func TestTeachTrainExportReload(t *testing.T) {
 
 	info, err := tc.Info()
 	require.NoError(t, err)
-	assert.Equal(t, []TeachClass{{"zero", 24}, {"one", 24}}, info.Classes)
+	assert.Equal(t, []TeachClass{{Name: "zero", Count: 24}, {Name: "one", Count: 24}}, info.Classes)
 	assert.True(t, info.Quant, "the 0.25_128 quant model's features are uint8")
 	assert.Nil(t, info.Head, "no head before training")
 
@@ -214,7 +214,7 @@ func TestTeachBadInput(t *testing.T) {
 	// Nothing was lost.
 	info, err := tc.Info()
 	require.NoError(t, err)
-	assert.Equal(t, []TeachClass{{"zero", 4}, {"one", 0}}, info.Classes)
+	assert.Equal(t, []TeachClass{{Name: "zero", Count: 4}, {Name: "one", Count: 0}}, info.Classes)
 
 	// Predict and export before training.
 	_, err = tc.Predict(f.pix, f.w, f.h, f.stride, 2)
@@ -360,7 +360,7 @@ func TestTeachBadInput(t *testing.T) {
 	require.NoError(t, tc.DeleteClass(0))
 	info2, err = tc.Info()
 	require.NoError(t, err)
-	assert.Equal(t, []TeachClass{{"one", 4}}, info2.Classes)
+	assert.Equal(t, []TeachClass{{Name: "one", Count: 4}}, info2.Classes)
 	assert.Nil(t, info2.Head)
 	require.NoError(t, tc.Clear(-1))
 
