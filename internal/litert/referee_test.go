@@ -33,11 +33,14 @@ import (
 var (
 	photos      = []string{"cat.bmp", "bird.bmp", "grace_hopper.bmp", "dragonfly.bmp"}
 	calibration = 12
-	twins       = []struct {
-		width float64
-		res   int
-	}{{0.5, 160}, {0.75, 128}, {1.0, 192}}
+	twins       = []twin{{0.5, 160}, {0.75, 128}, {1.0, 192}}
 )
+
+// twin is a synthetic float twin quantized with the default rewrites.
+type twin struct {
+	width float64
+	res   int
+}
 
 // floatTolerance is the float contract: outputs within 1e-5 of TFLite's.
 const floatTolerance = 1e-5
@@ -231,6 +234,29 @@ func TestReferee(t *testing.T) {
 		b, err := models.Synth(models.SynthOptions{Width: tw.width, Resolution: tw.res, Seed: 7})
 		require.NoError(t, err, name)
 		for k, v := range quantized(t, name, b, calib, formats) {
+			qs[k] = v
+		}
+	}
+	// Every other float twin of the catalog, converted without the graph
+	// rewrites (they cost several passes a model and leave the graph's
+	// layers as they are): each layer shape of the release then runs in
+	// LiteRT.js in both formats.
+	plain := quantize.Off
+	for _, e := range models.Catalog {
+		if e.Quantized || slices.ContainsFunc(twins, func(tw twin) bool {
+			return tw.width == e.Width && tw.res == e.Resolution
+		}) {
+			continue
+		}
+		name := fmt.Sprintf("synth_%s_%d", models.WidthString(e.Width), e.Resolution)
+		b, err := models.SynthEntry(e, 7)
+		require.NoError(t, err, name)
+		var opts []quantize.Options
+		for _, f := range formats {
+			f.Equalize, f.AbsorbBias, f.CorrectBias = plain, plain, plain
+			opts = append(opts, f)
+		}
+		for k, v := range quantized(t, name, b, calib, opts) {
 			qs[k] = v
 		}
 	}
