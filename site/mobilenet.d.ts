@@ -214,10 +214,17 @@ export interface TeachClass {
 
 /** One epoch of training. */
 export interface TrainProgress {
-  /** 1-based, counting both phases. */
+  /** 1-based, counting all phases. */
   epoch: number;
-  /** "float", then "qat" (quantization-aware) for a uint8 head. */
-  phase: 'float' | 'qat' | string;
+  /**
+   * "float" (early stopping on the held-out examples), then "refit" (from
+   * scratch on all the examples, held-out ones included, for 1.25 times the
+   * best float epoch; only with held-out examples), then "qat"
+   * (quantization-aware) for a uint8 head. From "refit" on, valAcc and
+   * valLoss are measured on examples the head trains on, and trainAcc
+   * during "refit" repeats the last float epoch's.
+   */
+  phase: 'float' | 'refit' | 'qat' | string;
   /** Mean class-weighted cross-entropy of the epoch's training batches. */
   loss: number;
   trainAcc: number;

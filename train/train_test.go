@@ -379,12 +379,76 @@ func TestTrainerLearnsAndStops(t *testing.T) {
 	assert.True(t, last.Done)
 	assert.Less(t, last.Epoch, 500)
 	assert.Equal(t, PhaseQAT, last.Phase)
-	assert.Equal(t, PhaseFloat, ps[len(ps)-5].Phase)
+	assert.Equal(t, PhaseRefit, ps[len(ps)-5].Phase)
 	assert.Greater(t, tn.Validation().Accuracy(), 0.8)
 	assert.NotNil(t, tn.Head().Quant)
 	assert.Less(t, last.Loss, ps[0].Loss)
 	// A done trainer does nothing more.
 	assert.Equal(t, last, tn.Step())
+}
+
+// The refit phase follows the float one: round(1.25*B) epochs (B the
+// best float epoch) from the seed's initial head on the training and
+// validation examples; the best float head stays the head until it is
+// over, then the refit head replaces it and QAT starts from it.
+// Config.NoRefit goes from the float phase to QAT directly.
+func TestRefit(t *testing.T) {
+	d := toyData(4, 30, 6, 3)
+	tri, vai := StratifiedSplit(d.Y, d.Classes, 0.2, 1)
+	tr, va := d.Subset(tri), d.Subset(vai)
+	cfg := Config{Seed: 5, Patience: 5, Epochs: 200, Quant: &QParams{Scale: 0.1, ZeroPoint: 128}, QATEpochs: 3}
+	tn, err := NewTrainer(tr, va, cfg)
+	require.NoError(t, err)
+	var float []Progress
+	for tn.Phase() == PhaseFloat {
+		float = append(float, tn.Step())
+	}
+	require.Equal(t, PhaseRefit, tn.Phase())
+	bestEpoch := 0
+	for _, p := range float {
+		if p.Best {
+			bestEpoch = p.Epoch
+		}
+	}
+	floatHead := tn.Head()
+	refits := int(math.Round(1.25 * float64(bestEpoch)))
+	var refit []Progress
+	for tn.Phase() == PhaseRefit {
+		assert.Equal(t, floatHead, tn.Head(), "the best float head until the refit is over")
+		assert.Equal(t, floatHead, tn.FloatHead())
+		refit = append(refit, tn.Step())
+	}
+	require.Len(t, refit, refits)
+	for i, p := range refit {
+		assert.Equal(t, PhaseRefit, p.Phase)
+		assert.Equal(t, float[len(float)-1].TrainAcc, p.TrainAcc)
+		assert.GreaterOrEqual(t, p.ValAcc, 0.0)
+		assert.Equal(t, i == len(refit)-1, p.Best)
+		assert.False(t, p.Done)
+	}
+	assert.Equal(t, PhaseQAT, tn.Phase())
+	assert.NotEqual(t, floatHead, tn.FloatHead())
+
+	// The refit head is the one a trainer without validation set gets
+	// on all the examples in as many epochs (and the same class weights).
+	all := Dataset{Classes: d.Classes, X: append(append([][]float32{}, tr.X...), va.X...), Y: append(append([]int{}, tr.Y...), va.Y...)}
+	plain, _ := trainAll(t, all, Dataset{}, Config{Seed: 5, Epochs: refits})
+	assert.Equal(t, plain.Head(), tn.FloatHead())
+	for !tn.Done() {
+		tn.Step()
+	}
+	assert.NotNil(t, tn.Head().Quant)
+
+	// Without refit: float, then QAT; no validation set: no refit.
+	cfg.NoRefit = true
+	_, ps := trainAll(t, tr, va, cfg)
+	assert.Equal(t, PhaseFloat, ps[len(ps)-4].Phase)
+	assert.Equal(t, PhaseQAT, ps[len(ps)-3].Phase)
+	cfg.NoRefit, cfg.Epochs = false, 10
+	_, ps = trainAll(t, tr, Dataset{}, cfg)
+	require.Len(t, ps, 13)
+	assert.Equal(t, PhaseFloat, ps[9].Phase)
+	assert.Equal(t, PhaseQAT, ps[10].Phase)
 }
 
 // Cancelling (no more Step calls) leaves a usable head: the best so far.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Config configures a Trainer. The zero value of a field means its
@@ -38,6 +39,13 @@ type Config struct {
 	// QATEpochs is the number of quantization-aware epochs that follow
 	// the float ones when Quant is set (default 15).
 	QATEpochs int
+	// NoRefit turns off the refit phase. By default, when there is a
+	// validation set, the float epochs (which pick the best epoch B on
+	// it) are followed by a refit: the head starts again from the seed's
+	// initial weights and trains on the training and validation examples
+	// together for round(1.25*B) epochs, so that no example is wasted
+	// on early stopping only.
+	NoRefit bool
 }
 
 // DefaultConfig returns the defaults Config's zero fields stand for.
@@ -92,28 +100,36 @@ const minLossGain = 1e-4
 // Phase names a Trainer's stage.
 type Phase string
 
-// The phases of training: float epochs, then (for a quantized base)
-// quantization-aware ones.
+// The phases of training: float epochs with early stopping on the
+// validation set, then (with a validation set, unless Config.NoRefit) the
+// refit on the training and validation examples together, then (for a
+// quantized base) quantization-aware ones.
 const (
 	PhaseFloat Phase = "float"
+	PhaseRefit Phase = "refit"
 	PhaseQAT   Phase = "qat"
 )
 
 // Progress is what one Step did.
 type Progress struct {
-	Epoch int   // 1-based, counting both phases
-	Phase Phase // the phase the epoch ran in
+	Epoch int   // 1-based, counting all phases
+	Phase Phase // the phase the epoch ran in: "float", "refit" or "qat"
 	// Loss is the epoch's mean (class-weighted) cross-entropy on the
 	// training examples, as the mini-batches saw them.
 	Loss float64
 	// TrainAcc and ValAcc are the accuracies of the head after the epoch
 	// (fake-quantized in the QAT phase); ValAcc is -1 without a
-	// validation set.
+	// validation set. The refit phase does not measure TrainAcc: it
+	// repeats the last float epoch's. From the refit phase on, the
+	// validation examples are training ones too, so ValAcc and ValLoss
+	// no longer measure generalization.
 	TrainAcc, ValAcc float64
 	// ValLoss is the mean cross-entropy on the validation set (-1
 	// without one).
 	ValLoss float64
-	// Best says whether this epoch's head became the best one.
+	// Best says whether this epoch's head became the best one (in the
+	// refit phase, only its last epoch's does: its head replaces the
+	// float one).
 	Best bool
 	// Done says that training is over: Head is final.
 	Done bool
@@ -135,12 +151,14 @@ type Trainer struct {
 
 	phase     Phase
 	epoch     int
-	phaseEnds int // last epoch of the QAT phase
+	phaseEnds int // last epoch of the refit or QAT phase
 	best      *Head
 	floatBest *Head // the best float head, kept when the QAT phase starts
 	bestAcc   float64
 	bestLoss  float64
+	bestEpoch int // of the best float head
 	sinceBest int
+	trainAcc  float64 // the last float epoch's, reported by the refit ones
 	done      bool
 	last      Progress
 }
@@ -172,26 +190,32 @@ func NewTrainer(train, val Dataset, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{
 		cfg:   cfg,
-		train: train,
 		val:   val,
-		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x7261696e)),
 		phase: PhaseFloat,
 	}
+	t.init(train)
+	t.best = t.head.Clone()
+	t.bestAcc, t.bestLoss = -1, math.Inf(1)
+	return t, nil
+}
+
+// init starts training on train from the seed's initial head: the class
+// weights, random numbers, head, optimizer and batch order.
+func (t *Trainer) init(train Dataset) {
+	t.train = train
 	t.weight = ClassWeights(train.Counts())
-	if cfg.NoBalance {
+	if t.cfg.NoBalance {
 		for i := range t.weight {
 			t.weight[i] = 1
 		}
 	}
-	t.head = newHead(train.Dim(), cfg.Hidden, train.Classes, t.rng)
-	t.resetOptimizer(cfg.LR)
+	t.rng = rand.New(rand.NewPCG(t.cfg.Seed, 0x7261696e))
+	t.head = newHead(train.Dim(), t.cfg.Hidden, train.Classes, t.rng)
+	t.resetOptimizer(t.cfg.LR)
 	t.order = make([]int, train.Len())
 	for i := range t.order {
 		t.order[i] = i
 	}
-	t.best = t.head.Clone()
-	t.bestAcc, t.bestLoss = -1, math.Inf(1)
-	return t, nil
 }
 
 func (t *Trainer) resetOptimizer(lr float64) {
@@ -205,13 +229,15 @@ func (t *Trainer) resetOptimizer(lr float64) {
 
 // Head returns (a copy of) the best head so far: the one with the best
 // validation accuracy (then loss), or the last one without a validation
-// set. In the QAT phase it is the best quantization-aware head. Before
-// the first Step it is the untrained initial head.
+// set. During the refit phase it is still the best float head; once the
+// refit is over, the refit head. In the QAT phase it is the best
+// quantization-aware head. Before the first Step it is the untrained
+// initial head.
 func (t *Trainer) Head() *Head { return t.best.Clone() }
 
 // FloatHead returns (a copy of) the best float head: Head until the QAT
-// phase starts, then the float head it started from, to measure what
-// quantization costs.
+// phase starts (the refit head once the refit is over), then the float
+// head it started from, to measure what quantization costs.
 func (t *Trainer) FloatHead() *Head {
 	if t.floatBest != nil {
 		return t.floatBest.Clone()
@@ -226,7 +252,8 @@ func (t *Trainer) Phase() Phase { return t.phase }
 func (t *Trainer) Done() bool { return t.done }
 
 // Validation returns the confusion matrix of the best head on the
-// validation set (empty without one).
+// validation set (empty without one). After the refit phase the head has
+// trained on the validation examples: the matrix flatters it.
 func (t *Trainer) Validation() *Confusion { return t.best.Evaluate(&t.val) }
 
 // Run steps t until done, calling progress (when not nil) after each
@@ -248,6 +275,9 @@ func (t *Trainer) Step() Progress {
 		return t.last
 	}
 	t.epoch++
+	if t.phase == PhaseRefit {
+		return t.refitStep()
+	}
 	loss := t.epochPass()
 	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, ValAcc: -1, ValLoss: -1}
 	p.TrainAcc, _ = t.score(&t.train)
@@ -261,16 +291,20 @@ func (t *Trainer) Step() Progress {
 	if improved {
 		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.head.Clone(), p.ValAcc, p.ValLoss, 0
 		p.Best = true
+		if t.phase == PhaseFloat {
+			t.bestEpoch = t.epoch
+		}
 	} else {
 		t.sinceBest++
 	}
 	switch t.phase {
 	case PhaseFloat:
+		t.trainAcc = p.TrainAcc
 		if t.epoch >= t.cfg.Epochs || t.val.Len() > 0 && t.sinceBest >= t.cfg.Patience {
-			if t.cfg.Quant == nil || t.cfg.QATEpochs == 0 {
-				t.done = true
+			if t.val.Len() > 0 && !t.cfg.NoRefit {
+				t.startRefit()
 			} else {
-				t.startQAT()
+				t.endFloat()
 			}
 		}
 	case PhaseQAT:
@@ -281,8 +315,45 @@ func (t *Trainer) Step() Progress {
 	return p
 }
 
-// startQAT continues from the best float head with fake-quantized weights
-// and activations, at a tenth of the learning rate: a fine-tuning that
+// endFloat ends the float epochs (or the refit): training is done, or
+// the QAT phase starts.
+func (t *Trainer) endFloat() {
+	if t.cfg.Quant == nil || t.cfg.QATEpochs == 0 {
+		t.done = true
+	} else {
+		t.startQAT()
+	}
+}
+
+// startRefit starts again from the seed's initial head, on the training
+// and validation examples together, for 1.25 times the best float epoch
+// (a quarter more for a fifth more examples). The best head stays the
+// float one until the refit is over.
+func (t *Trainer) startRefit() {
+	all := Dataset{Classes: t.train.Classes, X: slices.Concat(t.train.X, t.val.X), Y: slices.Concat(t.train.Y, t.val.Y)}
+	t.phase = PhaseRefit
+	t.phaseEnds = t.epoch + max(1, int(math.Round(1.25*float64(t.bestEpoch))))
+	t.init(all)
+}
+
+// refitStep runs one epoch of the refit phase. It does not score the
+// (larger) training set; it scores the validation set, now part of it.
+func (t *Trainer) refitStep() Progress {
+	loss := t.epochPass()
+	p := Progress{Epoch: t.epoch, Phase: PhaseRefit, Loss: loss, TrainAcc: t.trainAcc}
+	p.ValAcc, p.ValLoss = t.validate()
+	if t.epoch >= t.phaseEnds {
+		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.head.Clone(), p.ValAcc, p.ValLoss, 0
+		p.Best = true
+		t.endFloat()
+	}
+	p.Done = t.done
+	t.last = p
+	return p
+}
+
+// startQAT continues from the best float head (the refit head after a
+// refit) with fake-quantized weights and activations, at a tenth of the learning rate: a fine-tuning that
 // lets the weights settle where rounding costs least.
 func (t *Trainer) startQAT() {
 	t.phase = PhaseQAT
@@ -302,7 +373,8 @@ func (t *Trainer) startQAT() {
 }
 
 // calibrate sets the activation ranges of the quantized head from its
-// outputs on the training set: each layer's min and max (the hidden layer
+// outputs on the training set (with the validation examples after a
+// refit): each layer's min and max (the hidden layer
 // computed from the quantized previous ones), as TensorFlow's
 // quantization-aware training records them.
 func (t *Trainer) calibrate() {

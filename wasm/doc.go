@@ -224,9 +224,13 @@
 //	    The committed head (if any) stays in use until training ends.
 //	mn_teach_train_step(session, epochs int32) int32
 //	    Runs up to epochs epochs. Result: {"steps": [{"epoch", "phase"
-//	    ("float", then "qat" for a uint8 head), "loss", "train_acc",
-//	    "val_acc", "val_loss" (-1 without validation), "best", "done"}],
-//	    "done": bool}. When done, the best head becomes the session's.
+//	    ("float", then "refit" with validation: from scratch on the
+//	    training and validation examples for 1.25 times the best float
+//	    epoch, then "qat" for a uint8 head), "loss", "train_acc" (the
+//	    last float epoch's during "refit"), "val_acc", "val_loss" (-1
+//	    without validation; from "refit" on, on examples trained on),
+//	    "best", "done"}], "done": bool}. When done, the best head becomes
+//	    the session's.
 //	mn_teach_train_stop(session, keep int32) int32
 //	    Cancels training: keep 0 keeps the head the session had before it
 //	    (none, if it had none), keep 1 commits the best head so far.
