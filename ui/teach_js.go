@@ -646,7 +646,15 @@ func (tm *teach) train() {
 	tm.progress.SetValue(1)
 	eps := r.Get("epochs")
 	last := eps.Index(eps.Length() - 1)
-	tm.status.SetTextContent(fmt.Sprintf("Trained in %d epochs: loss %.3f, accuracy %s.", eps.Length(), num(last, "loss"), accText(num(last, "trainAcc"), num(last, "valAcc"))))
+	// The held-out accuracy is early stopping's: the refit and
+	// quantization-aware epochs that follow train on those examples too.
+	held := -1.0
+	for i := range eps.Length() {
+		if e := eps.Index(i); str(e, "phase") == "float" && e.Get("best").Truthy() {
+			held = num(e, "valAcc")
+		}
+	}
+	tm.status.SetTextContent(fmt.Sprintf("Trained in %d epochs: loss %.3f, accuracy %s.", eps.Length(), num(last, "loss"), accText(num(last, "trainAcc"), held)))
 	tm.afterTraining()
 }
 
