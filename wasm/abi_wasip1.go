@@ -22,10 +22,8 @@ var (
 	// The map keeps blocks reachable; Go's GC does not move objects, so
 	// their addresses stay valid until mn_free drops them.
 	allocs = map[uint32][]byte{}
-	// models maps handles to loaded classifiers.
-	models = map[int32]*engine.Classifier{}
-	// lastHandle is the last handle given out; handles are never reused.
-	lastHandle int32
+	// models are the loaded models.
+	models = newHandles[loadedModel]("no model has handle %d")
 	// result is the result buffer, reused from call to call.
 	result []byte
 	// lastErr is the last error message, empty after a success.
@@ -109,11 +107,16 @@ func guest(what string, ptr, n uint32) ([]byte, error) {
 
 // model returns the classifier of handle h.
 func model(h int32) (*engine.Classifier, error) {
-	c, ok := models[h]
-	if !ok {
-		return nil, argErr("no model has handle %d", h)
-	}
-	return c, nil
+	m, err := models.get(h)
+	return m.c, err
+}
+
+// loadedModel is a model of mn_load: the classifier, and the bytes of its
+// first file, from which a teaching session exports the base's layers
+// (train_wasip1.go).
+type loadedModel struct {
+	c      *engine.Classifier
+	source []byte
 }
 
 // frame checks an RGBA frame's arguments and returns its bytes.
@@ -198,14 +201,8 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 		if err != nil {
 			return refused(err)
 		}
-		if lastHandle == math.MaxInt32 {
-			return errors.New("out of handles")
-		}
-		lastHandle++
-		models[lastHandle] = c
-		sources[lastHandle] = list[0] // for the teaching exports (train_wasip1.go)
-		handle = lastHandle
-		return nil
+		handle, err = models.add(loadedModel{c: c, source: list[0]})
+		return err
 	})
 	return handle
 }
@@ -215,12 +212,7 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 //go:wasmexport mn_free_model
 func mnFreeModel(h int32) int32 {
 	return call("mn_free_model", func() error {
-		if _, err := model(h); err != nil {
-			return err
-		}
-		delete(models, h)
-		delete(sources, h)
-		return nil
+		return models.free(h)
 	})
 }
 

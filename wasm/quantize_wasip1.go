@@ -17,19 +17,13 @@ import (
 // "Quantization".
 
 var (
-	// calibrators maps quantization handles to their calibrators.
-	calibrators = map[int32]*quantize.Calibrator{}
-	// lastQuant is the last quantization handle given out; never reused.
-	lastQuant int32
+	// calibrators are the quantization sessions.
+	calibrators = newHandles[*quantize.Calibrator]("no calibrator has handle %d")
 )
 
 // calibrator returns the calibrator of handle h.
 func calibrator(h int32) (*quantize.Calibrator, error) {
-	c, ok := calibrators[h]
-	if !ok {
-		return nil, argErr("no calibrator has handle %d", h)
-	}
-	return c, nil
+	return calibrators.get(h)
 }
 
 // mnQuantNew is mn_quant_new; see the package comment.
@@ -52,13 +46,8 @@ func mnQuantNew(modelPtr, modelLen uint32) (handle int32) {
 		if !c.ImageInput() {
 			return refused(errors.New("quantize: the model's input is not a square RGB image; calibration here takes images"))
 		}
-		if lastQuant == math.MaxInt32 {
-			return errors.New("out of handles")
-		}
-		lastQuant++
-		calibrators[lastQuant] = c
-		handle = lastQuant
-		return nil
+		handle, err = calibrators.add(c)
+		return err
 	})
 	return handle
 }
@@ -213,10 +202,6 @@ func mnQuantSamples(h int32) (n int32) {
 //go:wasmexport mn_quant_free
 func mnQuantFree(h int32) int32 {
 	return call("mn_quant_free", func() error {
-		if _, err := calibrator(h); err != nil {
-			return err
-		}
-		delete(calibrators, h)
-		return nil
+		return calibrators.free(h)
 	})
 }

@@ -40,13 +40,8 @@ type session struct {
 }
 
 var (
-	// sessions maps session ids to sessions.
-	sessions = map[int32]*session{}
-	// lastSession is the last id given out; ids are never reused.
-	lastSession int32
-	// sources keeps, per model handle, the bytes of its first model, so
-	// that a session can export the base's layers (set by mn_load).
-	sources = map[int32][]byte{}
+	// sessions are the teaching sessions.
+	sessions = newHandles[*session]("no teaching session has id %d")
 )
 
 // teachOptions is mn_teach_new's JSON.
@@ -71,11 +66,7 @@ type trainOptions struct {
 
 // teachSession returns session id's session.
 func teachSession(id int32) (*session, error) {
-	s, ok := sessions[id]
-	if !ok {
-		return nil, argErr("no teaching session has id %d", id)
-	}
-	return s, nil
+	return sessions.get(id)
 }
 
 // class checks a class index.
@@ -151,7 +142,7 @@ func (s *session) classesChanged() {
 //go:wasmexport mn_teach_new
 func mnTeachNew(h int32, optsPtr, optsLen uint32) (id int32) {
 	call("mn_teach_new", func() error {
-		c, err := model(h)
+		m, err := models.get(h)
 		if err != nil {
 			return err
 		}
@@ -159,7 +150,7 @@ func mnTeachNew(h int32, optsPtr, optsLen uint32) (id int32) {
 		if err := jsonArg("options", optsPtr, optsLen, &o); err != nil {
 			return err
 		}
-		info := c.Info()
+		info := m.c.Info()
 		e := info.Embedding
 		if e.Shape == nil || info.InputSize == 0 {
 			return refused(errors.New("the model has no feature vector to teach on (not a MobileNet-style image classifier)"))
@@ -176,7 +167,7 @@ func mnTeachNew(h int32, optsPtr, optsLen uint32) (id int32) {
 				return err
 			}
 		}
-		s := &session{c: c, base: sources[h], dim: dim, model: o.Model, names: slices.Clone(o.Classes)}
+		s := &session{c: m.c, base: m.source, dim: dim, model: o.Model, names: slices.Clone(o.Classes)}
 		if s.names == nil {
 			s.names = []string{}
 		}
@@ -184,13 +175,8 @@ func mnTeachNew(h int32, optsPtr, optsLen uint32) (id int32) {
 		if e.DType == "uint8" && len(e.Scale) == 1 && len(e.ZeroPoint) == 1 {
 			s.quant = &train.QParams{Scale: e.Scale[0], ZeroPoint: int32(e.ZeroPoint[0])}
 		}
-		if lastSession == math.MaxInt32 {
-			return errors.New("out of session ids")
-		}
-		lastSession++
-		sessions[lastSession] = s
-		id = lastSession
-		return nil
+		id, err = sessions.add(s)
+		return err
 	})
 	return id
 }
@@ -200,11 +186,7 @@ func mnTeachNew(h int32, optsPtr, optsLen uint32) (id int32) {
 //go:wasmexport mn_teach_free
 func mnTeachFree(id int32) int32 {
 	return call("mn_teach_free", func() error {
-		if _, err := teachSession(id); err != nil {
-			return err
-		}
-		delete(sessions, id)
-		return nil
+		return sessions.free(id)
 	})
 }
 
