@@ -19,7 +19,6 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
-	"mobilenet-wasm/train/imagefolder"
 )
 
 var evalHelp = cmdHelp{
@@ -259,7 +258,7 @@ func readClassFolders(dir string) ([]classFolder, error) {
 		cf := classFolder{name: e.Name()}
 		for _, f := range files {
 			p := filepath.Join(sub, f.Name())
-			if !imagefolder.IsImageName(f.Name()) {
+			if !imagefile.IsImageName(f.Name()) {
 				continue
 			}
 			if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {

@@ -60,9 +60,6 @@ and bias correction gain a little (58% against 56% top-1).`,
 mobilenet quantize -m float.tflite -calib photos -o quant.tflite -format uint8 -method percentile -calib-n 100`,
 }
 
-// imageExts are the calibration folder's file extensions taken as images.
-var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
-
 func runQuantize(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("quantize")
 	model := fs.String("m", "", "float model `file` (.tflite), required")
@@ -184,13 +181,13 @@ func calibrationImages(dir string, n int) (files []string, total int, err error)
 	var all []string
 	for _, e := range entries {
 		if e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0 {
-			if slices.Contains(imageExts, strings.ToLower(filepath.Ext(e.Name()))) {
+			if imagefile.IsImageName(e.Name()) {
 				all = append(all, filepath.Join(dir, e.Name()))
 			}
 		}
 	}
 	if len(all) == 0 {
-		return nil, 0, fmt.Errorf("calibration folder %s has no images (%s)", dir, strings.Join(imageExts, ", "))
+		return nil, 0, fmt.Errorf("calibration folder %s has no images (%s)", dir, strings.Join(imagefile.Exts, ", "))
 	}
 	slices.Sort(all)
 	if len(all) <= n {

@@ -15,6 +15,9 @@ import (
 	_ "image/png"  // register PNG
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	_ "golang.org/x/image/bmp"  // register BMP
 	_ "golang.org/x/image/webp" // register WebP
@@ -32,6 +35,16 @@ var ErrUnsupported = errors.New("imagefile: not a supported image (JPEG, PNG, GI
 // ErrTooLarge is returned (wrapped, with the dimensions) by Decode for
 // images with more than MaxPixels pixels.
 var ErrTooLarge = errors.New("imagefile: image too large")
+
+// Exts are the file name extensions of the formats Decode reads
+// (lower case): what a folder of photos is filtered on.
+var Exts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
+
+// IsImageName reports whether a file name has one of Exts (in any case)
+// and is not hidden.
+func IsImageName(name string) bool {
+	return slices.Contains(Exts, strings.ToLower(filepath.Ext(name))) && !strings.HasPrefix(name, ".")
+}
 
 // Decode decodes a JPEG, PNG, GIF (first frame), BMP or WebP image from r and
 // returns it with its format name ("jpeg", "png", "gif", "bmp", "webp"). It

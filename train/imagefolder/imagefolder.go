@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"mobilenet-wasm/engine"
@@ -29,15 +28,6 @@ type Item struct {
 type Folder struct {
 	Classes []string
 	Items   []Item
-}
-
-// imageExts are the file extensions read as images (case-insensitive);
-// other files (README, LICENSE, .DS_Store) are skipped.
-var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
-
-// IsImageName reports whether a file name has an image extension.
-func IsImageName(name string) bool {
-	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(name))) && !strings.HasPrefix(name, ".")
 }
 
 // Read lists dir's class folders (sub-folders; hidden ones skipped) and
@@ -62,7 +52,7 @@ func Read(dir string) (*Folder, error) {
 		}
 		n := 0
 		for _, fe := range files {
-			if !IsImageName(fe.Name()) {
+			if !imagefile.IsImageName(fe.Name()) {
 				continue
 			}
 			path := filepath.Join(dir, e.Name(), fe.Name())
@@ -75,7 +65,7 @@ func Read(dir string) (*Folder, error) {
 			n++
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("class %q (%s) has no images (%s)", e.Name(), filepath.Join(dir, e.Name()), strings.Join(imageExts, " "))
+			return nil, fmt.Errorf("class %q (%s) has no images (%s)", e.Name(), filepath.Join(dir, e.Name()), strings.Join(imagefile.Exts, " "))
 		}
 	}
 	switch len(f.Classes) {
