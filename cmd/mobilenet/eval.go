@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -351,55 +349,14 @@ func readLabelsCSV(path string) ([]evalItem, error) {
 // returns, per job, the 1-based rank of its first label in the image's top
 // 5 (0 when absent). It calls progress (from this goroutine) with the
 // number of images done. It stops at the first error.
-func evaluate(cs []*engine.Classifier, jobs []evalJob, progress func(done int)) (ranks []int, err error) {
-	type result struct {
-		job  int
-		rank int
-		err  error
-	}
-	ranks = make([]int, len(jobs))
-	todo := make(chan int)
-	results := make(chan result)
-	var stop atomic.Bool
-	var wg sync.WaitGroup
+func evaluate(cs []*engine.Classifier, jobs []evalJob, progress func(done int)) ([]int, error) {
+	ranks := make([]int, len(jobs))
 	k := min(5, cs[0].Info().Classes)
-	for _, c := range cs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range todo {
-				rank, err := rankOf(c, jobs[i].path, jobs[i].labels, k)
-				results <- result{i, rank, err}
-			}
-		}()
-	}
-	go func() {
-		defer close(todo)
-		for i := range jobs {
-			if stop.Load() {
-				return
-			}
-			todo <- i
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	done := 0
-	for r := range results {
-		switch {
-		case r.err != nil:
-			if err == nil {
-				err = r.err
-			}
-			stop.Store(true)
-			continue
-		}
-		ranks[r.job] = r.rank
-		done++
-		progress(done)
-	}
+	err := runWorkers(cs, len(jobs), func(c *engine.Classifier, i int) (int, error) {
+		rank, err := rankOf(c, jobs[i].path, jobs[i].labels, k)
+		ranks[i] = rank
+		return 1, err
+	}, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -407,14 +364,8 @@ func evaluate(cs []*engine.Classifier, jobs []evalJob, progress func(done int)) 
 }
 
 // rankOf classifies one image and returns the 1-based rank in its top k
-// of the first of labels found there (0 when none is). A panic in the engine becomes an error: workers
-// run outside run's recover.
+// of the first of labels found there (0 when none is).
 func rankOf(c *engine.Classifier, path string, labels []int, k int) (rank int, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: internal error: %v", path, r)
-		}
-	}()
 	img, _, err := imagefile.DecodeFile(path)
 	if err != nil {
 		return 0, err

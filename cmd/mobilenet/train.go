@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"mobilenet-wasm/engine"
@@ -255,64 +253,14 @@ func embedFolder(ms *modelSet, c *engine.Classifier, folder *imagefolder.Folder,
 	}
 	vecs := make([][][]float32, len(folder.Items))
 	prog := newProgress(stderr, total)
-	var next, done atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				j := int(next.Add(1) - 1)
-				mu.Lock()
-				stop := firstErr != nil
-				mu.Unlock()
-				if j >= len(jobs) || stop {
-					return
-				}
-				it := folder.Items[jobs[j].item]
-				v, err := embedItem(c, it.Path, jobs[j].copies, train.AugmentSeed(seed, jobs[j].item))
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				vecs[jobs[j].item] = v
-				mu.Unlock()
-				done.Add(int64(1 + jobs[j].copies))
-			}
-		}()
-	}
-	// The bar is drawn from this goroutine only.
-	finished := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(finished)
-	}()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for running := true; running; {
-		select {
-		case <-finished:
-			running = false
-		case <-tick.C:
-			prog.update(int(done.Load()))
-		}
-	}
-	prog.update(int(done.Load()))
-	prog.finish(firstErr == nil)
-	return vecs, firstErr
-}
-
-// embedItem is imagefolder.EmbedFile, with a panic of the engine (a bug)
-// turned into an error: workers run outside run's recover.
-func embedItem(c *engine.Classifier, path string, copies int, seed uint64) (v [][]float32, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: internal error: %v", path, r)
-		}
-	}()
-	return imagefolder.EmbedFile(c, path, copies, train.AugmentOptions{}, seed)
+	err := runWorkers(cs, len(jobs), func(c *engine.Classifier, j int) (int, error) {
+		it := folder.Items[jobs[j].item]
+		v, err := imagefolder.EmbedFile(c, it.Path, jobs[j].copies, train.AugmentOptions{}, train.AugmentSeed(seed, jobs[j].item))
+		vecs[jobs[j].item] = v
+		return 1 + jobs[j].copies, err
+	}, prog.update)
+	prog.finish(err == nil)
+	return vecs, err
 }
 
 // checkExport loads the exported model and classifies the validation
