@@ -161,15 +161,21 @@ func (c *Classifier) Infer(raw []byte) ([]byte, error) {
 // keeping 87.5%, bilinear resize) and returns the k most likely classes,
 // ties broken by the lower index.
 func (c *Classifier) Classify(img image.Image, k int) ([]Prediction, error) {
-	if err := c.needImage(); err != nil {
-		return nil, err
-	}
-	if err := preprocess.Image(img, c.size, c.rgb); err != nil {
+	if err := c.prepareImage(img); err != nil {
 		return nil, err
 	}
 	c.setInput()
 	c.Run()
 	return c.TopK(k), nil
+}
+
+// prepareImage crops and resizes img into the preprocessed RGB bytes
+// (setInput then converts them to the model's input).
+func (c *Classifier) prepareImage(img image.Image) error {
+	if err := c.needImage(); err != nil {
+		return err
+	}
+	return preprocess.Image(img, c.size, c.rgb)
 }
 
 // ClassifyRGBA is Classify on an RGBA frame (4 bytes per pixel, rows stride
@@ -224,10 +230,7 @@ func (c *Classifier) setInput() {
 // head takes (the extractor's output of a chain, or the input of a single
 // model's final logits layer), for img preprocessed as Classify does.
 func (c *Classifier) Embed(img image.Image) ([]float32, error) {
-	if err := c.needImage(); err != nil {
-		return nil, err
-	}
-	if err := preprocess.Image(img, c.size, c.rgb); err != nil {
+	if err := c.prepareImage(img); err != nil {
 		return nil, err
 	}
 	return c.embed()

@@ -3,7 +3,6 @@ package engine
 import (
 	"image"
 
-	"mobilenet-wasm/engine/preprocess"
 	"mobilenet-wasm/loader"
 )
 
@@ -59,10 +58,7 @@ func (c *Classifier) RunObserved(fn func(Observation)) {
 // resize, the model's input conversion) and runs the model with
 // RunObserved.
 func (c *Classifier) ObserveImage(img image.Image, fn func(Observation)) error {
-	if err := c.needImage(); err != nil {
-		return err
-	}
-	if err := preprocess.Image(img, c.size, c.rgb); err != nil {
+	if err := c.prepareImage(img); err != nil {
 		return err
 	}
 	c.setInput()
