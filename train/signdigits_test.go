@@ -236,7 +236,7 @@ type crossVal struct {
 	// without augmented copies). plainAug is the same on the training
 	// examples the head had (with the augmented copies, if any).
 	plain, plainAug *train.Confusion
-	agree, n int // exported model's top-1 == the in-memory head's
+	agree, n        int // exported model's top-1 == the in-memory head's
 }
 
 // runCrossVal trains on 4/5 of the photos and tests on the other 1/5, for
