@@ -220,15 +220,16 @@ export interface TrainProgress {
    * "float" (early stopping on the held-out examples), then "refit" (from
    * scratch on all the examples, held-out ones included, for 1.25 times the
    * best float epoch; only with held-out examples), then "qat"
-   * (quantization-aware) for a uint8 head. From "refit" on, valAcc and
-   * valLoss are measured on examples the head trains on, and trainAcc
-   * during "refit" repeats the last float epoch's.
+   * (quantization-aware) for a uint8 head. "refit" does not score the
+   * held-out examples (valAcc and valLoss are -1); in "qat" they are
+   * examples the head trained on.
    */
   phase: 'float' | 'refit' | 'qat' | string;
   /** Mean class-weighted cross-entropy of the epoch's training batches. */
   loss: number;
+  /** Accuracy of the epoch's training batches, as the loss. */
   trainAcc: number;
-  /** Accuracy on the held-out examples; -1 without them (a class with fewer than 3 examples). */
+  /** Accuracy on the held-out examples; -1 without them (a class with fewer than 3 examples) and during "refit". */
   valAcc: number;
   valLoss: number;
   /** This epoch's head became the best so far. */

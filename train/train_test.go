@@ -429,7 +429,7 @@ func TestRefit(t *testing.T) {
 	for i, p := range refit {
 		assert.Equal(t, PhaseRefit, p.Phase)
 		assert.True(t, p.TrainAcc >= 0 && p.TrainAcc <= 1, "train accuracy %v", p.TrainAcc)
-		assert.GreaterOrEqual(t, p.ValAcc, 0.0)
+		assert.Equal(t, -1.0, p.ValAcc, "no validation scoring in the refit")
 		assert.Equal(t, i == len(refit)-1, p.Best)
 		assert.False(t, p.Done)
 	}

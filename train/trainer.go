@@ -142,12 +142,13 @@ type Progress struct {
 	// the whole training set again after the epoch would cost a third
 	// of the epoch's time. ValAcc is the accuracy on the validation set
 	// of the head training keeps (the averaged weights;
-	// fake-quantized in the QAT phase), -1 without a validation set.
-	// From the refit phase on, the validation examples are training
-	// ones too, so ValAcc and ValLoss no longer measure generalization.
+	// fake-quantized in the QAT phase), -1 without a validation set and
+	// in the refit phase. From the refit phase on, the validation
+	// examples are training ones too, so in the QAT phase ValAcc and
+	// ValLoss no longer measure generalization.
 	TrainAcc, ValAcc float64
 	// ValLoss is the mean cross-entropy on the validation set (-1
-	// without one).
+	// without one, and in the refit phase).
 	ValLoss float64
 	// Best says whether this epoch's head became the best one (in the
 	// refit phase, only its last epoch's does: its head replaces the
@@ -360,15 +361,15 @@ func (t *Trainer) startRefit() {
 	t.init(all)
 }
 
-// refitStep runs one epoch of the refit phase. It scores the validation
-// set, now part of the training examples.
+// refitStep runs one epoch of the refit phase. It does not score the
+// validation set (ValAcc and ValLoss are -1): its examples are training
+// ones now, and scoring them would only cost time.
 func (t *Trainer) refitStep() Progress {
 	loss, acc := t.epochPass()
 	t.updateAverage()
-	p := Progress{Epoch: t.epoch, Phase: PhaseRefit, Loss: loss, TrainAcc: acc}
-	p.ValAcc, p.ValLoss = t.validate()
+	p := Progress{Epoch: t.epoch, Phase: PhaseRefit, Loss: loss, TrainAcc: acc, ValAcc: -1, ValLoss: -1}
 	if t.epoch >= t.phaseEnds {
-		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.scored().Clone(), p.ValAcc, p.ValLoss, 0
+		t.best, t.bestAcc, t.bestLoss, t.sinceBest = t.scored().Clone(), -1, math.Inf(1), 0
 		p.Best = true
 		t.endFloat()
 	}

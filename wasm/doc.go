@@ -226,9 +226,10 @@
 //	    Runs up to epochs epochs. Result: {"steps": [{"epoch", "phase"
 //	    ("float", then "refit" with validation: from scratch on the
 //	    training and validation examples for 1.25 times the best float
-//	    epoch, then "qat" for a uint8 head), "loss", "train_acc" (the
-//	    last float epoch's during "refit"), "val_acc", "val_loss" (-1
-//	    without validation; from "refit" on, on examples trained on),
+//	    epoch, then "qat" for a uint8 head), "loss", "train_acc" (of the
+//	    epoch's batches, as the loss), "val_acc", "val_loss" (-1
+//	    without validation and during "refit"; in "qat", on examples
+//	    trained on),
 //	    "best", "done"}], "done": bool}. When done, the best head becomes
 //	    the session's.
 //	mn_teach_train_stop(session, keep int32) int32
