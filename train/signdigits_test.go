@@ -273,10 +273,12 @@ func runCrossVal(tb testing.TB, model string, copies int, quant, export bool) cr
 		if copies == 0 {
 			cv.plain.Merge(onAll)
 		} else {
-			photos := train.Dataset{Classes: classes, X: slices.Clone(f.val.X), Y: slices.Clone(f.val.Y)}
+			// The same examples in the same order as without copies.
+			photos := train.Dataset{Classes: classes}
 			for _, p := range f.trainIdx {
 				photos.X, photos.Y = append(photos.X, e.vecs[p][0]), append(photos.Y, d.y[p])
 			}
+			photos.X, photos.Y = append(photos.X, f.val.X...), append(photos.Y, f.val.Y...)
 			cv.plain.Merge(plainLR(k, photos, &f.test))
 		}
 		if !export {
