@@ -243,3 +243,109 @@ func packDWF32(v *Variant, c int, filter, bias []float32) []byte {
 	}
 	return out
 }
+
+// Unpacking: the inverse of the packings above, exact, so that a layer can
+// give up its packed weights (to run the portable kernels) and be packed
+// again later without keeping the model file's copy of its filter.
+
+// layerShape is the filter shape l was packed for: n output channels of k
+// weights each for a GEMM or an im2col convolution; c channels of 9 taps
+// for a depthwise layer (dw true).
+func (l *Layer) layerShape() (k, n int, dw bool) {
+	switch {
+	case l.gemm != nil:
+		return int(l.gemm.K), int(l.gemm.N), false
+	case l.conv != nil:
+		c := l.conv
+		return int(c.KH * c.KW * c.C), int(c.OutC), false
+	case l.dw != nil:
+		return 9, int(l.dw.C), true
+	}
+	return 0, 0, false
+}
+
+// UnpackQ returns the filter a quantized layer (NewConvQ, NewDepthwiseQ)
+// was packed from, in the file's layout ([n][k], OHWI flattened, or [9][c]
+// for a depthwise layer, 1HWO), given the FilterOffset it was packed with.
+// It returns nil for a layer without weights (pooling).
+func UnpackQ[T uint8 | int8](l *Layer, filterOffset int32) []T {
+	k, n, dw := l.layerShape()
+	if l.Packed == nil || n == 0 || !l.V.DType.Quantized() {
+		return nil
+	}
+	f := make([]T, k*n)
+	w := func(b []byte, off int) T { return T(int32(int16(le.Uint16(b[off:]))) - filterOffset) }
+	v := l.V
+	if dw {
+		ct, tb := v.CT, DWTileBytes(v)
+		for t := range (n + ct - 1) / ct {
+			wb := l.Packed[t*tb+4*ct+RQBytes(v.Scheme, ct) : (t+1)*tb]
+			for j := range min(ct, n-t*ct) {
+				for tap := range 9 {
+					off := 2 * (tap*ct + j)
+					if v.TapPairs {
+						off = (tap/2)*4*ct + (j/4)*16 + (j%4)*4 + 2*(tap%2)
+					}
+					f[tap*n+t*ct+j] = w(wb, off)
+				}
+			}
+		}
+		return f
+	}
+	nr, tb := v.NR, gemmTileBytes(v, k)
+	for t := range (n + nr - 1) / nr {
+		wb := l.Packed[t*tb+4*nr+RQBytes(v.Scheme, nr) : (t+1)*tb]
+		for j := range min(nr, n-t*nr) {
+			o := t*nr + j
+			for i := range k {
+				off := ((i/8)*nr+j)*16 + 2*(i%8)
+				if v.KStep == 2 {
+					off = (i/2)*4*nr + 4*j + 2*(i%2)
+				}
+				f[o*k+i] = w(wb, off)
+			}
+		}
+	}
+	return f
+}
+
+// UnpackF32 is UnpackQ for float32 layers (NewConvF32, NewDepthwiseF32).
+func UnpackF32(l *Layer) []float32 {
+	k, n, dw := l.layerShape()
+	if l.Packed == nil || n == 0 || l.V.DType != F32 {
+		return nil
+	}
+	f := make([]float32, k*n)
+	w := func(b []byte, off int) float32 { return math.Float32frombits(le.Uint32(b[off:])) }
+	v := l.V
+	if dw {
+		ct, tb := v.CT, DWTileBytes(v)
+		for t := range (n + ct - 1) / ct {
+			b := l.Packed[t*tb : (t+1)*tb]
+			for j := range min(ct, n-t*ct) {
+				for tap := range 9 {
+					f[tap*n+t*ct+j] = w(b, 4*ct+4*(tap*ct+j))
+				}
+			}
+		}
+		return f
+	}
+	nr, tb := v.NR, gemmTileBytes(v, k)
+	for t := range (n + nr - 1) / nr {
+		b := l.Packed[t*tb : (t+1)*tb]
+		for j := range min(nr, n-t*nr) {
+			for i := range k {
+				f[(t*nr+j)*k+i] = w(b, 4*nr+4*(i*nr+j))
+			}
+		}
+	}
+	return f
+}
+
+// Bytes is the memory l holds: packed weights, padding values and scratch.
+func (l *Layer) Bytes() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Packed) + len(l.Zero) + len(l.Scratch)
+}
