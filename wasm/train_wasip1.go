@@ -25,9 +25,9 @@ import (
 type session struct {
 	c     *engine.Classifier
 	base  func() ([]byte, error) // rebuilds the base model's file (the extractor of a chain), for export
-	quant *train.QParams // the feature vector's uint8 quantization, nil for a float one
-	dim   int            // feature vector length
-	model string         // what the host called the model (mn_teach_new's "model"), saved with the state
+	quant *train.QParams         // the feature vector's uint8 quantization, nil for a float one
+	dim   int                    // feature vector length
+	model string                 // what the host called the model (mn_teach_new's "model"), saved with the state
 
 	names    []string
 	examples [][][]float32 // per class, the feature vectors
