@@ -26,13 +26,11 @@ func tight(f func() error) error {
 	return f()
 }
 
-// settle collects the garbage of a load or a dispose now (the next load
-// starts from the live heap alone) and returns freed pages to the
-// runtime's free lists.
-func settle() {
-	runtime.GC()
-	debug.FreeOSMemory()
-}
+// settle collects the garbage of a load or a dispose now, so that the next
+// allocations reuse the freed bytes. (Returning pages to the system, as
+// debug.FreeOSMemory does, means nothing in wasm: the memory cannot
+// shrink.)
+func settle() { runtime.GC() }
 
 // goHeap is the Go runtime's view of the module's memory, for mn_info.
 type goHeap struct {
@@ -46,11 +44,12 @@ type goHeap struct {
 	HeapSys   uint64 `json:"heap_sys"`
 	HeapInuse uint64 `json:"heap_inuse"`
 	HeapAlloc uint64 `json:"heap_alloc"`
+	NumGC     uint32 `json:"num_gc"` // completed collections
 }
 
 func readGoHeap() goHeap {
 	settle() // live bytes, not the garbage of the last load
 	var s runtime.MemStats
 	runtime.ReadMemStats(&s)
-	return goHeap{Sys: s.Sys, HeapSys: s.HeapSys, HeapInuse: s.HeapInuse, HeapAlloc: s.HeapAlloc}
+	return goHeap{Sys: s.Sys, HeapSys: s.HeapSys, HeapInuse: s.HeapInuse, HeapAlloc: s.HeapAlloc, NumGC: s.NumGC}
 }
