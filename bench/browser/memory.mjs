@@ -6,7 +6,7 @@
 // here.
 //
 //   node bench/browser/memory.mjs [--models DIR] [--only REGEXP] [--out FILE.json]
-//   node bench/browser/memory.mjs --baseline OLD_ENGINE.wasm [--only REGEXP] [--rounds 15]
+//   node bench/browser/memory.mjs --baseline OLD_SITE_DIR [--only REGEXP] [--rounds 15]
 //
 // For each of the 32 models of the catalog (the file in --models, else its
 // synthetic twin, written by `bin/mobilenet models synth` into a temporary
@@ -24,8 +24,9 @@
 //     wasm CPU backend, one thread, and run it once on zero inputs; its
 //     memory is the Emscripten heap's size.
 //
-// --baseline OLD.wasm instead times our engine against another build of it
-// (for "speed unchanged"): both instantiated in one page with simd.wasm,
+// --baseline DIR instead times our engine against another build of it (for
+// "speed unchanged"; DIR holds its engine.wasm and simd.wasm, as site/
+// does): both instantiated in one page, each with its simd.wasm linked;
 // each round times both (the order alternating) on the same input over at
 // least --min-ms ms after a warm-up by time; prints per model the median
 // of the per-round ratios (this / baseline) with their range.
@@ -36,7 +37,7 @@
 //   --only REGEXP     only the models whose name matches
 //   --variants LIST   comma-separated subset of simd,portable,litert
 //   --engine FILE     our engine (default site/engine.wasm)
-//   --baseline FILE   compare speed with this engine instead (see above)
+//   --baseline DIR    compare speed with the engine.wasm + simd.wasm there instead (see above)
 //   --rounds N        speed rounds (default 15); --min-ms X each side of a round (default 300)
 //   --out FILE        write the results as JSON
 //   --chromium PATH   the browser (default $CHROMIUM or /usr/bin/chromium)
@@ -207,16 +208,19 @@ async function litertInPage({urls}) {
   return {start, peak: w.HEAPU8.buffer.byteLength};
 }
 
-// speedInPage runs in the page: this engine against the baseline, both
-// with simd.wasm, on one model; per round both are timed (order
-// alternating) over at least minMs; returns the per-round ratios.
+// speedInPage runs in the page: this engine against the baseline, each
+// with its simd.wasm, on one model; per round both are timed (order
+// alternating) over at least minMs, after checking that both give the
+// same output bytes; returns the per-round ratios.
 async function speedInPage({urls, rounds, minMs}) {
   const link = await import('/site/engine-link.js');
-  const kernels = await link.compileWasm('/site/simd.wasm');
   const bytes = await Promise.all(urls.map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
   const engines = [];
-  for (const url of ['/site/engine.wasm', '/baseline.wasm']) {
-    const {exports: x} = await link.instantiateEngine(await link.compileWasm(url), {simdModule: kernels, stdout: () => {}});
+  for (const dir of ['/site/', '/baseline/']) {
+    const url = dir + 'engine.wasm';
+    const kernels = await link.compileWasm(dir + 'simd.wasm');
+    const {exports: x, simd} = await link.instantiateEngine(await link.compileWasm(url), {simdModule: kernels, stdout: () => {}});
+    if (!simd) throw new Error(`${dir}simd.wasm did not link`);
     const put = (b) => {
       const p = x.mn_alloc(b.byteLength) >>> 0;
       new Uint8Array(x.memory.buffer, p, b.byteLength).set(b);
@@ -244,8 +248,14 @@ async function speedInPage({urls, rounds, minMs}) {
       }
       return (t - t0) / k;
     };
-    engines.push({once, sample});
+    const output = () => {
+      once();
+      return Array.from(new Uint8Array(x.memory.buffer, x.mn_result_ptr() >>> 0, x.mn_result_len())).join(',');
+    };
+    engines.push({once, sample, output});
   }
+  // The outputs must be the same bytes, or the timing compares nothing.
+  if (engines[0].output() !== engines[1].output()) throw new Error('the two engines give different outputs');
   for (const e of engines) {
     const t0 = performance.now();
     while (performance.now() - t0 < 1000) e.once(); // warm-up by time
@@ -289,7 +299,10 @@ async function main() {
   if (!models.length) die(`no model matches ${a.only}`);
 
   const fileMap = {'/': PAGE, '/site/engine.wasm': a.engine};
-  if (a.baseline) fileMap['/baseline.wasm'] = a.baseline;
+  if (a.baseline) {
+    fileMap['/baseline/engine.wasm'] = path.join(a.baseline, 'engine.wasm');
+    fileMap['/baseline/simd.wasm'] = path.join(a.baseline, 'simd.wasm');
+  }
   models.forEach((m) => m.files.forEach((f, i) => (fileMap[`/models/${m.name}/${i}`] = f)));
   const core = path.dirname(require.resolve('@litertjs/core/package.json'));
   const utils = path.dirname(require.resolve('@litertjs/wasm-utils/package.json'));

@@ -34,12 +34,25 @@ import (
 // rmask : 0)) * rpow, which equals TFLite's remainder/threshold form (see
 // the generator's requantRef).
 //
-// GEMM (OpGEMM, OpConv), quantized, per tile of NR output channels:
+// GEMM (OpGEMM, OpConv), quantized, c8 (KStep 8): one byte a weight. The
+// packing starts with the layer's weight shift d as [8]int16 (16 bytes),
+// then per tile of NR output channels:
 //
-//	bias' [NR]int32 | rq [NR] | c8: for each block of 8 input channels (K
-//	rounded up to 8, zeros past K): for each of the NR channels: w' [8]int16
-//	                          | c2: for each pair of input channels (K
-//	rounded up to 2): for each of the NR channels: w' [2]int16
+//	bias' [NR]int32 | rq [NR] | for each block of 8 input channels (K
+//	rounded up to 8): for each of the NR channels: s [8]int8
+//
+// where s = w' - d fits a byte: d = FilterOffset + 128 for uint8 weights
+// (s = w - 128), d = FilterOffset for int8 ones (s = w); past K and past
+// the layer's channels s = -d (w' = 0). The kernel widens each tile's
+// weights back to int16 w' = s + d into its scratch (Scratch, 16 bytes
+// per 8 weights of a tile, in L1) before running the tile over all rows:
+// half the memory of int16 packing, for one pass over the weights per
+// call.
+//
+// GEMM, quantized, c2 (KStep 2), per tile of NR output channels:
+//
+//	bias' [NR]int32 | rq [NR] | for each pair of input channels (K rounded
+//	up to 2): for each of the NR channels: w' [2]int16
 //
 // GEMM, f32, per tile of NR output channels:
 //
@@ -77,7 +90,34 @@ func gemmTileBytes(v *Variant, k int) int {
 	if v.KStep == 2 {
 		return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+1)/2*v.NR*4
 	}
-	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*16
+	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*8
+}
+
+// ShiftBytes is the size of the weight shift that starts the packing of a
+// quantized c8 GEMM (see above), 0 for other variants: the variants that
+// also need the tile scratch (TileScratchBytes).
+func ShiftBytes(v *Variant) int {
+	if v.DType.Quantized() && v.KStep == 8 && (v.Op == OpGEMM || v.Op == OpConv) {
+		return 16
+	}
+	return 0
+}
+
+// TileScratchBytes is the scratch a quantized c8 GEMM widens one tile's
+// weights into (see above): int16 w' for K rounded up to 8 by NR.
+func TileScratchBytes(v *Variant, k int) int {
+	if ShiftBytes(v) == 0 {
+		return 0
+	}
+	return ((k + 7) &^ 7) * v.NR * 2
+}
+
+// weightShift is d of the c8 layout (see above).
+func weightShift(d DType, filterOffset int32) int32 {
+	if d == QU8 {
+		return filterOffset + 128
+	}
+	return filterOffset
 }
 
 // DWTileBytes is the size of one packed tile of a DWConv variant.
@@ -136,10 +176,20 @@ func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 	nr := v.NR
 	tiles := (n + nr - 1) / nr
 	tb := gemmTileBytes(v, k)
-	out := alignedBytes(tiles * tb)
+	pre := ShiftBytes(v)
+	out := alignedBytes(pre + tiles*tb)
+	d := weightShift(v.DType, q.FilterOffset)
+	for i := 0; i < pre; i += 2 {
+		le.PutUint16(out[i:], uint16(int16(d)))
+	}
 	for t := range tiles {
-		b := out[t*tb : (t+1)*tb]
+		b := out[pre+t*tb : pre+(t+1)*tb]
 		wb := b[4*nr+RQBytes(v.Scheme, nr):]
+		if pre > 0 {
+			for i := range wb {
+				wb[i] = byte(int8(-d)) // w' = 0 where no weight is
+			}
+		}
 		for j := range nr {
 			o := t*nr + j
 			if o >= n {
@@ -150,11 +200,11 @@ func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 			for i, w := range row {
 				wp := int32(w) + q.FilterOffset
 				sum += wp
-				off := ((i/8)*nr+j)*16 + 2*(i%8) // c8: [k/8][channel][8]
 				if v.KStep == 2 {
-					off = (i/2)*4*nr + 4*j + 2*(i%2) // c2: [k/2][channel][2]
+					le.PutUint16(wb[(i/2)*4*nr+4*j+2*(i%2):], uint16(int16(wp))) // c2: [k/2][channel][2]
+				} else {
+					wb[((i/8)*nr+j)*8+i%8] = byte(int8(wp - d)) // c8: [k/8][channel][8]
 				}
-				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
 			le.PutUint32(b[4*j:], uint32(q.FoldedBias(bias, o, sum)))
 		}
@@ -292,17 +342,18 @@ func UnpackQ[T uint8 | int8](l *Layer, filterOffset int32) []T {
 		}
 		return f
 	}
-	nr, tb := v.NR, gemmTileBytes(v, k)
+	nr, tb, pre := v.NR, gemmTileBytes(v, k), ShiftBytes(v)
+	d := weightShift(v.DType, filterOffset)
 	for t := range (n + nr - 1) / nr {
-		wb := l.Packed[t*tb+4*nr+RQBytes(v.Scheme, nr) : (t+1)*tb]
+		wb := l.Packed[pre+t*tb+4*nr+RQBytes(v.Scheme, nr) : pre+(t+1)*tb]
 		for j := range min(nr, n-t*nr) {
 			o := t*nr + j
 			for i := range k {
-				off := ((i/8)*nr+j)*16 + 2*(i%8)
 				if v.KStep == 2 {
-					off = (i/2)*4*nr + 4*j + 2*(i%2)
+					f[o*k+i] = w(wb, (i/2)*4*nr+4*j+2*(i%2))
+				} else {
+					f[o*k+i] = T(int32(int8(wb[((i/8)*nr+j)*8+i%8])) + d - filterOffset)
 				}
-				f[o*k+i] = w(wb, off)
 			}
 		}
 	}
