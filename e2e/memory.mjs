@@ -16,8 +16,7 @@
 //     compare).
 //   - page: the JS API, `switches` times: mobilenet.load the other of
 //     pageModels, dispose the previous classifier; after each switch, the
-//     number of live workers, the new worker's Go heap (the classifier's
-//     info.go_heap) and the page's JS heap after a collection.
+//     number of live workers and the page's JS heap after a collection.
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
@@ -82,21 +81,19 @@ try {
     await cdp.send('HeapProfiler.collectGarbage');
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;
   };
-  r.page = {workers: [], goHeap: [], jsHeap: [], names: []};
+  r.page = {workers: [], jsHeap: [], names: []};
   await page.evaluate(() => import('/mobilenet.js').then((m) => (window.mn = m)));
   for (let i = 0; i < cfg.switches; i++) {
     const name = cfg.pageModels[i % 2];
-    const info = await page.evaluate(async (name) => {
+    await page.evaluate(async (name) => {
       const clf = await window.mn.load({model: name});
       if (window.clf) window.clf.dispose();
       window.clf = clf;
-      return clf.info;
     }, name);
     // A terminated worker leaves page.workers() when Chromium reports it.
     const t0 = Date.now();
     while (page.workers().length > 1 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20));
     r.page.workers.push(page.workers().length);
-    r.page.goHeap.push(info.go_heap);
     r.page.jsHeap.push(await jsHeap());
     r.page.names.push(name);
   }

@@ -349,7 +349,6 @@ func (c *Classifier) Info() Info {
 		Classes:   c.classes,
 		Labels:    c.labels,
 		Scheme:    c.scheme.String(),
-		Memory:    c.Memory(),
 	}
 	if t, _, err := c.embedding(); err == nil {
 		info.Embedding = tensorInfo(t)

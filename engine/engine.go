@@ -42,7 +42,6 @@ type Info struct {
 	Params    int64      `json:"params"`
 	Labels    []string   `json:"labels,omitempty"`
 	Scheme    string     `json:"requant"`
-	Memory    Memory     `json:"memory"` // the bytes the classifier holds, when Info was called
 }
 
 // Prediction is one class of a top-k result.

@@ -242,12 +242,28 @@ func mnInfo(h int32) int32 {
 		if err != nil {
 			return err
 		}
-		// The module's Go heap, next to the model's own breakdown
-		// (engine.Info.Memory), so a host can tell where its bytes go.
+		b, err := json.Marshal(c.Info())
+		if err != nil {
+			return err
+		}
+		result = append(result[:0], b...)
+		return nil
+	})
+}
+
+// mnMemory is mn_memory; see the package comment.
+//
+//go:wasmexport mn_memory
+func mnMemory(h int32) int32 {
+	return call("mn_memory", func() error {
+		c, err := model(h)
+		if err != nil {
+			return err
+		}
 		b, err := json.Marshal(struct {
-			engine.Info
-			GoHeap goHeap `json:"go_heap"`
-		}{c.Info(), readGoHeap()})
+			Model  engine.Memory `json:"model"`
+			GoHeap goHeap        `json:"go_heap"`
+		}{c.Memory(), readGoHeap()})
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func tight(f func() error) error {
 // shrink.)
 func settle() { runtime.GC() }
 
-// goHeap is the Go runtime's view of the module's memory, for mn_info.
+// goHeap is the Go runtime's view of the module's memory, for mn_memory.
 type goHeap struct {
 	// Sys is every byte the runtime obtained (memory.grow), heap and
 	// runtime metadata: close to the wasm memory's size past the

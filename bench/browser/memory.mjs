@@ -17,9 +17,10 @@
 //     mn_free as site/worker.js does), run one inference on a zero input;
 //     "peak" is the engine's wasm memory then (memory never shrinks, so it
 //     is the high-water mark of the load); "in use" is that less the Go
-//     heap's free bytes after a collection (mn_info's "go_heap"): what the
-//     memory would be without the load's transient bytes (the model file
-//     in the host's block above all); the breakdown is mn_info's "memory";
+//     heap's free bytes after a collection (mn_memory's "go_heap"): what
+//     the memory would be without the load's transient bytes (the model
+//     file in the host's block above all); the breakdown is mn_memory's
+//     "model";
 //   - LiteRT.js: load and compile the file (both files for the pair) on its
 //     wasm CPU backend, one thread, and run it once on zero inputs; its
 //     memory is the Emscripten heap's size.
@@ -178,8 +179,9 @@ async function oursInPage({urls, simd}) {
   if (x.mn_infer(h, p, n) !== 0) throw new Error(`mn_infer: ${err()}`);
   x.mn_free(p);
   const peak = mem();
-  const i1 = info();
-  return {start, afterLoad, peak, memory: i1.memory, goHeap: i1.go_heap};
+  if (x.mn_memory(h) !== 0) throw new Error(`mn_memory: ${err()}`);
+  const m = JSON.parse(new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.mn_result_ptr() >>> 0, x.mn_result_len())));
+  return {start, afterLoad, peak, memory: m.model, goHeap: m.go_heap};
 }
 
 // litertInPage runs in the page: LiteRT.js loads, compiles and runs each
@@ -351,7 +353,7 @@ async function main() {
 
 // inUse is what the engine's memory holds besides the Go heap's free
 // space: the peak less the heap's bytes that no live object uses (after
-// mn_info's collection): static data, the runtime's own, live objects.
+// mn_memory's collection): static data, the runtime's own, live objects.
 function inUse(o) {
   return o.peak - (o.goHeap.heap_sys - o.goHeap.heap_alloc);
 }
