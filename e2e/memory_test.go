@@ -59,16 +59,20 @@ func TestMemorySwitches(t *testing.T) {
 	eng := r.Engine
 	assert.True(t, eng.SIMD, "simd.wasm linked")
 	require.Len(t, eng.Memory, memorySwitches)
-	// The first two switches load each model once (the memory grows to
-	// the larger model's high-water mark); after them nothing may grow.
-	settled := eng.Memory[1]
-	for i, m := range eng.Memory[2:] {
-		assert.Equal(t, settled, m, "wasm memory after switch %d (%s) (start %d)", i+3, eng.Names[i+2], eng.Start)
+	// The first switches load each model once, then each again after the
+	// other: the second load of the large model may grow the memory once
+	// (its large buffers do not fit between what the small model left),
+	// by at most 2 MiB; from the fourth switch on nothing may grow.
+	settled := eng.Memory[3]
+	assert.LessOrEqual(t, settled-eng.Memory[1], 2<<20, "growth of the first re-loads")
+	for i, m := range eng.Memory[3:] {
+		assert.Equal(t, settled, m, "wasm memory after switch %d (%s) (start %d)", i+4, eng.Names[i+3], eng.Start)
 	}
 	for i, o := range eng.Outputs {
 		assert.Equal(t, eng.Outputs[i%2], o, "output of %s after switch %d", eng.Names[i], i+1)
 	}
-	t.Logf("engine: %.2f MiB at start, %.2f MiB after switches 1, 2 and %.2f MiB after %d", mib(eng.Start), mib(eng.Memory[0]), mib(settled), memorySwitches)
+	t.Logf("engine: %.2f MiB at start; after switches 1-4: %.2f, %.2f, %.2f, %.2f MiB; %.2f MiB after %d", mib(eng.Start),
+		mib(eng.Memory[0]), mib(eng.Memory[1]), mib(eng.Memory[2]), mib(eng.Memory[3]), mib(eng.Memory[len(eng.Memory)-1]), memorySwitches)
 
 	pg := r.Page
 	require.Len(t, pg.Workers, memorySwitches)
