@@ -2,6 +2,7 @@ package engine
 
 import (
 	"slices"
+	"unsafe"
 
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/kernels/simd"
@@ -191,7 +192,25 @@ func (floatKernels) weights(l *weightedLayer) (w, b []float32, lo, hi float32, e
 		return nil, nil, 0, 0, err
 	}
 	lo, hi = kernels.FloatActivationRange(fused(l.act))
-	return constF32(l.filter), constF32(l.bias), lo, hi, nil
+	return f32View(l.filter), constF32(l.bias), lo, hi, nil
+}
+
+// f32View views a constant float32 tensor's data in place when it is
+// aligned (the file's bytes: valid only while planning), else decodes a
+// copy: packing reads it once, and the portable form keeps its own copy
+// (floatForm), so no decoded copy of every filter is made for nothing.
+func f32View(t *loader.Tensor) []float32 {
+	if len(t.Data)%4 == 0 && uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))%4 == 0 {
+		return f32(t.Data)
+	}
+	return constF32(t)
+}
+
+// floatForm is the portable form of a float layer: run on its own copy of
+// filter w (not the model file's bytes).
+func floatForm(w []float32, run func(w []float32)) form[float32] {
+	w = slices.Clone(w)
+	return form[float32]{run: func() { run(w) }, filter: func() []float32 { return w }, bytes: 4 * len(w)}
 }
 
 func (k floatKernels) compileConv(p *plan, l *weightedLayer) (func(), error) {
@@ -205,12 +224,12 @@ func (k floatKernels) compileConv(p *plan, l *weightedLayer) (func(), error) {
 	p.constBytes += 4 * len(b)
 	newSIMD := func(w []float32) *simd.Layer { return simd.NewConvF32(nil, cp, w, b, lo, hi) }
 	portable := func(w []float32) form[float32] {
-		return form[float32]{run: func() { kernels.ConvF32(cp, x, w, b, y, lo, hi) }, filter: func() []float32 { return w }, bytes: 4 * len(w)}
+		return floatForm(w, func(w []float32) { kernels.ConvF32(cp, x, w, b, y, lo, hi) })
 	}
 	if l.depthwise {
 		newSIMD = func(w []float32) *simd.Layer { return simd.NewDepthwiseF32(nil, cp, w, b, lo, hi) }
 		portable = func(w []float32) form[float32] {
-			return form[float32]{run: func() { kernels.DepthwiseConvF32(cp, x, w, b, y, lo, hi) }, filter: func() []float32 { return w }, bytes: 4 * len(w)}
+			return floatForm(w, func(w []float32) { kernels.DepthwiseConvF32(cp, x, w, b, y, lo, hi) })
 		}
 	}
 	return withWeights(p, l.filter.Index, inB, outB, w, f32Bytes, newSIMD, simd.UnpackF32, portable), nil
@@ -227,7 +246,7 @@ func (k floatKernels) compileFullyConnected(p *plan, l *weightedLayer) (func(), 
 	p.constBytes += 4 * len(b)
 	return withWeights(p, l.filter.Index, inB, outB, w, f32Bytes, noSIMD[float32], simd.UnpackF32,
 		func(w []float32) form[float32] {
-			return form[float32]{run: func() { kernels.FullyConnectedF32(fp, x, w, b, y, lo, hi) }, filter: func() []float32 { return w }, bytes: 4 * len(w)}
+			return floatForm(w, func(w []float32) { kernels.FullyConnectedF32(fp, x, w, b, y, lo, hi) })
 		}), nil
 }
 
