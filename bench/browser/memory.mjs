@@ -2,8 +2,8 @@
 // memory.mjs: the wasm memory a loaded model takes, ours (site/engine.wasm,
 // with site/simd.wasm linked, and portable) next to LiteRT.js's (npm
 // @litertjs/core, the referee of internal/litert), each measured in a fresh
-// page of one headless Chromium run; prints a Markdown table. See README.md
-// here.
+// page of one headless Chromium run; prints a Markdown table. See the
+// Memory section of the repository's README.
 //
 //   node bench/browser/memory.mjs [--models DIR] [--only REGEXP] [--out FILE.json]
 //   node bench/browser/memory.mjs --baseline OLD_SITE_DIR [--only REGEXP] [--rounds 15]
