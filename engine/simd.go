@@ -17,7 +17,7 @@ import (
 // A layer with weights holds them in one form only, the one of the path in
 // use (see weightForms): the model file is not kept, and the portable
 // packing (4 bytes a weight for the quantized pointwise layers) is not
-// built next to the SIMD one (2 bytes a weight). Switching paths converts
+// built next to the SIMD one (1 byte a weight). Switching paths converts
 // the layer on its first run afterwards.
 
 // withSIMD returns the step of a layer without weights (pooling): portable

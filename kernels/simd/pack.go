@@ -9,9 +9,10 @@ import (
 
 // Packed layouts (all little-endian, every block a multiple of 16 bytes).
 //
-// Quantized weights are stored as int16 w' = w + FilterOffset (so the
-// kernels never subtract the filter zero point), and the input zero point is
-// folded into the bias: with x the raw input,
+// Quantized weights are stored as w' = w + FilterOffset (as int16, or in
+// the c8 GEMM layout as one byte less a per-layer shift, see below), so
+// the kernels never subtract the filter zero point, and the input zero
+// point is folded into the bias: with x the raw input,
 //
 //	acc = sum (x + InputOffset) * w' + bias = sum x * w' + (bias + InputOffset * sum w')
 //
