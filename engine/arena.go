@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/binary"
+	"math"
 	"sort"
 	"unsafe"
 )
@@ -89,4 +91,29 @@ func bytesAs[T uint8 | int8](b []byte) []T {
 		return nil
 	}
 	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b))
+}
+
+// alignedClone copies b into a new arena-aligned buffer (constants read
+// through float32 or int32 views).
+func alignedClone(b []byte) []byte {
+	c := newArena(len(b))
+	copy(c, b)
+	return c
+}
+
+// asBytes views an 8-bit filter as bytes.
+func asBytes[T uint8 | int8](w []T) []byte {
+	if len(w) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), len(w))
+}
+
+// f32Bytes encodes float32s as little-endian bytes (a copy).
+func f32Bytes(w []float32) []byte {
+	b := make([]byte, 4*len(w))
+	for i, v := range w {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
 }

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"slices"
+	"unsafe"
+
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/loader"
@@ -189,7 +192,25 @@ func (floatKernels) weights(l *weightedLayer) (w, b []float32, lo, hi float32, e
 		return nil, nil, 0, 0, err
 	}
 	lo, hi = kernels.FloatActivationRange(fused(l.act))
-	return constF32(l.filter), constF32(l.bias), lo, hi, nil
+	return f32View(l.filter), constF32(l.bias), lo, hi, nil
+}
+
+// f32View views a constant float32 tensor's data in place when it is
+// aligned (the file's bytes: valid only while planning), else decodes a
+// copy: packing reads it once, and the portable form keeps its own copy
+// (floatForm), so no decoded copy of every filter is made for nothing.
+func f32View(t *loader.Tensor) []float32 {
+	if len(t.Data)%4 == 0 && uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))%4 == 0 {
+		return f32(t.Data)
+	}
+	return constF32(t)
+}
+
+// floatForm is the portable form of a float layer: run on its own copy of
+// filter w (not the model file's bytes).
+func floatForm(w []float32, run func(w []float32)) form[float32] {
+	w = slices.Clone(w)
+	return form[float32]{run: func() { run(w) }, filter: func() []float32 { return w }, bytes: 4 * len(w)}
 }
 
 func (k floatKernels) compileConv(p *plan, l *weightedLayer) (func(), error) {
@@ -200,12 +221,18 @@ func (k floatKernels) compileConv(p *plan, l *weightedLayer) (func(), error) {
 	cp := l.conv
 	inB, outB := p.bufs[l.in.Index], p.bufs[l.out.Index]
 	x, y := f32(inB), f32(outB)
-	if l.depthwise {
-		return withSIMD(inB, outB, func() *simd.Layer { return simd.NewDepthwiseF32(nil, cp, w, b, lo, hi) },
-			func() { kernels.DepthwiseConvF32(cp, x, w, b, y, lo, hi) }), nil
+	p.constBytes += 4 * len(b)
+	newSIMD := func(w []float32) *simd.Layer { return simd.NewConvF32(nil, cp, w, b, lo, hi) }
+	portable := func(w []float32) form[float32] {
+		return floatForm(w, func(w []float32) { kernels.ConvF32(cp, x, w, b, y, lo, hi) })
 	}
-	return withSIMD(inB, outB, func() *simd.Layer { return simd.NewConvF32(nil, cp, w, b, lo, hi) },
-		func() { kernels.ConvF32(cp, x, w, b, y, lo, hi) }), nil
+	if l.depthwise {
+		newSIMD = func(w []float32) *simd.Layer { return simd.NewDepthwiseF32(nil, cp, w, b, lo, hi) }
+		portable = func(w []float32) form[float32] {
+			return floatForm(w, func(w []float32) { kernels.DepthwiseConvF32(cp, x, w, b, y, lo, hi) })
+		}
+	}
+	return withWeights(p, l.filter.Index, inB, outB, w, f32Bytes, newSIMD, simd.UnpackF32, portable), nil
 }
 
 func (k floatKernels) compileFullyConnected(p *plan, l *weightedLayer) (func(), error) {
@@ -214,9 +241,17 @@ func (k floatKernels) compileFullyConnected(p *plan, l *weightedLayer) (func(), 
 		return nil, err
 	}
 	fp := l.fc
-	x, y := f32(p.bufs[l.in.Index]), f32(p.bufs[l.out.Index])
-	return func() { kernels.FullyConnectedF32(fp, x, w, b, y, lo, hi) }, nil
+	inB, outB := p.bufs[l.in.Index], p.bufs[l.out.Index]
+	x, y := f32(inB), f32(outB)
+	p.constBytes += 4 * len(b)
+	return withWeights(p, l.filter.Index, inB, outB, w, f32Bytes, noSIMD[float32], simd.UnpackF32,
+		func(w []float32) form[float32] {
+			return floatForm(w, func(w []float32) { kernels.FullyConnectedF32(fp, x, w, b, y, lo, hi) })
+		}), nil
 }
+
+// noSIMD is the SIMD constructor of layers that no variant computes.
+func noSIMD[W any]([]W) *simd.Layer { return nil }
 
 // quantKernels are the 8-bit layers with weights of element type T.
 type quantKernels[T uint8 | int8] struct {
@@ -224,6 +259,24 @@ type quantKernels[T uint8 | int8] struct {
 	fullyConnected        func(fp *kernels.FCParams, q *kernels.QuantConv, in, weights []T, bias []int32, out []T)
 	prepackConv           func(p *kernels.ConvParams, q *kernels.QuantConv, filter []T, bias []int32) *kernels.Prepacked
 	prepackFullyConnected func(fp *kernels.FCParams, q *kernels.QuantConv, weights []T, bias []int32) *kernels.Prepacked
+}
+
+// quantForm is the portable form of a quantized layer built from filter w:
+// with its own copy of q, whose Packed prepack sets (nil: no prepacked
+// path) and which goes with the form, and otherwise its own copy of w.
+// run runs the kernel on the form's params and weights.
+func quantForm[T uint8 | int8](q *kernels.QuantConv, w []T, prepack func(q *kernels.QuantConv, w []T) *kernels.Prepacked,
+	run func(q *kernels.QuantConv, w []T)) form[T] {
+	qp := *q
+	if prepack != nil {
+		qp.Packed = prepack(&qp, w)
+	}
+	if pk, fo := qp.Packed, qp.FilterOffset; pk != nil {
+		// The prepacked GEMM reads neither the filter nor the bias.
+		return form[T]{run: func() { run(&qp, nil) }, filter: func() []T { return kernels.PrepackedFilter[T](pk, fo) }, bytes: pk.Bytes()}
+	}
+	w = slices.Clone(w) // not the model file's bytes: the plan keeps none of them
+	return form[T]{run: func() { run(&qp, w) }, filter: func() []T { return w }, bytes: len(w)}
 }
 
 func (k quantKernels[T]) compileConv(p *plan, l *weightedLayer) (func(), error) {
@@ -234,15 +287,24 @@ func (k quantKernels[T]) compileConv(p *plan, l *weightedLayer) (func(), error) 
 	cp, b := l.conv, constI32(l.bias)
 	inB, outB := p.bufs[l.in.Index], p.bufs[l.out.Index]
 	w, x, y := bytesAs[T](l.filter.Data), bytesAs[T](inB), bytesAs[T](outB)
+	p.constBytes += 4 * len(b)
 	if l.depthwise {
 		depthwise := k.depthwise
-		return withSIMD(inB, outB, func() *simd.Layer { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
-			func() { depthwise(cp, q, x, w, b, y) }), nil
+		return withWeights(p, l.filter.Index, inB, outB, w, asBytes[T],
+			func(w []T) *simd.Layer { return simd.NewDepthwiseQ(nil, cp, q, w, b) },
+			func(s *simd.Layer) []T { return simd.UnpackQ[T](s, q.FilterOffset) },
+			func(w []T) form[T] {
+				return quantForm(q, w, nil, func(q *kernels.QuantConv, w []T) { depthwise(cp, q, x, w, b, y) })
+			}), nil
 	}
-	q.Packed = k.prepackConv(cp, q, w, b)
-	conv := k.conv
-	return withSIMD(inB, outB, func() *simd.Layer { return simd.NewConvQ(nil, cp, q, w, b) },
-		func() { conv(cp, q, x, w, b, y) }), nil
+	conv, prepack := k.conv, k.prepackConv
+	return withWeights(p, l.filter.Index, inB, outB, w, asBytes[T],
+		func(w []T) *simd.Layer { return simd.NewConvQ(nil, cp, q, w, b) },
+		func(s *simd.Layer) []T { return simd.UnpackQ[T](s, q.FilterOffset) },
+		func(w []T) form[T] {
+			return quantForm(q, w, func(q *kernels.QuantConv, w []T) *kernels.Prepacked { return prepack(cp, q, w, b) },
+				func(q *kernels.QuantConv, w []T) { conv(cp, q, x, w, b, y) })
+		}), nil
 }
 
 func (k quantKernels[T]) compileFullyConnected(p *plan, l *weightedLayer) (func(), error) {
@@ -251,10 +313,16 @@ func (k quantKernels[T]) compileFullyConnected(p *plan, l *weightedLayer) (func(
 		return nil, err
 	}
 	fp, b := l.fc, constI32(l.bias)
-	w, x, y := bytesAs[T](l.filter.Data), bytesAs[T](p.bufs[l.in.Index]), bytesAs[T](p.bufs[l.out.Index])
-	q.Packed = k.prepackFullyConnected(fp, q, w, b)
-	fullyConnected := k.fullyConnected
-	return func() { fullyConnected(fp, q, x, w, b, y) }, nil
+	inB, outB := p.bufs[l.in.Index], p.bufs[l.out.Index]
+	w, x, y := bytesAs[T](l.filter.Data), bytesAs[T](inB), bytesAs[T](outB)
+	p.constBytes += 4 * len(b)
+	fullyConnected, prepack := k.fullyConnected, k.prepackFullyConnected
+	return withWeights(p, l.filter.Index, inB, outB, w, asBytes[T], noSIMD[T],
+		func(s *simd.Layer) []T { return simd.UnpackQ[T](s, q.FilterOffset) },
+		func(w []T) form[T] {
+			return quantForm(q, w, func(q *kernels.QuantConv, w []T) *kernels.Prepacked { return prepack(fp, q, w, b) },
+				func(q *kernels.QuantConv, w []T) { fullyConnected(fp, q, x, w, b, y) })
+		}), nil
 }
 
 // quantConv builds the integer params of a quantized layer with weights.

@@ -67,9 +67,6 @@ func (p *plan) compileReshape(op *loader.Operator) (func(), error) {
 	if in.Quant != nil && out.Quant != nil && (in.Quant.Scale[0] != out.Quant.Scale[0] || in.Quant.ZeroPoint[0] != out.Quant.ZeroPoint[0]) {
 		return nil, opError(op, "input and output quantization differ")
 	}
-	src, dst := p.bufs[in.Index], p.bufs[out.Index]
-	if in.Data != nil {
-		src = in.Data
-	}
+	src, dst := p.bufs[in.Index], p.bufs[out.Index] // a constant's bufs are its copy
 	return func() { copy(dst, src) }, nil
 }

@@ -20,6 +20,14 @@ type plan struct {
 	embed  int // tensor index of the feature vector the last logits layer reads, or -1
 	macs   int64
 	params int64
+	// weighted are the layers with weights, which hold their filters in
+	// the form their kernels read (simd.go); constBytes counts the other
+	// constants the steps keep (biases, shape vectors, constant operands).
+	// None of them is the model file's bytes: newPlan drops the model's
+	// constant data once compiled, so the file can go.
+	weighted   []weighted
+	constBytes int
+	constant   []bool // per tensor: a constant other than a filter, copied into bufs
 }
 
 // step is one operator, compiled into a closure over its buffers and
@@ -113,12 +121,15 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 	}
 	p.arena = newArena(assignOffsets(ivs))
 	p.bufs = make([][]byte, len(m.Tensors))
+	weights := weightTensors(m)
 	for t := range m.Tensors {
 		switch {
 		case owner[t] != nil:
 			p.bufs[t] = p.arena[owner[t].off : owner[t].off+owner[t].size : owner[t].off+owner[t].size]
-		case m.Tensors[t].Data != nil:
-			p.bufs[t] = m.Tensors[t].Data
+		case m.Tensors[t].Data != nil && !weights[t]:
+			// A copy: the plan keeps nothing of the model file.
+			p.bufs[t] = alignedClone(m.Tensors[t].Data)
+			p.constBytes += len(p.bufs[t])
 		}
 	}
 
@@ -130,7 +141,34 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 		}
 		p.steps = append(p.steps, step{op: op.Op, run: run})
 	}
+	// The steps hold their own copies of every constant (the forms of
+	// simd.go, decoded biases, p.bufs): drop the model's views of the file,
+	// so that it is garbage once the caller lets go of it. What is left of
+	// the model (shapes, types, quantization, names) is what Info and the
+	// other readers use; Models gives the constants back.
+	for t := range m.Tensors {
+		m.Tensors[t].Data = nil
+	}
+	p.constant = make([]bool, len(m.Tensors))
+	for t := range m.Tensors {
+		p.constant[t] = owner[t] == nil && p.bufs[t] != nil
+	}
 	return p, nil
+}
+
+// weightTensors marks the filters of the layers with weights, which their
+// compiled steps pack themselves (see withWeights).
+func weightTensors(m *loader.Model) []bool {
+	w := make([]bool, len(m.Tensors))
+	for _, op := range m.Operators {
+		switch op.Op {
+		case loader.OpConv2D, loader.OpDepthwiseConv2D, loader.OpFullyConnected:
+			if t := op.Inputs[1]; t >= 0 && m.Tensors[t].Data != nil {
+				w[t] = true
+			}
+		}
+	}
+	return w
 }
 
 // run executes every step once.

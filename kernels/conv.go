@@ -575,3 +575,38 @@ func gemmStore[T uint8 | int8](r *Requant, acc *[4]int32, a, b int64, bs []int32
 	acc[3] += bs[3]
 	requantRow(r, acc[:n], o0, row[o0:o0+n])
 }
+
+// PrepackedFilter returns the filter ([OC][IC], as the file stores it) that
+// pk was built from with filter offset filterOffset: the inverse of
+// PrepackConvU8 and the others, so that a layer can drop its packing and
+// build another one (or this one again) later without keeping the filter.
+// Exact: every lane holds filter + FilterOffset as an int32.
+func PrepackedFilter[T uint8 | int8](pk *Prepacked, filterOffset int32) []T {
+	ic, oc := pk.ic, pk.oc
+	f := make([]T, oc*ic)
+	put := func(o, i int, wp int32) {
+		if o < oc {
+			f[o*ic+i] = T(wp - filterOffset)
+		}
+	}
+	for b := range (oc + 3) / 4 {
+		for i := range ic {
+			u := pk.w[b*ic+i]
+			w0, w1 := lanes(u[0])
+			w2, w3 := lanes(u[1])
+			put(4*b, i, w0)
+			put(4*b+1, i, w1)
+			put(4*b+2, i, w2)
+			put(4*b+3, i, w3)
+		}
+	}
+	return f
+}
+
+// Bytes is the memory pk holds.
+func (pk *Prepacked) Bytes() int {
+	if pk == nil {
+		return 0
+	}
+	return 16*len(pk.w) + 4*len(pk.bias)
+}

@@ -586,3 +586,25 @@ func BenchmarkConvF32Pointwise14x14x512(b *testing.B) {
 	}
 	reportGMACs(b, p.Out.Size()*p.In.C)
 }
+
+// TestPrepackedFilter unpacks prepacked weights of every channel-count
+// tail (OC mod 4) and the extreme filter offsets back to the filter.
+func TestPrepackedFilter(t *testing.T) {
+	rng := newRand(17)
+	for _, oc := range []int{1, 2, 3, 4, 5, 11} {
+		for _, fo := range []int32{0, -128, -255} {
+			ic := 1 + rng.IntN(40)
+			f := make([]uint8, oc*ic)
+			for i := range f {
+				f[i] = uint8(rng.IntN(256))
+			}
+			q := &QuantConv{InputOffset: -3, FilterOffset: fo}
+			pk := PrepackFullyConnectedU8(&FCParams{Batches: 1, In: ic, Out: oc}, q, f, nil)
+			require.Equal(t, f, PrepackedFilter[uint8](pk, fo), "oc %d ic %d filter offset %d", oc, ic, fo)
+			require.Equal(t, 16*((oc+3)/4)*ic+4*4*((oc+3)/4), pk.Bytes())
+		}
+	}
+	f8 := []int8{-128, 127, 0, -1, 5, -7}
+	pk := PrepackFullyConnectedI8(&FCParams{Batches: 1, In: 3, Out: 2}, &QuantConv{}, f8, nil)
+	require.Equal(t, f8, PrepackedFilter[int8](pk, 0))
+}

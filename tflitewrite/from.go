@@ -88,13 +88,31 @@ func FromBytes(data []byte) (*Graph, error) {
 
 // readFileDetails reads what the loader leaves out, from a model it has
 // validated: operator code versions and min_runtime_version.
-func (g *Graph) readFileDetails(data []byte) (err error) {
+func (g *Graph) readFileDetails(data []byte) error {
+	d, err := ReadFileDetails(data)
+	if err != nil {
+		return err
+	}
+	return g.SetFileDetails(d)
+}
+
+// FileDetails are what a parsed model (package loader) leaves out of its
+// file and FromBytes reads: each operator's code version, in operator
+// order, and the min_runtime_version metadata. Small: a caller that drops
+// a file keeps them to rebuild it later (FromModel, then SetFileDetails).
+type FileDetails struct {
+	OpVersions        []int
+	MinRuntimeVersion string
+}
+
+// ReadFileDetails reads the FileDetails of a model the loader validated.
+func ReadFileDetails(data []byte) (d FileDetails, err error) {
 	// The loader checked the opcode indices and the tables read here; a
 	// malformed part it did not read (the version's buffer) must still
 	// give an error, not a panic.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("tflitewrite: malformed flatbuffer (%v)", r)
+			d, err = FileDetails{}, fmt.Errorf("tflitewrite: malformed flatbuffer (%v)", r)
 		}
 	}()
 	root := fb.GetRootAsModel(data, 0)
@@ -102,10 +120,11 @@ func (g *Graph) readFileDetails(data []byte) (err error) {
 	root.Subgraphs(&sg, 0)
 	var op fb.Operator
 	var code fb.OperatorCode
-	for i := range g.Operators {
+	d.OpVersions = make([]int, sg.OperatorsLength())
+	for i := range d.OpVersions {
 		sg.Operators(&op, i)
 		root.OperatorCodes(&code, int(op.OpcodeIndex()))
-		g.Operators[i].Version = int(code.Version())
+		d.OpVersions[i] = int(code.Version())
 	}
 	var md fb.Metadata
 	var buf fb.Buffer
@@ -120,8 +139,21 @@ func (g *Graph) readFileDetails(data []byte) (err error) {
 			v = v[:i]
 		}
 		if len(v) <= runtimeVersionSize {
-			g.MinRuntimeVersion = string(v)
+			d.MinRuntimeVersion = string(v)
 		}
 	}
+	return d, nil
+}
+
+// SetFileDetails gives g's operators the versions of d and its
+// min_runtime_version; d must come from the file g was parsed from.
+func (g *Graph) SetFileDetails(d FileDetails) error {
+	if len(d.OpVersions) != len(g.Operators) {
+		return fmt.Errorf("tflitewrite: %d operator versions for %d operators", len(d.OpVersions), len(g.Operators))
+	}
+	for i, v := range d.OpVersions {
+		g.Operators[i].Version = v
+	}
+	g.MinRuntimeVersion = d.MinRuntimeVersion
 	return nil
 }

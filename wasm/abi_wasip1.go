@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/kernels/simd"
+	"mobilenet-wasm/tflitewrite"
 	"mobilenet-wasm/wasm/abi"
 )
 
@@ -111,13 +111,16 @@ func model(h int32) (*engine.Classifier, error) {
 	return m.c, err
 }
 
-// loadedModel is a model of mn_load: the classifier, and the bytes of its
-// first file, from which a teaching session exports the base's layers
-// (train_wasip1.go).
+// loadedModel is a model of mn_load: the classifier, and what a teaching
+// session needs, besides it, to rebuild the base's file for an export
+// (source; the module keeps no model file).
 type loadedModel struct {
-	c      *engine.Classifier
-	source []byte
+	c       *engine.Classifier
+	details tflitewrite.FileDetails // of the first file
 }
+
+// source rebuilds the model's first file (see modelSource).
+func (m loadedModel) source() ([]byte, error) { return modelSource(m.c, m.details) }
 
 // frame checks an RGBA frame's arguments and returns its bytes.
 func frame(ptr, n uint32, width, height, stride int32) ([]byte, error) {
@@ -178,15 +181,15 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 		if err != nil {
 			return err
 		}
-		// Copies: the engine may keep slices of the model bytes, and the
-		// host may reuse its block.
-		list := [][]byte{bytes.Clone(m)}
+		// No copies: the engine keeps nothing of the files (it packs what
+		// it reads), so the host's blocks may be freed after the call.
+		list := [][]byte{m}
 		if headLen > 0 {
 			h, err := guest("head model", headPtr, headLen)
 			if err != nil {
 				return err
 			}
-			list = append(list, bytes.Clone(h))
+			list = append(list, h)
 		}
 		if labelsLen > 0 {
 			text, err := guest("labels", labelsPtr, labelsLen)
@@ -197,11 +200,21 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 				return argErr("labels text has no labels")
 			}
 		}
-		c, err := engine.Load(list, opts)
+		var c *engine.Classifier
+		err = tight(func() (err error) {
+			c, err = engine.Load(list, opts)
+			return err
+		})
 		if err != nil {
 			return refused(err)
 		}
-		handle, err = models.add(loadedModel{c: c, source: list[0]})
+		// Valid: the engine parsed it.
+		details, err := tflitewrite.ReadFileDetails(list[0])
+		if err != nil {
+			return refused(err)
+		}
+		handle, err = models.add(loadedModel{c: c, details: details})
+		settle()
 		return err
 	})
 	return handle
@@ -212,7 +225,11 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 //go:wasmexport mn_free_model
 func mnFreeModel(h int32) int32 {
 	return call("mn_free_model", func() error {
-		return models.free(h)
+		if err := models.free(h); err != nil {
+			return err
+		}
+		settle()
+		return nil
 	})
 }
 
@@ -226,6 +243,27 @@ func mnInfo(h int32) int32 {
 			return err
 		}
 		b, err := json.Marshal(c.Info())
+		if err != nil {
+			return err
+		}
+		result = append(result[:0], b...)
+		return nil
+	})
+}
+
+// mnMemory is mn_memory; see the package comment.
+//
+//go:wasmexport mn_memory
+func mnMemory(h int32) int32 {
+	return call("mn_memory", func() error {
+		c, err := model(h)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(struct {
+			Model  engine.Memory `json:"model"`
+			GoHeap goHeap        `json:"go_heap"`
+		}{c.Memory(), readGoHeap()})
 		if err != nil {
 			return err
 		}

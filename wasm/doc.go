@@ -54,7 +54,7 @@
 //     move, and stay valid until mn_free. mn_load and the other calls copy
 //     what they need, so a block may be reused or freed as soon as the call
 //     returns.
-//   - Results: calls that produce bytes (mn_info, mn_classify,
+//   - Results: calls that produce bytes (mn_info, mn_memory, mn_classify,
 //     mn_classify_bin, mn_infer, mn_embed) put them in one module-wide
 //     result buffer that mn_result_ptr / mn_result_len locate. It is valid
 //     until the next mn_* call other than mn_result_* and mn_error_*, and it
@@ -92,6 +92,14 @@
 //	    "output", "embedding" (tensors: name, shape, dtype, scale,
 //	    zero_point), "input_size", "classes", "ops", "macs", "params",
 //	    "labels", "requant"}.
+//	mn_memory(handle int32) int32
+//	    Result: where the module's memory goes, as JSON: {"model":
+//	    engine.Memory, the bytes the model holds ("simd_weights",
+//	    "portable_weights", "constants", "arena", "buffers"), "go_heap": the
+//	    Go runtime's figures after a collection ("sys", "heap_sys",
+//	    "heap_inuse", "heap_alloc", "num_gc")}. The module keeps nothing of
+//	    the model files; a load collects eagerly and mn_free_model frees the
+//	    model's memory for the next load (linear memory never shrinks).
 //
 //	mn_classify(handle int32, ptr, len uint32, width, height, stride, k int32) int32
 //	    Classifies an RGBA frame (4 bytes a pixel, rows stride bytes apart,
@@ -128,6 +136,8 @@
 //	mn_set_simd(on int32) int32
 //	    Switches every model, loaded or not, between the SIMD kernels (1)
 //	    and the portable ones (0), for A/B runs; both give the same outputs.
+//	    A layer holds its weights in its path's form only: it converts them
+//	    on its first run after a switch.
 //	    StatusArgument for other values, or for 1 when not linked.
 //
 // # SIMD kernels

@@ -24,10 +24,10 @@ import (
 // session is one teaching session (see mn_teach_new).
 type session struct {
 	c     *engine.Classifier
-	base  []byte         // the base model's bytes (the extractor of a chain), for export
-	quant *train.QParams // the feature vector's uint8 quantization, nil for a float one
-	dim   int            // feature vector length
-	model string         // what the host called the model (mn_teach_new's "model"), saved with the state
+	base  func() ([]byte, error) // rebuilds the base model's file (the extractor of a chain), for export
+	quant *train.QParams         // the feature vector's uint8 quantization, nil for a float one
+	dim   int                    // feature vector length
+	model string                 // what the host called the model (mn_teach_new's "model"), saved with the state
 
 	names    []string
 	examples [][][]float32 // per class, the feature vectors
@@ -607,10 +607,11 @@ func mnTeachExport(id int32, optsPtr, optsLen uint32) int32 {
 		if s.head == nil {
 			return refused(errors.New("nothing trained yet: train the classes before exporting"))
 		}
-		if s.base == nil {
-			return refused(errors.New("the model's bytes are not kept (was it freed?)"))
+		base, err := s.base()
+		if err != nil {
+			return refused(err)
 		}
-		b, err := train.Export(s.base, s.head, train.ExportOptions{Labels: s.labels, Name: o.Name, Description: o.Description})
+		b, err := train.Export(base, s.head, train.ExportOptions{Labels: s.labels, Name: o.Name, Description: o.Description})
 		if err != nil {
 			return refused(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -285,6 +286,11 @@ func convQCase[T uint8 | int8](h *host, v *simd.Variant, p *kernels.ConvParams, 
 	if l == nil {
 		return desc, fmt.Errorf("the variant refused the case")
 	}
+	// The engine drops a layer's filter once packed and unpacks it to
+	// switch kernels: the packing must give it back exactly.
+	if got := simd.UnpackQ[T](l, q.FilterOffset); !slices.Equal(got, filter) {
+		return desc, fmt.Errorf("UnpackQ does not give back the packed filter")
+	}
 	out := h.output(len(want))
 	if err := h.run(l, h.put(in), out); err != nil {
 		return desc, err
@@ -372,6 +378,9 @@ func convF32Case(h *host, v *simd.Variant, p *kernels.ConvParams, rng *rand.Rand
 	}
 	if l == nil {
 		return desc, fmt.Errorf("the variant refused the case")
+	}
+	if got := simd.UnpackF32(l); !slices.Equal(got, filter) {
+		return desc, fmt.Errorf("UnpackF32 does not give back the packed filter")
 	}
 	out := h.output(4 * len(want))
 	if err := h.run(l, h.put(f32Bytes(in)), out); err != nil {

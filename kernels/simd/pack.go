@@ -9,9 +9,10 @@ import (
 
 // Packed layouts (all little-endian, every block a multiple of 16 bytes).
 //
-// Quantized weights are stored as int16 w' = w + FilterOffset (so the
-// kernels never subtract the filter zero point), and the input zero point is
-// folded into the bias: with x the raw input,
+// Quantized weights are stored as w' = w + FilterOffset (as int16, or in
+// the c8 GEMM layout as one byte less a per-layer shift, see below), so
+// the kernels never subtract the filter zero point, and the input zero
+// point is folded into the bias: with x the raw input,
 //
 //	acc = sum (x + InputOffset) * w' + bias = sum x * w' + (bias + InputOffset * sum w')
 //
@@ -34,12 +35,25 @@ import (
 // rmask : 0)) * rpow, which equals TFLite's remainder/threshold form (see
 // the generator's requantRef).
 //
-// GEMM (OpGEMM, OpConv), quantized, per tile of NR output channels:
+// GEMM (OpGEMM, OpConv), quantized, c8 (KStep 8): one byte a weight. The
+// packing starts with the layer's weight shift d as [8]int16 (16 bytes),
+// then per tile of NR output channels:
 //
-//	bias' [NR]int32 | rq [NR] | c8: for each block of 8 input channels (K
-//	rounded up to 8, zeros past K): for each of the NR channels: w' [8]int16
-//	                          | c2: for each pair of input channels (K
-//	rounded up to 2): for each of the NR channels: w' [2]int16
+//	bias' [NR]int32 | rq [NR] | for each block of 8 input channels (K
+//	rounded up to 8): for each of the NR channels: s [8]int8
+//
+// where s = w' - d fits a byte: d = FilterOffset + 128 for uint8 weights
+// (s = w - 128), d = FilterOffset for int8 ones (s = w); past K and past
+// the layer's channels s = -d (w' = 0). The kernel widens each tile's
+// weights back to int16 w' = s + d into its scratch (Scratch, 16 bytes
+// per 8 weights of a tile, in L1) before running the tile over all rows:
+// half the memory of int16 packing, for one pass over the weights per
+// call.
+//
+// GEMM, quantized, c2 (KStep 2), per tile of NR output channels:
+//
+//	bias' [NR]int32 | rq [NR] | for each pair of input channels (K rounded
+//	up to 2): for each of the NR channels: w' [2]int16
 //
 // GEMM, f32, per tile of NR output channels:
 //
@@ -77,7 +91,34 @@ func gemmTileBytes(v *Variant, k int) int {
 	if v.KStep == 2 {
 		return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+1)/2*v.NR*4
 	}
-	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*16
+	return 4*v.NR + RQBytes(v.Scheme, v.NR) + (k+7)/8*v.NR*8
+}
+
+// ShiftBytes is the size of the weight shift that starts the packing of a
+// quantized c8 GEMM (see above), 0 for other variants: the variants that
+// also need the tile scratch (TileScratchBytes).
+func ShiftBytes(v *Variant) int {
+	if v.DType.Quantized() && v.KStep == 8 && (v.Op == OpGEMM || v.Op == OpConv) {
+		return 16
+	}
+	return 0
+}
+
+// TileScratchBytes is the scratch a quantized c8 GEMM widens one tile's
+// weights into (see above): int16 w' for K rounded up to 8 by NR.
+func TileScratchBytes(v *Variant, k int) int {
+	if ShiftBytes(v) == 0 {
+		return 0
+	}
+	return ((k + 7) &^ 7) * v.NR * 2
+}
+
+// weightShift is d of the c8 layout (see above).
+func weightShift(d DType, filterOffset int32) int32 {
+	if d == QU8 {
+		return filterOffset + 128
+	}
+	return filterOffset
 }
 
 // DWTileBytes is the size of one packed tile of a DWConv variant.
@@ -136,10 +177,20 @@ func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 	nr := v.NR
 	tiles := (n + nr - 1) / nr
 	tb := gemmTileBytes(v, k)
-	out := alignedBytes(tiles * tb)
+	pre := ShiftBytes(v)
+	out := alignedBytes(pre + tiles*tb)
+	d := weightShift(v.DType, q.FilterOffset)
+	for i := 0; i < pre; i += 2 {
+		le.PutUint16(out[i:], uint16(int16(d)))
+	}
 	for t := range tiles {
-		b := out[t*tb : (t+1)*tb]
+		b := out[pre+t*tb : pre+(t+1)*tb]
 		wb := b[4*nr+RQBytes(v.Scheme, nr):]
+		if pre > 0 {
+			for i := range wb {
+				wb[i] = byte(int8(-d)) // w' = 0 where no weight is
+			}
+		}
 		for j := range nr {
 			o := t*nr + j
 			if o >= n {
@@ -150,11 +201,11 @@ func packGEMMQ[T uint8 | int8](v *Variant, k, n int, filter []T, bias []int32, q
 			for i, w := range row {
 				wp := int32(w) + q.FilterOffset
 				sum += wp
-				off := ((i/8)*nr+j)*16 + 2*(i%8) // c8: [k/8][channel][8]
 				if v.KStep == 2 {
-					off = (i/2)*4*nr + 4*j + 2*(i%2) // c2: [k/2][channel][2]
+					le.PutUint16(wb[(i/2)*4*nr+4*j+2*(i%2):], uint16(int16(wp))) // c2: [k/2][channel][2]
+				} else {
+					wb[((i/8)*nr+j)*8+i%8] = byte(int8(wp - d)) // c8: [k/8][channel][8]
 				}
-				le.PutUint16(wb[off:], uint16(int16(wp)))
 			}
 			le.PutUint32(b[4*j:], uint32(q.FoldedBias(bias, o, sum)))
 		}
@@ -242,4 +293,111 @@ func packDWF32(v *Variant, c int, filter, bias []float32) []byte {
 		}
 	}
 	return out
+}
+
+// Unpacking: the inverse of the packings above, exact, so that a layer can
+// give up its packed weights (to run the portable kernels) and be packed
+// again later without keeping the model file's copy of its filter.
+
+// layerShape is the filter shape l was packed for: n output channels of k
+// weights each for a GEMM or an im2col convolution; c channels of 9 taps
+// for a depthwise layer (dw true).
+func (l *Layer) layerShape() (k, n int, dw bool) {
+	switch {
+	case l.gemm != nil:
+		return int(l.gemm.K), int(l.gemm.N), false
+	case l.conv != nil:
+		c := l.conv
+		return int(c.KH * c.KW * c.C), int(c.OutC), false
+	case l.dw != nil:
+		return 9, int(l.dw.C), true
+	}
+	return 0, 0, false
+}
+
+// UnpackQ returns the filter a quantized layer (NewConvQ, NewDepthwiseQ)
+// was packed from, in the file's layout ([n][k], OHWI flattened, or [9][c]
+// for a depthwise layer, 1HWO), given the FilterOffset it was packed with.
+// It returns nil for a layer without weights (pooling).
+func UnpackQ[T uint8 | int8](l *Layer, filterOffset int32) []T {
+	k, n, dw := l.layerShape()
+	if l.Packed == nil || n == 0 || !l.V.DType.Quantized() {
+		return nil
+	}
+	f := make([]T, k*n)
+	w := func(b []byte, off int) T { return T(int32(int16(le.Uint16(b[off:]))) - filterOffset) }
+	v := l.V
+	if dw {
+		ct, tb := v.CT, DWTileBytes(v)
+		for t := range (n + ct - 1) / ct {
+			wb := l.Packed[t*tb+4*ct+RQBytes(v.Scheme, ct) : (t+1)*tb]
+			for j := range min(ct, n-t*ct) {
+				for tap := range 9 {
+					off := 2 * (tap*ct + j)
+					if v.TapPairs {
+						off = (tap/2)*4*ct + (j/4)*16 + (j%4)*4 + 2*(tap%2)
+					}
+					f[tap*n+t*ct+j] = w(wb, off)
+				}
+			}
+		}
+		return f
+	}
+	nr, tb, pre := v.NR, gemmTileBytes(v, k), ShiftBytes(v)
+	d := weightShift(v.DType, filterOffset)
+	for t := range (n + nr - 1) / nr {
+		wb := l.Packed[pre+t*tb+4*nr+RQBytes(v.Scheme, nr) : pre+(t+1)*tb]
+		for j := range min(nr, n-t*nr) {
+			o := t*nr + j
+			for i := range k {
+				if v.KStep == 2 {
+					f[o*k+i] = w(wb, (i/2)*4*nr+4*j+2*(i%2))
+				} else {
+					f[o*k+i] = T(int32(int8(wb[((i/8)*nr+j)*8+i%8])) + d - filterOffset)
+				}
+			}
+		}
+	}
+	return f
+}
+
+// UnpackF32 is UnpackQ for float32 layers (NewConvF32, NewDepthwiseF32).
+func UnpackF32(l *Layer) []float32 {
+	k, n, dw := l.layerShape()
+	if l.Packed == nil || n == 0 || l.V.DType != F32 {
+		return nil
+	}
+	f := make([]float32, k*n)
+	w := func(b []byte, off int) float32 { return math.Float32frombits(le.Uint32(b[off:])) }
+	v := l.V
+	if dw {
+		ct, tb := v.CT, DWTileBytes(v)
+		for t := range (n + ct - 1) / ct {
+			b := l.Packed[t*tb : (t+1)*tb]
+			for j := range min(ct, n-t*ct) {
+				for tap := range 9 {
+					f[tap*n+t*ct+j] = w(b, 4*ct+4*(tap*ct+j))
+				}
+			}
+		}
+		return f
+	}
+	nr, tb := v.NR, gemmTileBytes(v, k)
+	for t := range (n + nr - 1) / nr {
+		b := l.Packed[t*tb : (t+1)*tb]
+		for j := range min(nr, n-t*nr) {
+			for i := range k {
+				f[(t*nr+j)*k+i] = w(b, 4*nr+4*(i*nr+j))
+			}
+		}
+	}
+	return f
+}
+
+// Bytes is the memory l holds: packed weights, padding values and scratch.
+func (l *Layer) Bytes() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Packed) + len(l.Zero) + len(l.Scratch)
 }

@@ -18,7 +18,7 @@ type Layer struct {
 	V       *Variant
 	Packed  []byte // weights in the variant's layout (nil for pooling)
 	Zero    []byte // padding values (dwconv, conv), else nil
-	Scratch []byte // im2col buffer (conv), else nil
+	Scratch []byte // im2col buffer (conv), then the widened tile (quantized c8: TileScratchBytes), else nil
 	MACs    int64  // multiply-accumulates per run (0 for pooling)
 
 	id int // index of V in Variants, set by BindSlices
@@ -67,14 +67,19 @@ func NewConvQ[T uint8 | int8](v *Variant, p *kernels.ConvParams, q *kernels.Quan
 	k := p.KH * p.KW * p.In.C
 	if op == OpGEMM {
 		rows := p.In.N * p.In.H * p.In.W
-		return &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), MACs: int64(rows) * int64(k) * int64(p.Out.C),
+		l := &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), MACs: int64(rows) * int64(k) * int64(p.Out.C),
 			gemm: &GEMMArgs{XStride: uint32(p.In.C), OutStride: uint32(p.Out.C),
 				Rows: uint32(rows), K: uint32(k), N: uint32(p.Out.C), Q: quantArgs(&q.Requant)}}
+		if n := TileScratchBytes(v, k); n > 0 {
+			l.Scratch = alignedBytes(n)
+		}
+		return l
 	}
 	kstride := (k + 7) &^ 7
 	zero := q.InputZeroPoints(p.In.C)
+	scratch := p.Out.W*kstride + TileScratchBytes(v, kstride)
 	return &Layer{V: v, Packed: packGEMMQ(v, k, p.Out.C, filter, bias, q), Zero: zero,
-		Scratch: alignedBytes(p.Out.W * kstride), MACs: int64(p.Out.Size()) * int64(k),
+		Scratch: alignedBytes(scratch), MACs: int64(p.Out.Size()) * int64(k),
 		conv: convArgs(p, kstride, quantArgs(&q.Requant))}
 }
 
@@ -221,7 +226,7 @@ func (l *Layer) Bind(x, out uint32, addr func([]byte) uint32) {
 	}
 	switch {
 	case l.gemm != nil:
-		l.gemm.X, l.gemm.Out, l.gemm.W = x, out, opt(l.Packed)
+		l.gemm.X, l.gemm.Out, l.gemm.W, l.gemm.Scratch = x, out, opt(l.Packed), opt(l.Scratch)
 	case l.dw != nil:
 		l.dw.X, l.dw.Out, l.dw.W, l.dw.Zero = x, out, opt(l.Packed), opt(l.Zero)
 	case l.conv != nil:

@@ -325,6 +325,7 @@ type GEMMArgs struct {
 	Rows, K, N     uint32 // pixels, input channels, output channels
 	W              uint32 // packed weights (packGEMMQ, packGEMMF32)
 	Q              QuantArgs
+	Scratch        uint32 // quantized c8: Rows int32s, each input row's sum (ShiftBytes)
 }
 
 // QuantArgs are the per-layer requantization and clamp fields.
@@ -348,7 +349,7 @@ type DWArgs struct {
 // ConvArgs is the argument block of the OpConv kernels.
 type ConvArgs struct {
 	X, Out, W, Zero  uint32 // Zero: C elements of the input zero point
-	Scratch          uint32 // OutW * KStride bytes
+	Scratch          uint32 // OutW * KStride bytes, then (quantized c8) TileScratchBytes (quantized c8: then OutW int32s, the rows' sums)
 	N, InH, InW, C   uint32
 	OutH, OutW, OutC uint32
 	KH, KW           uint32

@@ -67,10 +67,14 @@ func (e *emitter) emitConv() {
 				})
 			})
 			f.Set(gx, scratch)
-			e.gemm(gemmOperands{
+			g := gemmOperands{
 				x: gx, xStride: kstride, out: gout, outStride: e.let("out_stride", I32Mul(outC, c32(es))),
 				rows: outW, k: gk, n: outC, w: w, q: q,
-			})
+			}
+			if simd.ShiftBytes(v) > 0 {
+				g.scratch = e.let("tile_scratch", I32Add(scratch, I32Mul(outW, kstride))) // after the patches
+			}
+			e.gemm(g)
 			f.Set(gout, I32Add(gout, outRow))
 		})
 	})

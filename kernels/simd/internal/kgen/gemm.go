@@ -12,6 +12,7 @@ import (
 type gemmOperands struct {
 	x, xStride, out, outStride Local
 	rows, k, n, w              Local
+	scratch                    Local // quantized c8: simd.TileScratchBytes
 	q                          quant
 }
 
@@ -23,6 +24,9 @@ func (e *emitter) emitGEMM() {
 		out: e.field(a, "Out"), outStride: e.field(a, "OutStride"),
 		rows: e.field(a, "Rows"), k: e.field(a, "K"), n: e.field(a, "N"), w: e.field(a, "W"),
 		q: e.loadQuant(a, "Q"),
+	}
+	if simd.ShiftBytes(e.v) > 0 {
+		g.scratch = e.field(a, "Scratch")
 	}
 	e.gemm(g)
 }
@@ -46,7 +50,9 @@ func (e *emitter) gemm(g gemmOperands) {
 //   - c8: acc[i][j] (pixel i, channel j) holds four partial sums; each step
 //     loads 8 input channels of each pixel and one vector of 8 weights per
 //     channel; at the end the lanes are summed (integer addition: any
-//     order gives the same wrapping sum).
+//     order gives the same wrapping sum). The packing holds the weights as
+//     bytes (simd.ShiftBytes); each tile is first widened to int16 w' in
+//     the scratch, which the steps then read.
 //   - c2: acc[i][j] holds channels 4j..4j+3 of pixel i; each step
 //     broadcasts a pair of input channels of each pixel
 //     (v128.load16_splat) against a vector of the pair's weights for four
@@ -65,12 +71,19 @@ func (e *emitter) gemmQ(g gemmOperands) {
 	head := 4*nr + simd.RQBytes(v.Scheme, nr) // bias + requant block
 	var tb Local
 	if v.KStep == 8 {
-		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*16))))
+		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr*8))))
 	} else {
 		tb = e.let("tile_bytes", I32Add(c32(head), I32Mul(I32ShrU(I32Add(g.k, c32(1)), c32(1)), c32(nr*4))))
 	}
 	last := e.let("last_row", I32Sub(g.rows, c32(1)))
 	wt := e.let("wt", g.w)
+	var shift, src, dst, cnt Local
+	if v.KStep == 8 {
+		// The c8 packing starts with d in every i16 lane (simd.ShiftBytes).
+		shift = e.let("shift", V128Load(g.w, 0))
+		f.Set(wt, I32Add(g.w, c32(simd.ShiftBytes(v))))
+		src, dst, cnt = e.i32("widen_src"), e.i32("widen_dst"), e.i32("widen_n")
+	}
 	n0 := e.i32("n0")
 	nv := e.i32("nvalid")
 	r := e.i32("r")
@@ -108,6 +121,19 @@ func (e *emitter) gemmQ(g gemmOperands) {
 
 	f.For(n0, c32(0), g.n, int32(nr), func() {
 		f.Set(nv, imin(I32Sub(g.n, n0), c32(nr)))
+		if v.KStep == 8 {
+			// Widen the tile's weight bytes s to int16 w' = s + d in
+			// the scratch, once for all rows.
+			f.Set(src, I32Add(wt, c32(head)))
+			f.Set(dst, g.scratch)
+			f.Set(cnt, I32Mul(I32ShrU(I32Add(g.k, c32(7)), c32(3)), c32(nr)))
+			f.While(func() Val { return cnt }, func() {
+				f.V128Store(dst, 0, I16x8Add(V128Load8x8S(src, 0), shift))
+				f.Inc(src, 8)
+				f.Inc(dst, 16)
+				f.Inc(cnt, -1)
+			})
+		}
 		f.For(r, c32(0), g.rows, int32(mr), func() {
 			for i := range mr {
 				ri := Val(r)
@@ -120,7 +146,11 @@ func (e *emitter) gemmQ(g gemmOperands) {
 					f.Set(acc[i][j], V128Zero())
 				}
 			}
-			f.Set(wp, I32Add(wt, c32(head)))
+			if v.KStep == 8 {
+				f.Set(wp, g.scratch)
+			} else {
+				f.Set(wp, I32Add(wt, c32(head)))
+			}
 			if v.KStep == 8 {
 				// Two steps per pass (the second step's loads first, so
 				// that wazero checks each pointer's bounds once per pass),

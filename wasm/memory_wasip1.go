@@ -1,0 +1,55 @@
+package main
+
+import (
+	"runtime"
+	"runtime/debug"
+)
+
+// Memory. A wasm module's memory grows and never shrinks, so what the
+// page pays for is the Go heap's high-water mark, which loading a model
+// sets: the host's block holding the file, the packed weights and the
+// arena are live together, and by default Go lets the heap grow to twice
+// what was live at the last collection before collecting again. While
+// loading, the module collects eagerly instead (loadGCPercent), which
+// costs a little loading time and nothing per inference (an inference
+// allocates nothing), and it settles the heap after each load and dispose,
+// so that the next load reuses the freed bytes instead of growing the
+// memory.
+
+// loadGCPercent is GOGC while a model loads: a collection once the heap
+// grew by a twentieth of what was live.
+const loadGCPercent = 5
+
+// tight runs f with GOGC at loadGCPercent.
+func tight(f func() error) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	return f()
+}
+
+// settle collects the garbage of a load or a dispose now, so that the next
+// allocations reuse the freed bytes. (Returning pages to the system, as
+// debug.FreeOSMemory does, means nothing in wasm: the memory cannot
+// shrink.)
+func settle() { runtime.GC() }
+
+// goHeap is the Go runtime's view of the module's memory, for mn_memory.
+type goHeap struct {
+	// Sys is every byte the runtime obtained (memory.grow), heap and
+	// runtime metadata: close to the wasm memory's size past the
+	// module's static data.
+	Sys uint64 `json:"sys"`
+	// HeapSys is the heap's address space; HeapInuse the bytes of its
+	// spans in use; HeapAlloc the bytes of live (and not yet swept)
+	// objects.
+	HeapSys   uint64 `json:"heap_sys"`
+	HeapInuse uint64 `json:"heap_inuse"`
+	HeapAlloc uint64 `json:"heap_alloc"`
+	NumGC     uint32 `json:"num_gc"` // completed collections
+}
+
+func readGoHeap() goHeap {
+	settle() // live bytes, not the garbage of the last load
+	var s runtime.MemStats
+	runtime.ReadMemStats(&s)
+	return goHeap{Sys: s.Sys, HeapSys: s.HeapSys, HeapInuse: s.HeapInuse, HeapAlloc: s.HeapAlloc, NumGC: s.NumGC}
+}
