@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
+	"mobilenet-wasm/host/internal/embedded"
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels"
 )
@@ -46,10 +47,10 @@ var sharedModels = []sharedModel{
 // small is the model for the tests that need many inferences.
 var small = sharedModels[0]
 
-var engineOnce = sync.OnceValues(ReadEngine)
+var engineOnce = sync.OnceValues(embedded.Engine)
 
-// engineWasm returns site/engine.wasm, the file build.sh made, failing the
-// test when it is missing.
+// engineWasm returns the embedded engine.wasm (build.sh's site/engine.wasm),
+// failing the test when the test binary was built without it.
 func engineWasm(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := engineOnce()
