@@ -232,15 +232,6 @@ func sameFloats(a, b []float32) bool {
 	return true
 }
 
-// fromEngine converts native predictions to the wasm host's type.
-func fromEngine(preds []engine.Prediction) []Prediction {
-	out := make([]Prediction, len(preds))
-	for i, p := range preds {
-		out[i] = Prediction{Index: p.Index, Label: p.Label, Score: p.Score}
-	}
-	return out
-}
-
 // readLabels reads the shared imagenet_labels.txt (1001 lines).
 func readLabels(tb testing.TB) []string {
 	tb.Helper()

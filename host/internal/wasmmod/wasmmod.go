@@ -34,6 +34,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
@@ -413,12 +414,9 @@ func (md *Model) Info() (json.RawMessage, error) {
 	return md.m.result()
 }
 
-// Prediction is one class of a top-k result, as mn_classify writes it.
-type Prediction struct {
-	Index int     `json:"index"`
-	Label string  `json:"label"`
-	Score float32 `json:"score"`
-}
+// Prediction is one class of a top-k result, as mn_classify writes it:
+// the native engine's type, whose JSON it is.
+type Prediction = engine.Prediction
 
 // call copies data into the guest, calls the export name with (handle,
 // ptr, len, extra...) and returns the export's result; the copy is freed
