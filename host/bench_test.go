@@ -1,40 +1,37 @@
-package wasmtests
+package host
 
 import (
-	"encoding/json"
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/engine"
 )
 
-// The benchmarks time one inference (a raw golden input tensor in, the
-// output tensor out) of every shared model, in wasm under wazero with the
-// SIMD kernels linked (BenchmarkWasm/simd/<model>), with the "simd" imports
-// stubbed as a browser without SIMD does, so the portable Go kernels run
-// (BenchmarkWasm/portable/<model>), and natively (BenchmarkNative/<model>),
-// each reporting ms/inference and GMAC/s (the model's multiply-accumulates
-// per second), so that one run
+// The benchmarks time one inference (a mid-grey input tensor in, the output
+// tensor out, what `mobilenet bench` times too) of every shared model, in
+// wasm under wazero through this package's API with the SIMD kernels
+// linked (BenchmarkWasm/simd/<model>), with the portable Go kernels, as a
+// browser without SIMD runs them (BenchmarkWasm/portable/<model>), and
+// natively (BenchmarkNative/<model>), each reporting ms/inference and
+// GMAC/s (the model's multiply-accumulates per second), so that one run
 //
-//	go test -run '^$' -bench . ./wasmtests
+//	go test -run '^$' -bench . ./host
 //
 // gives the SIMD/portable and wasm/native ratios.
 
-// BenchmarkWasm times mn_infer of each shared model, SIMD and portable.
+// BenchmarkWasm times Model.Infer of each shared model, SIMD and portable,
+// in a Runtime of one instance.
 func BenchmarkWasm(b *testing.B) {
 	for _, mode := range []string{"simd", "portable"} {
 		b.Run(mode, func(b *testing.B) {
-			for _, m := range sharedModels {
-				b.Run(m.Name, func(b *testing.B) {
-					mod := openModule(b)
-					if mode == "portable" {
-						mod = openPortable(b)
-					}
-					w := loadWasm(b, mod, m, Options{})
-					var info struct{ MACs int64 }
-					raw, err := w.Info()
-					require.NoError(b, err)
-					require.NoError(b, json.Unmarshal(raw, &info))
-					benchInfer(b, w.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), info.MACs)
+			for _, name := range sharedModels {
+				b.Run(name, func(b *testing.B) {
+					r := newRuntime(b, Config{Instances: 1, Portable: mode == "portable"})
+					md := load(b, r, name, engine.Options{})
+					ctx := context.Background()
+					benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, midGrey(md.Info()), md.Info().MACs)
 				})
 			}
 		})
@@ -43,10 +40,10 @@ func BenchmarkWasm(b *testing.B) {
 
 // BenchmarkNative times the native engine's Infer of each shared model.
 func BenchmarkNative(b *testing.B) {
-	for _, m := range sharedModels {
-		b.Run(m.Name, func(b *testing.B) {
-			c := loadNative(b, m, Options{})
-			benchInfer(b, c.Infer, goldenInput(b, m, goldenPhotos(b, m.Size, 1)[0]), c.Info().MACs)
+	for _, name := range sharedModels {
+		b.Run(name, func(b *testing.B) {
+			c := loadNative(b, name, engine.Options{})
+			benchInfer(b, c.Infer, midGrey(c.Info()), c.Info().MACs)
 		})
 	}
 }

@@ -81,14 +81,18 @@ type Config struct {
 // It is safe for concurrent use.
 type Runtime struct {
 	mod   wasmmod.Config
-	slots chan *slot // the idle instances; len(all) slots in all
-	all   []*slot
+	n     int           // slots
+	slots chan *slot    // the idle ones
 	done  chan struct{} // closed by Close
 	once  sync.Once
+
+	closing sync.Mutex
+	closed  int // slots Close has freed
 }
 
 // slot is one place in the pool: an instance (nil until first needed, and
-// after one died) and the models loaded in it.
+// after one died) and the models loaded in it. A slot whose call is left
+// behind (its context ended) is never reused: a new one takes its place.
 type slot struct {
 	mod    *wasmmod.Module
 	models map[*Model]*wasmmod.Model
@@ -121,10 +125,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	r := &Runtime{
 		mod: wasmmod.Config{
-			Engine:             wasm,
-			MemoryLimitPages:   uint32(min(limit>>16, maxMemory>>16)),
-			CloseOnContextDone: true,
+			Engine:           wasm,
+			MemoryLimitPages: uint32(min(limit>>16, maxMemory>>16)),
 		},
+		n:     n,
 		slots: make(chan *slot, n),
 		done:  make(chan struct{}),
 	}
@@ -132,23 +136,28 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.mod.SIMD = simd.Module
 	}
 	for range n {
-		s := &slot{}
-		r.all = append(r.all, s)
-		r.slots <- s
+		r.slots <- &slot{}
 	}
 	s, err := r.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
+	err = s.open(ctx, r.mod)
 	r.release(s)
+	if err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
 // Close waits for the calls in progress (until ctx ends) and frees every
-// instance. Later calls return ErrClosed.
+// instance. Later calls return ErrClosed; a second Close finishes what an
+// interrupted one left.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.once.Do(func() { close(r.done) })
-	for range r.all {
+	r.closing.Lock()
+	defer r.closing.Unlock()
+	for ; r.closed < r.n; r.closed++ {
 		select {
 		case s := <-r.slots:
 			if s.mod != nil {
@@ -162,8 +171,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	return nil
 }
 
-// acquire takes an idle slot, opening its instance if it has none, and
-// frees in it the models closed since it last ran.
+// acquire takes an idle slot, waiting until ctx ends.
 func (r *Runtime) acquire(ctx context.Context) (*slot, error) {
 	var s *slot
 	select {
@@ -179,22 +187,21 @@ func (r *Runtime) acquire(ctx context.Context) (*slot, error) {
 		return nil, ErrClosed
 	default:
 	}
+	return s, nil
+}
+
+// open opens the slot's instance if it has none, and sets ctx as the
+// context of its calls.
+func (s *slot) open(ctx context.Context, cfg wasmmod.Config) error {
 	if s.mod == nil {
-		mod, err := wasmmod.OpenWith(ctx, r.mod)
+		mod, err := wasmmod.OpenWith(ctx, cfg)
 		if err != nil {
-			r.slots <- s
-			return nil, err
+			return err
 		}
 		s.mod, s.models = mod, map[*Model]*wasmmod.Model{}
 	}
 	s.mod.SetContext(ctx)
-	for md, w := range s.models {
-		if md.closed.Load() {
-			w.Close() // best effort: an error here kills the instance, dropped at release
-			delete(s.models, md)
-		}
-	}
-	return s, nil
+	return nil
 }
 
 // release returns a slot to the pool, dropping its instance if a call
@@ -258,7 +265,11 @@ func (r *Runtime) Load(ctx context.Context, models [][]byte, opts engine.Options
 	return md, nil
 }
 
-// with runs fn on the model loaded in an idle instance, under ctx.
+// with runs fn on the model loaded in an idle instance, under ctx. When
+// ctx ends first, with returns its error at once and leaves the call
+// behind: the instance stops at its next SIMD kernel call (with the
+// portable kernels, at the end of the call) and is then closed, and a new
+// slot takes its place in the pool.
 func (md *Model) with(ctx context.Context, fn func(*wasmmod.Model) error) error {
 	if md.closed.Load() {
 		return ErrClosed
@@ -267,9 +278,44 @@ func (md *Model) with(ctx context.Context, fn func(*wasmmod.Model) error) error 
 	if err != nil {
 		return err
 	}
-	defer md.r.release(s)
+	if ctx.Done() == nil { // no deadline, no cancellation
+		err := md.run(ctx, s, fn)
+		md.r.release(s)
+		return err
+	}
+	result := make(chan error, 1)
+	go func() { result <- md.run(ctx, s, fn) }()
+	select {
+	case err := <-result:
+		md.r.release(s)
+		return err
+	case <-ctx.Done():
+		md.r.slots <- &slot{}
+		go func() {
+			<-result
+			if s.mod != nil {
+				s.mod.Close()
+			}
+		}()
+		return fmt.Errorf("host: %w", ctx.Err())
+	}
+}
+
+// run opens the slot's instance if needed, frees the models closed since
+// it last ran, loads md if it is not loaded there yet, and calls fn.
+func (md *Model) run(ctx context.Context, s *slot, fn func(*wasmmod.Model) error) error {
+	if err := s.open(ctx, md.r.mod); err != nil {
+		return err
+	}
+	for m, w := range s.models {
+		if m.closed.Load() {
+			w.Close() // an error here kills the instance, dropped at release
+			delete(s.models, m)
+		}
+	}
 	w := s.models[md]
 	if w == nil {
+		var err error
 		if w, err = s.mod.Load(md.models, md.opts); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func probeModule() []byte {
 		return append(append([]byte{0x60}, vec(bytesOf(params)...)...), 1, result)
 	}
 	types := vec(
-		fn([]byte{i32, i32}, i32), // 0: fd_prestat_get, environ_sizes_get, args_sizes_get
+		fn([]byte{i32, i32}, i32),                                    // 0: fd_prestat_get, environ_sizes_get, args_sizes_get
 		fn([]byte{i32, i32, i32, i32, i32, i64, i64, i32, i32}, i32), // 1: path_open
 		fn([]byte{i32, i32, i32}, i32),                               // 2: sock_accept, open
 		fn([]byte{i32}, i32),                                         // 3: prestat, accept, peek
@@ -57,7 +57,7 @@ func probeModule() []byte {
 	imports := vec(imp("fd_prestat_get", 0), imp("path_open", 1), imp("sock_accept", 2),
 		imp("environ_sizes_get", 0), imp("args_sizes_get", 0)) // functions 0-4
 	funcs := vec([]byte{3}, []byte{2}, []byte{3}, []byte{4}, []byte{4}, []byte{3}) // functions 5-10
-	memory := vec([]byte{0x00, 1})                                                    // one page, no maximum
+	memory := vec([]byte{0x00, 1})                                                 // one page, no maximum
 	exp := func(n string, kind, idx byte) []byte { return append(name(n), kind, idx) }
 	exports := vec(exp("memory", 0x02, 0), exp("prestat", 0, 5), exp("open", 0, 6), exp("accept", 0, 7),
 		exp("envcount", 0, 8), exp("argcount", 0, 9), exp("peek", 0, 10))

@@ -55,6 +55,11 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 				}
 				return
 			}
+			// The call's context, checked once a layer: a trap stops a call
+			// whose deadline passed (Module.call reports the context's error).
+			if err := ctxErr(ctx); err != nil {
+				panic(fmt.Sprintf("host: stopping at the SIMD kernel %s: %v", name, err))
+			}
 			var start time.Time
 			var arg uint64
 			if m.prof != nil {
