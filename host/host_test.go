@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,7 +195,7 @@ func memorySizes(tb testing.TB, r *Runtime) ([]uint32, []any) {
 // calls, at least 25 a goroutine) each instance's memory must not grow.
 func TestUnderLoad(t *testing.T) {
 	const (
-		goroutines  = 8
+		goroutines = 8
 		// One heap arena of Go's wasm runtime (4 MiB, the step its heap
 		// grows by): GC pacing may still take one after warm-up, while a
 		// leak of anything a call allocates (frames of 0.7-3.7 MB) grows
@@ -256,14 +257,16 @@ func TestUnderLoad(t *testing.T) {
 	// Warm-up, with the hostile load in the middle of it.
 	var hostileErr error
 	var hw sync.WaitGroup
+	hostile := hostileModel(t)
 	hw.Go(func() {
-		_, hostileErr = r.Load(ctx, [][]byte{hostileModel(t)}, engine.Options{})
+		_, hostileErr = r.Load(ctx, [][]byte{hostile}, engine.Options{})
 	})
 	phase(0, warm)
 	hw.Wait()
 	require.Error(t, hostileErr, "the hostile model loaded within 64 MiB")
 	require.ErrorContains(t, hostileErr, "out of memory")
-	t.Logf("hostile model: %.300s", hostileErr)
+	_, guest, _ := strings.Cut(hostileErr.Error(), "guest stderr:")
+	t.Logf("hostile model (%d bytes): %.80s ... guest stderr: %.200s", len(hostile), hostileErr, strings.TrimSpace(guest))
 
 	sizes0, ids0 := memorySizes(t, r)
 	var ms runtime.MemStats
