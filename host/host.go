@@ -249,18 +249,17 @@ func (r *Runtime) Load(ctx context.Context, models [][]byte, opts engine.Options
 	for _, m := range models {
 		md.models = append(md.models, append([]byte(nil), m...))
 	}
-	err := md.with(ctx, func(w *wasmmod.Model) error {
-		raw, err := w.Info()
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &md.info); err != nil {
-			return fmt.Errorf("host: mn_info's result: %w", err)
-		}
-		return nil
+	var raw []byte
+	err := md.with(ctx, func(w *wasmmod.Model) (err error) {
+		raw, err = w.Info()
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, err // see ClassifyRGBA
+	}
+	if err := json.Unmarshal(raw, &md.info); err != nil {
+		md.Close() // the instances free it
+		return nil, fmt.Errorf("host: mn_info's result: %w", err)
 	}
 	return md, nil
 }
@@ -348,12 +347,16 @@ func (md *Model) Classify(ctx context.Context, img image.Image, k int) ([]engine
 
 // ClassifyRGBA is Classify on an RGBA frame (4 bytes a pixel, rows stride
 // bytes apart, alpha ignored), as browsers give them.
-func (md *Model) ClassifyRGBA(ctx context.Context, pix []byte, width, height, stride, k int) (top []engine.Prediction, err error) {
-	err = md.with(ctx, func(w *wasmmod.Model) error {
+func (md *Model) ClassifyRGBA(ctx context.Context, pix []byte, width, height, stride, k int) ([]engine.Prediction, error) {
+	var top []engine.Prediction
+	err := md.with(ctx, func(w *wasmmod.Model) (err error) {
 		top, err = w.Classify(pix, width, height, stride, k)
 		return err
 	})
-	return top, err
+	if err != nil {
+		return nil, err // and top is not read: a call left behind may still set it
+	}
+	return top, nil
 }
 
 // Embed returns the feature vector the model's head takes (dequantized),
@@ -367,20 +370,28 @@ func (md *Model) Embed(ctx context.Context, img image.Image) ([]float32, error) 
 }
 
 // EmbedRGBA is Embed on an RGBA frame (see ClassifyRGBA).
-func (md *Model) EmbedRGBA(ctx context.Context, pix []byte, width, height, stride int) (v []float32, err error) {
-	err = md.with(ctx, func(w *wasmmod.Model) error {
+func (md *Model) EmbedRGBA(ctx context.Context, pix []byte, width, height, stride int) ([]float32, error) {
+	var v []float32
+	err := md.with(ctx, func(w *wasmmod.Model) (err error) {
 		v, err = w.Embed(pix, width, height, stride)
 		return err
 	})
-	return v, err
+	if err != nil {
+		return nil, err // see ClassifyRGBA
+	}
+	return v, nil
 }
 
 // Infer runs one raw input tensor (the model's input dtype and shape, bytes
 // as stored, little-endian) and returns the raw output tensor.
-func (md *Model) Infer(ctx context.Context, raw []byte) (out []byte, err error) {
-	err = md.with(ctx, func(w *wasmmod.Model) error {
+func (md *Model) Infer(ctx context.Context, raw []byte) ([]byte, error) {
+	var out []byte
+	err := md.with(ctx, func(w *wasmmod.Model) (err error) {
 		out, err = w.Infer(raw)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err // see ClassifyRGBA
+	}
+	return out, nil
 }

@@ -111,7 +111,7 @@ func OpenPortable(ctx context.Context, wasm []byte) (*Module, error) {
 // compiled once per process.
 func OpenWith(ctx context.Context, cfg Config) (*Module, error) {
 	// Not WithCloseOnContextDone: the checks it compiles into every loop
-	// make this Go-compiled module 3-7x slower (measured: 0.25_128_quant,
+	// make this Go-compiled module about 6x slower (measured: 0.25_128_quant,
 	// SIMD and portable alike); a call's context is checked at each SIMD
 	// kernel call instead (linkSIMD), and package host stops waiting for a
 	// call whose context ends.
