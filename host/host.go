@@ -26,6 +26,13 @@
 //
 // # Notes
 //
+//   - Deadlines: a call returns as soon as its context ends. Its instance
+//     is left behind and replaced: it stops at its next SIMD kernel call
+//     (one a layer) and is closed. With Portable, no host call happens
+//     during an inference, so the instance left behind finishes that call
+//     first (still using a core). wazero's WithCloseOnContextDone would
+//     stop any loop at once, but the checks it compiles in made this
+//     Go-compiled module about 6x slower.
 //   - The binary must be built after ./build.sh, which writes engine.wasm
 //     where this package embeds it; otherwise New says so. go install from
 //     a checkout after ./build.sh works; from the module proxy it cannot
@@ -103,7 +110,7 @@ var ErrClosed = errors.New("host: closed")
 
 // New compiles the embedded engine module (from wazero's cache after the
 // first time) and opens the first instance, so that a missing or broken
-// module fails here. ctx bounds the work New does.
+// module fails here. ctx is the context of that instance's first calls.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	wasm, err := embedded.Engine()
 	if err != nil {
