@@ -2,7 +2,9 @@
 # Builds everything a browser needs into site/ (and the native CLI into bin/).
 #
 #   site/engine.wasm   the engine as a WASI reactor (ABI: wasm/doc.go),
-#                      stripped; what browsers download and wasmtests runs.
+#                      stripped; what browsers download, and (copied to
+#                      host/internal/embedded/files/, ignored by git) what
+#                      package host embeds and runs under wazero;
 #   site/ui.wasm       the page's UI (Go, GOOS=js, ./ui), and
 #   site/wasm_exec.js  Go's JS glue for it, from $(go env GOROOT);
 #   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists.
@@ -12,10 +14,6 @@
 # run whatever site/engine.wasm this script leaves).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p bin
-go build -o bin/mobilenet ./cmd/mobilenet
-echo "built bin/mobilenet"
-
 mkdir -p site
 GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags=-s -o site/engine.wasm ./wasm
 echo "built site/engine.wasm"
@@ -49,6 +47,14 @@ if [[ "${WASM_OPT:-0}" == 1 ]]; then
     echo "WASM_OPT=1 but wasm-opt is not installed; site/engine.wasm is unoptimised" >&2
   fi
 fi
+
+# The module the host package embeds (host/internal/embedded), so the CLI
+# is built after it and runs headless (bench/classify/eval -runtime wazero)
+# with no site/ folder.
+cp site/engine.wasm host/internal/embedded/files/engine.wasm
+mkdir -p bin
+go build -o bin/mobilenet ./cmd/mobilenet
+echo "built bin/mobilenet (embedding site/engine.wasm)"
 
 # Sizes: raw, and gzipped as a server would send them.
 for f in bin/mobilenet site/*.wasm; do

@@ -1,6 +1,6 @@
 // Command wasm is the engine's WebAssembly module: package engine behind a
 // small C-like ABI, for browsers (the JS loader in site/) and for wazero
-// (package wasmtests). This comment is the ABI's one description; the hosts
+// (package host). This comment is the ABI's one description; the hosts
 // follow it.
 //
 // It is not a WASI command and has no main loop. Build it as a reactor
@@ -167,7 +167,7 @@
 // PoolArgs): tensors, packed weights and scratch buffers all live in this
 // memory, and the engine keeps them alive while the model is loaded.
 // Forwarding costs one host call per layer. In the browser,
-// site/engine-link.js does all of this (and wasmtests/simd.go under wazero).
+// site/engine-link.js does all of this (and host/internal/wasmmod/simd.go under wazero).
 //
 // # Teaching
 //
@@ -309,7 +309,7 @@
 //	x.mn_free(fp);
 //	x.mn_free_model(h);
 //
-// The Go host in package wasmtests does the same through wazero.
+// The Go host in package host does the same through wazero.
 //
 // # Quantization
 //
@@ -319,7 +319,7 @@
 // quantized .tflite. A calibrator keeps every calibration input (the
 // preprocessed pixels, input_size² x 3 bytes each) until mn_quant_free.
 // The same model, frames (in the same order) and options give the same
-// bytes as the native package (wasmtests checks it).
+// bytes as the native package (host/internal/wasmmod checks it).
 //
 //	mn_quant_new(model_ptr, model_len uint32) int32
 //	    Parses and checks a float .tflite model and returns a calibrator

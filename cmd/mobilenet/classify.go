@@ -11,7 +11,7 @@ import (
 )
 
 var classifyHelp = cmdHelp{
-	usage: "classify -m MODEL [-m HEAD] [-labels FILE] [-k 5] [-json] [-requant fp32|reference] IMAGE...",
+	usage: "classify -m MODEL [-m HEAD] [-labels FILE] [-k 5] [-json] [-requant fp32|reference] [-runtime native|wazero|wazero-portable] IMAGE...",
 	about: `Classify prints the k most likely classes of each image (JPEG, PNG, GIF,
 BMP or WebP), after the release's preprocessing: central crop keeping
 87.5% of each side, bilinear resize to the model's input size. Ties are
@@ -24,8 +24,13 @@ The table has rank, class index, score (probability) and label; with
 Labels come from -labels (one per line; 1000 lines get "background"
 prepended for 1001 classes), else from the model's embedded labels, else
 from imagenet_labels.txt next to a model file when it fits the model's
-classes; otherwise they are empty.`,
+classes; otherwise they are empty.
+
+-runtime wazero runs the model in the WebAssembly module browsers
+download (embedded in this binary) under wazero, sandboxed, with its SIMD
+kernels; wazero-portable without them. The results are the same.`,
 	example: `mobilenet classify -m mobilenet_v1_0.25_128_quant.tflite -k 3 cat.jpg dog.bmp
+mobilenet classify -runtime wazero -m mobilenet_v1_0.25_128_quant.tflite cat.jpg
 mobilenet classify -json -m mobilenet_v1_1.0_224_quant_embedding_extractor.tflite \
     -m mobilenet_quant_v1_224_head_layers.tflite -labels imagenet_labels.txt photos/*.jpg`,
 }
@@ -42,6 +47,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	labelsFile := fs.String("labels", "", "labels `file`, one label per line (default: the model's, or imagenet_labels.txt next to it)")
 	k := fs.Int("k", 5, "number of classes to print per image (at least 1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image per line")
+	rtName := fs.String("runtime", runtimeNative, runtimeFlagHelp)
 	images, err := parseFlags(fs, classifyHelp, args, stdout)
 	if err != nil {
 		return err
@@ -52,7 +58,19 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if len(images) == 0 {
 		return usagef("no image given")
 	}
-	c, err := mf.loadLabelled(*labelsFile)
+	if err := checkRuntime(*rtName); err != nil {
+		return err
+	}
+	ms, err := mf.read()
+	if err != nil {
+		return err
+	}
+	r, err := newRunner(*rtName, 1)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	c, err := labelled(ms, func(o engine.Options) (classifier, error) { return r.load(ms, o) }, mf.options(), *labelsFile)
 	if err != nil {
 		return err
 	}
@@ -61,7 +79,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 
 // classifyImages classifies each image and prints its top k; it stops at
 // the first image that fails.
-func classifyImages(c *engine.Classifier, images []string, k int, asJSON bool, stdout io.Writer) error {
+func classifyImages(c classifier, images []string, k int, asJSON bool, stdout io.Writer) error {
 	k = min(k, c.Info().Classes)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

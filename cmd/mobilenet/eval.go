@@ -20,7 +20,7 @@ import (
 )
 
 var evalHelp = cmdHelp{
-	usage: "eval -m MODEL [-m HEAD] -dir DIR [-labels-csv FILE | -labels FILE] [-requant fp32|reference] [-j N] [-json]",
+	usage: "eval -m MODEL [-m HEAD] -dir DIR [-labels-csv FILE | -labels FILE] [-requant fp32|reference] [-runtime native|wazero|wazero-portable] [-j N] [-json]",
 	about: `Eval measures top-1 and top-5 accuracy over labelled images, as the
 release's evaluation did: one central crop per image (what classify does),
 ties in the top 5 broken by the lower class index.
@@ -39,12 +39,15 @@ error that lists them. A name several labels share (ImageNet has two
 "crane") counts each of them as correct. Class folders add per-class
 accuracy to the report.
 
-Images are classified by -j workers, each with its own classifier. A
+Images are classified by -j workers, each with its own classifier (with
+-runtime wazero or wazero-portable: its own instance of the WebAssembly
+module browsers download, embedded in this binary, under wazero). A
 progress bar goes to stderr (redrawn on a terminal, otherwise one final
 line); the summary table (or with -json one object) goes to stdout.`,
 	example: `mobilenet eval -m mobilenet_v1_0.25_128_quant.tflite -dir images/imagenet
 mobilenet eval -json -j 2 -m extractor.tflite -m head.tflite -dir val -labels-csv val/labels.csv
-mobilenet eval -m gestures.tflite -dir gestures-test      # gestures-test/<class>/*.jpg`,
+mobilenet eval -m gestures.tflite -dir gestures-test      # gestures-test/<class>/*.jpg
+mobilenet eval -runtime wazero -m mobilenet_v1_0.25_128_quant.tflite -dir images/imagenet`,
 }
 
 // evalItem is one labelled image of the labels CSV.
@@ -76,6 +79,7 @@ type evalSummary struct {
 	Model           string   `json:"model"`
 	Models          []string `json:"models"`
 	Requant         string   `json:"requant"`
+	Runtime         string   `json:"runtime"`
 	N               int      `json:"n"`
 	Top1Correct     int      `json:"top1_correct"`
 	Top5Correct     int      `json:"top5_correct"`
@@ -96,6 +100,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	labelsFile := fs.String("labels", "", "labels `file` the class folders' names are matched against (default: the model's, or imagenet_labels.txt next to it)")
 	workers := fs.Int("j", runtime.NumCPU(), "number of parallel workers")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	rtName := fs.String("runtime", runtimeNative, runtimeFlagHelp)
 	if err := parseNoArgs(fs, evalHelp, args, stdout); err != nil {
 		return err
 	}
@@ -107,6 +112,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	case *labelsCSV != "" && *labelsFile != "":
 		return usagef("-labels names class folders, -labels-csv labels files by index: give one")
 	}
+	if err := checkRuntime(*rtName); err != nil {
+		return err
+	}
 	if *labelsCSV == "" && *labelsFile == "" {
 		if p := filepath.Join(*dir, "labels.csv"); fileExists(p) {
 			*labelsCSV = p
@@ -117,11 +125,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := mf.options()
+	r, err := newRunner(*rtName, *workers)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	load := func(o engine.Options) (classifier, error) { return r.load(ms, o) }
 
 	// The first classifier, and the jobs: from the CSV, or from the class
 	// folders matched against the first classifier's labels.
 	var (
-		first   *engine.Classifier
+		first   classifier
 		jobs    []evalJob
 		folders []classFolder
 	)
@@ -130,7 +144,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if first, err = ms.load(opts); err != nil {
+		if first, err = load(opts); err != nil {
 			return err
 		}
 		classes := first.Info().Classes
@@ -144,10 +158,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if folders, err = readClassFolders(*dir); err != nil {
 			return err
 		}
-		if first, err = ms.loadLabelled(opts, *labelsFile); err != nil {
+		if first, err = labelled(ms, load, opts, *labelsFile); err != nil {
 			return err
 		}
-		if err := matchClassFolders(*dir, folders, first.Labels()); err != nil {
+		if err := matchClassFolders(*dir, folders, first.Info().Labels); err != nil {
 			return err
 		}
 		for _, cf := range folders {
@@ -156,9 +170,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	cs := []*engine.Classifier{first}
+	cs := []classifier{first}
 	for len(cs) < min(*workers, len(jobs)) {
-		c, err := ms.load(opts)
+		if r.rt != nil {
+			// One model serves every worker: the runtime has -j instances.
+			cs = append(cs, first)
+			continue
+		}
+		c, err := load(opts)
 		if err != nil {
 			return err
 		}
@@ -178,6 +197,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		Model:           ms.name(),
 		Models:          ms.paths,
 		Requant:         opts.Scheme.String(),
+		Runtime:         *rtName,
 		N:               len(jobs),
 		Top1Correct:     top1,
 		Top5Correct:     top5,
@@ -349,10 +369,10 @@ func readLabelsCSV(path string) ([]evalItem, error) {
 // returns, per job, the 1-based rank of its first label in the image's top
 // 5 (0 when absent). It calls progress (from this goroutine) with the
 // number of images done. It stops at the first error.
-func evaluate(cs []*engine.Classifier, jobs []evalJob, progress func(done int)) ([]int, error) {
+func evaluate(cs []classifier, jobs []evalJob, progress func(done int)) ([]int, error) {
 	ranks := make([]int, len(jobs))
 	k := min(5, cs[0].Info().Classes)
-	err := runWorkers(cs, len(jobs), func(c *engine.Classifier, i int) (int, error) {
+	err := runWorkers(cs, len(jobs), func(c classifier, i int) (int, error) {
 		rank, err := rankOf(c, jobs[i].path, jobs[i].labels, k)
 		ranks[i] = rank
 		return 1, err
@@ -365,7 +385,7 @@ func evaluate(cs []*engine.Classifier, jobs []evalJob, progress func(done int)) 
 
 // rankOf classifies one image and returns the 1-based rank in its top k
 // of the first of labels found there (0 when none is).
-func rankOf(c *engine.Classifier, path string, labels []int, k int) (rank int, err error) {
+func rankOf(c classifier, path string, labels []int, k int) (rank int, err error) {
 	img, _, err := imagefile.DecodeFile(path)
 	if err != nil {
 		return 0, err

@@ -109,26 +109,33 @@ func (ms *modelSet) load(opts engine.Options) (c *engine.Classifier, err error) 
 	return c, nil
 }
 
-// loadLabelled loads a classifier with labels: those of labelsFile when it
-// is given (the engine checks that they fit the model's classes), else the
-// model's embedded ones, else imagenet_labels.txt next to a model file when
-// the engine accepts it for the model.
+// loadLabelled loads a native classifier with labels (see labelled).
 func (ms *modelSet) loadLabelled(opts engine.Options, labelsFile string) (*engine.Classifier, error) {
+	return labelled(ms, ms.load, opts, labelsFile)
+}
+
+// labelled loads a classifier with load (in one runtime or another), with
+// labels: those of labelsFile when it is given (the engine checks that
+// they fit the model's classes), else the model's embedded ones, else
+// imagenet_labels.txt next to a model file when the engine accepts it for
+// the model.
+func labelled[C classifier](ms *modelSet, load func(engine.Options) (C, error), opts engine.Options, labelsFile string) (C, error) {
+	var none C
 	if labelsFile != "" {
 		labels, err := readLabels(labelsFile)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		c, err := ms.load(engine.Options{Scheme: opts.Scheme, Labels: labels})
+		c, err := load(engine.Options{Scheme: opts.Scheme, Labels: labels})
 		if err != nil {
-			if _, plain := ms.load(opts); plain == nil {
+			if _, plain := load(opts); plain == nil {
 				// The models load without the labels: they are the problem.
-				return nil, fmt.Errorf("labels file %s (%d lines): %w", labelsFile, len(labels), err)
+				return none, fmt.Errorf("labels file %s (%d lines): %w", labelsFile, len(labels), err)
 			}
 		}
 		return c, err
 	}
-	c, err := ms.load(opts)
+	c, err := load(opts)
 	if err != nil || len(c.Info().Labels) > 0 {
 		return c, err
 	}
@@ -140,7 +147,7 @@ func (ms *modelSet) loadLabelled(opts engine.Options, labelsFile string) (*engin
 		}
 		if err == nil {
 			opts.Labels = labels
-			if labelled, err := ms.load(opts); err == nil {
+			if labelled, err := load(opts); err == nil {
 				return labelled, nil
 			}
 		}

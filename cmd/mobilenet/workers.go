@@ -4,19 +4,19 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"mobilenet-wasm/engine"
 )
 
 // runWorkers runs work(c, i) for every i in [0, n) on one goroutine per
-// classifier (a Classifier runs one image at a time), and calls progress
-// from the calling goroutine with the units done so far: work returns how
+// classifier (a native Classifier runs one image at a time; a wasm model
+// may be given once per worker, its runtime having an instance for each),
+// and calls progress from the calling goroutine with the units done so
+// far: work returns how
 // many units item i was (an image, plus its augmented copies), so that a
 // progress bar counts what takes time. It hands out no more items after
 // the first error, and returns that error. A panic in work (an engine bug)
 // becomes an error naming the item: workers run outside the command's
 // recover.
-func runWorkers(cs []*engine.Classifier, n int, work func(c *engine.Classifier, i int) (units int, err error), progress func(done int)) error {
+func runWorkers[C any](cs []C, n int, work func(c C, i int) (units int, err error), progress func(done int)) error {
 	type result struct {
 		units int
 		err   error
@@ -60,7 +60,7 @@ func runWorkers(cs []*engine.Classifier, n int, work func(c *engine.Classifier, 
 }
 
 // recovered is work(c, i) with a panic turned into an error.
-func recovered(c *engine.Classifier, i int, work func(*engine.Classifier, int) (int, error)) (units int, err error) {
+func recovered[C any](c C, i int, work func(C, int) (int, error)) (units int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("item %d: internal error: %v", i, r)

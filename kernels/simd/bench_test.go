@@ -14,7 +14,7 @@ import (
 // Microbenchmarks of every variant under wazero on MobileNet V1 layer
 // shapes (1.0_224 for the integer kernels, 0.25_224 for float), reporting
 // GMAC/s; BenchmarkPortable runs the portable twins natively for scale (the
-// whole-model SIMD vs portable comparison in wasm is in package wasmtests):
+// whole-model SIMD vs portable comparison in wasm is in package host):
 //
 //	go test -run '^$' -bench . ./kernels/simd
 

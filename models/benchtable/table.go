@@ -2,7 +2,7 @@
 // table of the 32 models (the catalog's figures and one latency column per
 // benchmark family) and its accuracy-versus-latency plot. It reads
 // results; it runs no benchmark (BenchmarkNative is in package models'
-// tests, the wasm ones in wasmtests).
+// tests, the wasm ones in package host).
 package benchtable
 
 import (

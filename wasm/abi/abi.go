@@ -2,7 +2,7 @@
 // (engine.wasm, package mobilenet-wasm/wasm) and of the SIMD kernel module
 // linked to it (simd.wasm, package mobilenet-wasm/kernels/simd): what the
 // modules and their hosts must agree on. The module, the kernel generator
-// and the wazero host (package wasmtests) import them from here; the
+// and the wazero host (package host) import them from here; the
 // browser's copy is site/engine-link.js, which a test of this package
 // compares with these constants.
 //

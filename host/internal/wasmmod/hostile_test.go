@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"

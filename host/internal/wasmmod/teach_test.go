@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -130,7 +130,7 @@ func TestTeachTrainExportReload(t *testing.T) {
 			require.NoError(t, err)
 			n, err := native.ClassifyRGBA(f.pix, f.w, f.h, f.stride, 2)
 			require.NoError(t, err)
-			assert.Equal(t, fromEngine(n), e, "%s: the export in wasm and natively", f.name)
+			assert.Equal(t, n, e, "%s: the export in wasm and natively", f.name)
 			if e[0].Index == p[0].Index {
 				agree++
 			}

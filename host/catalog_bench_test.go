@@ -1,12 +1,14 @@
-package wasmtests
+package host
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"mobilenet-wasm/engine"
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/models"
 	"mobilenet-wasm/models/store"
@@ -19,7 +21,7 @@ import (
 // BenchmarkCatalog/{simd,portable}/<model>/<real|synthetic>, which
 // `mobilenet models table` reads:
 //
-//	go test -run '^$' -bench Catalog -benchtime 3x ./wasmtests > wasm.txt
+//	go test -run '^$' -bench Catalog -benchtime 3x ./host > wasm.txt
 //	go run ./cmd/mobilenet models table -bench native.txt,wasm.txt \
 //	    -col 'native Go=BenchmarkNative/' -col 'wasm portable=BenchmarkCatalog/portable/' \
 //	    -col 'wasm SIMD=BenchmarkCatalog/simd/' -md docs/models-table.md -svg docs/latency-accuracy.svg
@@ -36,10 +38,8 @@ func BenchmarkCatalog(b *testing.B) {
 	synth := b.TempDir()
 	for _, mode := range []string{"simd", "portable"} {
 		b.Run(mode, func(b *testing.B) {
-			mod := openModule(b)
-			if mode == "portable" {
-				mod = openPortable(b)
-			}
+			r := newRuntime(b, Config{Instances: 1, Portable: mode == "portable"})
+			ctx := context.Background()
 			for _, e := range models.Catalog {
 				b.Run(e.Name, func(b *testing.B) {
 					w, err := src.Weights(e, synth)
@@ -51,19 +51,10 @@ func BenchmarkCatalog(b *testing.B) {
 						data = append(data, d)
 					}
 					b.Run(w.Kind, func(b *testing.B) {
-						md, err := mod.Load(data, Options{})
+						md, err := r.Load(ctx, data, engine.Options{})
 						require.NoError(b, err)
 						defer md.Close()
-						// A mid-grey image: 128 for uint8 inputs, 0.0 for float.
-						in := make([]byte, e.Resolution*e.Resolution*3)
-						if e.Quantized {
-							for i := range in {
-								in[i] = 128
-							}
-						} else {
-							in = make([]byte, 4*len(in))
-						}
-						benchInfer(b, md.Infer, in, e.MACs())
+						benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, midGrey(md.Info()), e.MACs())
 					})
 				})
 			}

@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -95,7 +95,7 @@ func TestClassifyFrames(t *testing.T) {
 				require.NoError(t, err, f.name)
 				got, err := w.Classify(f.pix, f.w, f.h, f.stride, 5)
 				require.NoError(t, err, f.name)
-				require.Equal(t, fromEngine(want), got, "%s: mn_classify differs from native ClassifyRGBA", f.name)
+				require.Equal(t, want, got, "%s: mn_classify differs from native ClassifyRGBA", f.name)
 				require.NotEmpty(t, got[0].Label, f.name)
 
 				bin, err := w.ClassifyBinary(f.pix, f.w, f.h, f.stride, 5)
@@ -103,7 +103,7 @@ func TestClassifyFrames(t *testing.T) {
 				for i := range want {
 					want[i].Label = ""
 				}
-				require.Equal(t, fromEngine(want), bin, "%s: mn_classify_bin differs from native ClassifyRGBA", f.name)
+				require.Equal(t, want, bin, "%s: mn_classify_bin differs from native ClassifyRGBA", f.name)
 
 				wantV, err := n.EmbedRGBA(f.pix, f.w, f.h, f.stride)
 				require.NoError(t, err, f.name)
@@ -129,7 +129,7 @@ func TestClassifyK(t *testing.T) {
 		require.NoError(t, err)
 		want, err := n.ClassifyRGBA(f.pix, f.w, f.h, f.stride, k)
 		require.NoError(t, err)
-		require.Equal(t, fromEngine(want), got, "k=%d", k)
+		require.Equal(t, want, got, "k=%d", k)
 		require.Len(t, got, min(k, 1001), "k=%d", k)
 	}
 }

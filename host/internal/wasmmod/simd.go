@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 		case abi.SIMDImportModule:
 			fns = append(fns, f)
 		default:
-			return nil, fmt.Errorf("wasmtests: the module imports %s.%s, which this host does not provide", mod, name)
+			return nil, fmt.Errorf("host: the module imports %s.%s, which this host does not provide", mod, name)
 		}
 	}
 	none := func() error { return nil }
@@ -48,12 +48,17 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 			k := m.kernels[name]
 			if k == nil {
 				if name != abi.SIMDVersionExport {
-					panic(fmt.Sprintf("wasmtests: the engine called the SIMD kernel %s, but this host did not link simd.wasm (simd_abi_version is 0)", name))
+					panic(fmt.Sprintf("host: the engine called the SIMD kernel %s, but this host did not link simd.wasm (simd_abi_version is 0)", name))
 				}
 				for i := range results {
 					stack[i] = 0
 				}
 				return
+			}
+			// The call's context, checked once a layer: a trap stops a call
+			// whose deadline passed (Module.call reports the context's error).
+			if err := ctxErr(ctx); err != nil {
+				panic(fmt.Sprintf("host: stopping at the SIMD kernel %s: %v", name, err))
 			}
 			var start time.Time
 			var arg uint64
@@ -61,7 +66,7 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 				start, arg = time.Now(), stack[0]
 			}
 			if err := k.CallWithStack(ctx, stack); err != nil {
-				panic(fmt.Sprintf("wasmtests: SIMD kernel %s: %v", name, err))
+				panic(fmt.Sprintf("host: SIMD kernel %s: %v", name, err))
 			}
 			if m.prof != nil && name != abi.SIMDVersionExport {
 				m.prof.add(m, name, uint32(arg), time.Since(start))
@@ -70,7 +75,7 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 		b.NewFunctionBuilder().WithGoModuleFunction(fn, f.ParamTypes(), results).Export(name)
 	}
 	if _, err := b.Instantiate(m.ctx); err != nil {
-		return nil, fmt.Errorf("wasmtests: providing the %s imports: %w", abi.SIMDImportModule, err)
+		return nil, fmt.Errorf("host: providing the %s imports: %w", abi.SIMDImportModule, err)
 	}
 	if simdWasm == nil {
 		return none, nil
@@ -79,14 +84,14 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 		// Anonymous: nothing imports from it by name.
 		k, err := m.rt.InstantiateWithConfig(m.ctx, simdWasm, wazero.NewModuleConfig().WithName(""))
 		if err != nil {
-			return fmt.Errorf("wasmtests: instantiating simd.wasm on the engine's memory: %w", err)
+			return fmt.Errorf("host: instantiating simd.wasm on the engine's memory: %w", err)
 		}
 		kernels := map[string]api.Function{}
 		for _, f := range fns {
 			_, name, _ := f.Import()
 			e := k.ExportedFunction(name)
 			if e == nil {
-				return fmt.Errorf("wasmtests: simd.wasm does not export %s, which the engine imports (stale simd.wasm or engine.wasm?)", name)
+				return fmt.Errorf("host: simd.wasm does not export %s, which the engine imports (stale simd.wasm or engine.wasm?)", name)
 			}
 			kernels[name] = e
 		}

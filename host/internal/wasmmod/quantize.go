@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"github.com/tetratelabs/wazero/api"

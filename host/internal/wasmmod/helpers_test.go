@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"mobilenet-wasm/engine"
 	"mobilenet-wasm/engine/imagefile"
+	"mobilenet-wasm/host/internal/embedded"
 	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels"
 )
@@ -46,10 +47,10 @@ var sharedModels = []sharedModel{
 // small is the model for the tests that need many inferences.
 var small = sharedModels[0]
 
-var engineOnce = sync.OnceValues(ReadEngine)
+var engineOnce = sync.OnceValues(embedded.Engine)
 
-// engineWasm returns site/engine.wasm, the file build.sh made, failing the
-// test when it is missing.
+// engineWasm returns the embedded engine.wasm (build.sh's site/engine.wasm),
+// failing the test when the test binary was built without it.
 func engineWasm(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := engineOnce()
@@ -229,15 +230,6 @@ func sameFloats(a, b []float32) bool {
 		}
 	}
 	return true
-}
-
-// fromEngine converts native predictions to the wasm host's type.
-func fromEngine(preds []engine.Prediction) []Prediction {
-	out := make([]Prediction, len(preds))
-	for i, p := range preds {
-		out[i] = Prediction{Index: p.Index, Label: p.Label, Score: p.Score}
-	}
-	return out
 }
 
 // readLabels reads the shared imagenet_labels.txt (1001 lines).

@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"encoding/binary"
@@ -22,7 +22,7 @@ func (m *Module) fn(name string) error {
 	}
 	f := m.mod.ExportedFunction(name)
 	if f == nil {
-		return fmt.Errorf("wasmtests: the module does not export %s (is %s stale? run ./build.sh)", name, EngineFile)
+		return fmt.Errorf("host: the module does not export %s (is engine.wasm stale? run ./build.sh)", name)
 	}
 	m.fns[name] = f
 	return nil
@@ -105,7 +105,7 @@ func (t *Teacher) resultJSON(name string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("wasmtests: %s's result %q: %w", name, b, err)
+		return fmt.Errorf("host: %s's result %q: %w", name, b, err)
 	}
 	return nil
 }

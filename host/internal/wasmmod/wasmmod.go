@@ -1,24 +1,23 @@
-// Package wasmtests runs the built WebAssembly module (site/engine.wasm, the
-// file build.sh makes and browsers download) headless under wazero, and wraps
-// its ABI in Go. Its tests check that the module computes exactly what the
-// native engine computes, survives hostile input and does not leak; its
-// benchmarks compare it with the native engine.
+// Package wasmmod is one instance of the engine module (engine.wasm, the
+// file build.sh makes and browsers download) under wazero, with its ABI
+// wrapped in Go: the internals of package mobilenet-wasm/host, which pools
+// instances of it. Its tests check that the module computes exactly what
+// the native engine computes, survives hostile input and does not leak.
 //
 // The ABI is described once, in the package comment of mobilenet-wasm/wasm,
-// with its numbers and names in package mobilenet-wasm/wasm/abi; this host
-// follows it. The package is a test harness, not a production
-// runtime: it instantiates one module per Open with the Go runtime's WASI
-// needs and nothing else (no files, no network), and is not safe for
-// concurrent use.
+// with its numbers and names in package mobilenet-wasm/wasm/abi; this
+// wrapper follows it. An instance gets the Go runtime's WASI needs (clocks,
+// random, stderr captured) and nothing else: no files, no environment, no
+// network (see moduleConfig). A Module is not safe for concurrent use.
 //
 // Typical use:
 //
-//	wasm, err := wasmtests.ReadEngine() // site/engine.wasm; "run ./build.sh first" when missing
-//	mod, err := wasmtests.Open(ctx, wasm)
+//	wasm, err := embedded.Engine() // "run ./build.sh" when the binary has none
+//	mod, err := wasmmod.Open(ctx, wasm)
 //	defer mod.Close()
-//	m, err := mod.Load([][]byte{tflite}, wasmtests.Options{})
+//	m, err := mod.Load([][]byte{tflite}, wasmmod.Options{})
 //	top5, err := m.Classify(rgba, width, height, 4*width, 5)
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -28,47 +27,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"mobilenet-wasm/internal/testdata"
+	"mobilenet-wasm/engine"
 	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
-
-// EngineFile is where build.sh writes the module, relative to the module
-// root.
-const EngineFile = "site/engine.wasm"
-
-// EnginePath returns the path of site/engine.wasm under the Go module root,
-// found by walking up from the working directory to go.mod.
-func EnginePath() (string, error) {
-	root, err := testdata.ModuleRoot()
-	if err != nil {
-		return "", fmt.Errorf("wasmtests: %w", err)
-	}
-	return filepath.Join(root, filepath.FromSlash(EngineFile)), nil
-}
-
-// ReadEngine reads site/engine.wasm (see EnginePath). When the file is
-// missing the error says to run ./build.sh first.
-func ReadEngine() ([]byte, error) {
-	p, err := EnginePath()
-	if err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("wasmtests: %s is missing: run ./build.sh first", p)
-	}
-	return b, err
-}
 
 // cache shares compiled code between the runtimes of all Opens in this
 // process, so that a module is compiled once.
@@ -101,62 +71,79 @@ var exports = []string{
 	"mn_simd", "mn_set_simd",
 }
 
+// Config configures OpenWith.
+type Config struct {
+	// Engine is engine.wasm's bytes.
+	Engine []byte
+	// SIMD is the SIMD kernel module (simd.Module) to link, or nil for
+	// stubs, as a browser without wasm SIMD gives (see linkSIMD).
+	SIMD []byte
+	// MemoryLimitPages caps the linear memory, in 64 KiB pages (0: wasm32's
+	// 65536, 4 GiB). The Go runtime inside treats a refused memory.grow as
+	// fatal: the call traps and the instance is dead.
+	MemoryLimitPages uint32
+}
+
 // Open compiles (once per process, then from a shared cache) and
 // instantiates the module wasm with the WASI preview 1 host functions, runs
 // its _initialize, and checks its ABI version. It uses wazero's compiler
 // where the platform has one, else its interpreter. ctx is kept for every
-// later call on the Module and its Models.
+// later call on the Module and its Models (see SetContext).
 //
 // SIMD: when the module imports the SIMD kernels (module "simd"), Open
 // links them to simd.Module (kernels/simd/simd.wasm) instantiated on the
 // module's memory, as a browser with wasm SIMD does; OpenPortable gives
 // stubs instead, as a browser without SIMD does (see linkSIMD).
 func Open(ctx context.Context, wasm []byte) (*Module, error) {
-	return OpenWithSIMD(ctx, wasm, simd.Module)
+	return OpenWith(ctx, Config{Engine: wasm, SIMD: simd.Module})
 }
 
 // OpenPortable is Open for a host without SIMD: the "simd" imports are
 // stubs (simd_abi_version returns 0), so the module runs its portable Go
 // kernels.
 func OpenPortable(ctx context.Context, wasm []byte) (*Module, error) {
-	return OpenWithSIMD(ctx, wasm, nil)
+	return OpenWith(ctx, Config{Engine: wasm})
 }
 
-// OpenWithSIMD is Open with the SIMD kernel module simdWasm (nil: stubs).
-func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache()))
+// OpenWith is Open with a Config. Each Module has its own wazero runtime
+// (the SIMD link names the engine's instance, so one runtime holds one),
+// and all runtimes share one compilation cache, so that the module is
+// compiled once per process.
+func OpenWith(ctx context.Context, cfg Config) (*Module, error) {
+	// Not WithCloseOnContextDone: the checks it compiles into every loop
+	// make this Go-compiled module about 6x slower (measured: 0.25_128_quant,
+	// SIMD and portable alike); a call's context is checked at each SIMD
+	// kernel call instead (linkSIMD), and package host stops waiting for a
+	// call whose context ends.
+	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache())
+	if cfg.MemoryLimitPages > 0 {
+		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	m := &Module{ctx: ctx, rt: rt, fns: map[string]api.Function{}, stderr: &limitedBuffer{max: 64 << 10}}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
-		return nil, fmt.Errorf("wasmtests: WASI: %w", err)
+		return nil, fmt.Errorf("host: WASI: %w", err)
 	}
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := rt.CompileModule(ctx, cfg.Engine)
 	if err != nil {
 		rt.Close(ctx)
-		return nil, fmt.Errorf("wasmtests: compiling the module: %w", err)
+		return nil, fmt.Errorf("host: compiling the module: %w", err)
 	}
-	link, err := m.linkSIMD(compiled, simdWasm)
+	link, err := m.linkSIMD(compiled, cfg.SIMD)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
-	cfg := wazero.NewModuleConfig().
-		WithName(abi.SIMDMemoryModule). // simd.wasm imports its memory by this module name
-		WithStartFunctions("_initialize").
-		WithStderr(m.stderr).
-		WithStdout(m.stderr).
-		WithSysWalltime().
-		WithSysNanotime().
-		WithSysNanosleep()
-	mod, err := rt.InstantiateModule(ctx, compiled, cfg)
+	mod, err := rt.InstantiateModule(ctx, compiled, moduleConfig(m.stderr))
 	if err != nil {
 		rt.Close(ctx)
-		return nil, fmt.Errorf("wasmtests: instantiating the module: %w%s", err, m.stderrNote())
+		return nil, fmt.Errorf("host: instantiating the module: %w%s", err, m.stderrNote())
 	}
 	m.mod, m.mem = mod, mod.Memory()
 	if m.mem == nil {
 		rt.Close(ctx)
-		return nil, errors.New("wasmtests: the module exports no memory")
+		return nil, errors.New("host: the module exports no memory")
 	}
 	if err := link(); err != nil {
 		rt.Close(ctx)
@@ -166,7 +153,7 @@ func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
 		f := mod.ExportedFunction(name)
 		if f == nil {
 			rt.Close(ctx)
-			return nil, fmt.Errorf("wasmtests: the module does not export %s (is %s stale? run ./build.sh)", name, EngineFile)
+			return nil, fmt.Errorf("host: the module does not export %s (is engine.wasm stale? run ./build.sh)", name)
 		}
 		m.fns[name] = f
 	}
@@ -177,14 +164,45 @@ func OpenWithSIMD(ctx context.Context, wasm, simdWasm []byte) (*Module, error) {
 	}
 	if int32(v) != abi.EngineVersion {
 		rt.Close(ctx)
-		return nil, fmt.Errorf("wasmtests: the module speaks ABI version %d, this host %d", int32(v), abi.EngineVersion)
+		return nil, fmt.Errorf("host: the module speaks ABI version %d, this host %d", int32(v), abi.EngineVersion)
 	}
 	return m, nil
 }
 
+// moduleConfig is the engine instance's whole view of the host: the clocks
+// and sleep the Go runtime needs, wazero's default random source, stdout
+// and stderr into out (kept for error messages), and nothing else. No file
+// system is mounted (no preopened directories: every path call fails), no
+// arguments or environment are passed, and wazero's WASI has no sockets
+// unless a listener is configured, which is never done here. Linear memory
+// is the guest's whole address space: the host's memory is out of reach.
+// TestSandbox runs a probe module under this same configuration.
+func moduleConfig(out *limitedBuffer) wazero.ModuleConfig {
+	return wazero.NewModuleConfig().
+		WithName(abi.SIMDMemoryModule). // simd.wasm imports its memory by this module name
+		WithStartFunctions("_initialize").
+		WithStderr(out).
+		WithStdout(out).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep()
+}
+
+// SetContext sets the context of every later call on the Module and its
+// Models (the host's pool sets each caller's before handing the instance
+// over). A call whose context ends stops at its next SIMD kernel call (a
+// trap: the instance is dead); the portable kernels run to the call's end.
+func (m *Module) SetContext(ctx context.Context) { m.ctx = ctx }
+
+// Dead is the error that killed the instance (a trap, a refused memory
+// growth, a context that ended during a call), or nil while it works. A
+// dead instance fails every call; the host closes it and opens another.
+func (m *Module) Dead() error { return m.dead }
+
 // Close frees the instance and everything loaded in it.
 func (m *Module) Close() error {
-	return m.rt.Close(m.ctx)
+	// Not m.ctx: a caller's context may have ended.
+	return m.rt.Close(context.Background())
 }
 
 // MemorySize is the size in bytes of the module's linear memory, which
@@ -217,17 +235,35 @@ func (m *Module) call(name string, params ...uint64) (uint64, error) {
 	}
 	f, ok := m.fns[name]
 	if !ok {
-		return 0, fmt.Errorf("wasmtests: no export %s", name)
+		return 0, fmt.Errorf("host: no export %s", name)
 	}
 	res, err := f.Call(m.ctx, params...)
 	if err != nil {
-		m.dead = fmt.Errorf("wasmtests: %s trapped, the instance is dead: %w%s", name, err, m.stderrNote())
+		if cerr := ctxErr(m.ctx); cerr != nil {
+			m.dead = fmt.Errorf("host: %s stopped at its context's end, the instance is dead: %w", name, cerr)
+		} else {
+			m.dead = fmt.Errorf("host: %s trapped, the instance is dead: %w%s", name, err, m.stderrNote())
+		}
 		return 0, m.dead
 	}
 	if len(res) == 0 {
 		return 0, nil
 	}
 	return res[0], nil
+}
+
+// ctxErr is ctx's error, or context.DeadlineExceeded as soon as its
+// deadline has passed, before its timer has fired: a goroutine running
+// wasm code cannot be preempted, so the Go scheduler may run the timer
+// late when every P runs wasm (one may hold the timer).
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // stderrNote is what the guest wrote to stderr, for error messages.
@@ -278,7 +314,7 @@ func (m *Module) read(ptrFn, lenFn string) ([]byte, error) {
 	}
 	b, ok := m.mem.Read(uint32(p), uint32(n))
 	if !ok {
-		return nil, fmt.Errorf("wasmtests: %s/%s locate %d bytes at %#x, outside the %d-byte memory", ptrFn, lenFn, uint32(n), uint32(p), m.mem.Size())
+		return nil, fmt.Errorf("host: %s/%s locate %d bytes at %#x, outside the %d-byte memory", ptrFn, lenFn, uint32(n), uint32(p), m.mem.Size())
 	}
 	return bytes.Clone(b), nil
 }
@@ -303,7 +339,7 @@ func (m *Module) alloc(data []byte) (uint32, error) {
 		return 0, m.guestError("mn_alloc", 0)
 	}
 	if !m.mem.Write(ptr, data) {
-		return 0, fmt.Errorf("wasmtests: mn_alloc gave %#x for %d bytes, outside the %d-byte memory", ptr, len(data), m.mem.Size())
+		return 0, fmt.Errorf("host: mn_alloc gave %#x for %d bytes, outside the %d-byte memory", ptr, len(data), m.mem.Size())
 	}
 	return ptr, nil
 }
@@ -336,7 +372,7 @@ type Model struct {
 // from .tflite bytes.
 func (m *Module) Load(models [][]byte, opts Options) (*Model, error) {
 	if len(models) < 1 || len(models) > 2 {
-		return nil, fmt.Errorf("wasmtests: Load takes one model or a model and a head, not %d", len(models))
+		return nil, fmt.Errorf("host: Load takes one model or a model and a head, not %d", len(models))
 	}
 	var ptrs [3]uint32 // model, head, labels
 	defer func() {
@@ -389,12 +425,9 @@ func (md *Model) Info() (json.RawMessage, error) {
 	return md.m.result()
 }
 
-// Prediction is one class of a top-k result, as mn_classify writes it.
-type Prediction struct {
-	Index int     `json:"index"`
-	Label string  `json:"label"`
-	Score float32 `json:"score"`
-}
+// Prediction is one class of a top-k result, as mn_classify writes it:
+// the native engine's type, whose JSON it is.
+type Prediction = engine.Prediction
 
 // call copies data into the guest, calls the export name with (handle,
 // ptr, len, extra...) and returns the export's result; the copy is freed
@@ -422,7 +455,7 @@ func frame(w, h, stride int, extra ...uint64) []uint64 {
 // holds, or an error when it is not a whole number of them.
 func records(name string, b []byte, size int) (int, error) {
 	if len(b)%size != 0 {
-		return 0, fmt.Errorf("wasmtests: %s's result is %d bytes, not a multiple of %d", name, len(b), size)
+		return 0, fmt.Errorf("host: %s's result is %d bytes, not a multiple of %d", name, len(b), size)
 	}
 	return len(b) / size, nil
 }
@@ -436,7 +469,7 @@ func (md *Model) Classify(rgba []byte, w, h, stride, k int) ([]Prediction, error
 	}
 	var preds []Prediction
 	if err := json.Unmarshal(b, &preds); err != nil {
-		return nil, fmt.Errorf("wasmtests: mn_classify's result %q: %w", b, err)
+		return nil, fmt.Errorf("host: mn_classify's result %q: %w", b, err)
 	}
 	return preds, nil
 }

@@ -1,4 +1,4 @@
-package wasmtests
+package wasmmod
 
 import (
 	"bytes"
@@ -82,15 +82,15 @@ func TestSIMDMatchesPortable(t *testing.T) {
 	}
 }
 
-// TestKernelProfile (WASMTESTS_PROFILE=1; not part of CI) prints, for every
+// TestKernelProfile (MOBILENET_KERNEL_PROFILE=1; not part of CI) prints, for every
 // shared model, where a SIMD inference spends its time: each SIMD kernel
 // call (layer, op and shape, host-measured, one host call round trip
 // included) and the rest (Go: softmax, reshape, copies, the call).
 //
-//	WASMTESTS_PROFILE=1 go test -run KernelProfile -v ./wasmtests
+//	MOBILENET_KERNEL_PROFILE=1 go test -run KernelProfile -v ./host/internal/wasmmod
 func TestKernelProfile(t *testing.T) {
-	if os.Getenv("WASMTESTS_PROFILE") == "" {
-		t.Skip("set WASMTESTS_PROFILE=1 to print the per-layer profile")
+	if os.Getenv("MOBILENET_KERNEL_PROFILE") == "" {
+		t.Skip("set MOBILENET_KERNEL_PROFILE=1 to print the per-layer profile")
 	}
 	const runs = 20
 	for _, m := range sharedModels {
