@@ -27,8 +27,12 @@ var quantPhotos = []string{"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper
 // byte, what `mobilenet quantize` writes from the same photos. Needs what
 // TestBrowser needs.
 func TestQuantizePage(t *testing.T) {
-	e := newBrowserEnv(t, "quantize", floatModel+".tflite", "mobilenet_v1_0.25_128_quant.tflite", "imagenet_labels.txt")
-	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
+	forEachBrowser(t, testQuantizePage)
+}
+
+func testQuantizePage(t *testing.T, br browserSpec) {
+	e := newBrowserEnv(t, br, "quantize", floatModel+".tflite", "mobilenet_v1_0.25_128_quant.tflite", "imagenet_labels.txt")
+	root, node, shared, modelDir, work, bin := e.root, e.node, e.shared, e.modelDir, e.work, e.bin
 
 	// The expected file: the CLI on a folder of the same photos (name
 	// order, as the page sorts them), with the ImageNet labels next to
@@ -56,11 +60,11 @@ func TestQuantizePage(t *testing.T) {
 	url, stop := startServe(t, ctx, bin, root, modelDir)
 	defer stop()
 
-	cfg := map[string]any{
-		"url": url, "out": out, "chromium": chromium, "floatModel": floatModel,
+	cfg := e.config(url, map[string]any{
+		"floatModel": floatModel,
 		"quantModel": filepath.Join(modelDir, "mobilenet_v1_0.25_128_quant.tflite"),
 		"photos":     photos, "textFile": textFile,
-	}
+	})
 	rb := runScript(t, ctx, node, root, work, "quantize.mjs", "main", cfg, "results-quantize.json")
 	var r struct {
 		OK                          bool

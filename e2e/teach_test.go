@@ -36,8 +36,12 @@ const (
 // classifies live; a fourth, with the server stopped, does it offline.
 // Needs what TestBrowser needs.
 func TestTeach(t *testing.T) {
-	e := newBrowserEnv(t, "teach", teachModel+".tflite")
-	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
+	forEachBrowser(t, testTeach)
+}
+
+func testTeach(t *testing.T, b browserSpec) {
+	e := newBrowserEnv(t, b, "teach", teachModel+".tflite")
+	root, node, shared, modelDir, work, bin := e.root, e.node, e.shared, e.modelDir, e.work, e.bin
 
 	// One fake camera per class, and the frame each shows.
 	frames := map[string]string{}
@@ -57,11 +61,11 @@ func TestTeach(t *testing.T) {
 	url, stop := startServe(t, ctx, bin, root, modelDir)
 	defer stop()
 
-	cfg := map[string]any{
-		"url": url, "out": out, "chromium": chromium, "model": teachModel,
-		"y4mA": y4ms[teachClassA], "y4mB": y4ms[teachClassB], "classA": teachClassA, "classB": teachClassB,
+	cfg := e.config(url, map[string]any{
+		"model": teachModel,
+		"y4mA":  y4ms[teachClassA], "y4mB": y4ms[teachClassB], "classA": teachClassA, "classB": teachClassB,
 		"textFile": textFile, "profile": filepath.Join(work, "profile"),
-	}
+	})
 	res := runScriptMap(t, ctx, node, root, work, "teach.mjs", "main", cfg, "results-teach.json")
 	r1 := scenario(t, res, "record-a")
 	assert.GreaterOrEqual(t, sub(t, r1, "a")["count"], 8.0, "class A's examples")
@@ -144,5 +148,5 @@ func TestTeach(t *testing.T) {
 	if top := tops(t, off["top"]); assert.NotEmpty(t, top, "offline live results") {
 		assert.Equal(t, teachClassA, top[0].Label, "offline, camera A: %v", top)
 	}
-	t.Logf("screenshots and the export: %s; seconds %v / %v / %v / %v", out, r1["seconds"], r2["seconds"], r3["seconds"], off["seconds"])
+	t.Logf("screenshots and the export: %s; seconds %v / %v / %v / %v", e.out, r1["seconds"], r2["seconds"], r3["seconds"], off["seconds"])
 }
