@@ -16,10 +16,11 @@ import (
 )
 
 // quantPhotos are the calibration photos the Quantize test uploads: BMPs,
-// which Chromium and Go decode to the same pixels.
+// which Chromium, Firefox and Go decode to the same pixels.
 var quantPhotos = []string{"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp", "missvickie_potato_chips.bmp"}
 
-// TestQuantizePage drives the page's Quantize mode in headless Chromium:
+// TestQuantizePage drives the page's Quantize mode in headless Chromium
+// and Firefox (each its own subtest):
 // the error cases (no model, no photos, a file that is not a photo, a
 // quantized model dropped), then mobilenet_v1_0.25_224 from the server
 // quantized to uint8 on five photos: the progress bar must reach its end,

@@ -26,7 +26,7 @@ const (
 	teachClassB = "cat"
 )
 
-// TestTeach runs the page's Teach mode in headless Chromium (e2e/teach.mjs)
+// TestTeach runs the page's Teach mode in headless browsers (e2e/teach.mjs)
 // with a fake webcam: class A recorded from one Y4M, the project saved in
 // IndexedDB; Chromium relaunched on the same profile with another Y4M
 // (a page reload), the project reopened, class B recorded, trained,
@@ -34,7 +34,11 @@ const (
 // engine), the widget given the export by model-url; the JS API's bad
 // inputs; then a third launch on camera A reopens the trained project and
 // classifies live; a fourth, with the server stopped, does it offline.
-// Needs what TestBrowser needs.
+// Needs what TestBrowser needs. It runs in Chromium and in Firefox; as
+// Firefox's fake webcam shows only its own synthetic pattern, Firefox's
+// camera is the same frames (the Y4Ms' PNGs) drawn on a canvas and
+// captured as a stream (teach.mjs's canvasCamera), so the same labels are
+// asserted in both.
 func TestTeach(t *testing.T) {
 	forEachBrowser(t, testTeach)
 }
@@ -63,7 +67,7 @@ func testTeach(t *testing.T, b browserSpec) {
 
 	cfg := e.config(url, map[string]any{
 		"model": teachModel,
-		"y4mA":  y4ms[teachClassA], "y4mB": y4ms[teachClassB], "classA": teachClassA, "classB": teachClassB,
+		"y4mA":  y4ms[teachClassA], "y4mB": y4ms[teachClassB], "pngA": frames[teachClassA], "pngB": frames[teachClassB], "classA": teachClassA, "classB": teachClassB,
 		"textFile": textFile, "profile": filepath.Join(work, "profile"),
 	})
 	res := runScriptMap(t, ctx, node, root, work, "teach.mjs", "main", cfg, "results-teach.json")

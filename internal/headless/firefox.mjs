@@ -113,7 +113,7 @@ class Context {
     const page = new Page(p, this);
     const {viewport = {width: 1280, height: 720}, deviceScaleFactor = 1, isMobile = false, hasTouch = false} = this._opts;
     await p.setViewport({...viewport, deviceScaleFactor, isMobile, hasTouch});
-    for (const fn of this._inits) await p.evaluateOnNewDocument(fn);
+    for (const [fn, arg] of this._inits) await p.evaluateOnNewDocument(fn, arg);
     this._pages.push(page);
     return page;
   }
@@ -123,9 +123,9 @@ class Context {
   pages() {
     return this._pages;
   }
-  async addInitScript(fn) {
-    this._inits.push(fn);
-    for (const p of this._pages) await p._p.evaluateOnNewDocument(fn);
+  async addInitScript(fn, arg) {
+    this._inits.push([fn, arg]);
+    for (const p of this._pages) await p._p.evaluateOnNewDocument(fn, arg);
   }
   async newPage() {
     return this._wrap(await this._c.newPage());
@@ -188,6 +188,9 @@ class Page {
       const r = e.getBoundingClientRect();
       return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
     }, sel);
+  }
+  async isDisabled(sel) {
+    return this._p.$eval(sel, (e) => Boolean(e.disabled));
   }
   async click(sel) {
     await this.waitForSelector(sel);
