@@ -95,6 +95,10 @@ class Browser {
   async newContext(opts = {}) {
     return new Context(await this._b.createBrowserContext(), opts, this._downloads, null);
   }
+  // newPage is a page in a context of its own, as in playwright.
+  async newPage(opts = {}) {
+    return (await this.newContext(opts)).newPage();
+  }
   close() {
     return this._b.close();
   }
