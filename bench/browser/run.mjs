@@ -14,6 +14,8 @@
 //   --only REGEXP     only the models whose name matches
 //   --runs N          timed samples per variant and model (default 50)
 //   --warmup N        untimed inferences per variant first (default 10)
+//   --warmup-ms X     and at least X ms of them (default 1000: Firefox runs
+//                     baseline code until its optimizing compiler is done)
 //   --min-sample-ms X one sample runs enough inferences to last X ms (default 5
 //                     in Chromium, 50 in Firefox, whose clock ticks in 1 ms;
 //                     0 = one inference a sample); see README.md
@@ -45,7 +47,7 @@ function parseArgs(argv) {
   const testdata = process.env.MOBILENET_TESTDATA || path.join(root, '..', 'shared');
   const a = {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
-    image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, minSampleMs: null,
+    image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
     variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
   };
@@ -62,6 +64,7 @@ function parseArgs(argv) {
       case '--only': a.only = val(); break;
       case '--runs': a.runs = Number(val()); break;
       case '--warmup': a.warmup = Number(val()); break;
+      case '--warmup-ms': a.warmupMs = Number(val()); break;
       case '--min-sample-ms': a.minSampleMs = Number(val()); break;
       case '--variants': a.variants = val(); break;
       case '--out': a.out = path.resolve(val()); break;
@@ -71,7 +74,7 @@ function parseArgs(argv) {
       case '--browser': a.browser = val(); break;
       case '--serve': a.serve = true; break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 32).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
       default: die(`unknown flag ${f} (see --help)`);
     }
@@ -82,7 +85,7 @@ function parseArgs(argv) {
   // last 50 ticks to keep the rounding under 2%.
   if (a.minSampleMs == null) a.minSampleMs = a.browser === 'firefox' ? 50 : 5;
   a.executable = a.browser === 'firefox' ? a.firefox : a.chromium;
-  if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
+  if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
   for (const v of a.variants) if (!['simd', 'portable', 'tflite'].includes(v)) die(`unknown variant ${v}`);
   return a;
@@ -235,7 +238,7 @@ async function main() {
   // tf-tflite.min.js preloads tflite_web_api_cc*.js from its own folder, so
   // /vendor/tflite/ serves dist/ and wasm/ of the package as one folder.
   const config = {
-    models, runs: args.runs, warmup: args.warmup, minSampleMs: args.minSampleMs, variants: args.variants,
+    models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
     image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null,
     tfliteUrl: '/vendor/tflite/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
   };
@@ -305,7 +308,7 @@ async function main() {
       `timer ${(result.timerResolutionMs * 1000).toFixed(0)} us, crossOriginIsolated ${result.crossOriginIsolated}, ` +
       `load average ${loadavgBefore[0].toFixed(1)} before / ${report.host.loadavgAfter[0].toFixed(1)} after on ${os.cpus().length} cores`,
     `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
-      `input ${args.image}; ${args.runs} interleaved samples per variant (each at least ${args.minSampleMs} ms of inferences) after ${args.warmup} warm-up runs; ` +
+      `input ${args.image}; ${args.runs} interleaved samples per variant (each at least ${args.minSampleMs} ms of inferences) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
       'median (p10–p90) ms per inference; ratios of the medians (and of the fastest samples)',
     '',
     table(result, simdNote),
