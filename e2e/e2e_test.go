@@ -321,6 +321,34 @@ func testBrowser(t *testing.T, b browserSpec) {
 			t.Log("site/simd.wasm does not exist: compared simd:true (falls back to portable) against simd:false")
 		}
 	})
+	t.Run("features", func(t *testing.T) {
+		// What the loader reports about the browser (info.features), as
+		// measured here with both browsers' versions on Debian 12.
+		r := scenario(t, res, "simd")
+		ms, _ := r["models"].([]any)
+		require.NotEmpty(t, ms, "no models loaded")
+		f := sub(t, ms[0].(map[string]any), "features")
+		want := map[string]any{
+			"simd": true, "threads": false, "crossOriginIsolated": false, "offscreenCanvas": true, "workerCanvas": true,
+			"videoFrame": true, "cacheStorage": true, "serviceWorker": true,
+			// Relaxed SIMD: on in Chromium, off in Firefox ESR.
+			"relaxedSimd": !e.firefox(),
+		}
+		for k, v := range want {
+			assert.Equal(t, v, f[k], "info.features.%s in %s", k, e.browser)
+		}
+		// The clock without cross-origin isolation: 0.1 ms in Chromium, 1 ms in Firefox.
+		res, _ := f["timerResolutionMs"].(float64)
+		assert.InDelta(t, map[bool]float64{false: 0.1, true: 1}[e.firefox()], res, 1e-3, "info.features.timerResolutionMs")
+		t.Logf("%s: %v", e.browser, f)
+	})
+	t.Run("no-worker-canvas", func(t *testing.T) {
+		r := scenario(t, res, "no-worker-canvas")
+		assert.Equal(t, false, sub(t, r, "features")["workerCanvas"], "a worker without OffscreenCanvas: info.features.workerCanvas")
+		assert.Empty(t, sameTop(tops(t, r["top"]), wantWidget), "a worker without OffscreenCanvas: classify a photo")
+		assert.Empty(t, sameTop(tops(t, r["topBitmap"]), wantWidget), "a worker without OffscreenCanvas: classify an ImageBitmap")
+		assert.Equal(t, true, r["bitmapKept"], "the caller's ImageBitmap was closed")
+	})
 	t.Run("no-simd", func(t *testing.T) {
 		r := scenario(t, res, "no-simd")
 		assert.Contains(t, fmt.Sprint(r["messages"]), "no WebAssembly SIMD", "without SIMD, the page's messages")

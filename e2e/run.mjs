@@ -244,6 +244,7 @@ if (cfg.phase === 'main') {
         }
         const r = {
           name,
+          features: a.info.features,
           simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason},
           portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason},
           outputDtype: a.info.output.dtype,
@@ -270,6 +271,33 @@ if (cfg.phase === 'main') {
       }
       return out;
     }, {models, photo: cfg.widgetPhotoUrl});
+  });
+
+  // A worker without OffscreenCanvas (Safari before 16.4; neither tested
+  // browser lacks it, so it is simulated: every worker first runs a module
+  // that removes it): the page must send frames as RGBA, same results.
+  await scenario('no-worker-canvas', async (open) => {
+    const page = await open('/mobilenet.d.ts', {}, () => {
+      const W = window.Worker;
+      const strip = URL.createObjectURL(new Blob(['self.OffscreenCanvas = undefined;\n'], {type: 'text/javascript'}));
+      window.Worker = function (url, opts) {
+        const abs = new URL(url, location.href).href;
+        const src = `import ${JSON.stringify(strip)};\nimport ${JSON.stringify(abs)};\n`;
+        return new W(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})), {...opts, type: 'module'});
+      };
+    });
+    return page.evaluate(async ({model, photo}) => {
+      const m = await import('/mobilenet.js');
+      const blob = await (await fetch(photo)).blob();
+      const clf = await m.load({model});
+      const r = {features: clf.info.features, top: await clf.classify(blob, {topK: 3})};
+      // A caller's own ImageBitmap too (copied, not taken).
+      const bmp = await createImageBitmap(blob, {colorSpaceConversion: 'none'});
+      r.topBitmap = await clf.classify(bmp, {topK: 3});
+      r.bitmapKept = bmp.width > 0;
+      clf.dispose();
+      return r;
+    }, {model: cfg.model, photo: cfg.widgetPhotoUrl});
   });
 
   await scenario('no-simd', async (open) => {

@@ -12,6 +12,7 @@
 
 import {instantiateEngine, STATUS_ARGUMENT, STATUS_INPUT, STATUS_INTERNAL, STATUS_OK} from './engine-link.js';
 import {teachOps} from './teach-ops.js';
+import {browserFeatures} from './features.js';
 
 const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [STATUS_INTERNAL]: 'internal'};
 
@@ -234,6 +235,8 @@ async function init({engineModule, simdModule, wantSimd}) {
     simd: linked.simd,
     simdReason: wantSimd ? linked.simdReason : 'SIMD turned off (simd: false)',
     kernelImports: linked.kernelImports,
+    // What this worker offers (OffscreenCanvas decides how frames come).
+    features: browserFeatures(),
   };
 }
 
@@ -249,6 +252,10 @@ function frameOf(f) {
   if (w === 0 || h === 0) {
     bmp.close();
     throw new Failure('input', 'the image is empty (0 pixels)');
+  }
+  if (typeof OffscreenCanvas !== 'function') {
+    bmp.close();
+    throw new Failure('internal', 'no OffscreenCanvas in this worker: the page should have sent RGBA');
   }
   if (!canvas || canvas.width !== w || canvas.height !== h) {
     canvas = new OffscreenCanvas(w, h);

@@ -11,7 +11,7 @@
 // from there; waitForFunction's argument order. Anything else throws, so a
 // script that needs more of the API says so at once.
 
-import {mkdirSync, readdirSync, statSync, copyFileSync, mkdtempSync} from 'node:fs';
+import {mkdirSync, readdirSync, statSync, copyFileSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -54,6 +54,9 @@ async function start(puppeteer, executablePath, {camera = false, profile = ''} =
     browser: 'firefox',
     executablePath,
     headless: true,
+    // No time limit on one protocol call, as in playwright: the bench's
+    // evaluate runs for minutes; the callers have their own timeouts.
+    protocolTimeout: 0,
     userDataDir: profile || undefined,
     extraPrefsFirefox: {...firefoxPrefs(downloads), ...(camera ? fakeCameraPrefs : {})},
   });
@@ -75,7 +78,11 @@ export async function launchFirefox(puppeteer, executablePath, opts = {}) {
 export async function launchFirefoxPersistent(puppeteer, executablePath, profile, ctxOpts = {}, opts = {}) {
   mkdirSync(profile, {recursive: true});
   const {b, downloads} = await start(puppeteer, executablePath, {...opts, profile});
-  const ctx = new Context(b.defaultBrowserContext(), ctxOpts, downloads, () => b.close());
+  const closeAll = async () => {
+    await b.close();
+    rmSync(downloads, {recursive: true, force: true});
+  };
+  const ctx = new Context(b.defaultBrowserContext(), ctxOpts, downloads, closeAll);
   await ctx._adoptPages();
   return ctx;
 }
@@ -99,8 +106,11 @@ class Browser {
   async newPage(opts = {}) {
     return (await this.newContext(opts)).newPage();
   }
-  close() {
-    return this._b.close();
+  // close closes the browser and deletes its downloads folder (a
+  // download is kept by Download.saveAs, as in playwright).
+  async close() {
+    await this._b.close();
+    rmSync(this._downloads, {recursive: true, force: true});
   }
 }
 
