@@ -4,12 +4,16 @@
 // as a classifier's info.features (the page's side merged with the
 // worker's), and uses workerCanvas to pick how frames reach the worker.
 //
-// Chromium and Firefox differ today in relaxed SIMD (Chromium has it,
-// Firefox ESR does not) and in the clock's resolution without
-// cross-origin isolation (Chromium 0.1 ms, Firefox 1 ms); neither runs
-// wasm threads on a page that is not cross-origin isolated. The engine
-// needs none of these: they are reported so that users, tests and the
-// benchmark can see them.
+// Chromium 156 and Firefox ESR 153 differ here only in the clock's
+// resolution without cross-origin isolation (0.1 ms and 1 ms; the
+// worker's time() times batches because of it); both have relaxed SIMD,
+// OffscreenCanvas in workers, VideoFrame, Cache Storage and service
+// workers, and neither runs wasm threads on a page that is not
+// cross-origin isolated. Older browsers lack some: without OffscreenCanvas
+// in workers the page sends frames as RGBA, without Cache Storage models
+// are downloaded at every load, without service workers there is no
+// offline visit. The engine uses neither relaxed SIMD nor threads; they
+// are reported so that users, tests and the benchmark can see them.
 
 import {simdSupported} from './engine-link.js';
 

@@ -308,7 +308,7 @@ async function main() {
       `timer ${(result.timerResolutionMs * 1000).toFixed(0)} us, crossOriginIsolated ${result.crossOriginIsolated}, ` +
       `load average ${loadavgBefore[0].toFixed(1)} before / ${report.host.loadavgAfter[0].toFixed(1)} after on ${os.cpus().length} cores`,
     `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
-      `input ${args.image}; ${args.runs} interleaved samples per variant (each at least ${args.minSampleMs} ms of inferences) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
+      `input ${args.image}; ${args.runs} interleaved samples per variant (each sized to last about ${args.minSampleMs} ms) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
       'median (p10–p90) ms per inference; ratios of the medians (and of the fastest samples)',
     '',
     table(result, simdNote),
