@@ -26,7 +26,7 @@ import (
 
 // The test's choices. The photos are the shared ones with a clear winner
 // for the model (so that the camera's colour conversion cannot flip it);
-// BMPs decode to the same pixels in Go and in Chromium, so the page's
+// BMPs decode to the same pixels in Go, Chromium and Firefox, so the page's
 // scores must equal the CLI's exactly.
 const (
 	model       = "mobilenet_v1_0.5_160_quant"
@@ -270,7 +270,7 @@ func testBrowser(t *testing.T, b browserSpec) {
 			si, pi := sub(t, m, "simdInfo"), sub(t, m, "portableInfo")
 			assert.Equal(t, false, pi["simd"], "%s: simd:false still runs SIMD", name)
 			if simdWasm && r["supported"] == true {
-				assert.Equal(t, true, si["simd"], "%s: site/simd.wasm exists and Chromium has SIMD, but the SIMD kernels are not linked: %v", name, si["reason"])
+				assert.Equal(t, true, si["simd"], "%s: site/simd.wasm exists and the browser has SIMD, but the SIMD kernels are not linked: %v", name, si["reason"])
 			}
 			quant := m["outputDtype"] != "float32"
 			ps, pp := tops(t, m["predsSimd"]), tops(t, m["predsPortable"])

@@ -28,7 +28,7 @@ const (
 
 // TestTeach runs the page's Teach mode in headless browsers (e2e/teach.mjs)
 // with a fake webcam: class A recorded from one Y4M, the project saved in
-// IndexedDB; Chromium relaunched on the same profile with another Y4M
+// IndexedDB; the browser relaunched on the same profile with another Y4M
 // (a page reload), the project reopened, class B recorded, trained,
 // classified live, the .tflite downloaded (and checked here in the native
 // engine), the widget given the export by model-url; the JS API's bad
