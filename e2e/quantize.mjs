@@ -1,24 +1,23 @@
-// quantize.mjs drives the page's Quantize mode in headless Chromium
-// (playwright-core) and records what it showed; quantize_test.go makes
+// quantize.mjs drives the page's Quantize mode in headless Chromium or
+// Firefox (internal/headless/browser.mjs) and records what it showed; quantize_test.go makes
 // the inputs, runs this script and judges the results. Usage:
 //
 //   node e2e/quantize.mjs CONFIG.json
 //
-// CONFIG: {url, out, chromium, floatModel (a catalog name), quantModel (a
+// CONFIG: {url, out, browser, executable, floatModel (a catalog name), quantModel (a
 // quantized .tflite to drop), photos (paths), textFile}. The observations
 // go to out/results-quantize.json ({ok: true, ...} or {ok: false, error}),
 // the downloaded model to out/downloaded.tflite, screenshots to out/.
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join, basename} from 'node:path';
-import {chromium} from 'playwright-core';
-import {launchOptions} from '../internal/headless/chromium.mjs';
+import {launch} from '../internal/headless/browser.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
 const T = 30000;
 
-const browser = await chromium.launch(launchOptions(cfg.chromium));
+const browser = await launch({browser: cfg.browser, executable: cfg.executable});
 const ctx = await browser.newContext({viewport: {width: 1280, height: 1100}, acceptDownloads: true});
 const page = await ctx.newPage();
 const pageErrors = [];
@@ -141,4 +140,4 @@ try {
 r.pageErrors = pageErrors;
 await browser.close();
 writeFileSync(join(cfg.out, 'results-quantize.json'), JSON.stringify(r, null, 2));
-console.log('[e2e quantize]', r.ok ? 'ok' : 'FAILED', r.seconds ? `${r.seconds} s quantizing` : '');
+console.log(`[e2e ${cfg.browser} quantize]`, r.ok ? 'ok' : 'FAILED', r.seconds ? `${r.seconds} s quantizing` : '');

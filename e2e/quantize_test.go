@@ -16,10 +16,11 @@ import (
 )
 
 // quantPhotos are the calibration photos the Quantize test uploads: BMPs,
-// which Chromium and Go decode to the same pixels.
+// which Chromium, Firefox and Go decode to the same pixels.
 var quantPhotos = []string{"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp", "missvickie_potato_chips.bmp"}
 
-// TestQuantizePage drives the page's Quantize mode in headless Chromium:
+// TestQuantizePage drives the page's Quantize mode in headless Chromium
+// and Firefox (each its own subtest):
 // the error cases (no model, no photos, a file that is not a photo, a
 // quantized model dropped), then mobilenet_v1_0.25_224 from the server
 // quantized to uint8 on five photos: the progress bar must reach its end,
@@ -27,8 +28,12 @@ var quantPhotos = []string{"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper
 // byte, what `mobilenet quantize` writes from the same photos. Needs what
 // TestBrowser needs.
 func TestQuantizePage(t *testing.T) {
-	e := newBrowserEnv(t, "quantize", floatModel+".tflite", "mobilenet_v1_0.25_128_quant.tflite", "imagenet_labels.txt")
-	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
+	forEachBrowser(t, testQuantizePage)
+}
+
+func testQuantizePage(t *testing.T, br browserSpec) {
+	e := newBrowserEnv(t, br, "quantize", floatModel+".tflite", "mobilenet_v1_0.25_128_quant.tflite", "imagenet_labels.txt")
+	root, node, shared, modelDir, work, bin := e.root, e.node, e.shared, e.modelDir, e.work, e.bin
 
 	// The expected file: the CLI on a folder of the same photos (name
 	// order, as the page sorts them), with the ImageNet labels next to
@@ -56,11 +61,11 @@ func TestQuantizePage(t *testing.T) {
 	url, stop := startServe(t, ctx, bin, root, modelDir)
 	defer stop()
 
-	cfg := map[string]any{
-		"url": url, "out": out, "chromium": chromium, "floatModel": floatModel,
+	cfg := e.config(url, map[string]any{
+		"floatModel": floatModel,
 		"quantModel": filepath.Join(modelDir, "mobilenet_v1_0.25_128_quant.tflite"),
 		"photos":     photos, "textFile": textFile,
-	}
+	})
 	rb := runScript(t, ctx, node, root, work, "quantize.mjs", "main", cfg, "results-quantize.json")
 	var r struct {
 		OK                          bool

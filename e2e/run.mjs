@@ -1,11 +1,11 @@
-// run.mjs drives the page in headless Chromium (playwright-core) and
-// records what it showed; e2e_test.go makes the inputs, runs this script
+// run.mjs drives the page in headless Chromium or Firefox
+// (internal/headless/browser.mjs) and records what it showed; e2e_test.go makes the inputs, runs this script
 // and judges the results against `mobilenet classify`. Usage:
 //
 //   node e2e/run.mjs CONFIG.json
 //
 // CONFIG (written by e2e_test.go): {phase: "main" | "offline", url, other,
-// out, chromium, y4m, model, floatModel, uploadPhoto, widgetPhotoUrl,
+// out, browser ("chromium" | "firefox"), executable, y4m, model, floatModel, uploadPhoto, widgetPhotoUrl,
 // corruptModel, textFile, fakeJpeg, profile, scenarios}. Screenshots go to
 // out/*.png and the observations to out/results-PHASE.json: one entry per
 // scenario, {ok: true, ...} or {ok: false, error}. The script fails only
@@ -13,19 +13,19 @@
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join, basename} from 'node:path';
-import {chromium} from 'playwright-core';
-import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
+import {launch, launchPersistent} from '../internal/headless/browser.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
 const T = 30000; // default wait, ms
 
-// The fake camera plays cfg.y4m (made by e2e_test.go from a photo), with
-// the permission prompt answered yes.
-const launch = launchOptions(cfg.chromium, fakeCameraArgs(cfg.y4m));
+// The fake camera, with the permission prompt answered yes: in Chromium
+// it plays cfg.y4m (made by e2e_test.go from a photo), in Firefox it
+// shows Firefox's own synthetic pattern.
+const which = {browser: cfg.browser, executable: cfg.executable};
 
 const results = {};
-const log = (...a) => console.log(`[e2e ${cfg.phase}]`, ...a);
+const log = (...a) => console.log(`[e2e ${cfg.browser} ${cfg.phase}]`, ...a);
 
 async function shot(page, name, fullPage = false) {
   const path = join(cfg.out, `${name}.png`);
@@ -101,8 +101,8 @@ const page0 = `/?model=${encodeURIComponent(cfg.model)}`;
 let browser;
 
 if (cfg.phase === 'main') {
-  browser = await chromium.launch(launch);
-  log('chromium', browser.version());
+  browser = await launch(which, cfg.y4m);
+  log(cfg.browser, browser.version());
 
   await scenario('upload', async (open) => {
     const page = await open(page0);
@@ -156,6 +156,7 @@ if (cfg.phase === 'main') {
       fps: await page.textContent('#stat-fps'),
       ms: await page.textContent('#stat-ms'),
       mirrored: await page.$eval('#video', (v) => v.classList.contains('mirrored')),
+      facingMode: await page.$eval('#video', (v) => v.srcObject.getVideoTracks()[0].getSettings().facingMode || ''),
       videoSize: await page.$eval('#video', (v) => [v.videoWidth, v.videoHeight]),
       screenshot: await shot(page, 'camera'),
     };
@@ -243,6 +244,7 @@ if (cfg.phase === 'main') {
         }
         const r = {
           name,
+          features: a.info.features,
           simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason},
           portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason},
           outputDtype: a.info.output.dtype,
@@ -269,6 +271,33 @@ if (cfg.phase === 'main') {
       }
       return out;
     }, {models, photo: cfg.widgetPhotoUrl});
+  });
+
+  // A worker without OffscreenCanvas (Safari before 16.4; neither tested
+  // browser lacks it, so it is simulated: every worker first runs a module
+  // that removes it): the page must send frames as RGBA, same results.
+  await scenario('no-worker-canvas', async (open) => {
+    const page = await open('/mobilenet.d.ts', {}, () => {
+      const W = window.Worker;
+      const strip = URL.createObjectURL(new Blob(['self.OffscreenCanvas = undefined;\n'], {type: 'text/javascript'}));
+      window.Worker = function (url, opts) {
+        const abs = new URL(url, location.href).href;
+        const src = `import ${JSON.stringify(strip)};\nimport ${JSON.stringify(abs)};\n`;
+        return new W(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})), {...opts, type: 'module'});
+      };
+    });
+    return page.evaluate(async ({model, photo}) => {
+      const m = await import('/mobilenet.js');
+      const blob = await (await fetch(photo)).blob();
+      const clf = await m.load({model});
+      const r = {features: clf.info.features, top: await clf.classify(blob, {topK: 3})};
+      // A caller's own ImageBitmap too (copied, not taken).
+      const bmp = await createImageBitmap(blob, {colorSpaceConversion: 'none'});
+      r.topBitmap = await clf.classify(bmp, {topK: 3});
+      r.bitmapKept = bmp.width > 0;
+      clf.dispose();
+      return r;
+    }, {model: cfg.model, photo: cfg.widgetPhotoUrl});
   });
 
   await scenario('no-simd', async (open) => {
@@ -323,7 +352,7 @@ if (cfg.phase === 'main') {
   // worker, so the page, the engine and the model are cached.
   if (!cfg.scenarios || cfg.scenarios.includes('offline')) {
     const t0 = Date.now();
-    const ctx = await chromium.launchPersistentContext(cfg.profile, {...launch, viewport: {width: 1280, height: 900}});
+    const ctx = await launchPersistent(which, cfg.profile, {viewport: {width: 1280, height: 900}}, cfg.y4m);
     try {
       const page = ctx.pages()[0] || (await ctx.newPage());
       await page.goto(cfg.url + page0);
@@ -346,7 +375,7 @@ if (cfg.phase === 'main') {
 } else if (cfg.phase === 'offline') {
   // The server is down: the page must come from the service worker's cache
   // and the model from Cache Storage.
-  const ctx = await chromium.launchPersistentContext(cfg.profile, {...launch, viewport: {width: 1280, height: 900}});
+  const ctx = await launchPersistent(which, cfg.profile, {viewport: {width: 1280, height: 900}}, cfg.y4m);
   const t0 = Date.now();
   try {
     const page = ctx.pages()[0] || (await ctx.newPage());

@@ -1,11 +1,12 @@
-// teach.mjs drives the page's Teach mode in headless Chromium
-// (playwright-core); e2e/teach_test.go makes the inputs, runs this script
+// teach.mjs drives the page's Teach mode in headless Chromium or Firefox
+// (internal/headless/browser.mjs); e2e/teach_test.go makes the inputs, runs this script
 // and judges the results. Usage:
 //
 //   node e2e/teach.mjs CONFIG.json
 //
-// CONFIG: {phase: "main" | "offline", url, out, chromium, model, y4mA,
-// y4mB, classA, classB, textFile, profile}. Chromium's fake webcam plays one Y4M per launch, so
+// CONFIG: {phase: "main" | "offline", url, out, browser, executable, model, y4mA,
+// y4mB, pngA, pngB (the Y4Ms' frames), classA, classB, textFile, profile}.
+// Chromium's fake webcam plays one Y4M per launch (Firefox: canvasCamera), so
 // the flow is three launches on one persistent profile (IndexedDB
 // survives): (1) camera A: record class A, save the project; (2) camera
 // B: reopen the project, record class B, train, classify live, download
@@ -17,16 +18,17 @@
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {chromium} from 'playwright-core';
-import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
+import {launchPersistent} from '../internal/headless/browser.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 mkdirSync(cfg.out, {recursive: true});
 const T = 30000;
 const results = {};
-const log = (...a) => console.log('[e2e teach]', ...a);
+const log = (...a) => console.log(`[e2e ${cfg.browser} teach]`, ...a);
 const project = 'pets';
 const page0 = `/?model=${encodeURIComponent(cfg.model)}&mode=teach`;
+const camA = {y4m: cfg.y4mA, png: cfg.pngA};
+const camB = {y4m: cfg.y4mB, png: cfg.pngB};
 
 async function shot(page, name) {
   const path = join(cfg.out, `teach-${name}.png`);
@@ -34,17 +36,43 @@ async function shot(page, name) {
   return path;
 }
 
-// launch opens the profile with camera y4m, runs fn(page), records.
-async function launch(name, y4m, fn) {
+// canvasCamera replaces getUserMedia with a camera showing the image at
+// url: a canvas redrawn at 30 frames/s, captured as a MediaStream. The
+// Firefox run uses it because Firefox's fake camera shows only its own
+// synthetic pattern, and Teach must see two different scenes, one per
+// class; the page's code from getUserMedia on is the same.
+function canvasCamera(url) {
+  if (!navigator.mediaDevices) return; // about:blank and other insecure documents
+  navigator.mediaDevices.getUserMedia = async () => {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    const draw = () => g.drawImage(img, 0, 0);
+    draw();
+    const stream = c.captureStream(30);
+    const timer = setInterval(draw, 33);
+    stream.getVideoTracks()[0].addEventListener('ended', () => clearInterval(timer));
+    return stream;
+  };
+}
+
+// launch opens the profile with camera cam ({y4m, png}: Chromium plays
+// the Y4M, Firefox gets canvasCamera on the PNG of the same frame), runs
+// fn(page), records.
+async function launch(name, cam, fn) {
   const t0 = Date.now();
-  const ctx = await chromium.launchPersistentContext(cfg.profile, {
-    ...launchOptions(cfg.chromium, fakeCameraArgs(y4m)),
+  const ctx = await launchPersistent({browser: cfg.browser, executable: cfg.executable}, cfg.profile, {
     viewport: {width: 1280, height: 900},
     acceptDownloads: true,
-  });
+  }, cam.y4m);
   const pageErrors = [];
   let page = null;
   try {
+    if (cfg.browser === 'firefox') await ctx.addInitScript(canvasCamera, 'data:image/png;base64,' + readFileSync(cam.png).toString('base64'));
     page = ctx.pages()[0] || (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
@@ -122,7 +150,7 @@ const messages = (page) => page.$$eval('#messages .msg[data-key="teach"]', (ms) 
 if (cfg.phase === 'offline') {
   // The server is down: the page, the engine, the model and the project
   // come from the service worker's cache, Cache Storage and IndexedDB.
-  await launch('offline', cfg.y4mA, async (page) => {
+  await launch('offline', camA, async (page) => {
     await openProject(page);
     await startCamera(page);
     return {trained: await page.getAttribute('#teach-main', 'data-trained'), top: await liveTop(page), screenshot: await shot(page, 'offline')};
@@ -132,7 +160,7 @@ if (cfg.phase === 'offline') {
 }
 
 // (1) Camera A: class A from the webcam; a non-image upload; save.
-const ok1 = await launch('record-a', cfg.y4mA, async (page) => {
+const ok1 = await launch('record-a', camA, async (page) => {
   await rename(page, 0, cfg.classA);
   await rename(page, 1, cfg.classB);
   await startCamera(page);
@@ -151,7 +179,7 @@ const ok1 = await launch('record-a', cfg.y4mA, async (page) => {
 
 // (2) Camera B: reopen (a new launch: the page reloaded), class B, train,
 // live, download, widget, the JS API's bad inputs.
-const ok2 = ok1 && await launch('train-b', cfg.y4mB, async (page) => {
+const ok2 = ok1 && await launch('train-b', camB, async (page) => {
   await openProject(page);
   const reopened = await classes(page);
   await startCamera(page);
@@ -260,7 +288,7 @@ const ok2 = ok1 && await launch('train-b', cfg.y4mB, async (page) => {
 // (3) Camera A again: reopen the trained project, classify live; the
 // page at a phone's width.
 if (ok2) {
-  await launch('reopen-a', cfg.y4mA, async (page) => {
+  await launch('reopen-a', camA, async (page) => {
     await openProject(page);
     const reopened = await classes(page);
     const trained = await page.getAttribute('#teach-main', 'data-trained');

@@ -26,18 +26,26 @@ const (
 	teachClassB = "cat"
 )
 
-// TestTeach runs the page's Teach mode in headless Chromium (e2e/teach.mjs)
+// TestTeach runs the page's Teach mode in headless browsers (e2e/teach.mjs)
 // with a fake webcam: class A recorded from one Y4M, the project saved in
-// IndexedDB; Chromium relaunched on the same profile with another Y4M
+// IndexedDB; the browser relaunched on the same profile with another Y4M
 // (a page reload), the project reopened, class B recorded, trained,
 // classified live, the .tflite downloaded (and checked here in the native
 // engine), the widget given the export by model-url; the JS API's bad
 // inputs; then a third launch on camera A reopens the trained project and
 // classifies live; a fourth, with the server stopped, does it offline.
-// Needs what TestBrowser needs.
+// Needs what TestBrowser needs. It runs in Chromium and in Firefox; as
+// Firefox's fake webcam shows only its own synthetic pattern, Firefox's
+// camera is the same frames (the Y4Ms' PNGs) drawn on a canvas and
+// captured as a stream (teach.mjs's canvasCamera), so the same labels are
+// asserted in both.
 func TestTeach(t *testing.T) {
-	e := newBrowserEnv(t, "teach", teachModel+".tflite")
-	root, chromium, node, shared, modelDir, out, work, bin := e.root, e.chromium, e.node, e.shared, e.modelDir, e.out, e.work, e.bin
+	forEachBrowser(t, testTeach)
+}
+
+func testTeach(t *testing.T, b browserSpec) {
+	e := newBrowserEnv(t, b, "teach", teachModel+".tflite")
+	root, node, shared, modelDir, work, bin := e.root, e.node, e.shared, e.modelDir, e.work, e.bin
 
 	// One fake camera per class, and the frame each shows.
 	frames := map[string]string{}
@@ -57,11 +65,11 @@ func TestTeach(t *testing.T) {
 	url, stop := startServe(t, ctx, bin, root, modelDir)
 	defer stop()
 
-	cfg := map[string]any{
-		"url": url, "out": out, "chromium": chromium, "model": teachModel,
-		"y4mA": y4ms[teachClassA], "y4mB": y4ms[teachClassB], "classA": teachClassA, "classB": teachClassB,
+	cfg := e.config(url, map[string]any{
+		"model": teachModel,
+		"y4mA":  y4ms[teachClassA], "y4mB": y4ms[teachClassB], "pngA": frames[teachClassA], "pngB": frames[teachClassB], "classA": teachClassA, "classB": teachClassB,
 		"textFile": textFile, "profile": filepath.Join(work, "profile"),
-	}
+	})
 	res := runScriptMap(t, ctx, node, root, work, "teach.mjs", "main", cfg, "results-teach.json")
 	r1 := scenario(t, res, "record-a")
 	assert.GreaterOrEqual(t, sub(t, r1, "a")["count"], 8.0, "class A's examples")
@@ -144,5 +152,5 @@ func TestTeach(t *testing.T) {
 	if top := tops(t, off["top"]); assert.NotEmpty(t, top, "offline live results") {
 		assert.Equal(t, teachClassA, top[0].Label, "offline, camera A: %v", top)
 	}
-	t.Logf("screenshots and the export: %s; seconds %v / %v / %v / %v", out, r1["seconds"], r2["seconds"], r3["seconds"], off["seconds"])
+	t.Logf("screenshots and the export: %s; seconds %v / %v / %v / %v", e.out, r1["seconds"], r2["seconds"], r3["seconds"], off["seconds"])
 }

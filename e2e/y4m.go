@@ -1,5 +1,6 @@
 // Package e2e tests the web page, the JS loader and the widget end to end in
-// a real Chromium (Debian's chromium, driven by playwright-core from npm):
+// real browsers (Debian's chromium, driven by playwright-core from npm, and
+// Debian's firefox-esr, driven by puppeteer-core; env_test.go's browsers):
 // e2e_test.go starts `mobilenet serve`, runs e2e/run.mjs, and checks what
 // the browser showed against `mobilenet classify` on the same pixels.
 //

@@ -49,6 +49,28 @@ export interface ModelInfo {
   simdSupported: boolean;
   /** Why simd is false ("" when it is true). */
   simdReason: string;
+  /** What differs between browsers, detected at run time. */
+  features: BrowserFeatures;
+}
+
+/** Browser capabilities that differ between browsers (site/features.js), on the page unless said. */
+export interface BrowserFeatures {
+  simd: boolean;
+  relaxedSimd: boolean;
+  /** wasm threads usable: shared memory, SharedArrayBuffer and cross-origin isolation. */
+  threads: boolean;
+  crossOriginIsolated: boolean;
+  /** OffscreenCanvas with a 2D context on the page. */
+  offscreenCanvas: boolean;
+  /** OffscreenCanvas in the engine's worker; without it the page sends frames as RGBA. */
+  workerCanvas: boolean;
+  videoFrame: boolean;
+  /** Without Cache Storage, models are downloaded at every load. */
+  cacheStorage: boolean;
+  /** Without service workers, the page does not work offline. */
+  serviceWorker: boolean;
+  /** The smallest step of performance.now(), ms (Firefox: 1 without cross-origin isolation). */
+  timerResolutionMs: number;
 }
 
 /** Download progress of a model or head file. */

@@ -16,6 +16,7 @@
 // Types: mobilenet.d.ts.
 
 import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+import {browserFeatures} from './features.js';
 
 export {simdSupported};
 
@@ -161,6 +162,7 @@ class Channel {
     this.next = 1;
     this.pending = new Map();
     this.closed = null;
+    this.workerCanvas = true; // the worker's OffscreenCanvas, known after init
     worker.onmessage = (ev) => {
       const {id, ok, value, error} = ev.data;
       const p = this.pending.get(id);
@@ -193,10 +195,36 @@ class Channel {
   }
 }
 
-// framePayload turns a source into what the worker takes, and the objects
-// to transfer. ImageData and caller-owned ImageBitmaps are copied (the
-// caller keeps them); bitmaps made here are transferred.
-async function framePayload(source) {
+// framePayload turns a source into what the worker on channel ch takes,
+// and the objects to transfer. ImageData and caller-owned ImageBitmaps are
+// copied (the caller keeps them); bitmaps made here are transferred. A
+// worker without OffscreenCanvas (ch.workerCanvas false) cannot read a
+// bitmap's pixels, so the page reads them and sends RGBA.
+async function framePayload(source, ch) {
+  const [frame, transfer] = await payload(source);
+  if (!frame.bitmap || ch.workerCanvas) return [frame, transfer];
+  const own = transfer.length > 0;
+  try {
+    return rgbaPayload(frame.bitmap);
+  } finally {
+    if (own) frame.bitmap.close();
+  }
+}
+
+// rgbaPayload reads a bitmap's RGBA pixels on the page (a DOM canvas, or
+// an OffscreenCanvas where the page has one).
+function rgbaPayload(bmp) {
+  const w = bmp.width;
+  const h = bmp.height;
+  if (w === 0 || h === 0) throw new MobilenetError('input', 'the image is empty (0 pixels)');
+  const c = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), {width: w, height: h});
+  const g = c.getContext('2d', {willReadFrequently: true});
+  g.drawImage(bmp, 0, 0);
+  const data = g.getImageData(0, 0, w, h).data;
+  return [{imageData: {data, width: w, height: h}}, [data.buffer]];
+}
+
+async function payload(source) {
   if (typeof ImageData !== 'undefined' && source instanceof ImageData) return [{imageData: source}, []];
   if (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap) return [{bitmap: source}, []];
   if (source && typeof source === 'object' && 'data' in source && 'width' in source && 'height' in source) {
@@ -230,6 +258,13 @@ async function framePayload(source) {
   return [{bitmap: bmp}, [bmp]];
 }
 
+// pageFeatures is browserFeatures() of the page, measured once.
+let pageFeaturesCache = null;
+function pageFeatures() {
+  if (!pageFeaturesCache) pageFeaturesCache = browserFeatures();
+  return {...pageFeaturesCache};
+}
+
 function quantiles(ms) {
   const s = [...ms].sort((a, b) => a - b);
   const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN);
@@ -249,7 +284,7 @@ export class Classifier {
   /** classify returns the top k classes of an image, best first. */
   async classify(source, {topK = 5} = {}) {
     const t0 = performance.now();
-    const [frame, transfer] = await framePayload(source);
+    const [frame, transfer] = await framePayload(source, this._ch);
     const r = await this._ch.call('classify', {frame, topK}, transfer);
     this.lastTiming = {decodeMs: r.decodeMs, engineMs: r.engineMs, totalMs: performance.now() - t0, width: r.width, height: r.height};
     return r.predictions;
@@ -257,7 +292,7 @@ export class Classifier {
 
   /** embed returns the feature vector the model's final layer reads. */
   async embed(source) {
-    const [frame, transfer] = await framePayload(source);
+    const [frame, transfer] = await framePayload(source, this._ch);
     const r = await this._ch.call('embed', {frame}, transfer);
     return r.embedding;
   }
@@ -271,7 +306,10 @@ export class Classifier {
   /**
    * time measures inference inside the worker (no messaging, no
    * preprocessing): warmup untimed runs, then runs timed ones, on input
-   * (a raw tensor; default mid-grey).
+   * (a raw tensor; default mid-grey). Each timed run is the mean of a
+   * batch lasting at least 20 ticks of the browser's clock
+   * (info.features.timerResolutionMs), so a 1 ms clock still times a
+   * 0.6 ms model.
    */
   async time({runs = 20, warmup = 3, input = null} = {}) {
     let buf = null;
@@ -378,6 +416,7 @@ export async function load(opts = {}) {
   const ch = new Channel(startWorker(baseUrl));
   try {
     const init = await ch.call('init', {engineModule, simdModule, wantSimd});
+    ch.workerCanvas = init.features.offscreenCanvas;
     const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
     const transfer = [model];
     if (head) transfer.push(head);
@@ -392,6 +431,9 @@ export async function load(opts = {}) {
       simdLinked: simdState !== SIMD_UNLINKED,
       simdSupported: simdSupported(),
       simdReason: simdState === SIMD_ON ? '' : simdReason,
+      // What differs between browsers, on the page; workerCanvas is the
+      // worker's OffscreenCanvas (without it, frames travel as RGBA).
+      features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
     });
   } catch (e) {
     ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
@@ -483,7 +525,7 @@ export class Teacher {
   async addExample(index, source, {augment = 0} = {}) {
     let frame, transfer;
     try {
-      [frame, transfer] = await framePayload(source);
+      [frame, transfer] = await framePayload(source, this._clf._ch);
     } catch (e) {
       throw teachError(e);
     }
@@ -554,7 +596,7 @@ export class Teacher {
   async classify(source, {topK = 5} = {}) {
     let frame, transfer;
     try {
-      [frame, transfer] = await framePayload(source);
+      [frame, transfer] = await framePayload(source, this._clf._ch);
     } catch (e) {
       throw teachError(e);
     }
@@ -697,11 +739,11 @@ export async function quantize(model, images, opts = {}) {
   const onAbort = () => ch.close(aborted());
   if (signal) signal.addEventListener('abort', onAbort);
   try {
-    await ch.call('init', {engineModule, simdModule, wantSimd});
+    ch.workerCanvas = (await ch.call('init', {engineModule, simdModule, wantSimd})).features.offscreenCanvas;
     const handle = await ch.call('quantNew', {model: bytes}, [bytes]);
     progress('calibrate', 0);
     for (let i = 0; i < list.length; i++) {
-      const [frame, transfer] = await framePayload(list[i]).catch((e) => {
+      const [frame, transfer] = await framePayload(list[i], ch).catch((e) => {
         const name = list[i] && list[i].name ? list[i].name : `image ${i + 1}`;
         throw new MobilenetError(e.code || 'image', `${name}: ${e.message}`);
       });

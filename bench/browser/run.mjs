@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // run.mjs: benchmarks our engine (SIMD and portable) against the official
-// TFLite runtime compiled to wasm, in one headless Chromium page
+// TFLite runtime compiled to wasm, in one headless Chromium or Firefox page
 // (site/bench.html), and prints a Markdown table. See README.md here.
 //
-//   node bench/browser/run.mjs [--models DIR] [--runs 50] [--out FILE.json]
+//   node bench/browser/run.mjs [--browser firefox] [--models DIR] [--runs 50] [--out FILE.json]
 //
 // Flags:
+//   --browser NAME    chromium (default) or firefox
 //   --models DIR      the .tflite files (default $MOBILENET_TESTDATA/models,
 //                     MOBILENET_TESTDATA defaulting to ../shared)
 //   --goldens DIR     golden tensors and outputs (default $MOBILENET_TESTDATA/goldens)
@@ -13,16 +14,20 @@
 //   --only REGEXP     only the models whose name matches
 //   --runs N          timed samples per variant and model (default 50)
 //   --warmup N        untimed inferences per variant first (default 10)
-//   --min-sample-ms X one sample runs enough inferences to last X ms (default 5;
+//   --warmup-ms X     and at least X ms of them (default 1000: Firefox runs
+//                     baseline code until its optimizing compiler is done)
+//   --min-sample-ms X one sample runs enough inferences to last X ms (default 5
+//                     in Chromium, 50 in Firefox, whose clock ticks in 1 ms;
 //                     0 = one inference a sample); see README.md
 //   --variants LIST   comma-separated subset of simd,portable,tflite
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
-//   --chromium PATH   the browser (default $CHROMIUM or /usr/bin/chromium)
+//   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
+//   --firefox PATH    Firefox (default $FIREFOX or /usr/bin/firefox-esr)
 //   --serve           only serve the page and print its URL (for a real browser)
 //
 // It needs site/engine.wasm (./build.sh) and `npm install` at the repository
-// root (playwright-core, @tensorflow/tfjs-tflite). Nothing is fetched from
+// root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite). Nothing is fetched from
 // the network: this script's own server serves site/, the models, the
 // goldens and tfjs-tflite's files from node_modules.
 
@@ -33,7 +38,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {createRequire} from 'node:module';
-import {launchOptions} from '../../internal/headless/chromium.mjs';
+import {launch} from '../../internal/headless/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -42,8 +47,9 @@ function parseArgs(argv) {
   const testdata = process.env.MOBILENET_TESTDATA || path.join(root, '..', 'shared');
   const a = {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
-    image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, minSampleMs: 5,
-    variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), chromium: process.env.CHROMIUM || '/usr/bin/chromium', serve: false,
+    image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
+    variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -58,19 +64,28 @@ function parseArgs(argv) {
       case '--only': a.only = val(); break;
       case '--runs': a.runs = Number(val()); break;
       case '--warmup': a.warmup = Number(val()); break;
+      case '--warmup-ms': a.warmupMs = Number(val()); break;
       case '--min-sample-ms': a.minSampleMs = Number(val()); break;
       case '--variants': a.variants = val(); break;
       case '--out': a.out = path.resolve(val()); break;
       case '--engine': a.engine = path.resolve(val()); break;
       case '--chromium': a.chromium = val(); break;
+      case '--firefox': a.firefox = val(); break;
+      case '--browser': a.browser = val(); break;
       case '--serve': a.serve = true; break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 32).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
       default: die(`unknown flag ${f} (see --help)`);
     }
   }
-  if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
+  if (!['chromium', 'firefox'].includes(a.browser)) die(`--browser ${a.browser}: want chromium or firefox`);
+  // Firefox rounds performance.now() to 1 ms without cross-origin
+  // isolation (which this page must not have, see serve): a sample must
+  // last 50 ticks to keep the rounding under 2%.
+  if (a.minSampleMs == null) a.minSampleMs = a.browser === 'firefox' ? 50 : 5;
+  a.executable = a.browser === 'firefox' ? a.firefox : a.chromium;
+  if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
   for (const v of a.variants) if (!['simd', 'portable', 'tflite'].includes(v)) die(`unknown variant ${v}`);
   return a;
@@ -223,7 +238,7 @@ async function main() {
   // tf-tflite.min.js preloads tflite_web_api_cc*.js from its own folder, so
   // /vendor/tflite/ serves dist/ and wasm/ of the package as one folder.
   const config = {
-    models, runs: args.runs, warmup: args.warmup, minSampleMs: args.minSampleMs, variants: args.variants,
+    models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
     image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null,
     tfliteUrl: '/vendor/tflite/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
   };
@@ -242,14 +257,15 @@ async function main() {
     return;
   }
 
-  let chromium;
+  const driver = args.browser === 'firefox' ? 'puppeteer-core' : 'playwright-core';
   try {
-    ({chromium} = require('playwright-core'));
+    require.resolve(driver);
   } catch (err) {
-    die(`playwright-core is not installed (npm install at ${root}): ${err.message}`);
+    die(`${driver} is not installed (npm install at ${root}): ${err.message}`);
   }
-  if (!existsSync(args.chromium)) die(`no browser at ${args.chromium} (apt-get install chromium, or --chromium PATH)`);
-  const browser = await chromium.launch(launchOptions(args.chromium));
+  const apt = args.browser === 'firefox' ? 'firefox-esr' : 'chromium';
+  if (!existsSync(args.executable)) die(`no browser at ${args.executable} (apt-get install ${apt}, or --${args.browser} PATH)`);
+  const browser = await launch({browser: args.browser, executable: args.executable});
   const browserVersion = browser.version();
   const loadavgBefore = os.loadavg();
   let result;
@@ -280,7 +296,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     command: 'node bench/browser/run.mjs ' + process.argv.slice(2).join(' '),
-    chromium: `Chromium ${browserVersion}`, userAgent: result.userAgent,
+    browser: `${args.browser === 'firefox' ? 'Firefox' : 'Chromium'} ${browserVersion.replace(/^firefox\//, '')}`, userAgent: result.userAgent,
     host: {cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavgBefore, loadavgAfter: os.loadavg()},
     tfjsTflite: tfliteVersion, tfliteWasmFetched: tfliteWasm, wasmRequests, wasmFiles, ...result,
   };
@@ -288,11 +304,11 @@ async function main() {
   if (tfliteWasm.some(f => f !== 'tflite_web_api_cc_simd.wasm')) console.error(`warning: TFLite fetched ${tfliteWasm.join(', ')}, not (only) tflite_web_api_cc_simd.wasm`);
 
   const md = [
-    `Benchmark, ${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.chromium} headless (${args.chromium}), ${report.host.cpu}, ` +
+    `Benchmark, ${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.browser} headless (${args.executable}), ${report.host.cpu}, ` +
       `timer ${(result.timerResolutionMs * 1000).toFixed(0)} us, crossOriginIsolated ${result.crossOriginIsolated}, ` +
       `load average ${loadavgBefore[0].toFixed(1)} before / ${report.host.loadavgAfter[0].toFixed(1)} after on ${os.cpus().length} cores`,
     `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
-      `input ${args.image}; ${args.runs} interleaved samples per variant after ${args.warmup} warm-up runs; ` +
+      `input ${args.image}; ${args.runs} interleaved samples per variant (each sized to last about ${args.minSampleMs} ms) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
       'median (p10–p90) ms per inference; ratios of the medians (and of the fastest samples)',
     '',
     table(result, simdNote),
