@@ -125,7 +125,10 @@ const page0 = `/?model=${encodeURIComponent(cfg.model)}`;
 // and reports where the time went: resource timings and the page's own
 // performance marks (boot.js, ui/), and the time to the first prediction.
 async function coldStart(open, throttle) {
-  const page = await open(null, DESKTOP);
+  // Chromium's throttling (CDP) does not reach a service worker's own
+  // fetches, and on a first visit sw.js takes over the page's requests
+  // (clients.claim): the throttled run blocks service workers.
+  const page = await open(null, {...DESKTOP, serviceWorkers: throttle ? 'block' : 'allow'});
   if (throttle) {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
@@ -267,7 +270,7 @@ await scenario('camera-flow', async (open) => {
   await page.keyboard.press('m');
   r.focusAfterM = await page.evaluate(() => document.activeElement.id);
   await page.evaluate(() => document.activeElement.blur());
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser', {timeout: 5000}), page.keyboard.press('o')]);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', {timeout: T}), page.keyboard.press('o')]);
   r.chooserOpened = !!chooser;
   return r;
 });

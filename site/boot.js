@@ -77,6 +77,7 @@ function progress(name, p) {
 
 const params = new URLSearchParams(location.search);
 boot.simd = mobilenet.simdSupported() && params.get('simd') !== '0';
+mobilenet.preload({simd: boot.simd}); // the engine, while the catalog and ui.wasm come
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});
 // first resolves to {name, classifier} (classifier: a promise), or null
@@ -114,6 +115,9 @@ async function run() {
     return;
   }
   mark('ui-compiled');
+  // The UI's start holds the page's one thread for a while: let the first
+  // model's load start first (its catalog, then its download).
+  await boot.first.catch(() => {});
   go.run(instance).then(() => fatal('The UI stopped.'));
 }
 

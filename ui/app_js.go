@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
@@ -569,10 +570,11 @@ func (a *app) clearResults() {
 // renderTop lists the result on show as the options say: how many
 // classes, above which score, with or without "background".
 func (a *app) renderTop() {
-	k := 5
-	fmt.Sscan(a.topKSelect.Value(), &k)
-	var threshold float64
-	fmt.Sscan(a.threshold.Value(), &threshold)
+	k, err := strconv.Atoi(a.topKSelect.Value())
+	if err != nil {
+		k = 5
+	}
+	threshold, _ := strconv.ParseFloat(a.threshold.Value(), 64)
 	withBg := a.showBg.Get("checked").Bool()
 	a.resultsTitle.SetTextContent(fmt.Sprintf("Top %d", k))
 	a.top5.SetInnerHTML("")

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"strings"
-
-	"mobilenet-wasm/engine/preprocess"
 )
 
-// cropFraction is the engine's central crop, drawn over the picture.
-const cropFraction = preprocess.CropFraction
+// cropFraction is the engine's central crop (preprocess.CropFraction,
+// checked by a test; not imported, to keep the image packages out of
+// ui.wasm), drawn over the picture.
+const cropFraction = 0.875
 
 // formatBytes formats a download size.
 func formatBytes(n float64) string {

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"mobilenet-wasm/engine/preprocess"
 )
 
 func TestFormatBytesAndPercent(t *testing.T) {
@@ -48,6 +50,7 @@ func TestModelErrorText(t *testing.T) {
 }
 
 func TestCropBox(t *testing.T) {
+	assert.Equal(t, preprocess.CropFraction, cropFraction, "the engine's crop")
 	// A 640x480 frame in a 400x300 box fills it; the crop keeps 87.5%.
 	x, y, w, h := cropBox(640, 480, 400, 300)
 	assert.InDelta(t, 25, x, 1e-9)

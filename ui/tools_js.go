@@ -4,8 +4,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
-	"path"
 	"strings"
 	"syscall/js"
 
@@ -198,8 +196,9 @@ func (a *app) paste(e dom.Event) {
 
 // isImageAddress reports whether pasted text is an http(s) or data: URL.
 func isImageAddress(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "data") && !strings.ContainsAny(s, " \n")
+	l := strings.ToLower(s)
+	return (strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "data:image/")) &&
+		!strings.ContainsAny(s, " \n")
 }
 
 // classifyURL fetches an image by its address and classifies it as a
@@ -225,9 +224,10 @@ func (a *app) classifyURL(addr string) {
 		return
 	}
 	name := "image"
-	if u, err := url.Parse(addr); err == nil && u.Scheme != "data" {
-		if b := path.Base(u.Path); b != "" && b != "/" && b != "." {
-			name = b
+	if !strings.HasPrefix(strings.ToLower(addr), "data:") {
+		p := js.Global().Get("URL").New(addr).Get("pathname").String()
+		if i := strings.LastIndex(p, "/"); i >= 0 && i < len(p)-1 {
+			name = p[i+1:]
 		}
 	}
 	f := js.Global().Get("File").New([]any{blob}, name, map[string]any{"type": str(blob, "type")})

@@ -90,6 +90,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	for _, w := range srv.warnings() {
 		fmt.Fprintf(stderr, "mobilenet: serve: warning: %s\n", w)
 	}
+	srv.warm()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -362,6 +363,24 @@ func (s *siteServer) siteFile(name string) (*siteFile, error) {
 	s.files[name] = f
 	s.mu.Unlock()
 	return f, nil
+}
+
+// warm does before the first visit what it would otherwise wait for:
+// the catalog (every model parsed and hashed) now, and the compressed
+// copies of the site's files in the background.
+func (s *siteServer) warm() {
+	s.catalogJSON() // an error shows when the page asks for it
+	go func() {
+		ents, err := s.siteRoot.FS().(fs.ReadDirFS).ReadDir(".")
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if !e.IsDir() && compressible[strings.ToLower(path.Ext(e.Name()))] {
+				s.siteFile(e.Name())
+			}
+		}
+	}()
 }
 
 // precompressed returns name+".gz" when build.sh wrote it after name
