@@ -651,8 +651,7 @@ func (a *app) handleFile(f js.Value) {
 		return
 	}
 	a.clearMessage("file")
-	a.stopCamera()
-	a.clearResults()
+	a.stopCamera() // the photo's result replaces the camera's
 	if a.photoURL != "" {
 		js.Global().Get("URL").Call("revokeObjectURL", a.photoURL)
 	}
