@@ -56,6 +56,14 @@ mkdir -p bin
 go build -o bin/mobilenet ./cmd/mobilenet
 echo "built bin/mobilenet (embedding site/engine.wasm)"
 
+# Precompressed copies for 'mobilenet serve', which sends name.gz to
+# browsers accepting gzip when it is newer than name (serving compresses
+# the others itself, once): gzip -9 of the wasm files takes seconds that
+# a first visit would otherwise wait for. (No .br: Go has no brotli
+# encoder and the server serves what it can make itself.)
+for f in site/*.wasm site/wasm_exec.js; do gzip -9 -k -f -n "$f"; done
+echo "wrote site/*.wasm.gz, site/wasm_exec.js.gz"
+
 # Sizes: raw, and gzipped as a server would send them.
 for f in bin/mobilenet site/*.wasm; do
   printf '%-24s %9d bytes raw %9d bytes gzip -9\n' "$f" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"

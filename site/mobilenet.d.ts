@@ -211,6 +211,8 @@ export interface CatalogEntry {
 export declare const MODEL_CACHE: string;
 export declare function load(options: LoadOptions): Promise<Classifier>;
 export declare function simdSupported(): boolean;
+/** Starts fetching and compiling engine.wasm (and simd.wasm) for a later load(). */
+export declare function preload(opts?: {baseUrl?: string; simd?: boolean}): void;
 export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<CatalogEntry[]>;
 export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
 export declare function cachedUrls(): Promise<string[]>;

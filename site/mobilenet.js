@@ -53,6 +53,20 @@ function compile(url, optional = false) {
 }
 
 /**
+ * preload starts fetching and compiling engine.wasm (and simd.wasm, when
+ * it will be used) at once, so that a later load() finds them compiled:
+ * a page calls it as early as it can (site/boot.js, before its catalog
+ * and its own UI), and the engine's download overlaps theirs.
+ */
+export function preload({baseUrl, simd} = {}) {
+  const base = new URL(baseUrl || here.href, location.href).href;
+  const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
+  const engineP = compile(new URL('engine.wasm', base).href);
+  engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', base).href, true) : null)).catch(() => {});
+  engineP.catch(() => {});
+}
+
+/**
  * fetchBytes downloads url with progress reports, through Cache Storage
  * when cache is true (a hit is read back without touching the network).
  */

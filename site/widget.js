@@ -11,6 +11,8 @@
 //   src         a photo to classify (same origin, blob:, or served with CORS)
 //   webcam      classify the camera instead, live (asks for permission)
 //   top-k       how many classes to show and report (default 3)
+//   show-background  also show and report the release's class 0,
+//               "background" (hidden by default: no photo is meant to show it)
 //   simd        "off" runs the portable kernels
 //
 // It fires "prediction" (bubbles, composed) after every classification,
@@ -23,6 +25,13 @@
 // Widgets of one page share a classifier (one worker) per model.
 
 import * as mobilenet from './mobilenet.js';
+
+// formatPercent is the page's format of a score (ui/format.go): one
+// decimal, and "<0.1%" below 0.1%.
+export function formatPercent(p) {
+  if (Number.isNaN(p)) return '–';
+  return p < 0.001 ? '<0.1%' : `${(100 * p).toFixed(1)}%`;
+}
 
 const shared = new Map(); // model key -> Promise<Classifier>
 
@@ -53,7 +62,7 @@ li:first-child { font-weight: 600; }
 
 export class MobilenetClassifier extends HTMLElement {
   static get observedAttributes() {
-    return ['model', 'model-url', 'head-url', 'labels-url', 'src', 'webcam', 'top-k', 'simd'];
+    return ['model', 'model-url', 'head-url', 'labels-url', 'src', 'webcam', 'top-k', 'simd', 'show-background'];
   }
 
   constructor() {
@@ -152,7 +161,7 @@ export class MobilenetClassifier extends HTMLElement {
     this._model = clf.info.name;
     if (this.hasAttribute('webcam')) await this._webcam(clf, gen);
     else if (this.hasAttribute('src')) await this._photo(clf, gen);
-    else this._say(`${clf.info.name} ready: set src or webcam.`);
+    else this._say('Ready: give it a photo or turn on the camera.');
   }
 
   async _photo(clf, gen) {
@@ -174,7 +183,7 @@ export class MobilenetClassifier extends HTMLElement {
     img.src = this._objectUrl;
     this._view.replaceChildren(img);
     try {
-      const preds = await clf.classify(blob, {topK: this.topK});
+      const preds = await this._classify(clf, blob);
       if (gen === this._gen) this._show(preds, 'image', clf);
     } catch (e) {
       if (gen === this._gen) this._fail(`Cannot classify ${src}: ${e.message}`, e.code);
@@ -211,7 +220,7 @@ export class MobilenetClassifier extends HTMLElement {
       await new Promise((r) => requestAnimationFrame(r));
       if (video.readyState < 2) continue;
       try {
-        const preds = await clf.classify(video, {topK: this.topK});
+        const preds = await this._classify(clf, video);
         if (gen === this._gen) this._show(preds, 'webcam', clf);
       } catch (e) {
         if (gen !== this._gen) return;
@@ -223,6 +232,15 @@ export class MobilenetClassifier extends HTMLElement {
     }
   }
 
+  // _classify returns the top-k classes, without "background" unless the
+  // show-background attribute is set (one more class is asked for).
+  async _classify(clf, source) {
+    const k = this.topK;
+    const all = this.hasAttribute('show-background');
+    const preds = await clf.classify(source, {topK: all ? k : k + 1});
+    return (all ? preds : preds.filter((p) => (p.label || '').trim().toLowerCase() !== 'background')).slice(0, k);
+  }
+
   _show(preds, source, clf) {
     this.predictions = preds;
     this._list.replaceChildren(
@@ -232,7 +250,7 @@ export class MobilenetClassifier extends HTMLElement {
         name.textContent = (p.label || `class ${p.index}`).split(',')[0];
         name.title = p.label;
         const pct = document.createElement('span');
-        pct.textContent = `${(100 * p.score).toFixed(1)}%`;
+        pct.textContent = formatPercent(p.score);
         const bar = document.createElement('div');
         bar.className = 'bar';
         const fill = document.createElement('span');
@@ -254,7 +272,7 @@ export class MobilenetClassifier extends HTMLElement {
   /** classify classifies any source mobilenet.js takes and fires "prediction". */
   async classify(source) {
     const clf = await this.classifier;
-    const preds = await clf.classify(source, {topK: this.topK});
+    const preds = await this._classify(clf, source);
     this._show(preds, 'image', clf);
     return preds;
   }

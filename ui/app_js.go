@@ -4,8 +4,10 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"honnef.co/go/js/dom/v2"
 
@@ -30,8 +32,10 @@ type app struct {
 	photo                                                 *dom.HTMLImageElement
 	downloadBar                                           *dom.HTMLProgressElement
 	camStart, camStop, benchAll, clearCache               *dom.HTMLButtonElement
-	camSelect                                             *dom.HTMLSelectElement
-	fileInput, simdToggle                                 *dom.HTMLInputElement
+	camFreeze, snapshot                                   *dom.HTMLButtonElement
+	camSelect, modelPick, topKSelect, threshold           *dom.HTMLSelectElement
+	fileInput, simdToggle, showBg, imageURL               *dom.HTMLInputElement
+	crop, pickInfo, resultsTitle, stage                   dom.HTMLElement
 
 	simdSupported bool
 	catalog       []*entry
@@ -45,11 +49,23 @@ type app struct {
 	photoURL  string
 
 	cam          camera
+	last         shown // the result on show, re-rendered when the options change
 	fps          fpsMeter
 	seq          int                // results rendered, for tests and screen readers
 	latency      map[string]float64 // "name|simd" or "name|portable" -> median ms
 	benchmarking bool
 }
+
+// shown is a classification on show: all the classes the engine returned
+// (the options pick which to list), its timing and its source.
+type shown struct {
+	preds, timing js.Value
+	source        string
+}
+
+// maxShown is the most results the options offer; classify asks for one
+// more, in case "background" is hidden.
+const maxShown = 10
 
 // loadSpec is what a classifier is loaded from: a catalog model by name,
 // or a dropped file.
@@ -63,10 +79,6 @@ const (
 	storeModel   = "mobilenet.model"
 	storeLatency = "mobilenet.latency.v1"
 )
-
-// preferred are the default models, best first, when the URL and the last
-// visit name none: accurate enough to impress, fast enough for live video.
-var preferred = []string{"mobilenet_v1_0.5_160_quant", "mobilenet_v1_0.75_192_quant", "mobilenet_v1_0.25_128_quant"}
 
 func newApp() *app {
 	win := dom.GetWindow()
@@ -90,6 +102,11 @@ func newApp() *app {
 	a.benchAll, a.clearCache = h("bench-all").(*dom.HTMLButtonElement), h("clear-cache").(*dom.HTMLButtonElement)
 	a.camSelect = h("cam-select").(*dom.HTMLSelectElement)
 	a.fileInput, a.simdToggle = h("file").(*dom.HTMLInputElement), h("simd-toggle").(*dom.HTMLInputElement)
+	a.camFreeze, a.snapshot = h("cam-freeze").(*dom.HTMLButtonElement), h("snapshot").(*dom.HTMLButtonElement)
+	a.modelPick, a.topKSelect, a.threshold = h("model-pick").(*dom.HTMLSelectElement), h("top-k").(*dom.HTMLSelectElement), h("threshold").(*dom.HTMLSelectElement)
+	a.showBg, a.imageURL = h("show-bg").(*dom.HTMLInputElement), h("image-url").(*dom.HTMLInputElement)
+	a.crop, a.pickInfo, a.resultsTitle, a.stage = h("crop"), h("model-pick-info"), h("results-title"), h("stage")
+	a.last = shown{preds: js.Undefined(), timing: js.Undefined()}
 	return a
 }
 
@@ -139,25 +156,50 @@ func (a *app) start() {
 		a.loadCatalog()
 		a.loadFirstModel()
 	})
+	a.spawn(a.countCameras)
 }
 
 // wire attaches the event handlers. Handlers that wait start a goroutine.
 func (a *app) wire() {
 	a.camStart.AddEventListener("click", false, func(dom.Event) { a.spawn(a.startCamera) })
-	a.camStop.AddEventListener("click", false, func(dom.Event) { a.stopCamera() })
+	a.camStop.AddEventListener("click", false, func(dom.Event) { a.stopCameraByUser() })
+	a.camFreeze.AddEventListener("click", false, func(dom.Event) { a.toggleFreeze() })
+	a.snapshot.AddEventListener("click", false, func(dom.Event) { a.spawn(a.saveFrame) })
+	a.modelPick.AddEventListener("change", false, func(dom.Event) {
+		if e := a.entry(a.modelPick.Value()); e != nil && e.Available && e.Name != a.current.name {
+			a.spawn(func() { a.loadModel(loadSpec{name: e.Name, file: js.Undefined()}) })
+		}
+	})
+	for _, el := range []dom.Element{a.topKSelect, a.threshold, a.showBg} {
+		el.AddEventListener("change", false, func(dom.Event) { a.renderTop() })
+	}
+	a.doc.GetElementByID("url-form").AddEventListener("submit", false, func(e dom.Event) {
+		e.PreventDefault()
+		u := strings.TrimSpace(a.imageURL.Value())
+		if u != "" {
+			a.spawn(func() { a.classifyURL(u) })
+		}
+	})
+	a.doc.AddEventListener("paste", false, func(e dom.Event) { a.paste(e) })
+	a.doc.AddEventListener("keydown", false, func(e dom.Event) { a.key(e) })
+	a.win.AddEventListener("resize", false, func(dom.Event) { a.updateCrop() })
+	a.photo.AddEventListener("load", false, func(dom.Event) { a.updateCrop() })
+	a.video.AddEventListener("loadedmetadata", false, func(dom.Event) { a.updateCrop() })
 	a.camSelect.AddEventListener("change", false, func(dom.Event) {
 		if a.cam.running {
 			a.spawn(a.startCamera)
 		}
 	})
-	a.fileInput.AddEventListener("change", false, func(dom.Event) {
+	takeFile := func() {
 		files := a.fileInput.Get("files")
 		if files.Length() > 0 {
 			f := files.Index(0)
 			a.spawn(func() { a.handleFile(f) })
 		}
 		a.fileInput.Set("value", "")
-	})
+	}
+	a.fileInput.AddEventListener("change", false, func(dom.Event) { takeFile() })
+	takeFile() // a photo chosen before the UI ran
 	a.simdToggle.AddEventListener("change", false, func(dom.Event) {
 		a.spawn(a.reload)
 	})
@@ -249,34 +291,58 @@ func show(e dom.Element, on bool) {
 // useSIMD is the SIMD switch's state.
 func (a *app) useSIMD() bool { return a.simdToggle.Get("checked").Bool() }
 
-// loadFirstModel loads ?model=, else the last visit's model, else a
-// preferred one that the server has.
+// loadFirstModel adopts the model boot.js started loading before the UI
+// ran (site/boot.js firstModel picks it: ?model=, else the last visit's,
+// else a preferred one the server has).
 func (a *app) loadFirstModel() {
-	var cands []string
-	for _, n := range []string{a.param("model"), a.stored(storeModel)} {
-		if n != "" {
-			cands = append(cands, n)
-		}
-	}
 	if n := a.param("model"); n != "" {
 		if e := a.entry(n); e == nil || !e.Available {
 			a.message("param", "warn", fmt.Sprintf("The model %s (from the page's address) is not on this server: 'mobilenet models fetch %s' adds it.", n, n))
 		}
 	}
-	cands = append(cands, preferred...)
-	for _, n := range cands {
-		if e := a.entry(n); e != nil && e.Available {
-			a.loadModel(loadSpec{name: e.Name, file: js.Undefined()})
-			return
+	boot := js.Global().Get("mobilenetBoot")
+	first, err := await(boot.Get("first"))
+	if err == nil && first.Truthy() {
+		name := str(first, "name")
+		spec := loadSpec{name: name, file: js.Undefined()}
+		progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			if len(args) > 1 {
+				a.progress(args[0].String(), args[1])
+			}
+			return nil
+		})
+		boot.Set("onProgress", progress)
+		if last := boot.Get("lastProgress"); last.Truthy() {
+			a.progress(str(last, "name"), last.Get("p"))
 		}
-	}
-	for _, e := range a.catalog {
-		if e.Available {
-			a.loadModel(loadSpec{name: e.Name, file: js.Undefined()})
-			return
+		a.loadSeq++
+		seq := a.loadSeq
+		a.modelBadge.SetTextContent("loading " + name + "…")
+		clf, err := await(first.Get("classifier"))
+		boot.Set("onProgress", js.Null())
+		progress.Release()
+		show(a.download, false)
+		switch {
+		case seq != a.loadSeq: // the user chose another model meanwhile
+			if err == nil {
+				clf.Call("dispose")
+			}
+		case err != nil:
+			a.modelBadge.SetTextContent("no model")
+			a.body.SetAttribute("data-state", "no-model")
+			a.messageDetail("model", "error", modelErrorText(name, err.Error()), err.Error())
+		default:
+			a.adopt(spec, clf, map[string]any{"simd": a.useSIMD(), "name": name, "model": name})
 		}
+		return
 	}
 	a.body.SetAttribute("data-state", "no-model")
+	a.modelBadge.SetTextContent("no model")
+	show(a.download, false)
+	if err != nil {
+		a.message("model", "error", "No model catalog from the server: "+err.Error())
+		return
+	}
 	a.message("model", "info", "The server has no models yet: fetch some with 'mobilenet models fetch', or drop any .tflite classifier on this page.")
 }
 
@@ -300,11 +366,11 @@ func (a *app) loadModel(spec loadSpec) bool {
 	}
 	clf, err := a.loadClassifier(spec.name, opts)
 	if err != nil {
-		what := "Could not load the model " + spec.name
-		if dropped {
-			what = "Could not load " + spec.name + " (is it a TFLite classifier?)"
+		text := modelErrorText(spec.name, err.Error())
+		if a.clf.Truthy() {
+			text += " The page keeps using " + a.current.name + "."
 		}
-		a.message("model", "error", what+": "+err.Error())
+		a.messageDetail("model", "error", text, err.Error())
 		if !a.clf.Truthy() {
 			a.body.SetAttribute("data-state", "no-model")
 		}
@@ -313,6 +379,13 @@ func (a *app) loadModel(spec loadSpec) bool {
 	if clf.IsUndefined() {
 		return false // superseded by a newer load
 	}
+	a.adopt(spec, clf, opts)
+	return true
+}
+
+// adopt makes a loaded classifier the current one.
+func (a *app) adopt(spec loadSpec, clf js.Value, opts map[string]any) {
+	dropped := !spec.file.IsUndefined()
 	// A dropped model without labels gets the ImageNet labels when its
 	// classes are ImageNet's.
 	info := clf.Get("info")
@@ -338,11 +411,17 @@ func (a *app) loadModel(spec loadSpec) bool {
 	a.body.SetAttribute("data-state", "ready")
 	a.markCurrent()
 	a.refreshCached()
-	a.spawn(func() { a.measure(clf, spec.name) })
+	a.spawn(func() {
+		// The first prediction goes first: timing runs hold the worker
+		// for up to 1.5 s.
+		for start := now(); a.seq == 0 && now()-start < 3000; {
+			time.Sleep(100 * time.Millisecond)
+		}
+		a.measure(clf, spec.name)
+	})
 	if !a.cam.running && a.photoFile.Truthy() {
 		a.spawn(a.classifyPhoto)
 	}
-	return true
 }
 
 // loadClassifier runs mobilenet.load with a progress bar. It returns
@@ -359,6 +438,9 @@ func (a *app) loadClassifier(name string, opts map[string]any) (js.Value, error)
 	defer progress.Release()
 	opts["onProgress"] = progress
 	a.modelBadge.SetTextContent("loading " + name + "…")
+	a.downloadText.SetTextContent("Loading " + name + "…")
+	a.downloadBar.RemoveAttribute("value")
+	show(a.download, true)
 	clf, err := call(a.mn, "load", opts)
 	show(a.download, false)
 	if seq != a.loadSeq {
@@ -368,10 +450,13 @@ func (a *app) loadClassifier(name string, opts map[string]any) (js.Value, error)
 		return js.Undefined(), nil
 	}
 	if err != nil {
-		a.modelBadge.SetTextContent(a.current.name)
-		if a.current.name == "" {
+		// The previous model, if any, is still loaded: show it again.
+		if a.clf.Truthy() {
+			a.showModel(a.clf.Get("info"))
+		} else {
 			a.modelBadge.SetTextContent("no model")
 		}
+		a.markCurrent()
 		return js.Undefined(), err
 	}
 	return clf, nil
@@ -385,7 +470,10 @@ func (a *app) progress(name string, p js.Value) {
 	case boolean(p, "cached"):
 		a.downloadBar.SetMax(1)
 		a.downloadBar.SetValue(1)
-		a.downloadText.SetTextContent(fmt.Sprintf("%s: %s from this browser's cache", name, formatBytes(loaded)))
+		a.downloadText.SetTextContent(fmt.Sprintf("%s: %s from this browser's cache; starting…", name, formatBytes(loaded)))
+	case boolean(p, "done"):
+		a.downloadBar.RemoveAttribute("value")
+		a.downloadText.SetTextContent(fmt.Sprintf("%s: %s downloaded; starting…", name, formatBytes(loaded)))
 	case total > 0:
 		a.downloadBar.SetMax(total)
 		a.downloadBar.SetValue(loaded)
@@ -438,14 +526,74 @@ func (a *app) measure(clf js.Value, name string) {
 	a.updateLatencyCells()
 }
 
-// render shows a top-k result and the stats.
+// render shows a classification (all the classes classify returned) and
+// the stats; the options pick the classes listed (renderTop).
 func (a *app) render(preds, timing js.Value, source string) {
+	a.last = shown{preds: preds, timing: timing, source: source}
+	a.renderTop()
+	if a.seq == 0 {
+		mark("first-prediction")
+	}
+	if timing.Truthy() {
+		a.statMs.SetTextContent(plot.Millis(num(timing, "engineMs")))
+		a.statMs.SetTitle(fmt.Sprintf("engine %s, with image decoding and messaging %s, frame %dx%d",
+			plot.Millis(num(timing, "engineMs")), plot.Millis(num(timing, "totalMs")), int(num(timing, "width")), int(num(timing, "height"))))
+	}
+	if source == "camera" {
+		a.statFps.SetTextContent(fmt.Sprintf("%.1f", a.fps.fps()))
+	} else {
+		a.statFps.SetTextContent("–")
+	}
+	a.statSrc.SetTextContent(source)
+	a.seq++
+	a.results.SetAttribute("data-seq", fmt.Sprint(a.seq))
+	a.results.SetAttribute("data-source", source)
+	a.results.SetAttribute("data-model", a.current.name)
+	a.snapshot.SetDisabled(false)
+	a.updateCrop()
+}
+
+// clearResults empties the results: nothing is being classified.
+func (a *app) clearResults() {
+	a.last = shown{preds: js.Undefined(), timing: js.Undefined()}
+	a.renderTop()
+	a.statMs.SetTextContent("–")
+	a.statFps.SetTextContent("–")
+	a.statSrc.SetTextContent("–")
+	a.seq++
+	a.results.SetAttribute("data-seq", fmt.Sprint(a.seq))
+	a.results.SetAttribute("data-source", "")
+	a.snapshot.SetDisabled(true)
+	show(a.crop, false)
+}
+
+// renderTop lists the result on show as the options say: how many
+// classes, above which score, with or without "background".
+func (a *app) renderTop() {
+	k, err := strconv.Atoi(a.topKSelect.Value())
+	if err != nil {
+		k = 5
+	}
+	threshold, _ := strconv.ParseFloat(a.threshold.Value(), 64)
+	withBg := a.showBg.Get("checked").Bool()
+	a.resultsTitle.SetTextContent(fmt.Sprintf("Top %d", k))
 	a.top5.SetInnerHTML("")
-	for i := 0; i < preds.Length(); i++ {
+	preds := a.last.preds
+	if !preds.Truthy() {
+		a.top5.SetAttribute("data-hidden", "0")
+		return
+	}
+	listed, hidden := 0, 0
+	for i := 0; i < preds.Length() && listed < k; i++ {
 		p := preds.Index(i)
 		idx := p.Get("index").Int()
 		score := num(p, "score")
 		label := str(p, "label")
+		if (!withBg && isBackground(label)) || score < threshold {
+			hidden++
+			continue
+		}
+		listed++
 		li := a.doc.CreateElement("li").(dom.HTMLElement)
 		li.SetAttribute("data-index", fmt.Sprint(idx))
 		li.SetAttribute("data-score", fmt.Sprint(score))
@@ -468,22 +616,17 @@ func (a *app) render(preds, timing js.Value, source string) {
 		li.AppendChild(pct)
 		a.top5.AppendChild(li)
 	}
-	if timing.Truthy() {
-		a.statMs.SetTextContent(plot.Millis(num(timing, "engineMs")))
-		a.statMs.SetTitle(fmt.Sprintf("engine %s, with image decoding and messaging %s, frame %dx%d",
-			plot.Millis(num(timing, "engineMs")), plot.Millis(num(timing, "totalMs")), int(num(timing, "width")), int(num(timing, "height"))))
-	}
-	if source == "camera" {
-		a.statFps.SetTextContent(fmt.Sprintf("%.1f", a.fps.fps()))
+	a.top5.SetAttribute("data-hidden", fmt.Sprint(hidden))
+	if listed == 0 {
+		a.top5.SetAttribute("data-empty", fmt.Sprintf("No class above %s.", formatPercent(threshold)))
 	} else {
-		a.statFps.SetTextContent("–")
+		a.top5.RemoveAttribute("data-empty")
 	}
-	a.statSrc.SetTextContent(source)
-	a.seq++
-	a.results.SetAttribute("data-seq", fmt.Sprint(a.seq))
-	a.results.SetAttribute("data-source", source)
-	a.results.SetAttribute("data-model", a.current.name)
 }
+
+// classifyOpts are the options of every classify call: enough classes
+// for the most the options list, plus "background".
+func classifyOpts() map[string]any { return map[string]any{"topK": maxShown + 1} }
 
 // handleFile takes an uploaded or dropped file: a .tflite model, or a
 // photo to classify.
@@ -508,7 +651,7 @@ func (a *app) handleFile(f js.Value) {
 		return
 	}
 	a.clearMessage("file")
-	a.stopCamera()
+	a.stopCamera() // the photo's result replaces the camera's
 	if a.photoURL != "" {
 		js.Global().Get("URL").Call("revokeObjectURL", a.photoURL)
 	}
@@ -528,7 +671,7 @@ func (a *app) classifyPhoto() {
 		return
 	}
 	clf := a.clf
-	preds, err := call(clf, "classify", a.photoFile, map[string]any{"topK": 5})
+	preds, err := call(clf, "classify", a.photoFile, classifyOpts())
 	if err != nil {
 		if codeOf(err) == "disposed" {
 			return
@@ -540,7 +683,23 @@ func (a *app) classifyPhoto() {
 	a.render(preds, clf.Get("lastTiming"), "photo: "+str(a.photoFile, "name"))
 }
 
+// preferredModels are the default models, best first (site/boot.js
+// holds the list and the first visit's choice).
+func preferredModels() []string {
+	var out []string
+	l := js.Global().Get("mobilenetBoot").Get("preferred")
+	for i := 0; l.Truthy() && i < l.Length(); i++ {
+		out = append(out, l.Index(i).String())
+	}
+	return out
+}
+
+// mark sets the performance mark "mn:"+name (the cold start's breakdown,
+// with site/boot.js's marks).
+func mark(name string) { js.Global().Get("performance").Call("mark", "mn:"+name) }
+
 func main() {
+	mark("ui-start")
 	a := newApp()
 	a.start()
 	a.startQuantize()

@@ -15,7 +15,8 @@ import (
 type camera struct {
 	stream  js.Value // the MediaStream, or undefined
 	running bool
-	gen     int // bumped at every start and stop, to end stale loops
+	frozen  bool // the preview is paused and frames are not classified
+	gen     int  // bumped at every start and stop, to end stale loops
 	listed  bool
 }
 
@@ -88,11 +89,12 @@ func (a *app) startCamera() {
 		return nil
 	})
 	track.Call("addEventListener", "ended", ended)
-	a.camStop.SetDisabled(false)
+	a.cameraButtons(true)
 	a.body.SetAttribute("data-camera", "on")
 	a.statSrc.SetTextContent("camera: " + str(track, "label"))
 	if !a.cam.listed {
 		a.listCameras()
+		a.countCameras()
 	}
 	a.spawn(func() { a.cameraLoop(gen) })
 }
@@ -128,7 +130,7 @@ func (a *app) stopCamera() {
 	}
 	a.cam.stream = js.Undefined()
 	a.video.Set("srcObject", js.Null())
-	a.camStop.SetDisabled(true)
+	a.cameraButtons(false)
 	if a.body.GetAttribute("data-camera") == "on" {
 		a.body.SetAttribute("data-camera", "off")
 		show(a.video, false)
@@ -147,12 +149,12 @@ func (a *app) cameraLoop(gen int) {
 	frames := 0
 	for a.cam.running && a.cam.gen == gen {
 		nextFrame()
-		if !a.clf.Truthy() || a.video.Get("readyState").Int() < 2 {
+		if a.cam.frozen || !a.clf.Truthy() || a.video.Get("readyState").Int() < 2 {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
 		clf := a.clf
-		preds, err := call(clf, "classify", a.video.Underlying(), map[string]any{"topK": 5})
+		preds, err := call(clf, "classify", a.video.Underlying(), classifyOpts())
 		if a.cam.gen != gen {
 			return
 		}
@@ -167,6 +169,9 @@ func (a *app) cameraLoop(gen int) {
 		}
 		frames++
 		a.fps.add(now())
+		if a.cam.frozen {
+			continue // frozen while this frame ran: the frozen result stays
+		}
 		a.render(preds, clf.Get("lastTiming"), "camera")
 		a.results.SetAttribute("data-frames", fmt.Sprint(frames))
 	}
@@ -196,4 +201,81 @@ func (a *app) listCameras() {
 		a.camSelect.AppendChild(o)
 	}
 	a.cam.listed = true
+}
+
+// cameraButtons sets the buttons for a running or stopped camera: the
+// button that does something next is the highlighted one.
+func (a *app) cameraButtons(running bool) {
+	a.camStart.SetDisabled(running)
+	a.camStop.SetDisabled(!running)
+	a.camFreeze.SetDisabled(!running)
+	setClass(a.camStart, "primary", !running)
+	setClass(a.camStop, "primary", running)
+	a.setFrozen(false)
+}
+
+// setFrozen pauses or resumes the preview and the classification.
+func (a *app) setFrozen(on bool) {
+	a.camFreeze.SetAttribute("aria-pressed", fmt.Sprint(on))
+	if on {
+		a.cam.frozen = true
+		a.camFreeze.SetTextContent("Resume")
+		a.video.Call("pause")
+		a.body.SetAttribute("data-frozen", "true")
+		a.statSrc.SetTextContent("camera (frozen frame)")
+		a.results.SetAttribute("data-source", "camera-frozen")
+		return
+	}
+	wasFrozen := a.cam.frozen
+	a.cam.frozen = false
+	a.camFreeze.SetTextContent("Freeze")
+	a.body.RemoveAttribute("data-frozen")
+	if wasFrozen && a.cam.running {
+		a.spawn(func() { call(a.video.Underlying(), "play") })
+	}
+}
+
+// toggleFreeze freezes the camera's picture and its result, or resumes.
+func (a *app) toggleFreeze() {
+	if a.cam.running {
+		a.setFrozen(!a.cam.frozen)
+	}
+}
+
+// stopCameraByUser is the Stop button: the camera's results go with it,
+// and a photo shown before comes back with its own.
+func (a *app) stopCameraByUser() {
+	a.stopCamera()
+	a.clearResults()
+	if a.photoFile.Truthy() {
+		a.spawn(a.classifyPhoto)
+	}
+}
+
+// countCameras shows the camera choice only when there are several.
+func (a *app) countCameras() {
+	md := js.Global().Get("navigator").Get("mediaDevices")
+	if !md.Truthy() || !md.Get("enumerateDevices").Truthy() {
+		return
+	}
+	devs, err := call(md, "enumerateDevices")
+	if err != nil {
+		return
+	}
+	n := 0
+	for i := 0; i < devs.Length(); i++ {
+		if str(devs.Index(i), "kind") == "videoinput" {
+			n++
+		}
+	}
+	a.body.SetAttribute("data-cameras", fmt.Sprint(n))
+	show(a.camSelect, n > 1)
+}
+
+func setClass(e dom.Element, class string, on bool) {
+	if on {
+		e.Class().Add(class)
+	} else {
+		e.Class().Remove(class)
+	}
 }

@@ -42,7 +42,7 @@ func (a *app) entry(name string) *entry {
 
 // loadCatalog fetches the catalog and fills the table.
 func (a *app) loadCatalog() {
-	list, err := call(a.mn, "catalog")
+	list, err := await(js.Global().Get("mobilenetBoot").Get("catalog")) // boot.js fetched it
 	if err != nil {
 		a.message("catalog", "warn", "No model catalog from the server ("+err.Error()+"): drop a .tflite file on the page to run it.")
 		a.renderPlot()
@@ -131,8 +131,10 @@ func (a *app) renderCatalog() {
 	a.markCurrent()
 }
 
-// markCurrent highlights the loaded model's row.
+// markCurrent highlights the loaded model's row and picks it in the
+// picker.
 func (a *app) markCurrent() {
+	a.fillPicker()
 	for _, e := range a.catalog {
 		if e.row != nil {
 			if e.Name == a.current.name {
@@ -159,10 +161,12 @@ func (a *app) refreshCached() {
 			continue
 		}
 		if cached[e.ModelURL] {
-			e.use.SetTextContent("Use (cached)")
+			e.use.SetTextContent("Use")
+			e.use.SetAttribute("data-note", "cached")
 			e.row.Class().Add("cached")
 		} else {
-			e.use.SetTextContent("Use · " + formatBytes(e.Bytes))
+			e.use.SetTextContent("Use")
+			e.use.SetAttribute("data-note", formatBytes(e.Bytes))
 			e.row.Class().Remove("cached")
 		}
 	}
@@ -195,6 +199,7 @@ func (a *app) updateLatencyCells() {
 		}
 		e.msCell.SetTitle(strings.Join(tip, "; "))
 	}
+	a.fillPicker()
 	a.renderPlot()
 }
 

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"mobilenet-wasm/engine/preprocess"
 )
 
 func TestFormatBytesAndPercent(t *testing.T) {
@@ -31,4 +33,41 @@ func TestFPSMeter(t *testing.T) {
 	m.reset()
 	m.add(5)
 	assert.Zero(t, m.fps(), "one frame after reset")
+}
+
+func TestModelErrorText(t *testing.T) {
+	for detail, want := range map[string]string{
+		"mn_load: loader: model: malformed flatbuffer (runtime error: slice bounds out of range [480912:200000])": "broken.tflite is damaged",
+		"mn_load: loader: not a TFLite flatbuffer: file identifier \"abcd\", want \"TFL3\"":                       "is not a TensorFlow Lite model",
+		"cannot fetch http://x/m.tflite: HTTP 404 Not Found":                                                      "Could not download broken.tflite",
+		"engine: operator 3 (LOGISTIC): unsupported":                                                              "does not run",
+		"something new": "Could not load broken.tflite.",
+	} {
+		got := modelErrorText("broken.tflite", detail)
+		assert.Contains(t, got, want, detail)
+		assert.NotContains(t, got, "flatbuffer", "the words a user reads")
+	}
+}
+
+func TestCropBox(t *testing.T) {
+	assert.Equal(t, preprocess.CropFraction, cropFraction, "the engine's crop")
+	// A 640x480 frame in a 400x300 box fills it; the crop keeps 87.5%.
+	x, y, w, h := cropBox(640, 480, 400, 300)
+	assert.InDelta(t, 25, x, 1e-9)
+	assert.InDelta(t, 18.75, y, 1e-9)
+	assert.InDelta(t, 350, w, 1e-9)
+	assert.InDelta(t, 262.5, h, 1e-9)
+	// A square photo in a 400x300 box: letterboxed left and right.
+	x, y, w, h = cropBox(100, 100, 400, 300)
+	assert.InDelta(t, 50+18.75, x, 1e-9)
+	assert.InDelta(t, 18.75, y, 1e-9)
+	assert.InDelta(t, 262.5, w, 1e-9)
+	assert.InDelta(t, 262.5, h, 1e-9)
+	x, y, w, h = cropBox(0, 10, 400, 300)
+	assert.Zero(t, x+y+w+h)
+}
+
+func TestIsBackground(t *testing.T) {
+	assert.True(t, isBackground(" background"))
+	assert.False(t, isBackground("tench, Tinca tinca"))
 }

@@ -196,7 +196,7 @@ func (tm *teach) baseModel() string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cands := []string{a.param("model"), a.current.name, a.stored(storeModel)}
-	cands = append(cands, preferred...)
+	cands = append(cands, preferredModels()...)
 	for _, n := range cands {
 		if e := a.entry(n); n != "" && e != nil && e.Available {
 			return e.Name

@@ -28,7 +28,10 @@ classes; otherwise they are empty.
 
 -runtime wazero runs the model in the WebAssembly module browsers
 download (embedded in this binary) under wazero, sandboxed, with its SIMD
-kernels; wazero-portable without them. The results are the same.`,
+kernels; wazero-portable without them. The results are the same.
+
+An image that cannot be read is reported on stderr and the others are
+still classified; the exit status is then 1.`,
 	example: `mobilenet classify -m mobilenet_v1_0.25_128_quant.tflite -k 3 cat.jpg dog.bmp
 mobilenet classify -runtime wazero -m mobilenet_v1_0.25_128_quant.tflite cat.jpg
 mobilenet classify -json -m mobilenet_v1_1.0_224_quant_embedding_extractor.tflite \
@@ -74,23 +77,27 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return classifyImages(c, images, *k, *asJSON, stdout)
+	return classifyImages(c, images, *k, *asJSON, stdout, stderr)
 }
 
-// classifyImages classifies each image and prints its top k; it stops at
-// the first image that fails.
-func classifyImages(c classifier, images []string, k int, asJSON bool, stdout io.Writer) error {
+// classifyImages classifies each image and prints its top k. An image
+// that cannot be read or classified is reported on stderr and the others
+// still run; the error returned then counts the failures (or, for a
+// single image, is that image's error, the command's one stderr line).
+func classifyImages(c classifier, images []string, k int, asJSON bool, stdout, stderr io.Writer) error {
 	k = min(k, c.Info().Classes)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	for i, path := range images {
-		img, _, err := imagefile.DecodeFile(path)
+	var failed []error
+	printed := 0
+	for _, path := range images {
+		top, err := classifyFile(c, path, k)
 		if err != nil {
-			return err
-		}
-		top, err := c.Classify(img, k)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			failed = append(failed, err)
+			if len(images) > 1 {
+				fmt.Fprintln(stderr, errorLine("classify", err))
+			}
+			continue
 		}
 		if asJSON {
 			if err := enc.Encode(classifyResult{Image: path, Top: top}); err != nil {
@@ -98,14 +105,34 @@ func classifyImages(c classifier, images []string, k int, asJSON bool, stdout io
 			}
 			continue
 		}
-		if i > 0 {
+		if printed > 0 {
 			fmt.Fprintln(stdout)
 		}
+		printed++
 		if err := printTop(stdout, path, top); err != nil {
 			return err
 		}
 	}
-	return nil
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(images) == 1:
+		return failed[0]
+	}
+	return fmt.Errorf("%d of %d images could not be classified", len(failed), len(images))
+}
+
+// classifyFile decodes and classifies one image file.
+func classifyFile(c classifier, path string, k int) ([]engine.Prediction, error) {
+	img, _, err := imagefile.DecodeFile(path)
+	if err != nil {
+		return nil, err
+	}
+	top, err := c.Classify(img, k)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return top, nil
 }
 
 // printTop prints one image's predictions as a table.

@@ -352,6 +352,29 @@ func TestClassifyTable(t *testing.T) {
 	assert.Regexp(t, `^\s*1\s+20\s+0\.\d{4}\s+chickadee$`, lines[2])
 }
 
+// TestClassifyGoesOn gives classify an unreadable image between two
+// photos: both photos are classified, the bad one is one stderr line, and
+// the exit status is 1.
+func TestClassifyGoesOn(t *testing.T) {
+	shared := testdata.Dir(t)
+	model := filepath.Join(shared, "models", "mobilenet_v1_0.25_128_quant.tflite")
+	bird, cat := filepath.Join(shared, "images", "bird.bmp"), filepath.Join(shared, "images", "cat.bmp")
+	bad := writeFile(t, t.TempDir(), "bad.jpg", []byte("not a photo"))
+	status, stdout, stderr := cli("classify", "-json", "-k", "1", "-m", model, bird, bad, cat)
+	assert.Equal(t, 1, status, stderr)
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r classifyResult
+		require.NoError(t, json.Unmarshal([]byte(l), &r), "line %q", l)
+		got = append(got, r.Image)
+	}
+	assert.Equal(t, []string{bird, cat}, got, "the images classified")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 2, "stderr: %q", stderr)
+	assert.True(t, strings.HasPrefix(lines[0], "mobilenet: classify: "+bad+": "), "stderr %q", lines[0])
+	assert.Equal(t, "mobilenet: classify: 1 of 3 images could not be classified", lines[1])
+}
+
 func TestInferGoldens(t *testing.T) {
 	shared := testdata.Dir(t)
 	photos := []string{"bird.bmp", "cat_720p.jpg", "n01440764_tench.JPEG"}

@@ -131,15 +131,17 @@ func runModelsList(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	folder := store.Folder{Dir: dir}
-	man, err := folder.ReadManifest()
+	// The folder's models are recognised by their shapes, as serve does
+	// (store.Scan), whatever their files are called: the release's
+	// extractor and head files keep their archive names.
+	found, err := store.Scan(dir, true)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		var out []listJSON
 		for _, e := range models.Catalog {
-			p, ok := folder.Find(e, man)
+			p, ok := found[e.Name]
 			out = append(out, listJSON{EntryJSON: e.JSON(), Present: ok, Files: p.Files, Synthetic: p.Synthetic})
 		}
 		enc := json.NewEncoder(stdout)
@@ -152,7 +154,7 @@ func runModelsList(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(tw, "model\twidth\tsize\ttype\tM MACs\tM params\ttop-1\ttop-5\tin folder")
 	for _, e := range models.Catalog {
 		status := "-"
-		if p, ok := folder.Find(e, man); ok {
+		if p, ok := found[e.Name]; ok {
 			present++
 			switch {
 			case p.Synthetic:
@@ -174,16 +176,36 @@ func runModelsList(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%d of %d in %s\n", present, len(models.Catalog), dir)
-	var others []string
-	for _, r := range man.Files {
-		if r.Model == "" {
-			others = append(others, r.File)
-		}
+	others, err := unrecognised(dir, found)
+	if err != nil {
+		return err
 	}
 	if len(others) > 0 {
 		fmt.Fprintf(stdout, "other models there: %s\n", strings.Join(others, ", "))
 	}
 	return nil
+}
+
+// unrecognised are the names of the .tflite files in dir that are no
+// catalog model found there (another model, or half of a split one).
+func unrecognised(dir string, found map[string]store.Presence) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.tflite"))
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, p := range found {
+		for _, f := range p.Files {
+			used[f] = true
+		}
+	}
+	var others []string
+	for _, p := range paths {
+		if !used[p] {
+			others = append(others, filepath.Base(p))
+		}
+	}
+	return others, nil
 }
 
 var modelsFetchHelp = cmdHelp{

@@ -257,3 +257,45 @@ func TestModelsTable(t *testing.T) {
 
 	wantError(t, []string{"models", "table", "-bench", bench, "-col", "x=BenchmarkNothing/"}, 1, "models", "no benchmark in "+bench+" matches the columns (BenchmarkNothing/*)")
 }
+
+// TestModelsListLikeServe lists the shared models folder as it is (the
+// release's extractor and head under their archive names): list and
+// serve's catalog must recognise the same models, the split one included.
+func TestModelsListLikeServe(t *testing.T) {
+	dir := testdata.Path(t, "models")
+	status, stdout, stderr := cli("models", "list", "-json", "-dir", dir)
+	require.Equal(t, 0, status, stderr)
+	var entries []struct {
+		Name    string   `json:"name"`
+		Present bool     `json:"present"`
+		Files   []string `json:"files"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &entries))
+	listed := map[string]bool{}
+	for _, e := range entries {
+		if e.Present {
+			listed[e.Name] = true
+		}
+	}
+	assert.True(t, listed["mobilenet_v1_1.0_224_quant"], "the extractor + head pair is not listed: %v", listed)
+
+	s, err := newSiteServer(testSite(t), dir)
+	require.NoError(t, err)
+	body, err := s.catalogJSON()
+	require.NoError(t, err)
+	var doc catalogDoc
+	require.NoError(t, json.Unmarshal(body, &doc))
+	served := map[string]bool{}
+	for _, e := range doc.Models {
+		if e.Available {
+			served[e.Name] = true
+		}
+	}
+	assert.Equal(t, served, listed, "models list and serve's catalog disagree")
+
+	status, stdout, stderr = cli("models", "list", "-dir", dir)
+	require.Equal(t, 0, status, stderr)
+	assert.Contains(t, stdout, fmt.Sprintf("%d of 32 in %s", len(served), dir))
+	assert.Regexp(t, `(?m)^mobilenet_v1_1.0_224_quant .* split$`, stdout)
+	assert.NotContains(t, stdout, "other models there", "the split model's files are recognised")
+}

@@ -90,6 +90,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	for _, w := range srv.warnings() {
 		fmt.Fprintf(stderr, "mobilenet: serve: warning: %s\n", w)
 	}
+	srv.warm()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -295,6 +296,10 @@ func (s *siteServer) serveSite(w http.ResponseWriter, r *http.Request, p string)
 		name = path.Join(name, "index.html")
 	}
 	f, err := s.siteFile(name)
+	if name == "favicon.ico" && errors.Is(err, fs.ErrNotExist) {
+		// Browsers ask for /favicon.ico on pages without an icon link.
+		f, err = s.siteFile("favicon.svg")
+	}
 	if errors.Is(err, errIsDir) {
 		http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
 		return
@@ -343,7 +348,9 @@ func (s *siteServer) siteFile(name string) (*siteFile, error) {
 	}
 	sum := sha256.Sum256(data)
 	f = &siteFile{size: st.Size(), mod: st.ModTime(), data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: contentType(name)}
-	if compressible[strings.ToLower(path.Ext(name))] && len(data) > 512 {
+	if gz, ok := s.precompressed(name, st); ok {
+		f.gz = gz
+	} else if compressible[strings.ToLower(path.Ext(name))] && len(data) > 512 {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 		zw.Write(data)
@@ -356,6 +363,40 @@ func (s *siteServer) siteFile(name string) (*siteFile, error) {
 	s.files[name] = f
 	s.mu.Unlock()
 	return f, nil
+}
+
+// warm does before the first visit what it would otherwise wait for:
+// the catalog (every model parsed and hashed) now, and the compressed
+// copies of the site's files in the background.
+func (s *siteServer) warm() {
+	s.catalogJSON() // an error shows when the page asks for it
+	go func() {
+		ents, err := s.siteRoot.FS().(fs.ReadDirFS).ReadDir(".")
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if !e.IsDir() && compressible[strings.ToLower(path.Ext(e.Name()))] {
+				s.siteFile(e.Name())
+			}
+		}
+	}()
+}
+
+// precompressed returns name+".gz" when build.sh wrote it after name
+// changed last: gzip -9 of the big wasm files takes seconds, which the
+// first visitor would otherwise wait for. A .gz older than its file is
+// stale and ignored. (No brotli: Go's standard library has no encoder.)
+func (s *siteServer) precompressed(name string, orig os.FileInfo) ([]byte, bool) {
+	st, err := s.siteRoot.Stat(name + ".gz")
+	if err != nil || !st.Mode().IsRegular() || st.ModTime().Before(orig.ModTime()) {
+		return nil, false
+	}
+	gz, err := s.siteRoot.ReadFile(name + ".gz")
+	if err != nil {
+		return nil, false
+	}
+	return gz, true
 }
 
 // acceptsGzip reports whether the request accepts gzip content coding.

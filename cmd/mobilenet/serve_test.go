@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,4 +250,56 @@ func TestServeFirstStartOffline(t *testing.T) {
 	for _, want := range []string{"is empty: fetching " + defaultModel, "warning:", "mobilenet models import", "serve -models"} {
 		assert.Contains(t, msg, want, "stderr")
 	}
+}
+
+// TestServePrecompressed serves build.sh's name.gz when it is newer than
+// name, and compresses name itself when the .gz is stale.
+func TestServePrecompressed(t *testing.T) {
+	site := testSite(t)
+	want, err := os.ReadFile(filepath.Join(site, "engine.wasm"))
+	require.NoError(t, err)
+	var pre bytes.Buffer
+	zw := gzip.NewWriter(&pre)
+	zw.Name = "precompressed" // tells build.sh's file from the server's own
+	zw.Write(want)
+	require.NoError(t, zw.Close())
+	gzPath := filepath.Join(site, "engine.wasm.gz")
+	require.NoError(t, os.WriteFile(gzPath, pre.Bytes(), 0o644))
+	fresh := time.Now()
+	old := fresh.Add(-time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(site, "engine.wasm"), old, old))
+
+	srv, err := newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r := get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip")
+	require.Equal(t, "gzip", r.Header.Get("Content-Encoding"))
+	assert.Equal(t, pre.Bytes(), body(t, r), "the precompressed file")
+
+	// A .gz older than its file is stale: the server compresses the file.
+	require.NoError(t, os.Chtimes(gzPath, old.Add(-time.Hour), old.Add(-time.Hour)))
+	srv, err = newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r = get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip")
+	require.Equal(t, "gzip", r.Header.Get("Content-Encoding"))
+	zr, err := gzip.NewReader(r.Body)
+	require.NoError(t, err)
+	assert.Empty(t, zr.Name, "the stale .gz was served")
+	got, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
+// TestServeFavicon answers /favicon.ico with the site's SVG icon, for
+// pages without an icon link.
+func TestServeFavicon(t *testing.T) {
+	site := testSite(t)
+	srv, err := newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, get(t, srv, "/favicon.ico").StatusCode, "no icon at all")
+	icon := `<svg xmlns="http://www.w3.org/2000/svg"/>`
+	require.NoError(t, os.WriteFile(filepath.Join(site, "favicon.svg"), []byte(icon), 0o644))
+	r := get(t, srv, "/favicon.ico")
+	require.Equal(t, http.StatusOK, r.StatusCode)
+	assert.Equal(t, "image/svg+xml", r.Header.Get("Content-Type"))
+	assert.Equal(t, icon, string(body(t, r)))
 }
