@@ -23,7 +23,9 @@ const memorySwitches = 100
 // and the page's JS heap must stay flat. Needs what TestBrowser needs.
 func TestMemorySwitches(t *testing.T) {
 	big, small := "mobilenet_v1_1.0_224_quant", "mobilenet_v1_0.25_128_quant"
-	e := newBrowserEnv(t, "memory", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite",
+	// Chromium only: the worker's wasm memory and the page's JS heap are
+	// read through the DevTools protocol (a CDP session).
+	e := newBrowserEnv(t, browsers[0], "memory", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite",
 		"mobilenet_quant_v1_224_head_layers.tflite", small+".tflite", "mobilenet_v1_0.5_160_quant.tflite")
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
@@ -31,7 +33,7 @@ func TestMemorySwitches(t *testing.T) {
 	defer stop()
 
 	cfg := map[string]any{
-		"url": url, "out": e.out, "chromium": e.chromium, "switches": memorySwitches,
+		"url": url, "out": e.out, "chromium": e.executable, "switches": memorySwitches,
 		"engineModels": []string{big, small}, "pageModels": []string{"mobilenet_v1_0.5_160_quant", small},
 	}
 	var r struct {

@@ -29,7 +29,10 @@ import (
 // first view with a prediction, to PATH.
 func TestPage(t *testing.T) {
 	other := "mobilenet_v1_0.25_128_quant"
-	e := newBrowserEnv(t, "page-flow", model+".tflite", other+".tflite", "imagenet_labels.txt")
+	// Chromium only: the cold start is throttled with Chromium's network
+	// emulation (DevTools protocol), and the camera scenarios play a Y4M
+	// file, which only Chromium's fake camera can.
+	e := newBrowserEnv(t, browsers[0], "page-flow", model+".tflite", other+".tflite", "imagenet_labels.txt")
 
 	planes := I420(FitFrame(decodeImage(t, filepath.Join(e.shared, "images", cameraPhoto)), frameW, frameH))
 	y4m := filepath.Join(e.work, "camera.y4m")
@@ -57,7 +60,7 @@ func TestPage(t *testing.T) {
 		picture = filepath.Join(e.root, picture) // relative to the module root
 	}
 	cfg := map[string]any{
-		"url": url, "out": e.out, "chromium": e.chromium, "y4m": y4m,
+		"url": url, "out": e.out, "chromium": e.executable, "y4m": y4m,
 		"model": model, "otherModel": other, "uploadPhoto": upload, "optionsPhoto": upload,
 		"photoUrl": photos.URL + "/" + widgetPhoto, "corruptModel": corrupt, "picture": picture,
 	}
