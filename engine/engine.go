@@ -6,7 +6,11 @@
 // offers the Classifier API used by the CLI and the wasm module.
 package engine
 
-import "mobilenet-wasm/kernels"
+import (
+	"bytes"
+
+	"mobilenet-wasm/kernels"
+)
 
 // Options configure Load.
 type Options struct {
@@ -49,4 +53,21 @@ type Prediction struct {
 	Index int     `json:"index"`
 	Label string  `json:"label"`
 	Score float32 `json:"score"` // probability (uint8 outputs: byte/256)
+}
+
+// MidGrey returns the tensor's bytes for a mid-grey image: 128 for uint8,
+// zero for float32 and int8 (their zero). Benchmarks time this input, so
+// that the natively run engine and the wasm module see the same bytes.
+func (t TensorInfo) MidGrey() []byte {
+	n := 1
+	for _, d := range t.Shape {
+		n *= d
+	}
+	switch t.DType {
+	case "uint8":
+		return bytes.Repeat([]byte{128}, n)
+	case "float32":
+		return make([]byte, 4*n)
+	}
+	return make([]byte, n)
 }

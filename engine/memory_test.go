@@ -2,13 +2,11 @@ package engine
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/loader"
 )
 
@@ -19,12 +17,7 @@ import (
 func TestKeepsNoModelFile(t *testing.T) {
 	for _, m := range sharedModels {
 		t.Run(m.Name, func(t *testing.T) {
-			var files [][]byte
-			for _, f := range m.Files {
-				b, err := os.ReadFile(testdata.Path(t, "models", f))
-				require.NoError(t, err)
-				files = append(files, b)
-			}
+			files := m.Read(t)
 			keep := make([][]byte, len(files))
 			for i, b := range files {
 				keep[i] = bytes.Clone(b)

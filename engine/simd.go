@@ -1,8 +1,6 @@
 package engine
 
-import (
-	"mobilenet-wasm/kernels/simd"
-)
+import "mobilenet-wasm/kernels/simd"
 
 // The wasm SIMD kernels (package kernels/simd). When the engine runs in
 // wasm and the host linked simd.wasm to its "simd" imports, every CONV_2D,

@@ -31,7 +31,7 @@ func BenchmarkWasm(b *testing.B) {
 					r := newRuntime(b, Config{Instances: 1, Portable: mode == "portable"})
 					md := load(b, r, name, engine.Options{})
 					ctx := context.Background()
-					benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, midGrey(md.Info()), md.Info().MACs)
+					benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, md.Info().Input.MidGrey(), md.Info().MACs)
 				})
 			}
 		})
@@ -43,7 +43,7 @@ func BenchmarkNative(b *testing.B) {
 	for _, name := range sharedModels {
 		b.Run(name, func(b *testing.B) {
 			c := loadNative(b, name, engine.Options{})
-			benchInfer(b, c.Infer, midGrey(c.Info()), c.Info().MACs)
+			benchInfer(b, c.Infer, c.Info().Input.MidGrey(), c.Info().MACs)
 		})
 	}
 }

@@ -54,7 +54,7 @@ func BenchmarkCatalog(b *testing.B) {
 						md, err := r.Load(ctx, data, engine.Options{})
 						require.NoError(b, err)
 						defer md.Close()
-						benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, midGrey(md.Info()), e.MACs())
+						benchInfer(b, func(in []byte) ([]byte, error) { return md.Infer(ctx, in) }, md.Info().Input.MidGrey(), e.MACs())
 					})
 				})
 			}

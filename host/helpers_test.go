@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,19 +38,6 @@ var sharedModels = []string{
 	"mobilenet_v1_1.0_224_quant",
 }
 
-// modelBytes reads a shared model's files (an extractor and a head for
-// 1.0_224_quant), skipping without test data.
-func modelBytes(tb testing.TB, name string) [][]byte {
-	tb.Helper()
-	var out [][]byte
-	for _, f := range testdata.Golden(name).Files {
-		b, err := os.ReadFile(testdata.Path(tb, "models", f))
-		require.NoError(tb, err)
-		out = append(out, b)
-	}
-	return out
-}
-
 // newRuntime opens a Runtime, closed when the test ends.
 func newRuntime(tb testing.TB, cfg Config) *Runtime {
 	tb.Helper()
@@ -64,7 +50,7 @@ func newRuntime(tb testing.TB, cfg Config) *Runtime {
 // load loads a shared model in r, closed when the test ends.
 func load(tb testing.TB, r *Runtime, name string, opts engine.Options) *Model {
 	tb.Helper()
-	md, err := r.Load(context.Background(), modelBytes(tb, name), opts)
+	md, err := r.Load(context.Background(), testdata.Golden(name).Read(tb), opts)
 	require.NoError(tb, err, name)
 	tb.Cleanup(func() { md.Close() })
 	return md
@@ -73,7 +59,7 @@ func load(tb testing.TB, r *Runtime, name string, opts engine.Options) *Model {
 // loadNative loads a shared model in the native engine.
 func loadNative(tb testing.TB, name string, opts engine.Options) *engine.Classifier {
 	tb.Helper()
-	c, err := engine.Load(modelBytes(tb, name), opts)
+	c, err := engine.Load(testdata.Golden(name).Read(tb), opts)
 	require.NoError(tb, err, name)
 	return c
 }
@@ -84,32 +70,4 @@ func photo(tb testing.TB, name string) image.Image {
 	img, _, err := imagefile.DecodeFile(testdata.Path(tb, "images", name))
 	require.NoError(tb, err)
 	return img
-}
-
-// imagenetLabels reads the shared imagenet_labels.txt.
-func imagenetLabels(tb testing.TB) []string {
-	tb.Helper()
-	b, err := os.ReadFile(testdata.Path(tb, "models", "imagenet_labels.txt"))
-	require.NoError(tb, err)
-	return strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
-}
-
-// midGrey is a model's input tensor of a mid-grey image (byte 128 for
-// uint8, zero for float32 and int8), the input every benchmark times.
-func midGrey(info engine.Info) []byte {
-	n := 1
-	for _, d := range info.Input.Shape {
-		n *= d
-	}
-	switch info.Input.DType {
-	case "uint8":
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = 128
-		}
-		return b
-	case "float32":
-		return make([]byte, 4*n)
-	}
-	return make([]byte, n)
 }

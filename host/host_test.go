@@ -21,23 +21,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"mobilenet-wasm/engine"
+	"mobilenet-wasm/internal/testdata"
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/loader"
 	"mobilenet-wasm/tflitewrite"
 )
-
-// sameFloats reports whether a and b are bitwise equal.
-func sameFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
 
 // TestMatchesNative runs a quantized model, a float one and the extractor
 // + head chain through the pool with SIMD (the quantized one portable
@@ -55,7 +43,7 @@ func TestMatchesNative(t *testing.T) {
 	photos["offset"] = photos["parrot.jpg"].(interface {
 		SubImage(image.Rectangle) image.Image
 	}).SubImage(image.Rect(40, 30, 300, 250))
-	labels := imagenetLabels(t)
+	labels := testdata.ImagenetLabels(t)
 	cases := []struct {
 		model string
 		opts  engine.Options
@@ -89,7 +77,7 @@ func TestMatchesNative(t *testing.T) {
 				require.NoError(t, err)
 				gotV, err := md.Embed(ctx, img)
 				require.NoError(t, err)
-				require.True(t, sameFloats(wantV, gotV), "%s %s: Embed", what, name)
+				require.True(t, testdata.SameBits(wantV, gotV), "%s %s: Embed", what, name)
 				in := append([]byte(nil), native.Input()...) // the photo's input tensor, from Embed
 				wantOut, err := native.Infer(in)
 				require.NoError(t, err)
@@ -117,7 +105,7 @@ func TestErrors(t *testing.T) {
 	require.ErrorContains(t, err, "TFLite")
 	_, err = r.Load(ctx, nil, engine.Options{})
 	require.Error(t, err)
-	_, err = r.Load(ctx, modelBytes(t, "mobilenet_v1_0.25_128_quant"), engine.Options{Scheme: kernels.Scheme(9)})
+	_, err = r.Load(ctx, testdata.Golden("mobilenet_v1_0.25_128_quant").Read(t), engine.Options{Scheme: kernels.Scheme(9)})
 	require.ErrorContains(t, err, "scheme")
 
 	md := load(t, r, "mobilenet_v1_0.25_128_quant", engine.Options{})
@@ -129,20 +117,20 @@ func TestErrors(t *testing.T) {
 	require.ErrorContains(t, err, "empty image")
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = md.Infer(cancelled, midGrey(md.Info()))
+	_, err = md.Infer(cancelled, md.Info().Input.MidGrey())
 	require.ErrorIs(t, err, context.Canceled)
 	top, err := md.Classify(ctx, photo(t, "cat.bmp"), 1)
 	require.NoError(t, err, "after the errors")
 	require.Equal(t, 286, top[0].Index)
 
 	require.NoError(t, md.Close())
-	_, err = md.Infer(ctx, midGrey(md.Info()))
+	_, err = md.Infer(ctx, md.Info().Input.MidGrey())
 	require.ErrorIs(t, err, ErrClosed)
 	md2 := load(t, r, "mobilenet_v1_0.25_128_quant", engine.Options{})
 	require.NoError(t, r.Close(ctx))
-	_, err = md2.Infer(ctx, midGrey(md2.Info()))
+	_, err = md2.Infer(ctx, md2.Info().Input.MidGrey())
 	require.ErrorIs(t, err, ErrClosed)
-	_, err = r.Load(ctx, modelBytes(t, "mobilenet_v1_0.25_128_quant"), engine.Options{})
+	_, err = r.Load(ctx, testdata.Golden("mobilenet_v1_0.25_128_quant").Read(t), engine.Options{})
 	require.ErrorIs(t, err, ErrClosed)
 }
 
@@ -214,7 +202,7 @@ func TestUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	const model = "mobilenet_v1_0.25_128_quant"
 	r := newRuntime(t, Config{Instances: 2, MemoryLimit: 64 << 20})
-	opts := engine.Options{Labels: imagenetLabels(t)}
+	opts := engine.Options{Labels: testdata.ImagenetLabels(t)}
 	md := load(t, r, model, opts)
 	native := loadNative(t, model, opts)
 	names := []string{"parrot.jpg", "cat.bmp", "cat_720p.jpg", "owl.jpg"}
@@ -352,7 +340,7 @@ func TestDeadline(t *testing.T) {
 	slow, err := r.Load(ctx, [][]byte{slowModel(t)}, engine.Options{})
 	require.NoError(t, err)
 	small := load(t, r, "mobilenet_v1_0.25_128_quant", engine.Options{})
-	in := midGrey(slow.Info())
+	in := slow.Info().Input.MidGrey()
 	t0 := time.Now()
 	want, err := slow.Infer(ctx, in)
 	full := time.Since(t0)

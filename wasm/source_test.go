@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,12 +18,7 @@ import (
 func TestModelSource(t *testing.T) {
 	for _, m := range testdata.GoldenModels {
 		t.Run(m.Name, func(t *testing.T) {
-			var files [][]byte
-			for _, f := range m.Files {
-				b, err := os.ReadFile(testdata.Path(t, "models", f))
-				require.NoError(t, err)
-				files = append(files, b)
-			}
+			files := m.Read(t)
 			orig := append([]byte(nil), files[0]...)
 			d, err := tflitewrite.ReadFileDetails(files[0])
 			require.NoError(t, err)

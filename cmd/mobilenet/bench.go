@@ -262,7 +262,7 @@ func benchOne(runners []*runner, set benchSet, opts engine.Options, n int, warmu
 			info = c.Info()
 		}
 	}
-	in := midGreyInput(info)
+	in := info.Input.MidGrey()
 	run := func(i int) (time.Duration, error) {
 		t0 := time.Now()
 		_, err := infers[i](in)
@@ -327,26 +327,6 @@ func summarize(ms []benchModel) *benchSummary {
 		s.Ratios = append(s.Ratios, benchRatio{Runtime: r.Runtime, Base: r.Base, Median: med, P10: p10, P90: p90})
 	}
 	return s
-}
-
-// midGreyInput is the input tensor of a mid-grey image: byte 128 for
-// uint8, zero for int8 and float32 (their zero).
-func midGreyInput(info engine.Info) []byte {
-	n := 1
-	for _, d := range info.Input.Shape {
-		n *= d
-	}
-	switch info.Input.DType {
-	case "uint8":
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = 128
-		}
-		return b
-	case "float32":
-		return make([]byte, 4*n)
-	}
-	return make([]byte, n)
 }
 
 // writeBenchMarkdown writes the report as Markdown: the settings, then

@@ -1,5 +1,6 @@
 // Package testdata finds the shared test data folder (models, photos and the
-// official runtime's goldens) that tests read but the project never commits.
+// official runtime's goldens) that tests read but the project never commits,
+// and holds the few helpers tests share to read and compare what it gives.
 //
 // The folder is $MOBILENET_TESTDATA, or ../shared next to the module root.
 // When it is absent, tests skip with a clear message, unless
@@ -8,8 +9,10 @@ package testdata
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +35,32 @@ func Dir(tb testing.TB) string {
 func Path(tb testing.TB, elem ...string) string {
 	tb.Helper()
 	return filepath.Join(append([]string{Dir(tb)}, elem...)...)
+}
+
+// ImagenetLabels reads the shared models/imagenet_labels.txt: the 1001
+// labels of the release's classifiers, "background" first.
+func ImagenetLabels(tb testing.TB) []string {
+	tb.Helper()
+	b, err := os.ReadFile(Path(tb, "models", "imagenet_labels.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
+}
+
+// SameBits reports whether a and b hold bitwise equal values: how outputs
+// that must be identical across runtimes are compared (== would call -0 and
+// +0 equal, and NaN unequal to itself).
+func SameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Find locates the shared test data folder without a testing.TB.
@@ -79,6 +108,21 @@ type GoldenModel struct {
 	Files []string // under models/, in chain order
 	Size  int      // input side
 	Float bool
+}
+
+// Read returns the bytes of m's files, in chain order (skipping the test
+// without the shared data, failing it when a file is unreadable).
+func (m GoldenModel) Read(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, f := range m.Files {
+		b, err := os.ReadFile(Path(tb, "models", f))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // GoldenModels are the models the goldens cover, one list for every

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/internal/testdata"
 )
 
 // floatTolerance is how far the float model's outputs may be from the
@@ -81,7 +83,7 @@ func TestReferenceScheme(t *testing.T) {
 // must equal the native ClassifyRGBA and EmbedRGBA on the same frames.
 func TestClassifyFrames(t *testing.T) {
 	frames := photoFrames(t, "grace_hopper.bmp", "cat_720p.jpg", "parrot.jpg")
-	labels := readLabels(t)
+	labels := testdata.ImagenetLabels(t)
 	for _, m := range sharedModels {
 		t.Run(m.Name, func(t *testing.T) {
 			t.Parallel()
@@ -109,7 +111,7 @@ func TestClassifyFrames(t *testing.T) {
 				require.NoError(t, err, f.name)
 				gotV, err := w.Embed(f.pix, f.w, f.h, f.stride)
 				require.NoError(t, err, f.name)
-				require.True(t, sameFloats(wantV, gotV), "%s: mn_embed differs from native EmbedRGBA (%d vs %d values)", f.name, len(gotV), len(wantV))
+				require.True(t, testdata.SameBits(wantV, gotV), "%s: mn_embed differs from native EmbedRGBA (%d vs %d values)", f.name, len(gotV), len(wantV))
 				t.Logf("%s: top-1 %d %q %.4f; embedding of %d values", f.name, got[0].Index, got[0].Label, got[0].Score, len(gotV))
 			}
 		})

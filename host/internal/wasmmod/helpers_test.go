@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -78,22 +77,10 @@ func openPortable(tb testing.TB) *Module {
 	return m
 }
 
-// modelBytes reads a shared model's files (skipping without test data).
-func modelBytes(tb testing.TB, m sharedModel) [][]byte {
-	tb.Helper()
-	var out [][]byte
-	for _, f := range m.Files {
-		b, err := os.ReadFile(testdata.Path(tb, "models", f))
-		require.NoError(tb, err)
-		out = append(out, b)
-	}
-	return out
-}
-
 // loadWasm loads a shared model in mod.
 func loadWasm(tb testing.TB, mod *Module, m sharedModel, opts Options) *Model {
 	tb.Helper()
-	md, err := mod.Load(modelBytes(tb, m), opts)
+	md, err := mod.Load(m.Read(tb), opts)
 	require.NoError(tb, err, "loading %s in wasm", m.Name)
 	return md
 }
@@ -105,7 +92,7 @@ func loadNative(tb testing.TB, m sharedModel, opts Options) *engine.Classifier {
 	if opts.Reference {
 		eo.Scheme = kernels.SchemeReference
 	}
-	c, err := engine.Load(modelBytes(tb, m), eo)
+	c, err := engine.Load(m.Read(tb), eo)
 	require.NoError(tb, err, "loading %s natively", m.Name)
 	return c
 }
@@ -217,25 +204,4 @@ func photoFrames(tb testing.TB, names ...string) []rgbaFrame {
 		out = append(out, rgbaFrame{name, pix, w, h, stride})
 	}
 	return out
-}
-
-// sameFloats reports whether a and b are bitwise equal.
-func sameFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// readLabels reads the shared imagenet_labels.txt (1001 lines).
-func readLabels(tb testing.TB) []string {
-	tb.Helper()
-	b, err := os.ReadFile(testdata.Path(tb, "models", "imagenet_labels.txt"))
-	require.NoError(tb, err)
-	return strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n")
 }

@@ -46,7 +46,7 @@ func requireWorks(t *testing.T, mod *Module) {
 func TestHostileModels(t *testing.T) {
 	t.Parallel()
 	mod := openModule(t)
-	real := modelBytes(t, small)[0]
+	real := small.Read(t)[0]
 	rng := rand.New(rand.NewPCG(3, 2026))
 	random := func(n int) []byte {
 		b := make([]byte, n)
@@ -229,7 +229,7 @@ func TestABIMisuse(t *testing.T) {
 	require.NoError(t, mod.free(bp))
 
 	// Loading: unknown flags, labels that do not fit, labels of nothing.
-	model := modelBytes(t, small)[0]
+	model := small.Read(t)[0]
 	mp, err := mod.alloc(model)
 	require.NoError(t, err)
 	defer mod.free(mp)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"mobilenet-wasm/internal/testdata"
 )
 
 // TestNoLeak runs 1000 consecutive inferences of the small model in one
@@ -21,7 +23,7 @@ func TestNoLeak(t *testing.T) {
 	const growthSlack = 256 << 10 // 4 wasm pages
 	t.Parallel()
 	mod := openModule(t)
-	w := loadWasm(t, mod, small, Options{Labels: readLabels(t)})
+	w := loadWasm(t, mod, small, Options{Labels: testdata.ImagenetLabels(t)})
 	photo := goldenPhotos(t, small.Size, 1)[0]
 	in := goldenInput(t, small, photo)
 	want := goldenOutput(t, small, photo)
@@ -120,6 +122,6 @@ func TestSideBySide(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, wantA.top5, top5A)
 	require.Equal(t, wantB.top5, top5B)
-	require.True(t, sameFloats(wantB.embed, embedB), "model B's embedding differs")
-	require.True(t, sameFloats(wantA.embed, embedA2), "model A's copy's embedding differs")
+	require.True(t, testdata.SameBits(wantB.embed, embedB), "model B's embedding differs")
+	require.True(t, testdata.SameBits(wantA.embed, embedA2), "model A's copy's embedding differs")
 }

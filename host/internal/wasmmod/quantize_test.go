@@ -44,7 +44,7 @@ func TestQuantizeMatchesNative(t *testing.T) {
 	t.Parallel()
 	model := floatModel(t)
 	frames := photoFrames(t, quantPhotos...)
-	labels := readLabels(t)
+	labels := testdata.ImagenetLabels(t)
 
 	// Native: the frames as images (NRGBA views: alpha and row padding
 	// are junk, ignored as in the module), and the decoded files as they
@@ -116,7 +116,7 @@ func TestQuantizeErrors(t *testing.T) {
 	t.Parallel()
 	mod := openModule(t)
 	model := floatModel(t)
-	quantModel := modelBytes(t, small)[0]
+	quantModel := small.Read(t)[0]
 
 	// Models: already quantized, garbage, truncated, empty.
 	_, err := mod.NewCalibrator(quantModel)
