@@ -13,6 +13,7 @@
 // script fails only when it cannot run at all.
 
 import {readFileSync, writeFileSync, mkdirSync, copyFileSync} from 'node:fs';
+import {readTop, dropFile, screenshot} from './page-actions.mjs';
 import {join} from 'node:path';
 import {chromium} from 'playwright-core';
 import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
@@ -26,12 +27,6 @@ const log = (...a) => console.log('[e2e page]', ...a);
 
 const DESKTOP = {viewport: {width: 1280, height: 800}};
 const PHONE = {viewport: {width: 390, height: 844}, deviceScaleFactor: 2, isMobile: true, hasTouch: true};
-
-async function shot(page, name, fullPage = false) {
-  const path = join(cfg.out, `${name}.png`);
-  await page.screenshot({path, fullPage});
-  return path;
-}
 
 let browser;
 
@@ -64,9 +59,9 @@ async function scenario(name, fn) {
     const r = await fn(open);
     results[name] = {ok: true, ...r, pageErrors, notFound, seconds: (Date.now() - t0) / 1000};
   } catch (e) {
-    let screenshot = '';
-    if (last) screenshot = await shot(last, `${name}-FAILED`, true).catch(() => '');
-    results[name] = {ok: false, error: String((e && e.stack) || e), pageErrors, notFound, screenshot};
+    let failed = '';
+    if (last) failed = await screenshot(cfg.out, last, `${name}-FAILED`, true).catch(() => '');
+    results[name] = {ok: false, error: String((e && e.stack) || e), pageErrors, notFound, screenshot: failed};
   } finally {
     for (const c of ctxs) await c.close().catch(() => {});
   }
@@ -81,10 +76,6 @@ const waitSeq = (page, n, source = '') =>
     return +(r.dataset.seq || 0) > n && (r.dataset.source || '').startsWith(source);
   }, [n, source], {timeout: T});
 
-function readTop(page) {
-  return page.$$eval('#top5 li', (lis) => lis.map((li) => ({index: +li.dataset.index, score: +li.dataset.score, label: li.dataset.label, text: li.querySelector('.score').textContent})));
-}
-
 function messages(page, key) {
   return page.$$eval(`#messages .msg[data-key="${key}"]`, (ms) => ms.map((m) => ({
     kind: m.dataset.kind,
@@ -98,18 +89,6 @@ async function upload(page, path) {
   await page.setInputFiles('#file', path);
   await waitSeq(page, before, 'photo');
   return readTop(page);
-}
-
-async function dropFile(page, path, name, type) {
-  const b64 = readFileSync(path).toString('base64');
-  await page.evaluate(({b64, name, type}) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], name, {type}));
-    const stage = document.getElementById('stage');
-    stage.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
-    stage.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
-  }, {b64, name, type});
 }
 
 // box is an element's rectangle in CSS pixels of the viewport.
@@ -166,7 +145,7 @@ async function coldStart(open, throttle) {
   if (ready) r.modelReadyMs = ready.t;
   r.earlyBadges = [...new Set(r.samples.filter((s) => s.t < 1000).map((s) => s.badge))];
   r.progressShown = r.samples.some((s) => s.progress);
-  r.screenshot = await shot(page, `cold-start${throttle ? '-throttled' : ''}`);
+  r.screenshot = await screenshot(cfg.out, page, `cold-start${throttle ? '-throttled' : ''}`);
   return r;
 }
 
@@ -209,8 +188,8 @@ for (const [size, opts] of [['desktop', DESKTOP], ['phone', PHONE]]) {
         return {left: r.left, right: r.right};
       })),
       viewport: {width: vw, height: vh},
-      screenshot: await shot(page, `first-view-${size}`),
-      fullScreenshot: await shot(page, `first-view-${size}-full`, true),
+      screenshot: await screenshot(cfg.out, page, `first-view-${size}`),
+      fullScreenshot: await screenshot(cfg.out, page, `first-view-${size}-full`, true),
     };
     r.favicon = (await page.request.get(cfg.url + '/favicon.ico')).status();
     if (size === 'desktop' && cfg.picture) {
@@ -238,7 +217,7 @@ await scenario('camera-flow', async (open) => {
   r.running = await buttons();
   r.crop = await box(page, '#crop');
   r.stage = await box(page, '#stage');
-  r.runningShot = await shot(page, 'camera-running');
+  r.runningShot = await screenshot(cfg.out, page, 'camera-running');
   // Freeze (Space): the frame count stops, the result stays.
   await page.keyboard.press(' ');
   await page.waitForSelector('body[data-frozen]', {timeout: T});
@@ -257,7 +236,7 @@ await scenario('camera-flow', async (open) => {
   await page.click('#cam-stop');
   await page.waitForSelector('body[data-camera="off"]', {timeout: T});
   r.stopped = {top: await readTop(page), source: await page.textContent('#stat-src'), buttons: await buttons(), crop: await page.$eval('#crop', (c) => c.hidden)};
-  r.stoppedShot = await shot(page, 'camera-stopped');
+  r.stoppedShot = await screenshot(cfg.out, page, 'camera-stopped');
   // A photo, then the camera, then Stop: the photo's result comes back.
   await upload(page, cfg.uploadPhoto);
   await page.click('#cam-start');
@@ -302,7 +281,7 @@ await scenario('bad-model', async (open) => {
   r.detailsOpenBefore = await page.$eval('#messages .msg[data-key="model"] details', (d) => d.open);
   await page.click('#messages .msg[data-key="model"] summary');
   r.detailsOpenAfter = await page.$eval('#messages .msg[data-key="model"] details', (d) => d.open);
-  r.screenshot = await shot(page, 'bad-model');
+  r.screenshot = await screenshot(cfg.out, page, 'bad-model');
   return r;
 });
 
@@ -326,7 +305,7 @@ await scenario('options', async (open) => {
     const w = await import('/widget.js');
     return [w.formatPercent(0.0004), w.formatPercent(0.5)];
   });
-  r.screenshot = await shot(page, 'options');
+  r.screenshot = await screenshot(cfg.out, page, 'options');
   return r;
 });
 
@@ -367,7 +346,7 @@ await scenario('paste-url', async (open) => {
   await page.click('#url-go');
   await page.waitForFunction(() => /404/.test(document.querySelector('#messages .msg[data-key="file"]')?.textContent || ''), null, {timeout: T});
   r.badUrl = await messages(page, 'file');
-  r.screenshot = await shot(page, 'paste-url');
+  r.screenshot = await screenshot(cfg.out, page, 'paste-url');
   return r;
 });
 
@@ -390,7 +369,7 @@ await scenario('widget-phone', async (open) => {
   return {
     overflow: await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
     idle: await page.evaluate(() => document.getElementById('camera').shadowRoot.querySelector('.status').textContent.trim()),
-    screenshot: await shot(page, 'widget-phone', true),
+    screenshot: await screenshot(cfg.out, page, 'widget-phone', true),
   };
 });
 

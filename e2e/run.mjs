@@ -12,6 +12,7 @@
 // when it cannot run at all; judging is the Go test's job.
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
+import {readTop, dropFile, screenshot} from './page-actions.mjs';
 import {join, basename} from 'node:path';
 import {launch, launchPersistent} from '../internal/headless/browser.mjs';
 
@@ -26,12 +27,6 @@ const which = {browser: cfg.browser, executable: cfg.executable};
 
 const results = {};
 const log = (...a) => console.log(`[e2e ${cfg.browser} ${cfg.phase}]`, ...a);
-
-async function shot(page, name, fullPage = false) {
-  const path = join(cfg.out, `${name}.png`);
-  await page.screenshot({path, fullPage});
-  return path;
-}
 
 // scenario runs fn(record), storing what it returns; a throw is recorded
 // with a screenshot of the page it was on, if any.
@@ -57,9 +52,9 @@ async function scenario(name, fn) {
     const r = await fn(async (...a) => (last = await open(...a)));
     results[name] = {ok: true, ...r, pageErrors, seconds: (Date.now() - t0) / 1000};
   } catch (e) {
-    let screenshot = '';
-    if (last) screenshot = await shot(last, `${name}-FAILED`, true).catch(() => '');
-    results[name] = {ok: false, error: String(e && e.stack || e), pageErrors, screenshot};
+    let failed = '';
+    if (last) failed = await screenshot(cfg.out, last, `${name}-FAILED`, true).catch(() => '');
+    results[name] = {ok: false, error: String(e && e.stack || e), pageErrors, screenshot: failed};
   } finally {
     for (const c of ctxs) await c.close().catch(() => {});
   }
@@ -68,25 +63,8 @@ async function scenario(name, fn) {
 
 const ready = (page) => page.waitForSelector('body[data-state=ready]', {timeout: 60000});
 
-function readTop(page) {
-  return page.$$eval('#top5 li', (lis) => lis.map((li) => ({index: +li.dataset.index, score: +li.dataset.score, label: li.dataset.label})));
-}
-
 function messages(page, key) {
   return page.$$eval(`#messages .msg[data-key="${key}"]`, (ms) => ms.map((m) => ({kind: m.dataset.kind, text: m.querySelector('span').textContent})));
-}
-
-// dropFile drops a file on the page's photo area, as a user's drag and drop.
-async function dropFile(page, path, name, type) {
-  const b64 = readFileSync(path).toString('base64');
-  await page.evaluate(({b64, name, type}) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], name, {type}));
-    const stage = document.getElementById('stage');
-    stage.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
-    stage.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
-  }, {b64, name, type});
 }
 
 async function uploadAndRead(page, path) {
@@ -113,7 +91,7 @@ if (cfg.phase === 'main') {
       model: await page.getAttribute('body', 'data-model'),
       simd: await page.getAttribute('#simd-badge', 'data-simd'),
       stats: await page.textContent('#stat-ms'),
-      screenshot: await shot(page, 'upload'),
+      screenshot: await screenshot(cfg.out, page, 'upload'),
     };
 
     // A corrupt model: an error message, and the page keeps its model.
@@ -122,7 +100,7 @@ if (cfg.phase === 'main') {
     r.corrupt = {
       messages: await messages(page, 'model'),
       modelAfter: await page.getAttribute('body', 'data-model'),
-      screenshot: await shot(page, 'corrupt-tflite'),
+      screenshot: await screenshot(cfg.out, page, 'corrupt-tflite'),
     };
     r.corrupt.topAfter = await uploadAndRead(page, cfg.uploadPhoto);
 
@@ -133,7 +111,7 @@ if (cfg.phase === 'main') {
     await dropFile(page, cfg.fakeJpeg, 'holiday.jpg', 'image/jpeg');
     await page.waitForFunction(() => /holiday\.jpg/.test(document.querySelector('#messages .msg[data-key="file"]')?.textContent || ''), null, {timeout: T});
     r.notImage.fakeJpeg = await messages(page, 'file');
-    r.notImage.screenshot = await shot(page, 'not-image');
+    r.notImage.screenshot = await screenshot(cfg.out, page, 'not-image');
     r.notImage.topAfter = await uploadAndRead(page, cfg.uploadPhoto);
 
     // Any .tflite dropped on the page: here one without embedded labels,
@@ -158,7 +136,7 @@ if (cfg.phase === 'main') {
       mirrored: await page.$eval('#video', (v) => v.classList.contains('mirrored')),
       facingMode: await page.$eval('#video', (v) => v.srcObject.getVideoTracks()[0].getSettings().facingMode || ''),
       videoSize: await page.$eval('#video', (v) => [v.videoWidth, v.videoHeight]),
-      screenshot: await shot(page, 'camera'),
+      screenshot: await screenshot(cfg.out, page, 'camera'),
     };
     await page.click('#cam-stop');
     await page.waitForSelector('body[data-camera="off"]', {timeout: T});
@@ -175,11 +153,11 @@ if (cfg.phase === 'main') {
     await page.click('#cam-start');
     await page.waitForSelector('#messages .msg[data-key="camera"]', {timeout: T});
     const denied = await messages(page, 'camera');
-    const deniedShot = await shot(page, 'camera-denied');
+    const deniedShot = await screenshot(cfg.out, page, 'camera-denied');
     await page.evaluate(() => (window.__gumError = 'NotFoundError'));
     await page.click('#cam-start');
     await page.waitForFunction(() => /No camera/.test(document.querySelector('#messages .msg[data-key="camera"]')?.textContent || ''), null, {timeout: T});
-    return {denied, missing: await messages(page, 'camera'), screenshots: [deniedShot, await shot(page, 'camera-missing')]};
+    return {denied, missing: await messages(page, 'camera'), screenshots: [deniedShot, await screenshot(cfg.out, page, 'camera-missing')]};
   });
 
   await scenario('widget', async (open) => {
@@ -196,13 +174,13 @@ if (cfg.phase === 'main') {
     const r = {
       events: await page.evaluate(() => window.__predictions),
       errors: await page.evaluate(() => window.__widgetErrors),
-      screenshot: await shot(page, 'widget', true),
+      screenshot: await screenshot(cfg.out, page, 'widget', true),
     };
     // The second widget on the camera (the page's button adds webcam).
     await page.click('#cam');
     await page.waitForFunction(() => window.__predictions.some((p) => p.source === 'webcam'), null, {timeout: T});
     r.webcam = await page.evaluate(() => window.__predictions.find((p) => p.source === 'webcam'));
-    r.webcamScreenshot = await shot(page, 'widget-webcam', true);
+    r.webcamScreenshot = await screenshot(cfg.out, page, 'widget-webcam', true);
     // The same widget on another origin's page, from one script tag.
     const ctx = await browser.newContext({viewport: {width: 900, height: 700}});
     try {
@@ -215,7 +193,7 @@ if (cfg.phase === 'main') {
         origin: await other.evaluate(() => location.origin),
         events: await other.evaluate(() => window.__predictions),
         errors: await other.evaluate(() => window.__widgetErrors),
-        screenshot: await shot(other, 'widget-cross-origin'),
+        screenshot: await screenshot(cfg.out, other, 'widget-cross-origin'),
       };
     } finally {
       await ctx.close();
@@ -317,7 +295,7 @@ if (cfg.phase === 'main') {
       simd: await page.getAttribute('#simd-badge', 'data-simd'),
       toggleDisabled: await page.$eval('#simd-toggle', (t) => t.disabled),
       top,
-      screenshot: await shot(page, 'no-simd'),
+      screenshot: await screenshot(cfg.out, page, 'no-simd'),
     };
   });
 
@@ -331,7 +309,7 @@ if (cfg.phase === 'main') {
       unavailable: await page.$$eval('#catalog-body tr:not(.available)', (trs) => trs.length),
       points: await page.$$eval('#plot .plot-point[data-model]', (ps) => ps.map((p) => p.dataset.model)),
       state: await page.textContent('#bench-state'),
-      screenshot: await shot(page, 'benchmark', true),
+      screenshot: await screenshot(cfg.out, page, 'benchmark', true),
     };
   });
 
@@ -342,7 +320,7 @@ if (cfg.phase === 'main') {
     return {
       top,
       overflow: await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
-      screenshot: await shot(page, 'phone', true),
+      screenshot: await screenshot(cfg.out, page, 'phone', true),
     };
   });
 
@@ -384,7 +362,7 @@ if (cfg.phase === 'main') {
     await page.goto(cfg.url + page0);
     await ready(page);
     const top = await uploadAndRead(page, cfg.uploadPhoto);
-    results.offline = {ok: true, top, model: await page.getAttribute('body', 'data-model'), pageErrors, screenshot: await shot(page, 'offline')};
+    results.offline = {ok: true, top, model: await page.getAttribute('body', 'data-model'), pageErrors, screenshot: await screenshot(cfg.out, page, 'offline')};
   } catch (e) {
     results.offline = {ok: false, error: String(e.stack || e)};
   } finally {
