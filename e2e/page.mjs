@@ -248,7 +248,10 @@ await scenario('camera-flow', async (open) => {
   // "m" goes to the model picker, "o" opens the file chooser.
   await page.keyboard.press('m');
   r.focusAfterM = await page.evaluate(() => document.activeElement.id);
+  // "o" must not reach the picker (a field, whose keys are its own): wait
+  // until the focus has left it before pressing.
   await page.evaluate(() => document.activeElement.blur());
+  await page.waitForFunction(() => document.activeElement === document.body, null, {timeout: T});
   const [chooser] = await Promise.all([page.waitForEvent('filechooser', {timeout: T}), page.keyboard.press('o')]);
   r.chooserOpened = !!chooser;
   return r;
