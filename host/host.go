@@ -33,6 +33,14 @@
 //     first (still using a core). wazero's WithCloseOnContextDone would
 //     stop any loop at once, but the checks it compiles in made this
 //     Go-compiled module about 6x slower.
+//   - Deadlines and cores: Go cannot preempt wazero's compiled code, so a
+//     call holds its OS thread (a P of GOMAXPROCS) until it returns or
+//     makes a host call. When every P is inside a call, the timer of a
+//     deadline fires only once one of them lets go, which can be seconds
+//     while an instance opens or loads a model; a garbage collection's
+//     stop-the-world waits the same way. Keep Instances below GOMAXPROCS
+//     when deadlines must be prompt, and expect them to be late by up to
+//     a model load on a loaded machine.
 //   - The binary must be built after ./build.sh, which writes engine.wasm
 //     where this package embeds it; otherwise New says so. go install from
 //     a checkout after ./build.sh works; from the module proxy it cannot
@@ -72,7 +80,8 @@ const maxMemory = 1 << 32
 type Config struct {
 	// Instances is the most calls that run at once, each in its own
 	// instance (default: GOMAXPROCS). More goroutines than this may share
-	// the Runtime; they wait their turn.
+	// the Runtime; they wait their turn. Fewer than GOMAXPROCS leaves a
+	// thread free for deadlines' timers (see the package's Notes).
 	Instances int
 	// MemoryLimit caps each instance's linear memory, in bytes, rounded
 	// down to 64 KiB pages (default DefaultMemoryLimit, at most 4 GiB). A

@@ -333,8 +333,15 @@ func slowModel(tb testing.TB) []byte {
 // instance, with the same output. With the SIMD kernels only: the
 // portable ones make no host call during an inference, so a call that
 // overruns its deadline runs to its end in the instance left behind.
+//
+// The test keeps a P free beyond its two instances' (see the package's
+// Notes): on a 2-core machine both would otherwise be inside wasm calls,
+// and the deadline's timer would wait for one of them to return.
 func TestDeadline(t *testing.T) {
-	t.Parallel()
+	if n := runtime.GOMAXPROCS(0); n < 3 {
+		runtime.GOMAXPROCS(3)
+		t.Cleanup(func() { runtime.GOMAXPROCS(n) })
+	}
 	ctx := context.Background()
 	r := newRuntime(t, Config{Instances: 2})
 	slow, err := r.Load(ctx, [][]byte{slowModel(t)}, engine.Options{})
@@ -377,7 +384,11 @@ func TestDeadline(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		t.Logf("stopped after %v (a whole call: %v): %v", took.Round(time.Millisecond), full.Round(time.Millisecond), err)
-		require.Less(t, took, full/3, "the call ran on past its deadline")
+		// Not a tight bound: this machine may be busy with other tests,
+		// and the call may wait for a garbage collection that waits for
+		// an instance loading the model (see the package's Notes). A
+		// call that ran to its end would take longer than full.
+		require.Less(t, took, full, "the call ran on past its deadline")
 	}
 	close(stop)
 	wg.Wait()
