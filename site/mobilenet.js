@@ -61,23 +61,60 @@ function compile(url, optional = false) {
 export function preload({baseUrl, simd} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  const engineP = compile(new URL('engine.wasm', base).href);
-  engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', base).href, true) : null)).catch(() => {});
+  linkModules(base, wantSimd);
+}
+
+/**
+ * linkModules starts compiling engine.wasm and, when wantSimd, simd.wasm
+ * alongside it (not after it: on a slow network its round trip would come
+ * last), and returns the two promises; simdP resolves to null when the
+ * engine imports no kernels (a portable build, wasm/doc.go) or without
+ * SIMD.
+ */
+function linkModules(baseUrl, wantSimd) {
+  const engineP = compile(new URL('engine.wasm', baseUrl).href);
+  const simdFile = wantSimd ? compile(new URL('simd.wasm', baseUrl).href, true) : null;
+  const simdP = engineP.then((m) => (simdFile && kernelImports(m).length > 0 ? simdFile : null));
   engineP.catch(() => {});
+  simdP.catch(() => {});
+  if (simdFile) simdFile.catch(() => {});
+  return {engineP, simdP};
+}
+
+// storing holds the Cache Storage writes fetchBytes has started and not
+// finished: a download is handed over before its copy is stored (a first
+// visit's fresh cache takes a while to write), and what reads the cache
+// (cachedUrls, load's return) waits for them.
+const storing = new Set();
+
+/** cacheWrites resolves when every started Cache Storage write is done. */
+function cacheWrites() {
+  return Promise.all([...storing]);
 }
 
 /**
  * fetchBytes downloads url with progress reports, through Cache Storage
- * when cache is true (a hit is read back without touching the network).
+ * when cache is true (a hit is read back, and the download started
+ * alongside the lookup is cancelled: opening Cache Storage in a fresh
+ * profile takes up to a second, which a first visit would wait for).
  */
 export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
   const u = new URL(url, location.href).href;
+  const net = new AbortController();
+  const cancel = () => net.abort();
+  if (signal) {
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, {once: true});
+  }
+  const respP = fetch(u, {signal: net.signal});
+  respP.catch(() => {});
   let store = null;
   if (cache && typeof caches !== 'undefined') {
     try {
       store = await caches.open(MODEL_CACHE);
       const hit = await store.match(u);
       if (hit) {
+        cancel();
         const b = await hit.arrayBuffer();
         if (onProgress) onProgress({url: u, loaded: b.byteLength, total: b.byteLength, cached: true, done: true});
         return b;
@@ -88,7 +125,7 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
   }
   let resp;
   try {
-    resp = await fetch(u, {signal});
+    resp = await respP;
   } catch (e) {
     throw new MobilenetError('network', `cannot fetch ${u}: ${e.message}`);
   }
@@ -119,7 +156,9 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
   if (onProgress) onProgress({url: u, loaded, total: loaded, cached: false, done: true});
   if (store) {
     const type = resp.headers.get('content-type') || 'application/octet-stream';
-    await store.put(u, new Response(out.slice(), {headers: {'content-type': type}})).catch(() => {});
+    const put = store.put(u, new Response(out.slice(), {headers: {'content-type': type}})).catch(() => {});
+    storing.add(put);
+    put.then(() => storing.delete(put));
   }
   return out.buffer;
 }
@@ -127,6 +166,7 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
 /** cachedUrls lists the URLs in the model cache. */
 export async function cachedUrls() {
   if (typeof caches === 'undefined') return [];
+  await cacheWrites();
   const store = await caches.open(MODEL_CACHE);
   return (await store.keys()).map((r) => r.url);
 }
@@ -380,15 +420,23 @@ export async function load(opts = {}) {
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
 
-  // Start the engine while the model downloads.
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
-  const simdP = engineP.then((m) =>
-    wantSimd && kernelImports(m).length > 0
-      ? compile(new URL('simd.wasm', baseUrl).href, true)
-      : null);
-  engineP.catch(() => {});
-  simdP.catch(() => {});
+  // Start the engine while the model downloads, and the worker with it
+  // (its scripts, the engine's instantiation and Go runtime start).
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
+  const ch = new Channel(startWorker(baseUrl));
+  const initP = Promise.all([engineP, simdP]).then(([engineModule, simdModule]) => ch.call('init', {engineModule, simdModule, wantSimd}));
+  initP.catch(() => {});
+  try {
+    return await loadInto(ch, initP, opts, {baseUrl, fetchOpts});
+  } catch (e) {
+    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
+    throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
+  }
+}
+
+// loadInto is load's work once the worker (ch) starts: fetch the model,
+// head and labels while initP (the worker's "init") runs, then load them.
+async function loadInto(ch, initP, opts, {baseUrl, fetchOpts}) {
 
   let name = opts.name || '';
   let model = null;
@@ -426,33 +474,26 @@ export async function load(opts = {}) {
   if (Array.isArray(opts.labels)) labels = opts.labels.join('\n');
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
-  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
-  const ch = new Channel(startWorker(baseUrl));
-  try {
-    const init = await ch.call('init', {engineModule, simdModule, wantSimd});
-    ch.workerCanvas = init.features.offscreenCanvas;
-    const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
-    const transfer = [model];
-    if (head) transfer.push(head);
-    const {simdState, ...info} = await ch.call('load', {model, head, labels, flags}, transfer);
-    let simdReason = init.simdReason;
-    if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
-    return new Classifier(ch, {
-      ...info,
-      name,
-      abi: ENGINE_ABI_VERSION,
-      simd: simdState === SIMD_ON,
-      simdLinked: simdState !== SIMD_UNLINKED,
-      simdSupported: simdSupported(),
-      simdReason: simdState === SIMD_ON ? '' : simdReason,
-      // What differs between browsers, on the page; workerCanvas is the
-      // worker's OffscreenCanvas (without it, frames travel as RGBA).
-      features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
-    });
-  } catch (e) {
-    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
-    throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
-  }
+  const init = await initP;
+  ch.workerCanvas = init.features.offscreenCanvas;
+  const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
+  const transfer = [model];
+  if (head) transfer.push(head);
+  const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
+  let simdReason = init.simdReason;
+  if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
+  return new Classifier(ch, {
+    ...info,
+    name,
+    abi: ENGINE_ABI_VERSION,
+    simd: simdState === SIMD_ON,
+    simdLinked: simdState !== SIMD_UNLINKED,
+    simdSupported: simdSupported(),
+    simdReason: simdState === SIMD_ON ? '' : simdReason,
+    // What differs between browsers, on the page; workerCanvas is the
+    // worker's OffscreenCanvas (without it, frames travel as RGBA).
+    features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -725,10 +766,7 @@ export async function quantize(model, images, opts = {}) {
 
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  const simdP = engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', baseUrl).href, true) : null));
-  engineP.catch(() => {});
-  simdP.catch(() => {});
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
 
   let bytes;
   if (typeof model === 'string') {
