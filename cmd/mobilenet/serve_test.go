@@ -289,6 +289,41 @@ func TestServePrecompressed(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
+// TestServeBrotli serves build.sh's name.br to browsers that accept br,
+// gzip to the others, and ignores a .br older than its file (the server
+// cannot make brotli itself). The .br's bytes are passed on as they are,
+// so any bytes stand for brotli here.
+func TestServeBrotli(t *testing.T) {
+	site := testSite(t)
+	br := []byte("stands for engine.wasm in brotli")
+	brPath := filepath.Join(site, "engine.wasm.br")
+	require.NoError(t, os.WriteFile(brPath, br, 0o644))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(site, "engine.wasm"), old, old))
+
+	srv, err := newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r := get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip, deflate, br, zstd") // Chromium's
+	require.Equal(t, "br", r.Header.Get("Content-Encoding"))
+	assert.Equal(t, "Accept-Encoding", r.Header.Get("Vary"))
+	brTag := r.Header.Get("ETag")
+	assert.Equal(t, br, body(t, r))
+	for _, ae := range []string{"gzip", "gzip, br;q=0"} {
+		r = get(t, srv, "/engine.wasm", "Accept-Encoding", ae)
+		assert.Equal(t, "gzip", r.Header.Get("Content-Encoding"), ae)
+		assert.NotEqual(t, brTag, r.Header.Get("ETag"), "gzip and brotli share an ETag")
+	}
+	r = get(t, srv, "/engine.wasm", "Accept-Encoding", "br;q=0")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "identity")
+
+	// A .br older than its file is stale: gzip instead.
+	require.NoError(t, os.Chtimes(brPath, old.Add(-time.Hour), old.Add(-time.Hour)))
+	srv, err = newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r = get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
+	assert.Equal(t, "gzip", r.Header.Get("Content-Encoding"), "the stale .br was served")
+}
+
 // TestServeFavicon answers /favicon.ico with the site's SVG icon, for
 // pages without an icon link.
 func TestServeFavicon(t *testing.T) {
