@@ -72,6 +72,9 @@ if command -v brotli >/dev/null; then
   pids=()
   for f in site/*.wasm site/wasm_exec.js; do brotli -q 11 -k -f "$f" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p"; done
+  # brotli copies the file's mtime to whole seconds, older than the file:
+  # serve would take the copy for stale.
+  touch site/*.br
   echo "wrote site/*.wasm.br, site/wasm_exec.js.br"
 else
   echo "brotli is not installed (apt-get install brotli): no .br copies, the page is served gzipped" >&2
