@@ -37,6 +37,12 @@ export class MobilenetError extends Error {
   }
 }
 
+// mark sets the performance mark "mn:"+name, the steps of a load (a
+// page's cold start breakdown: site/boot.js, the README).
+function mark(name) {
+  if (typeof performance !== 'undefined' && performance.mark) performance.mark(`mn:${name}`);
+}
+
 // compiled caches compiled modules by URL: every classifier of a page
 // shares one compilation (a WebAssembly.Module can be posted to workers).
 const compiled = new Map();
@@ -424,8 +430,9 @@ export async function load(opts = {}) {
   // (its scripts, the engine's instantiation and Go runtime start).
   const {engineP, simdP} = linkModules(baseUrl, wantSimd);
   const ch = new Channel(startWorker(baseUrl));
+  engineP.then(() => mark('engine-compiled'), () => {});
   const initP = Promise.all([engineP, simdP]).then(([engineModule, simdModule]) => ch.call('init', {engineModule, simdModule, wantSimd}));
-  initP.catch(() => {});
+  initP.then(() => mark('engine-started'), () => {});
   try {
     return await loadInto(ch, initP, opts, {baseUrl, fetchOpts});
   } catch (e) {
@@ -474,6 +481,7 @@ async function loadInto(ch, initP, opts, {baseUrl, fetchOpts}) {
   if (Array.isArray(opts.labels)) labels = opts.labels.join('\n');
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
+  mark('model-downloaded');
   const init = await initP;
   ch.workerCanvas = init.features.offscreenCanvas;
   const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
