@@ -179,7 +179,9 @@ export async function cachedUrls() {
 
 /** clearCache deletes every cached model and label file. */
 export async function clearCache() {
-  if (typeof caches !== 'undefined') await caches.delete(MODEL_CACHE);
+  if (typeof caches === 'undefined') return;
+  await cacheWrites(); // or a download's copy would land after the delete
+  await caches.delete(MODEL_CACHE);
 }
 
 /**
