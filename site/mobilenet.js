@@ -136,8 +136,10 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     throw new MobilenetError('network', `cannot fetch ${u}: ${e.message}`);
   }
   if (!resp.ok) throw new MobilenetError('network', `cannot fetch ${u}: HTTP ${resp.status} ${resp.statusText}`);
+  // A compressed response's Content-Length is not what the body counts
+  // to: mobilenet serve sends the model's own size in X-Decoded-Length.
   const identity = !resp.headers.get('content-encoding');
-  const total = identity ? Number(resp.headers.get('content-length')) || 0 : 0;
+  const total = Number(resp.headers.get(identity ? 'content-length' : 'x-decoded-length')) || 0;
   const chunks = [];
   let loaded = 0;
   if (resp.body && resp.body.getReader) {
