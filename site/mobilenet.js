@@ -100,9 +100,11 @@ function cacheWrites() {
 
 /**
  * fetchBytes downloads url with progress reports, through Cache Storage
- * when cache is true (a hit is read back, and the download started
- * alongside the lookup is cancelled: opening Cache Storage in a fresh
- * profile takes up to a second, which a first visit would wait for).
+ * when cache is true. The download and the cache lookup run side by side,
+ * and whichever has the bytes first wins (a hit cancels the download):
+ * opening Cache Storage in a fresh profile takes a second or two, which a
+ * first visit would otherwise wait for. (Model URLs name their content,
+ * ?v=checksum, so both give the same bytes.)
  */
 export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
   const u = new URL(url, location.href).href;
@@ -112,26 +114,34 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     if (signal.aborted) cancel();
     else signal.addEventListener('abort', cancel, {once: true});
   }
-  const respP = fetch(u, {signal: net.signal});
-  respP.catch(() => {});
-  let store = null;
-  if (cache && typeof caches !== 'undefined') {
-    try {
-      store = await caches.open(MODEL_CACHE);
-      const hit = await store.match(u);
-      if (hit) {
-        cancel();
-        const b = await hit.arrayBuffer();
-        if (onProgress) onProgress({url: u, loaded: b.byteLength, total: b.byteLength, cached: true, done: true});
-        return b;
-      }
-    } catch {
-      store = null; // opaque origins, storage disabled: download every time
-    }
+  const fromNet = download(u, net.signal, onProgress);
+  fromNet.catch(() => {});
+  // storeP: the cache, or null (none, opaque origins, storage disabled:
+  // download every time); hitP: the cached bytes, or null.
+  const storeP = cache && typeof caches !== 'undefined' ? caches.open(MODEL_CACHE).catch(() => null) : Promise.resolve(null);
+  const hitP = storeP.then((st) => st && st.match(u)).then((r) => (r ? r.arrayBuffer() : null)).catch(() => null);
+  const first = await Promise.race([hitP.then((b) => ({b})), fromNet.then(() => null, () => null)]);
+  let hit = first && first.b;
+  if (!first && !(await fromNet.then(() => true, () => false))) hit = await hitP; // offline: the cache's copy
+  if (hit) {
+    cancel();
+    if (onProgress) onProgress({url: u, loaded: hit.byteLength, total: hit.byteLength, cached: true, done: true});
+    return hit;
   }
+  const {out, type} = await fromNet; // the network's error, when neither has it
+  // Stored after the bytes are handed over; cachedUrls and load wait.
+  const put = storeP.then((st) => st && st.put(u, new Response(out.slice(), {headers: {'content-type': type}}))).catch(() => {});
+  storing.add(put);
+  put.then(() => storing.delete(put));
+  return out.buffer;
+}
+
+// download fetches u, reporting progress, and resolves to {out, type}
+// (the bytes and their content type).
+async function download(u, signal, onProgress) {
   let resp;
   try {
-    resp = await respP;
+    resp = await fetch(u, {signal});
   } catch (e) {
     throw new MobilenetError('network', `cannot fetch ${u}: ${e.message}`);
   }
@@ -162,13 +172,7 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     off += c.byteLength;
   }
   if (onProgress) onProgress({url: u, loaded, total: loaded, cached: false, done: true});
-  if (store) {
-    const type = resp.headers.get('content-type') || 'application/octet-stream';
-    const put = store.put(u, new Response(out.slice(), {headers: {'content-type': type}})).catch(() => {});
-    storing.add(put);
-    put.then(() => storing.delete(put));
-  }
-  return out.buffer;
+  return {out, type: resp.headers.get('content-type') || 'application/octet-stream'};
 }
 
 /** cachedUrls lists the URLs in the model cache. */
