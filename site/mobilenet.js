@@ -37,6 +37,12 @@ export class MobilenetError extends Error {
   }
 }
 
+// mark sets the performance mark "mn:"+name, the steps of a load (a
+// page's cold start breakdown: site/boot.js, the README).
+function mark(name) {
+  if (typeof performance !== 'undefined' && performance.mark) performance.mark(`mn:${name}`);
+}
+
 // compiled caches compiled modules by URL: every classifier of a page
 // shares one compilation (a WebAssembly.Module can be posted to workers).
 const compiled = new Map();
@@ -61,31 +67,78 @@ function compile(url, optional = false) {
 export function preload({baseUrl, simd} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  const engineP = compile(new URL('engine.wasm', base).href);
-  engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', base).href, true) : null)).catch(() => {});
+  linkModules(base, wantSimd);
+}
+
+/**
+ * linkModules starts compiling engine.wasm and, when wantSimd, simd.wasm
+ * alongside it (not after it: on a slow network its round trip would come
+ * last), and returns the two promises; simdP resolves to null when the
+ * engine imports no kernels (a portable build, wasm/doc.go) or without
+ * SIMD.
+ */
+function linkModules(baseUrl, wantSimd) {
+  const engineP = compile(new URL('engine.wasm', baseUrl).href);
+  const simdFile = wantSimd ? compile(new URL('simd.wasm', baseUrl).href, true) : null;
+  const simdP = engineP.then((m) => (simdFile && kernelImports(m).length > 0 ? simdFile : null));
   engineP.catch(() => {});
+  simdP.catch(() => {});
+  if (simdFile) simdFile.catch(() => {});
+  return {engineP, simdP};
+}
+
+// storing holds the Cache Storage writes fetchBytes has started and not
+// finished: a download is handed over before its copy is stored (a first
+// visit's fresh cache takes a while to write), and what reads the cache
+// (cachedUrls, load's return) waits for them.
+const storing = new Set();
+
+/** cacheWrites resolves when every started Cache Storage write is done. */
+function cacheWrites() {
+  return Promise.all([...storing]);
 }
 
 /**
  * fetchBytes downloads url with progress reports, through Cache Storage
- * when cache is true (a hit is read back without touching the network).
+ * when cache is true. The download and the cache lookup run side by side,
+ * and whichever has the bytes first wins (a hit cancels the download):
+ * opening Cache Storage in a fresh profile takes a second or two, which a
+ * first visit would otherwise wait for. (Model URLs name their content,
+ * ?v=checksum, so both give the same bytes.)
  */
 export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
   const u = new URL(url, location.href).href;
-  let store = null;
-  if (cache && typeof caches !== 'undefined') {
-    try {
-      store = await caches.open(MODEL_CACHE);
-      const hit = await store.match(u);
-      if (hit) {
-        const b = await hit.arrayBuffer();
-        if (onProgress) onProgress({url: u, loaded: b.byteLength, total: b.byteLength, cached: true, done: true});
-        return b;
-      }
-    } catch {
-      store = null; // opaque origins, storage disabled: download every time
-    }
+  const net = new AbortController();
+  const cancel = () => net.abort();
+  if (signal) {
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, {once: true});
   }
+  const fromNet = download(u, net.signal, onProgress);
+  fromNet.catch(() => {});
+  // storeP: the cache, or null (none, opaque origins, storage disabled:
+  // download every time); hitP: the cached bytes, or null.
+  const storeP = cache && typeof caches !== 'undefined' ? caches.open(MODEL_CACHE).catch(() => null) : Promise.resolve(null);
+  const hitP = storeP.then((st) => st && st.match(u)).then((r) => (r ? r.arrayBuffer() : null)).catch(() => null);
+  const first = await Promise.race([hitP.then((b) => ({b})), fromNet.then(() => null, () => null)]);
+  let hit = first && first.b;
+  if (!first && !(await fromNet.then(() => true, () => false))) hit = await hitP; // offline: the cache's copy
+  if (hit) {
+    cancel();
+    if (onProgress) onProgress({url: u, loaded: hit.byteLength, total: hit.byteLength, cached: true, done: true});
+    return hit;
+  }
+  const {out, type} = await fromNet; // the network's error, when neither has it
+  // Stored after the bytes are handed over; cachedUrls and load wait.
+  const put = storeP.then((st) => st && st.put(u, new Response(out.slice(), {headers: {'content-type': type}}))).catch(() => {});
+  storing.add(put);
+  put.then(() => storing.delete(put));
+  return out.buffer;
+}
+
+// download fetches u, reporting progress, and resolves to {out, type}
+// (the bytes and their content type).
+async function download(u, signal, onProgress) {
   let resp;
   try {
     resp = await fetch(u, {signal});
@@ -93,8 +146,10 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     throw new MobilenetError('network', `cannot fetch ${u}: ${e.message}`);
   }
   if (!resp.ok) throw new MobilenetError('network', `cannot fetch ${u}: HTTP ${resp.status} ${resp.statusText}`);
+  // A compressed response's Content-Length is not what the body counts
+  // to: mobilenet serve sends the model's own size in X-Decoded-Length.
   const identity = !resp.headers.get('content-encoding');
-  const total = identity ? Number(resp.headers.get('content-length')) || 0 : 0;
+  const total = Number(resp.headers.get(identity ? 'content-length' : 'x-decoded-length')) || 0;
   const chunks = [];
   let loaded = 0;
   if (resp.body && resp.body.getReader) {
@@ -117,23 +172,22 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     off += c.byteLength;
   }
   if (onProgress) onProgress({url: u, loaded, total: loaded, cached: false, done: true});
-  if (store) {
-    const type = resp.headers.get('content-type') || 'application/octet-stream';
-    await store.put(u, new Response(out.slice(), {headers: {'content-type': type}})).catch(() => {});
-  }
-  return out.buffer;
+  return {out, type: resp.headers.get('content-type') || 'application/octet-stream'};
 }
 
 /** cachedUrls lists the URLs in the model cache. */
 export async function cachedUrls() {
   if (typeof caches === 'undefined') return [];
+  await cacheWrites();
   const store = await caches.open(MODEL_CACHE);
   return (await store.keys()).map((r) => r.url);
 }
 
 /** clearCache deletes every cached model and label file. */
 export async function clearCache() {
-  if (typeof caches !== 'undefined') await caches.delete(MODEL_CACHE);
+  if (typeof caches === 'undefined') return;
+  await cacheWrites(); // or a download's copy would land after the delete
+  await caches.delete(MODEL_CACHE);
 }
 
 /**
@@ -380,15 +434,24 @@ export async function load(opts = {}) {
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
 
-  // Start the engine while the model downloads.
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
-  const simdP = engineP.then((m) =>
-    wantSimd && kernelImports(m).length > 0
-      ? compile(new URL('simd.wasm', baseUrl).href, true)
-      : null);
-  engineP.catch(() => {});
-  simdP.catch(() => {});
+  // Start the engine while the model downloads, and the worker with it
+  // (its scripts, the engine's instantiation and Go runtime start).
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
+  const ch = new Channel(startWorker(baseUrl));
+  engineP.then(() => mark('engine-compiled'), () => {});
+  const initP = Promise.all([engineP, simdP]).then(([engineModule, simdModule]) => ch.call('init', {engineModule, simdModule, wantSimd}));
+  initP.then(() => mark('engine-started'), () => {});
+  try {
+    return await loadInto(ch, initP, opts, {baseUrl, fetchOpts});
+  } catch (e) {
+    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
+    throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
+  }
+}
+
+// loadInto is load's work once the worker (ch) starts: fetch the model,
+// head and labels while initP (the worker's "init") runs, then load them.
+async function loadInto(ch, initP, opts, {baseUrl, fetchOpts}) {
 
   let name = opts.name || '';
   let model = null;
@@ -426,33 +489,27 @@ export async function load(opts = {}) {
   if (Array.isArray(opts.labels)) labels = opts.labels.join('\n');
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
-  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
-  const ch = new Channel(startWorker(baseUrl));
-  try {
-    const init = await ch.call('init', {engineModule, simdModule, wantSimd});
-    ch.workerCanvas = init.features.offscreenCanvas;
-    const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
-    const transfer = [model];
-    if (head) transfer.push(head);
-    const {simdState, ...info} = await ch.call('load', {model, head, labels, flags}, transfer);
-    let simdReason = init.simdReason;
-    if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
-    return new Classifier(ch, {
-      ...info,
-      name,
-      abi: ENGINE_ABI_VERSION,
-      simd: simdState === SIMD_ON,
-      simdLinked: simdState !== SIMD_UNLINKED,
-      simdSupported: simdSupported(),
-      simdReason: simdState === SIMD_ON ? '' : simdReason,
-      // What differs between browsers, on the page; workerCanvas is the
-      // worker's OffscreenCanvas (without it, frames travel as RGBA).
-      features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
-    });
-  } catch (e) {
-    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
-    throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
-  }
+  mark('model-downloaded');
+  const init = await initP;
+  ch.workerCanvas = init.features.offscreenCanvas;
+  const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
+  const transfer = [model];
+  if (head) transfer.push(head);
+  const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
+  let simdReason = init.simdReason;
+  if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
+  return new Classifier(ch, {
+    ...info,
+    name,
+    abi: ENGINE_ABI_VERSION,
+    simd: simdState === SIMD_ON,
+    simdLinked: simdState !== SIMD_UNLINKED,
+    simdSupported: simdSupported(),
+    simdReason: simdState === SIMD_ON ? '' : simdReason,
+    // What differs between browsers, on the page; workerCanvas is the
+    // worker's OffscreenCanvas (without it, frames travel as RGBA).
+    features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -725,10 +782,7 @@ export async function quantize(model, images, opts = {}) {
 
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  const simdP = engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', baseUrl).href, true) : null));
-  engineP.catch(() => {});
-  simdP.catch(() => {});
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
 
   let bytes;
   if (typeof model === 'string') {

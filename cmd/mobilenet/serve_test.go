@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,6 +289,89 @@ func TestServePrecompressed(t *testing.T) {
 	got, err := io.ReadAll(zr)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+// TestServeBrotli serves build.sh's name.br to browsers that accept br,
+// gzip to the others, and ignores a .br older than its file (the server
+// cannot make brotli itself). The .br's bytes are passed on as they are,
+// so any bytes stand for brotli here.
+func TestServeBrotli(t *testing.T) {
+	site := testSite(t)
+	br := []byte("stands for engine.wasm in brotli")
+	brPath := filepath.Join(site, "engine.wasm.br")
+	require.NoError(t, os.WriteFile(brPath, br, 0o644))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(site, "engine.wasm"), old, old))
+
+	srv, err := newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r := get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip, deflate, br, zstd") // Chromium's
+	require.Equal(t, "br", r.Header.Get("Content-Encoding"))
+	assert.Equal(t, "Accept-Encoding", r.Header.Get("Vary"))
+	brTag := r.Header.Get("ETag")
+	assert.Equal(t, br, body(t, r))
+	for _, ae := range []string{"gzip", "gzip, br;q=0"} {
+		r = get(t, srv, "/engine.wasm", "Accept-Encoding", ae)
+		assert.Equal(t, "gzip", r.Header.Get("Content-Encoding"), ae)
+		assert.NotEqual(t, brTag, r.Header.Get("ETag"), "gzip and brotli share an ETag")
+	}
+	r = get(t, srv, "/engine.wasm", "Accept-Encoding", "br;q=0")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "identity")
+
+	// A .br older than its file is stale: gzip instead.
+	require.NoError(t, os.Chtimes(brPath, old.Add(-time.Hour), old.Add(-time.Hour)))
+	srv, err = newSiteServer(site, t.TempDir())
+	require.NoError(t, err)
+	r = get(t, srv, "/engine.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
+	assert.Equal(t, "gzip", r.Header.Get("Content-Encoding"), "the stale .br was served")
+}
+
+// TestServeModelGzip gzips the models folder's files once they are zipped
+// (zipModels, in the background at start): with their own size in
+// X-Decoded-Length for the download's progress; as they are before that,
+// without gzip, and when gzip saves little (random bytes stand for float
+// weights).
+func TestServeModelGzip(t *testing.T) {
+	modelsDir := t.TempDir()
+	packed := bytes.Repeat([]byte("uint8 weights compress "), 4000)
+	noise := make([]byte, 50000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(modelsDir, "a.tflite"), packed, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(modelsDir, "b.tflite"), noise, 0o644))
+	srv, err := newSiteServer(testSite(t), modelsDir)
+	require.NoError(t, err)
+	r := get(t, srv, "/models/a.tflite", "Accept-Encoding", "gzip")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "before zipModels")
+	assert.Equal(t, packed, body(t, r))
+
+	srv.zipModels()
+	r = get(t, srv, "/models/a.tflite", "Accept-Encoding", "gzip, br")
+	require.Equal(t, "gzip", r.Header.Get("Content-Encoding"))
+	assert.Equal(t, strconv.Itoa(len(packed)), r.Header.Get("X-Decoded-Length"))
+	assert.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), "X-Decoded-Length")
+	gzTag := r.Header.Get("ETag")
+	zr, err := gzip.NewReader(r.Body)
+	require.NoError(t, err)
+	got, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, packed, got)
+	r = get(t, srv, "/models/a.tflite")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "no Accept-Encoding")
+	assert.NotEqual(t, gzTag, r.Header.Get("ETag"), "gzip and identity share an ETag")
+	assert.Equal(t, packed, body(t, r))
+	r = get(t, srv, "/models/b.tflite", "Accept-Encoding", "gzip")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "incompressible")
+	assert.Equal(t, noise, body(t, r))
+
+	// A changed file is not served from its old copy.
+	changed := append(packed, "more"...)
+	require.NoError(t, os.WriteFile(filepath.Join(modelsDir, "a.tflite"), changed, 0o644))
+	r = get(t, srv, "/models/a.tflite", "Accept-Encoding", "gzip")
+	assert.Empty(t, r.Header.Get("Content-Encoding"), "stale copy")
+	assert.Equal(t, changed, body(t, r))
 }
 
 // TestServeFavicon answers /favicon.ico with the site's SVG icon, for
