@@ -10,15 +10,17 @@
 // the worker as ImageBitmap/ImageData; the engine does the release's
 // preprocessing (central crop 87.5%, bilinear resize) itself. When the
 // browser has wasm SIMD and the server has simd.wasm, the worker links the
-// SIMD kernels to the engine; otherwise it runs the portable Go kernels.
+// SIMD kernels to the engine (simd-relaxed.wasm where the browser has
+// relaxed SIMD, unless relaxedSimd: false); otherwise it runs the portable
+// Go kernels.
 // Models come from a URL (cached in Cache Storage), from bytes, or by name
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
 
-import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, RELAXED_SIMD_FILE, relaxedSimdSupported, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
 import {browserFeatures} from './features.js';
 
-export {simdSupported};
+export {relaxedSimdSupported, simdSupported};
 
 const here = new URL('.', import.meta.url);
 
@@ -52,17 +54,35 @@ function compile(url, optional = false) {
   return compiled.get(url);
 }
 
+// compileKernels resolves to the kernel module an engine (engineP, a
+// promise of its compiled module) will link and its file name: the first
+// of kernelFiles({relaxed}) that the server has and that compiles, or
+// {module: null, file: ''} (no SIMD wanted or possible, or a portable
+// engine that imports no kernels).
+function compileKernels(engineP, baseUrl, wantSimd, relaxed) {
+  return engineP.then(async (m) => {
+    if (wantSimd && kernelImports(m).length > 0) {
+      for (const file of kernelFiles({relaxed: relaxed !== false})) {
+        const module = await compile(new URL(file, baseUrl).href, true);
+        if (module) return {module, file};
+      }
+    }
+    return {module: null, file: ''};
+  });
+}
+
 /**
- * preload starts fetching and compiling engine.wasm (and simd.wasm, when
- * it will be used) at once, so that a later load() finds them compiled:
- * a page calls it as early as it can (site/boot.js, before its catalog
- * and its own UI), and the engine's download overlaps theirs.
+ * preload starts fetching and compiling engine.wasm (and simd.wasm or
+ * simd-relaxed.wasm, when it will be used) at once, so that a later load()
+ * finds them compiled: a page calls it as early as it can (site/boot.js,
+ * before its catalog and its own UI), and the engine's download overlaps
+ * theirs. Pass the simd and relaxedSimd that load() will get.
  */
-export function preload({baseUrl, simd} = {}) {
+export function preload({baseUrl, simd, relaxedSimd} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
   const engineP = compile(new URL('engine.wasm', base).href);
-  engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', base).href, true) : null)).catch(() => {});
+  compileKernels(engineP, base, wantSimd, relaxedSimd).catch(() => {});
   engineP.catch(() => {});
 }
 
@@ -337,11 +357,14 @@ export class Classifier {
   /**
    * setSimd switches this classifier between the SIMD kernels and the
    * portable ones (same results; for A/B timing). Turning SIMD on fails
-   * when it is not linked. Returns and records the new info.simd.
+   * when it is not linked. Returns and records the new info.simd (and
+   * info.kernels, info.relaxedSimd).
    */
   async setSimd(on) {
     const state = await this._ch.call('setSimd', {on: Boolean(on)});
     this.info.simd = state === SIMD_ON;
+    this.info.kernels = this.info.simd ? this._kernelFile : 'portable';
+    this.info.relaxedSimd = this.info.simd && this._kernelFile === RELAXED_SIMD_FILE;
     return this.info.simd;
   }
 
@@ -372,7 +395,8 @@ function asBytes(x) {
  * load starts a worker, fetches the model and loads it. Options (see
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
- * (default: when supported), requant ('fp32' or 'reference'), cache,
+ * (default: when supported), relaxedSimd (default true: simd-relaxed.wasm
+ * when the browser has relaxed SIMD; false: simd.wasm), requant ('fp32' or 'reference'), cache,
  * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {
@@ -382,11 +406,8 @@ export async function load(opts = {}) {
 
   // Start the engine while the model downloads.
   const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
-  const simdP = engineP.then((m) =>
-    wantSimd && kernelImports(m).length > 0
-      ? compile(new URL('simd.wasm', baseUrl).href, true)
-      : null);
+  // The kernels only matter to an engine that imports them (wasm/doc.go).
+  const simdP = compileKernels(engineP, baseUrl, wantSimd, opts.relaxedSimd);
   engineP.catch(() => {});
   simdP.catch(() => {});
 
@@ -426,7 +447,7 @@ export async function load(opts = {}) {
   if (Array.isArray(opts.labels)) labels = opts.labels.join('\n');
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
-  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
+  const [engineModule, {module: simdModule, file: kernelFile}] = await Promise.all([engineP, simdP]);
   const ch = new Channel(startWorker(baseUrl));
   try {
     const init = await ch.call('init', {engineModule, simdModule, wantSimd});
@@ -436,19 +457,26 @@ export async function load(opts = {}) {
     if (head) transfer.push(head);
     const {simdState, ...info} = await ch.call('load', {model, head, labels, flags}, transfer);
     let simdReason = init.simdReason;
-    if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
-    return new Classifier(ch, {
+    if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : `the engine did not accept ${kernelFile} (ABI version?)`;
+    const on = simdState === SIMD_ON;
+    const clf = new Classifier(ch, {
       ...info,
       name,
       abi: ENGINE_ABI_VERSION,
-      simd: simdState === SIMD_ON,
+      simd: on,
       simdLinked: simdState !== SIMD_UNLINKED,
       simdSupported: simdSupported(),
-      simdReason: simdState === SIMD_ON ? '' : simdReason,
+      simdReason: on ? '' : simdReason,
+      // Which kernels run: the module linked, or 'portable'.
+      kernels: on ? kernelFile : 'portable',
+      relaxedSimd: on && kernelFile === RELAXED_SIMD_FILE,
+      relaxedSimdSupported: relaxedSimdSupported(),
       // What differs between browsers, on the page; workerCanvas is the
       // worker's OffscreenCanvas (without it, frames travel as RGBA).
       features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
     });
+    clf._kernelFile = kernelFile;
+    return clf;
   } catch (e) {
     ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
     throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
@@ -726,7 +754,7 @@ export async function quantize(model, images, opts = {}) {
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  const simdP = engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', baseUrl).href, true) : null));
+  const simdP = compileKernels(engineP, baseUrl, wantSimd, opts.relaxedSimd);
   engineP.catch(() => {});
   simdP.catch(() => {});
 
@@ -747,7 +775,7 @@ export async function quantize(model, images, opts = {}) {
   const progress = (phase, done) => {
     if (opts.onProgress) opts.onProgress({phase, done, total: list.length});
   };
-  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
+  const [engineModule, {module: simdModule}] = await Promise.all([engineP, simdP]);
   if (signal && signal.aborted) throw aborted();
   const ch = new Channel(startWorker(baseUrl));
   const onAbort = () => ch.close(aborted());

@@ -164,7 +164,7 @@ func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 			}
 			for j := nvec - 1; j >= 0; j-- {
 				w := V128Load(wt, uint32(wOff+t*4*ct+16*j))
-				f.Set(acc[j], F32x4Add(acc[j], F32x4Mul(xv[j], w)))
+				f.Set(acc[j], e.fmadd(xv[j], w, acc[j]))
 			}
 		}
 		vs := make([]Val, nvec)
