@@ -317,7 +317,38 @@ func testBrowser(t *testing.T, b browserSpec) {
 			}
 			if sw, ok := m["outSwitched"]; ok {
 				assert.Zero(t, outputDiff(t, sw, m["outPortable"], quant), "%s: setSimd(false) output differs from a portable instance's", name)
+				assert.Equal(t, "portable", m["switchedKernels"], "%s: info.kernels after setSimd(false)", name)
+				assert.Equal(t, si["kernels"], m["switchedBackKernels"], "%s: info.kernels after setSimd(true)", name)
 			}
+			// Relaxed SIMD: where the browser has it, load() links
+			// simd-relaxed.wasm unless relaxedSimd: false (simd.wasm);
+			// integer outputs are identical on all three paths, float
+			// ones (the relaxed module's fused multiply-adds round once)
+			// within the float contract.
+			pl := sub(t, m, "plainInfo")
+			relaxedWasm := fileExists(filepath.Join(root, "site", "simd-relaxed.wasm"))
+			assert.Equal(t, "portable", pi["kernels"], "%s: simd:false's info.kernels", name)
+			if simdWasm && r["supported"] == true {
+				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: relaxedSimd:false's info.kernels", name)
+				assert.Equal(t, false, pl["relaxed"], "%s: relaxedSimd:false's info.relaxedSimd", name)
+				want := "simd.wasm"
+				if relaxedWasm && m["relaxedSupported"] == true {
+					want = "simd-relaxed.wasm"
+				}
+				assert.Equal(t, want, si["kernels"], "%s: the default info.kernels (relaxed SIMD supported: %v)", name, m["relaxedSupported"])
+				assert.Equal(t, want == "simd-relaxed.wasm", si["relaxed"], "%s: info.relaxedSimd", name)
+			}
+			plainDiff := outputDiff(t, m["outPlain"], m["outPortable"], quant)
+			if quant {
+				assert.Zero(t, plainDiff, "%s: simd.wasm and portable raw outputs differ", name)
+			}
+			assert.LessOrEqual(t, plainDiff, 1e-5, "%s: simd.wasm and portable raw outputs differ", name)
+			relaxedDiff := outputDiff(t, m["outSimd"], m["outPlain"], quant)
+			if quant {
+				assert.Zero(t, relaxedDiff, "%s: %v and simd.wasm raw outputs differ", name, si["kernels"])
+			}
+			assert.LessOrEqual(t, relaxedDiff, 1e-5, "%s: %v and simd.wasm raw outputs differ", name, si["kernels"])
+			t.Logf("%s: %v vs simd.wasm: max raw diff %g; %.2f ms, simd.wasm %.2f ms", name, si["kernels"], relaxedDiff, m["msSimd"], m["msPlain"])
 			if name == model {
 				// The JS API lists every class, "background" too.
 				cli := classifyWith(t, bin, []string{filepath.Join(modelDir, model+".tflite")}, 5, filepath.Join(shared, "images", widgetPhoto))

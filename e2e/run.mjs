@@ -211,6 +211,8 @@ if (cfg.phase === 'main') {
       for (const name of models) {
         const a = await m.load({model: name, simd: true});
         const b = await m.load({model: name, simd: false});
+        // The plain SIMD kernels where a runs the relaxed ones.
+        const c = await m.load({model: name, simd: true, relaxedSimd: false});
         const n = a.info.input.shape.reduce((x, y) => x * y, 1);
         let input;
         if (a.info.input.dtype === 'float32') {
@@ -223,13 +225,16 @@ if (cfg.phase === 'main') {
         const r = {
           name,
           features: a.info.features,
-          simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason},
-          portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason},
+          relaxedSupported: m.relaxedSimdSupported(),
+          simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason, kernels: a.info.kernels, relaxed: a.info.relaxedSimd},
+          portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason, kernels: b.info.kernels, relaxed: b.info.relaxedSimd},
+          plainInfo: {simd: c.info.simd, kernels: c.info.kernels, relaxed: c.info.relaxedSimd},
           outputDtype: a.info.output.dtype,
           predsSimd: await a.classify(blob, {topK: 5}),
           predsPortable: await b.classify(blob, {topK: 5}),
           outSimd: Array.from(await a.infer(input)),
           outPortable: Array.from(await b.infer(input)),
+          outPlain: Array.from(await c.infer(input)),
           embeddingShape: a.info.embedding.shape,
           embedSimd: Array.from(await a.embed(blob)),
           embedPortable: Array.from(await b.embed(blob)),
@@ -239,12 +244,16 @@ if (cfg.phase === 'main') {
           await a.setSimd(false);
           r.outSwitched = Array.from(await a.infer(input));
           r.switchedInfo = a.info.simd;
+          r.switchedKernels = a.info.kernels;
           await a.setSimd(true);
+          r.switchedBackKernels = a.info.kernels;
         }
         r.msSimd = (await a.time({runs: 15, warmup: 3})).median;
         r.msPortable = (await b.time({runs: 15, warmup: 3})).median;
+        r.msPlain = (await c.time({runs: 15, warmup: 3})).median;
         a.dispose();
         b.dispose();
+        c.dispose();
         out.models.push(r);
       }
       return out;
