@@ -391,6 +391,19 @@ func testBrowser(t *testing.T, b browserSpec) {
 		assert.Empty(t, sameTop(tops(t, r["topBitmap"]), raw), "a worker without OffscreenCanvas: classify an ImageBitmap")
 		assert.Equal(t, true, r["bitmapKept"], "the caller's ImageBitmap was closed")
 	})
+	t.Run("no-relaxed", func(t *testing.T) {
+		// The page's features come from the page (the probe refused
+		// there); the worker is not patched, but the page picks the
+		// module.
+		r := scenario(t, res, "no-relaxed")
+		assert.Equal(t, false, r["relaxedSupported"], "a browser without relaxed SIMD: relaxedSimdSupported()")
+		assert.Equal(t, false, sub(t, r, "features")["relaxedSimd"], "a browser without relaxed SIMD: info.features.relaxedSimd")
+		assert.Equal(t, true, r["simd"], "a browser without relaxed SIMD still runs the SIMD kernels")
+		assert.Equal(t, "simd.wasm", r["kernels"], "a browser without relaxed SIMD: info.kernels")
+		assert.Equal(t, false, r["relaxed"], "a browser without relaxed SIMD: info.relaxedSimd")
+		raw := classifyWith(t, bin, []string{filepath.Join(modelDir, model+".tflite")}, 3, filepath.Join(shared, "images", widgetPhoto))
+		assert.Empty(t, sameTop(tops(t, r["top"]), raw), "a browser without relaxed SIMD: classify a photo")
+	})
 	t.Run("no-simd", func(t *testing.T) {
 		r := scenario(t, res, "no-simd")
 		assert.Contains(t, fmt.Sprint(r["messages"]), "no WebAssembly SIMD", "without SIMD, the page's messages")

@@ -287,6 +287,29 @@ if (cfg.phase === 'main') {
     }, {model: cfg.model, photo: cfg.widgetPhotoUrl});
   });
 
+  // A browser with wasm SIMD but without relaxed SIMD (Safari, older
+  // Chromium and Firefox): its validator refuses relaxed opcodes, so the
+  // loader links simd.wasm, with the same results.
+  await scenario('no-relaxed', async (open) => {
+    const page = await open('/mobilenet.d.ts', {}, () => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (bytes) => {
+        const u = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer || bytes);
+        for (let i = 0; i + 2 < u.length; i++) if (u[i] === 0xfd && u[i + 2] === 2 && u[i + 1] >= 0x80) return false; // 0xfd 0x100-0x17f
+        return validate.call(WebAssembly, bytes);
+      };
+    });
+    return page.evaluate(async ({model, photo}) => {
+      const m = await import('/mobilenet.js');
+      const blob = await (await fetch(photo)).blob();
+      const clf = await m.load({model});
+      const r = {relaxedSupported: m.relaxedSimdSupported(), kernels: clf.info.kernels, relaxed: clf.info.relaxedSimd,
+        simd: clf.info.simd, features: clf.info.features, top: await clf.classify(blob, {topK: 3})};
+      clf.dispose();
+      return r;
+    }, {model: cfg.model, photo: cfg.widgetPhotoUrl});
+  });
+
   await scenario('no-simd', async (open) => {
     const page = await open(page0, {}, () => {
       // A browser without wasm SIMD: its validator refuses the probe.
