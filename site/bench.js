@@ -58,9 +58,11 @@ class Engine {
       // One host call per layer: counting them costs nothing measurable.
       wrapKernel: (name, forward) => (args) => {
         e.kernelCalls++;
+        if (e.profile) return e.profile(name, args, forward);
         return forward(args);
       },
     });
+    e.kernels = linked.kernels;
     if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
     const x = linked.exports;
     e.x = x;
@@ -281,6 +283,55 @@ class TFLite {
   }
 
   dispose() { for (const r of this.runners) r.cleanUp(); }
+}
+
+// profileKernels times every kernel call of one inference of engine e, each
+// call repeated in 5 batches of reps calls back to back (the fastest batch) (the same arguments: a kernel's
+// output does not feed its input), and, for GEMM and im2col convolutions,
+// every other export whose packed layout is the same (the same name but
+// the pixel count MR of its tile), on the same arguments; the real kernel
+// runs last, so the layer's output is its own. Returns rows {key, name,
+// shape, us, alt: {name: us}} in call order, us per call. For tile
+// choices: a page that is cross-origin isolated times in 5 us steps.
+function profileKernels(e, reps) {
+  const rows = new Map();
+  // The fastest of 5 batches of reps calls: other processes only add
+  // time, so on a busy machine the minimum is the steadiest estimate.
+  const time = (fn, args) => {
+    let best = Infinity;
+    for (let b = 0; b < 5; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) fn(args);
+      best = Math.min(best, (performance.now() - t0) * 1000 / reps);
+    }
+    return best;
+  };
+  const sameLayout = (name) => {
+    const m = name.match(/^(.*_)(?:im2col_)?(\d+)x(\d+c\d+|\d+)__wasmsimd$/);
+    if (!m || !/_(gemm|conv)_/.test(name)) return [];
+    const re = new RegExp('^' + m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + (name.includes('im2col') ? 'im2col_' : '') + '\\d+x' + m[3] + '__wasmsimd$');
+    return Object.keys(e.kernels).filter((n) => n !== name && re.test(n));
+  };
+  e.profile = (name, args, forward) => {
+    const w = new Uint32Array(e.x.memory.buffer, args, 12);
+    let shape;
+    if (name.includes('_gemm_')) shape = `rows=${w[4]} K=${w[5]} N=${w[6]}`;
+    else if (name.includes('dwconv')) shape = `in=${w[5]}x${w[6]}x${w[7]} out=${w[8]}x${w[9]}`;
+    else if (name.includes('conv')) shape = `in=${w[6]}x${w[7]}x${w[8]} out=${w[9]}x${w[10]}x${w[11]}`;
+    else shape = `in=${w[3]}x${w[4]}x${w[5]}`;
+    const key = `${name} ${shape}`;
+    const r = rows.get(key) || {key, name, shape, calls: 0, us: 0, alt: {}};
+    rows.set(key, r);
+    r.calls++;
+    for (const a of sameLayout(name)) r.alt[a] = (r.alt[a] || 0) + time(e.kernels[a], args);
+    r.us += time(forward, args);
+  };
+  try {
+    e.infer();
+  } finally {
+    e.profile = null;
+  }
+  return [...rows.values()];
 }
 
 // ------------------------------------------------------------------ helpers
@@ -544,6 +595,18 @@ async function run(config) {
           delete res.variants[v].pairedRatioLitert.n;
         }
         log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
+      }
+      // With config.profile (repetitions), a per-kernel profile of each of
+      // our SIMD engines (see profileKernels).
+      if (c.profile > 0) {
+        for (const v of ['simd', 'relaxed']) {
+          if (!engines[v]) continue;
+          res.variants[v].profile = profileKernels(engines[v], c.profile);
+          for (const r of res.variants[v].profile) {
+            const alt = Object.entries(r.alt).map(([a, us]) => `${a.replace(/__wasmsimd$/, '').replace(/^.*_/, '')} ${us.toFixed(1)}`).join(', ');
+            log(`  ${v} ${r.us.toFixed(1).padStart(8)} us  x${r.calls}  ${r.key}${alt ? `   [same layout: ${alt}]` : ''}`);
+          }
+        }
       }
       for (const e of Object.values(engines)) e.dispose();
       if (tfl) tfl.dispose();

@@ -26,6 +26,9 @@
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
 //   --firefox PATH    Firefox (default $FIREFOX or /usr/bin/firefox-esr)
 //   --serve           only serve the page and print its URL (for a real browser)
+//   --profile N       also time every kernel call of one inference N times over,
+//                     and the other tiles of the same packed layout (the page is
+//                     then cross-origin isolated for a 5 us clock: no tflite)
 //
 // It needs site/engine.wasm (./build.sh) and `npm install` at the repository
 // root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite). Nothing is fetched from
@@ -50,7 +53,7 @@ function parseArgs(argv) {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
     image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
     variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
-    chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false, profile: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -74,8 +77,9 @@ function parseArgs(argv) {
       case '--firefox': a.firefox = val(); break;
       case '--browser': a.browser = val(); break;
       case '--serve': a.serve = true; break;
+      case '--profile': a.profile = Number(val()); break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 33).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 36).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
       default: die(`unknown flag ${f} (see --help)`);
     }
@@ -89,6 +93,7 @@ function parseArgs(argv) {
   if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
   for (const v of a.variants) if (!['simd', 'relaxed', 'portable', 'tflite', 'litert'].includes(v)) die(`unknown variant ${v}`);
+  if (a.profile > 0 && a.variants.includes('tflite')) die('--profile isolates the page, where tfjs-tflite would pick its threaded build: leave tflite out of --variants');
   return a;
 }
 
@@ -136,7 +141,8 @@ const types = {
 // serve serves mounts (URL prefix -> list of folders, first hit wins) plus
 // fixed files (URL path -> file path, or a Buffer of JSON), without COOP/COEP headers: the page must not be
 // cross-origin isolated, or tfjs-tflite would pick its threaded build.
-function serve(mounts, files) {
+function serve(mounts, files, isolated = false) {
+  const isolation = isolated ? {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'} : {};
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     let file = files[u.pathname];
@@ -152,7 +158,7 @@ function serve(mounts, files) {
       }
     }
     if (Buffer.isBuffer(file)) {
-      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store'});
+      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store', ...isolation});
       res.end(file);
       return;
     }
@@ -171,6 +177,7 @@ function serve(mounts, files) {
       'content-type': types[path.extname(file)] || 'application/octet-stream',
       'content-length': statSync(file).size,
       'cache-control': 'no-store',
+      ...isolation,
     });
     createReadStream(file).pipe(res);
   });
@@ -259,7 +266,7 @@ async function main() {
   const config = {
     models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
     image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null, relaxedUrl: relaxed ? '/simd-relaxed.wasm' : null,
-    tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/', profile: args.profile, modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
   };
   // /bench-config.json is for the page's Run button (--serve).
   const server = await serve([
@@ -270,7 +277,7 @@ async function main() {
     ['/tensors/', [path.join(args.goldens, 'tensors')]],
     ['/goldens/', [args.goldens]],
     ['/', [site]],
-  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), ...(relaxed ? {'/simd-relaxed.wasm': relaxed} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))});
+  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), ...(relaxed ? {'/simd-relaxed.wasm': relaxed} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.profile > 0);
   const base = `http://127.0.0.1:${server.address().port}/`;
 
   if (args.serve) {
