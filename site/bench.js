@@ -491,7 +491,7 @@ async function run(config) {
       }
 
       // The prepared input: the golden tensor, as the model's dtype wants it.
-      const anyEngine = engines.portable || engines.simd;
+      const anyEngine = engines.portable || engines.simd || engines.relaxed;
       let dtype, size, outDtype;
       if (anyEngine) {
         const info = anyEngine.info;

@@ -133,8 +133,8 @@ func TestDispatch(t *testing.T) {
 		p    *kernels.ConvParams
 		want string
 	}{
-		{convP(112, 112, 32, 64, 1, 1), "qu8_gemm_fp32_6x8c2__wasmsimd"},
-		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_1x4c8__wasmsimd"},
+		{convP(112, 112, 32, 64, 1, 1), "qu8_gemm_fp32_4x8c2__wasmsimd"},
+		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_2x4c8__wasmsimd"},
 		{convP(1, 1, 1024, 1001, 1, 1), "qu8_gemm_fp32_1x8c8__wasmsimd"},
 		{convP(224, 224, 3, 32, 3, 2), "qu8_conv_fp32_im2col_3x4c8__wasmsimd"},
 	} {
