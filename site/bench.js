@@ -307,10 +307,9 @@ function profileKernels(e, reps) {
     return best;
   };
   const sameLayout = (name) => {
-    const m = name.match(/^(.*_)(?:im2col_)?(\d+)x(\d+c\d+|\d+)__wasmsimd$/);
+    const m = name.match(/^(.*_)\d+(x\d+(?:c\d+)?__wasmsimd)$/);
     if (!m || !/_(gemm|conv)_/.test(name)) return [];
-    const re = new RegExp('^' + m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + (name.includes('im2col') ? 'im2col_' : '') + '\\d+x' + m[3] + '__wasmsimd$');
-    return Object.keys(e.kernels).filter((n) => n !== name && re.test(n));
+    return Object.keys(e.kernels).filter((n) => n !== name && n.startsWith(m[1]) && n.endsWith(m[2]) && /^\d+$/.test(n.slice(m[1].length, n.length - m[2].length)));
   };
   e.profile = (name, args, forward) => {
     const w = new Uint32Array(e.x.memory.buffer, args, 12);
