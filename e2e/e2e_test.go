@@ -320,8 +320,8 @@ func testBrowser(t *testing.T, b browserSpec) {
 				assert.Equal(t, "portable", m["switchedKernels"], "%s: info.kernels after setSimd(false)", name)
 				assert.Equal(t, si["kernels"], m["switchedBackKernels"], "%s: info.kernels after setSimd(true)", name)
 			}
-			// Relaxed SIMD: where the browser has it, load() links
-			// simd-relaxed.wasm unless relaxedSimd: false (simd.wasm);
+			// Relaxed SIMD: where the browser has it, load({relaxedSimd:
+			// true}) links simd-relaxed.wasm, the default simd.wasm;
 			// integer outputs are identical on all three paths, float
 			// ones (the relaxed module's fused multiply-adds round once)
 			// within the float contract.
@@ -329,13 +329,13 @@ func testBrowser(t *testing.T, b browserSpec) {
 			relaxedWasm := fileExists(filepath.Join(root, "site", "simd-relaxed.wasm"))
 			assert.Equal(t, "portable", pi["kernels"], "%s: simd:false's info.kernels", name)
 			if simdWasm && r["supported"] == true {
-				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: relaxedSimd:false's info.kernels", name)
-				assert.Equal(t, false, pl["relaxed"], "%s: relaxedSimd:false's info.relaxedSimd", name)
+				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: the default info.kernels", name)
+				assert.Equal(t, false, pl["relaxed"], "%s: the default info.relaxedSimd", name)
 				want := "simd.wasm"
 				if relaxedWasm && m["relaxedSupported"] == true {
 					want = "simd-relaxed.wasm"
 				}
-				assert.Equal(t, want, si["kernels"], "%s: the default info.kernels (relaxed SIMD supported: %v)", name, m["relaxedSupported"])
+				assert.Equal(t, want, si["kernels"], "%s: relaxedSimd:true's info.kernels (relaxed SIMD supported: %v)", name, m["relaxedSupported"])
 				assert.Equal(t, want == "simd-relaxed.wasm", si["relaxed"], "%s: info.relaxedSimd", name)
 			}
 			plainDiff := outputDiff(t, m["outPlain"], m["outPortable"], quant)

@@ -209,10 +209,10 @@ if (cfg.phase === 'main') {
       const blob = await (await fetch(photo)).blob();
       const out = {supported: m.simdSupported(), models: []};
       for (const name of models) {
-        const a = await m.load({model: name, simd: true});
+        const a = await m.load({model: name, simd: true, relaxedSimd: true});
         const b = await m.load({model: name, simd: false});
-        // The plain SIMD kernels where a runs the relaxed ones.
-        const c = await m.load({model: name, simd: true, relaxedSimd: false});
+        // The default: the plain SIMD kernels.
+        const c = await m.load({model: name, simd: true});
         const n = a.info.input.shape.reduce((x, y) => x * y, 1);
         let input;
         if (a.info.input.dtype === 'float32') {
@@ -289,7 +289,7 @@ if (cfg.phase === 'main') {
 
   // A browser with wasm SIMD but without relaxed SIMD (Safari, older
   // Chromium and Firefox): its validator refuses relaxed opcodes, so the
-  // loader links simd.wasm, with the same results.
+  // loader asked for relaxed SIMD links simd.wasm, with the same results.
   await scenario('no-relaxed', async (open) => {
     const page = await open('/mobilenet.d.ts', {}, () => {
       const validate = WebAssembly.validate;
@@ -302,7 +302,7 @@ if (cfg.phase === 'main') {
     return page.evaluate(async ({model, photo}) => {
       const m = await import('/mobilenet.js');
       const blob = await (await fetch(photo)).blob();
-      const clf = await m.load({model});
+      const clf = await m.load({model, relaxedSimd: true});
       const r = {relaxedSupported: m.relaxedSimdSupported(), kernels: clf.info.kernels, relaxed: clf.info.relaxedSimd,
         simd: clf.info.simd, features: clf.info.features, top: await clf.classify(blob, {topK: 3})};
       clf.dispose();

@@ -77,7 +77,7 @@ function progress(name, p) {
 
 const params = new URLSearchParams(location.search);
 boot.simd = mobilenet.simdSupported() && params.get('simd') !== '0';
-boot.relaxedSimd = params.get('relaxed') !== '0'; // ?relaxed=0: simd.wasm even with relaxed SIMD
+boot.relaxedSimd = params.get('relaxed') === '1'; // ?relaxed=1: simd-relaxed.wasm where the browser has relaxed SIMD
 mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd}); // the engine, while the catalog and ui.wasm come
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});

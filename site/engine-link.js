@@ -1,7 +1,7 @@
 // engine-link.js: how a JS host starts site/engine.wasm. It compiles the
 // module, instantiates it with the WASI shim (wasi.js), and links the SIMD
-// kernels (simd.wasm, or simd-relaxed.wasm where the browser has relaxed
-// SIMD: kernelFiles) onto the engine's memory, or gives the engine stubs
+// kernels (simd.wasm, or on request simd-relaxed.wasm where the browser has
+// relaxed SIMD: kernelFiles) onto the engine's memory, or gives the engine stubs
 // instead, so that it runs its portable Go kernels (no wasm SIMD, no
 // simd.wasm, or SIMD turned off). The loader's worker (worker.js) and the
 // benchmark page (bench.js) both start the engine through here.
@@ -84,8 +84,19 @@ export function relaxedSimdSupported() {
 }
 
 /**
+ * RELAXED_SIMD_DEFAULT is whether loaders link simd-relaxed.wasm when not
+ * told (load's relaxedSimd option). Off: measured in one interleaved run
+ * each on the float model (the only one whose kernels differ), the relaxed
+ * kernels took 0.955x the time of simd.wasm's in Chromium 156 but about
+ * 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels slow down with
+ * f32x4.relaxed_madd), and the integer kernels are the same code. See
+ * README, Speed.
+ */
+export const RELAXED_SIMD_DEFAULT = false;
+
+/**
  * kernelFiles lists the kernel modules to try, best first: with relaxed
- * (the default) and a browser that validates relaxed SIMD,
+ * (default RELAXED_SIMD_DEFAULT) and a browser that validates relaxed SIMD,
  * simd-relaxed.wasm (its float kernels use f32x4.relaxed_madd; the same
  * exports and results within the float contract, integer outputs
  * identical), then simd.wasm, the fallback when that file is missing or
@@ -94,7 +105,7 @@ export function relaxedSimdSupported() {
  * @param {{relaxed?: boolean}} [opts]
  * @returns {string[]}
  */
-export function kernelFiles({relaxed = true} = {}) {
+export function kernelFiles({relaxed = RELAXED_SIMD_DEFAULT} = {}) {
   if (!simdSupported()) return [];
   return relaxed && relaxedSimdSupported() ? [RELAXED_SIMD_FILE, SIMD_FILE] : [SIMD_FILE];
 }

@@ -12,9 +12,9 @@
 // cross-origin isolated. Older browsers lack some: without OffscreenCanvas
 // in workers the page sends frames as RGBA, without Cache Storage models
 // are downloaded at every load, without service workers there is no
-// offline visit. With relaxed SIMD the loader links simd-relaxed.wasm
-// (engine-link.js kernelFiles); threads are reported so that users, tests
-// and the benchmark can see them.
+// offline visit. With relaxed SIMD the loader can link simd-relaxed.wasm
+// (load({relaxedSimd: true}), engine-link.js kernelFiles); threads are
+// reported so that users, tests and the benchmark can see them.
 
 import {relaxedSimdSupported, simdSupported} from './engine-link.js';
 

@@ -10,9 +10,9 @@
 // the worker as ImageBitmap/ImageData; the engine does the release's
 // preprocessing (central crop 87.5%, bilinear resize) itself. When the
 // browser has wasm SIMD and the server has simd.wasm, the worker links the
-// SIMD kernels to the engine (simd-relaxed.wasm where the browser has
-// relaxed SIMD, unless relaxedSimd: false); otherwise it runs the portable
-// Go kernels.
+// SIMD kernels to the engine (with relaxedSimd: true, simd-relaxed.wasm
+// where the browser has relaxed SIMD); otherwise it runs the portable Go
+// kernels.
 // Models come from a URL (cached in Cache Storage), from bytes, or by name
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
@@ -56,13 +56,14 @@ function compile(url, optional = false) {
 
 // compileKernels resolves to the kernel module an engine (engineP, a
 // promise of its compiled module) will link and its file name: the first
-// of kernelFiles({relaxed}) that the server has and that compiles, or
+// of kernelFiles({relaxed}) (relaxed undefined: the default) that the
+// server has and that compiles, or
 // {module: null, file: ''} (no SIMD wanted or possible, or a portable
 // engine that imports no kernels).
 function compileKernels(engineP, baseUrl, wantSimd, relaxed) {
   return engineP.then(async (m) => {
     if (wantSimd && kernelImports(m).length > 0) {
-      for (const file of kernelFiles({relaxed: relaxed !== false})) {
+      for (const file of kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)})) {
         const module = await compile(new URL(file, baseUrl).href, true);
         if (module) return {module, file};
       }
@@ -395,8 +396,9 @@ function asBytes(x) {
  * load starts a worker, fetches the model and loads it. Options (see
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
- * (default: when supported), relaxedSimd (default true: simd-relaxed.wasm
- * when the browser has relaxed SIMD; false: simd.wasm), requant ('fp32' or 'reference'), cache,
+ * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
+ * browser has relaxed SIMD; default false, engine-link.js
+ * RELAXED_SIMD_DEFAULT), requant ('fp32' or 'reference'), cache,
  * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {

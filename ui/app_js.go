@@ -291,9 +291,9 @@ func show(e dom.Element, on bool) {
 // useSIMD is the SIMD switch's state.
 func (a *app) useSIMD() bool { return a.simdToggle.Get("checked").Bool() }
 
-// useRelaxed is the load option relaxedSimd: true unless the page's address
-// says ?relaxed=0 (simd.wasm even where the browser has relaxed SIMD).
-func (a *app) useRelaxed() bool { return a.param("relaxed") != "0" }
+// useRelaxed is the load option relaxedSimd: true when the page's address
+// says ?relaxed=1 (simd-relaxed.wasm where the browser has relaxed SIMD).
+func (a *app) useRelaxed() bool { return a.param("relaxed") == "1" }
 
 // loadFirstModel adopts the model boot.js started loading before the UI
 // ran (site/boot.js firstModel picks it: ?model=, else the last visit's,

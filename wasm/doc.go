@@ -163,8 +163,8 @@
 // float kernels multiply-add with f32x4.relaxed_madd (relaxed SIMD: fused
 // where the machine has FMA; float outputs within 1e-5 of simd.wasm's,
 // integer outputs identical). A host that validates relaxed SIMD may link
-// it instead of simd.wasm (site/engine-link.js kernelFiles does, unless
-// told not to); the engine cannot tell them apart. wazero has no relaxed
+// it instead of simd.wasm (site/engine-link.js kernelFiles does when asked:
+// it is not faster everywhere); the engine cannot tell them apart. wazero has no relaxed
 // SIMD: host links simd.wasm.
 //
 // A host without SIMD (no wasm SIMD, or an A/B run) provides every "simd"
