@@ -83,20 +83,18 @@ export function relaxedSimdSupported() {
   }
 }
 
-/**
- * RELAXED_SIMD_DEFAULT is whether loaders link simd-relaxed.wasm when not
- * told (load's relaxedSimd option). Off: measured in one interleaved run
- * each on the float model (the only one whose kernels differ), the relaxed
- * kernels took 0.955x the time of simd.wasm's in Chromium 156 but about
- * 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels slow down with
- * f32x4.relaxed_madd), and the integer kernels are the same code. See
- * README, Speed.
- */
-export const RELAXED_SIMD_DEFAULT = false;
+// relaxedSimdDefault is whether loaders link simd-relaxed.wasm when not
+// told (load's relaxedSimd option). Off: measured in one interleaved run
+// each on the float model (the only one whose kernels differ), the relaxed
+// kernels took 0.955x the time of simd.wasm's in Chromium 156 but about
+// 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels slow down with
+// f32x4.relaxed_madd), and the integer kernels are the same code. See
+// README, Speed.
+const relaxedSimdDefault = false;
 
 /**
  * kernelFiles lists the kernel modules to try, best first: with relaxed
- * (default RELAXED_SIMD_DEFAULT) and a browser that validates relaxed SIMD,
+ * (default false: relaxedSimdDefault) and a browser that validates relaxed SIMD,
  * simd-relaxed.wasm (its float kernels use f32x4.relaxed_madd; the same
  * exports and results within the float contract, integer outputs
  * identical), then simd.wasm, the fallback when that file is missing or
@@ -105,7 +103,7 @@ export const RELAXED_SIMD_DEFAULT = false;
  * @param {{relaxed?: boolean}} [opts]
  * @returns {string[]}
  */
-export function kernelFiles({relaxed = RELAXED_SIMD_DEFAULT} = {}) {
+export function kernelFiles({relaxed = relaxedSimdDefault} = {}) {
   if (!simdSupported()) return [];
   return relaxed && relaxedSimdSupported() ? [RELAXED_SIMD_FILE, SIMD_FILE] : [SIMD_FILE];
 }

@@ -397,8 +397,8 @@ function asBytes(x) {
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
  * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
- * browser has relaxed SIMD; default false, engine-link.js
- * RELAXED_SIMD_DEFAULT), requant ('fp32' or 'reference'), cache,
+ * browser has relaxed SIMD; default false, see engine-link.js
+ * kernelFiles), requant ('fp32' or 'reference'), cache,
  * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {

@@ -10,13 +10,14 @@ import (
 	"os"
 
 	"mobilenet-wasm/kernels/simd/internal/kgen"
+	"mobilenet-wasm/wasm/abi"
 )
 
 func main() {
-	if err := os.WriteFile("simd.wasm", kgen.Build(), 0o644); err != nil {
+	if err := os.WriteFile(abi.SIMDModuleFile, kgen.Build(), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("simd-relaxed.wasm", kgen.BuildRelaxed(), 0o644); err != nil {
+	if err := os.WriteFile(abi.SIMDRelaxedModuleFile, kgen.BuildRelaxed(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile("imports_wasip1.go", kgen.GoImports(), 0o644); err != nil {
