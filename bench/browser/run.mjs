@@ -23,6 +23,8 @@
 //                     (relaxed: simd-relaxed.wasm; litert: LiteRT.js, one thread)
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
+//   --simd FILE       the kernel module for simd (default site/simd.wasm): with
+//                     --engine, an older build's pair for before/after runs
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
 //   --firefox PATH    Firefox (default $FIREFOX or /usr/bin/firefox-esr)
 //   --serve           only serve the page and print its URL (for a real browser)
@@ -73,13 +75,14 @@ function parseArgs(argv) {
       case '--variants': a.variants = val(); break;
       case '--out': a.out = path.resolve(val()); break;
       case '--engine': a.engine = path.resolve(val()); break;
+      case '--simd': a.simd = path.resolve(val()); break;
       case '--chromium': a.chromium = val(); break;
       case '--firefox': a.firefox = val(); break;
       case '--browser': a.browser = val(); break;
       case '--serve': a.serve = true; break;
       case '--profile': a.profile = Number(val()); break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 36).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every(x => x.startsWith('//'))).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
       default: die(`unknown flag ${f} (see --help)`);
     }
@@ -250,7 +253,8 @@ async function main() {
   const site = path.join(root, 'site');
   const engine = args.engine;
   if (!existsSync(engine)) die(`no ${path.relative(root, engine)}: run ./build.sh first`);
-  const simd = [path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(existsSync);
+  const simd = [args.simd, path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(f => f && existsSync(f));
+  if (args.simd && simd !== args.simd) die(`no ${args.simd}`);
   const relaxed = [path.join(site, 'simd-relaxed.wasm'), path.join(root, 'kernels', 'simd', 'simd-relaxed.wasm')].find(existsSync);
   const tflitePkg = packageDir('@tensorflow/tfjs-tflite');
   const litertPkg = packageDir('@litertjs/core');
