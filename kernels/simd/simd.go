@@ -28,6 +28,13 @@
 // kernels sum in the portable kernels' order, so their results are equal
 // to the portable ones as float32 values (up to the sign of a zero).
 //
+// simd-relaxed.wasm (kgen.BuildRelaxed, committed beside simd.wasm) has the
+// same exports, argument blocks and packed layouts; its float kernels
+// multiply-add with f32x4.relaxed_madd, so their results may differ from
+// the portable ones by a rounding per sum (within the float contract,
+// 1e-5); its integer kernels are simd.wasm's. wazero does not run it: the
+// browser tests (e2e) compare it with simd.wasm and the portable kernels.
+//
 // Variants lists every variant once; it feeds the generator, the tests, the
 // benchmarks and the dispatch (Default marks those the engine imports and
 // chooses from, by shape: see Variant.Default). The engine prepares a
