@@ -7,7 +7,8 @@
 #                      package host embeds and runs under wazero;
 #   site/ui.wasm       the page's UI (Go, GOOS=js, ./ui), and
 #   site/wasm_exec.js  Go's JS glue for it, from $(go env GOROOT);
-#   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists.
+#   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists, and
+#   site/simd-relaxed.wasm  of kernels/simd/simd-relaxed.wasm (relaxed SIMD).
 #
 # Environment: WASM_OPT=1 also runs Binaryen's wasm-opt -O2 over the module
 # when wasm-opt is installed (off by default: see the note below; the tests
@@ -22,7 +23,8 @@ GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o site/ui.wasm ./ui
 goroot=$(go env GOROOT)
 cp "$goroot/lib/wasm/wasm_exec.js" site/wasm_exec.js 2>/dev/null || cp "$goroot/misc/wasm/wasm_exec.js" site/wasm_exec.js
 if [[ -f kernels/simd/simd.wasm ]]; then cp kernels/simd/simd.wasm site/simd.wasm; fi
-echo "built site/ui.wasm, site/wasm_exec.js$([[ -f site/simd.wasm ]] && echo ', site/simd.wasm')"
+if [[ -f kernels/simd/simd-relaxed.wasm ]]; then cp kernels/simd/simd-relaxed.wasm site/simd-relaxed.wasm; fi
+echo "built site/ui.wasm, site/wasm_exec.js$([[ -f site/simd.wasm ]] && echo ', site/simd.wasm')$([[ -f site/simd-relaxed.wasm ]] && echo ', site/simd-relaxed.wasm')"
 
 # wasm-opt (Binaryen) is opt-in. Go's wasm uses bulk memory, sign extension
 # and saturating float-to-int conversions, which wasm-opt must be told

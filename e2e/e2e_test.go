@@ -317,7 +317,38 @@ func testBrowser(t *testing.T, b browserSpec) {
 			}
 			if sw, ok := m["outSwitched"]; ok {
 				assert.Zero(t, outputDiff(t, sw, m["outPortable"], quant), "%s: setSimd(false) output differs from a portable instance's", name)
+				assert.Equal(t, "portable", m["switchedKernels"], "%s: info.kernels after setSimd(false)", name)
+				assert.Equal(t, si["kernels"], m["switchedBackKernels"], "%s: info.kernels after setSimd(true)", name)
 			}
+			// Relaxed SIMD: where the browser has it, load({relaxedSimd:
+			// true}) links simd-relaxed.wasm, the default simd.wasm;
+			// integer outputs are identical on all three paths, float
+			// ones (the relaxed module's fused multiply-adds round once)
+			// within the float contract.
+			pl := sub(t, m, "plainInfo")
+			relaxedWasm := fileExists(filepath.Join(root, "site", "simd-relaxed.wasm"))
+			assert.Equal(t, "portable", pi["kernels"], "%s: simd:false's info.kernels", name)
+			if simdWasm && r["supported"] == true {
+				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: the default info.kernels", name)
+				assert.Equal(t, false, pl["relaxed"], "%s: the default info.relaxedSimd", name)
+				want := "simd.wasm"
+				if relaxedWasm && m["relaxedSupported"] == true {
+					want = "simd-relaxed.wasm"
+				}
+				assert.Equal(t, want, si["kernels"], "%s: relaxedSimd:true's info.kernels (relaxed SIMD supported: %v)", name, m["relaxedSupported"])
+				assert.Equal(t, want == "simd-relaxed.wasm", si["relaxed"], "%s: info.relaxedSimd", name)
+			}
+			plainDiff := outputDiff(t, m["outPlain"], m["outPortable"], quant)
+			if quant {
+				assert.Zero(t, plainDiff, "%s: simd.wasm and portable raw outputs differ", name)
+			}
+			assert.LessOrEqual(t, plainDiff, 1e-5, "%s: simd.wasm and portable raw outputs differ", name)
+			relaxedDiff := outputDiff(t, m["outSimd"], m["outPlain"], quant)
+			if quant {
+				assert.Zero(t, relaxedDiff, "%s: %v and simd.wasm raw outputs differ", name, si["kernels"])
+			}
+			assert.LessOrEqual(t, relaxedDiff, 1e-5, "%s: %v and simd.wasm raw outputs differ", name, si["kernels"])
+			t.Logf("%s: %v vs simd.wasm: max raw diff %g; %.2f ms, simd.wasm %.2f ms", name, si["kernels"], relaxedDiff, m["msSimd"], m["msPlain"])
 			if name == model {
 				// The JS API lists every class, "background" too.
 				cli := classifyWith(t, bin, []string{filepath.Join(modelDir, model+".tflite")}, 5, filepath.Join(shared, "images", widgetPhoto))
@@ -359,6 +390,19 @@ func testBrowser(t *testing.T, b browserSpec) {
 		assert.Empty(t, sameTop(tops(t, r["top"]), raw), "a worker without OffscreenCanvas: classify a photo")
 		assert.Empty(t, sameTop(tops(t, r["topBitmap"]), raw), "a worker without OffscreenCanvas: classify an ImageBitmap")
 		assert.Equal(t, true, r["bitmapKept"], "the caller's ImageBitmap was closed")
+	})
+	t.Run("no-relaxed", func(t *testing.T) {
+		// The page's features come from the page (the probe refused
+		// there); the worker is not patched, but the page picks the
+		// module.
+		r := scenario(t, res, "no-relaxed")
+		assert.Equal(t, false, r["relaxedSupported"], "a browser without relaxed SIMD: relaxedSimdSupported()")
+		assert.Equal(t, false, sub(t, r, "features")["relaxedSimd"], "a browser without relaxed SIMD: info.features.relaxedSimd")
+		assert.Equal(t, true, r["simd"], "a browser without relaxed SIMD still runs the SIMD kernels")
+		assert.Equal(t, "simd.wasm", r["kernels"], "a browser without relaxed SIMD: info.kernels")
+		assert.Equal(t, false, r["relaxed"], "a browser without relaxed SIMD: info.relaxedSimd")
+		raw := classifyWith(t, bin, []string{filepath.Join(modelDir, model+".tflite")}, 3, filepath.Join(shared, "images", widgetPhoto))
+		assert.Empty(t, sameTop(tops(t, r["top"]), raw), "a browser without relaxed SIMD: classify a photo")
 	})
 	t.Run("no-simd", func(t *testing.T) {
 		r := scenario(t, res, "no-simd")

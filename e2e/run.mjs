@@ -209,8 +209,10 @@ if (cfg.phase === 'main') {
       const blob = await (await fetch(photo)).blob();
       const out = {supported: m.simdSupported(), models: []};
       for (const name of models) {
-        const a = await m.load({model: name, simd: true});
+        const a = await m.load({model: name, simd: true, relaxedSimd: true});
         const b = await m.load({model: name, simd: false});
+        // The default: the plain SIMD kernels.
+        const c = await m.load({model: name, simd: true});
         const n = a.info.input.shape.reduce((x, y) => x * y, 1);
         let input;
         if (a.info.input.dtype === 'float32') {
@@ -223,13 +225,16 @@ if (cfg.phase === 'main') {
         const r = {
           name,
           features: a.info.features,
-          simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason},
-          portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason},
+          relaxedSupported: m.relaxedSimdSupported(),
+          simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason, kernels: a.info.kernels, relaxed: a.info.relaxedSimd},
+          portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason, kernels: b.info.kernels, relaxed: b.info.relaxedSimd},
+          plainInfo: {simd: c.info.simd, kernels: c.info.kernels, relaxed: c.info.relaxedSimd},
           outputDtype: a.info.output.dtype,
           predsSimd: await a.classify(blob, {topK: 5}),
           predsPortable: await b.classify(blob, {topK: 5}),
           outSimd: Array.from(await a.infer(input)),
           outPortable: Array.from(await b.infer(input)),
+          outPlain: Array.from(await c.infer(input)),
           embeddingShape: a.info.embedding.shape,
           embedSimd: Array.from(await a.embed(blob)),
           embedPortable: Array.from(await b.embed(blob)),
@@ -239,12 +244,16 @@ if (cfg.phase === 'main') {
           await a.setSimd(false);
           r.outSwitched = Array.from(await a.infer(input));
           r.switchedInfo = a.info.simd;
+          r.switchedKernels = a.info.kernels;
           await a.setSimd(true);
+          r.switchedBackKernels = a.info.kernels;
         }
         r.msSimd = (await a.time({runs: 15, warmup: 3})).median;
         r.msPortable = (await b.time({runs: 15, warmup: 3})).median;
+        r.msPlain = (await c.time({runs: 15, warmup: 3})).median;
         a.dispose();
         b.dispose();
+        c.dispose();
         out.models.push(r);
       }
       return out;
@@ -273,6 +282,29 @@ if (cfg.phase === 'main') {
       const bmp = await createImageBitmap(blob, {colorSpaceConversion: 'none'});
       r.topBitmap = await clf.classify(bmp, {topK: 3});
       r.bitmapKept = bmp.width > 0;
+      clf.dispose();
+      return r;
+    }, {model: cfg.model, photo: cfg.widgetPhotoUrl});
+  });
+
+  // A browser with wasm SIMD but without relaxed SIMD (Safari, older
+  // Chromium and Firefox): its validator refuses relaxed opcodes, so the
+  // loader asked for relaxed SIMD links simd.wasm, with the same results.
+  await scenario('no-relaxed', async (open) => {
+    const page = await open('/mobilenet.d.ts', {}, () => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (bytes) => {
+        const u = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer || bytes);
+        for (let i = 0; i + 2 < u.length; i++) if (u[i] === 0xfd && u[i + 2] === 2 && u[i + 1] >= 0x80) return false; // 0xfd 0x100-0x17f
+        return validate.call(WebAssembly, bytes);
+      };
+    });
+    return page.evaluate(async ({model, photo}) => {
+      const m = await import('/mobilenet.js');
+      const blob = await (await fetch(photo)).blob();
+      const clf = await m.load({model, relaxedSimd: true});
+      const r = {relaxedSupported: m.relaxedSimdSupported(), kernels: clf.info.kernels, relaxed: clf.info.relaxedSimd,
+        simd: clf.info.simd, features: clf.info.features, top: await clf.classify(blob, {topK: 3})};
       clf.dispose();
       return r;
     }, {model: cfg.model, photo: cfg.widgetPhotoUrl});

@@ -3,6 +3,8 @@
 // It times, interleaved in one page, on the same prepared input tensor:
 //   - ours, SIMD:     site/engine.wasm with simd.wasm linked to its "simd"
 //                     imports (when the engine has such imports);
+//   - ours, relaxed:  the same with simd-relaxed.wasm (relaxed SIMD) linked
+//                     instead, as the loader does where the browser has it;
 //   - ours, portable: site/engine.wasm with the "simd" imports stubbed
 //                     (simd_abi_version returns 0: the engine falls back to
 //                     its portable Go kernels);
@@ -10,7 +12,11 @@
 //                     (@tensorflow/tfjs-tflite's tflite_web_api_cc_simd.wasm,
 //                     XNNPACK, one thread), through its raw model runner
 //                     (tfweb.TFLiteWebModelRunner: fill the input tensor,
-//                     infer(), read the output tensor; no tfjs tensors).
+//                     infer(), read the output tensor; no tfjs tensors);
+//   - LiteRT.js:      Google's current web runtime (@litertjs/core, its wasm
+//                     CPU backend: XNNPACK, relaxed SIMD where the browser
+//                     has it, numThreads 1), through its wasm bindings
+//                     (internal/litert/page.js drives them the same way).
 //
 // Our engine runs on this page's main thread through the C-like ABI of
 // wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), started and
@@ -52,9 +58,11 @@ class Engine {
       // One host call per layer: counting them costs nothing measurable.
       wrapKernel: (name, forward) => (args) => {
         e.kernelCalls++;
+        if (e.profile) return e.profile(name, args, forward);
         return forward(args);
       },
     });
+    e.kernels = linked.kernels;
     if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
     const x = linked.exports;
     e.x = x;
@@ -114,6 +122,93 @@ class Engine {
     if (this.handle) this.x.mn_free_model(this.handle);
     this.inPtr = 0;
     this.handle = 0;
+  }
+}
+
+// ----------------------------------------------------------------- LiteRT.js
+
+let litertReady = null;
+
+// loadLiteRtWasm loads LiteRT.js from base (its package folder: dist/ and
+// wasm/); given the wasm folder, it picks its single-threaded build (the
+// relaxed SIMD one where the browser validates relaxed SIMD).
+function loadLiteRtWasm(base) {
+  if (!litertReady) {
+    litertReady = (async () => {
+      const {loadLiteRt, Environment} = await import(base + 'dist/index.js');
+      const lr = await loadLiteRt(base + 'wasm/');
+      return {w: lr.liteRtWasm, env: new Environment({webGpuDevice: null})};
+    })();
+  }
+  return litertReady;
+}
+
+// LiteRT runs one or two (extractor + head) compiled models; its input
+// buffers are created once, filled per inference.
+class LiteRT {
+  static async create(base, model, head) {
+    const t = new LiteRT();
+    const {w, env} = await loadLiteRtWasm(base);
+    t.w = w;
+    t.parts = [];
+    for (const bytes of head ? [model, head] : [model]) {
+      const ptr = w._malloc(bytes.length);
+      w.HEAPU8.set(bytes, ptr);
+      const m = w.loadModel(env.liteRtEnvironment, ptr, bytes.length);
+      const cm = await w.compileModel(env.liteRtEnvironment, m, {
+        environment: env, accelerator: 'wasm', cpuOptions: {numThreads: 1}, gpuOptions: {}, webNNOptions: {},
+      });
+      const type = m.getInputTensorType(0, 0);
+      const n = type.bytes();
+      const buf = w.LiteRtTensorBuffer.createManaged(env.liteRtEnvironment, w.LiteRtTensorBufferType.HOST_MEMORY, type, n);
+      type.delete();
+      t.parts.push({ptr, m, cm, buf, n});
+    }
+    t.threads = w.getThreadCount();
+    return t;
+  }
+
+  prepare(input) { this.input = input; }
+
+  // write copies bytes into part i's input buffer.
+  write(i, bytes) {
+    const {buf, n} = this.parts[i];
+    if (bytes.length !== n) throw new Error(`LiteRT input ${i}: ${bytes.length} bytes, want ${n}`);
+    const p = buf.lock(this.w.LiteRtTensorBufferLockMode.WRITE);
+    try {
+      this.w.HEAPU8.set(bytes, p);
+    } finally {
+      buf.unlock();
+    }
+  }
+
+  // infer runs every part, the head on the extractor's output, and keeps
+  // the last output's bytes (CompiledModel.run resolves to new output
+  // buffers, freed here). Async: a sample awaits it.
+  async infer() {
+    let x = this.input;
+    for (let i = 0; i < this.parts.length; i++) {
+      this.write(i, x);
+      const outs = await this.parts[i].cm.run(0, [this.parts[i].buf]);
+      const o = outs[0];
+      const p = o.lock(this.w.LiteRtTensorBufferLockMode.READ);
+      x = this.w.HEAPU8.slice(p, p + o.packedSize());
+      o.unlock();
+      for (const b of outs) b.delete();
+    }
+    this.out = x;
+  }
+
+  output() { return this.out.slice(); }
+
+  dispose() {
+    for (const {ptr, m, cm, buf} of this.parts) {
+      for (const o of [buf, cm, m]) {
+        try { o.delete(); } catch (_) { /* already gone */ }
+      }
+      this.w._free(ptr);
+    }
+    this.parts = [];
   }
 }
 
@@ -190,6 +285,54 @@ class TFLite {
   dispose() { for (const r of this.runners) r.cleanUp(); }
 }
 
+// profileKernels times every kernel call of one inference of engine e, each
+// call repeated in 5 batches of reps calls back to back (the fastest batch) (the same arguments: a kernel's
+// output does not feed its input), and, for GEMM and im2col convolutions,
+// every other export whose packed layout is the same (the same name but
+// the pixel count MR of its tile), on the same arguments; the real kernel
+// runs last, so the layer's output is its own. Returns rows {key, name,
+// shape, us, alt: {name: us}} in call order, us per call. For tile
+// choices: a page that is cross-origin isolated times in 5 us steps.
+function profileKernels(e, reps) {
+  const rows = new Map();
+  // The fastest of 5 batches of reps calls: other processes only add
+  // time, so on a busy machine the minimum is the steadiest estimate.
+  const time = (fn, args) => {
+    let best = Infinity;
+    for (let b = 0; b < 5; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) fn(args);
+      best = Math.min(best, (performance.now() - t0) * 1000 / reps);
+    }
+    return best;
+  };
+  const sameLayout = (name) => {
+    const m = name.match(/^(.*_)\d+(x\d+(?:c\d+)?__wasmsimd)$/);
+    if (!m || !/_(gemm|conv)_/.test(name)) return [];
+    return Object.keys(e.kernels).filter((n) => n !== name && n.startsWith(m[1]) && n.endsWith(m[2]) && /^\d+$/.test(n.slice(m[1].length, n.length - m[2].length)));
+  };
+  e.profile = (name, args, forward) => {
+    const w = new Uint32Array(e.x.memory.buffer, args, 12);
+    let shape;
+    if (name.includes('_gemm_')) shape = `rows=${w[4]} K=${w[5]} N=${w[6]}`;
+    else if (name.includes('dwconv')) shape = `in=${w[5]}x${w[6]}x${w[7]} out=${w[8]}x${w[9]}`;
+    else if (name.includes('conv')) shape = `in=${w[6]}x${w[7]}x${w[8]} out=${w[9]}x${w[10]}x${w[11]}`;
+    else shape = `in=${w[3]}x${w[4]}x${w[5]}`;
+    const key = `${name} ${shape}`;
+    const r = rows.get(key) || {key, name, shape, calls: 0, us: 0, alt: {}};
+    rows.set(key, r);
+    r.calls++;
+    for (const a of sameLayout(name)) r.alt[a] = (r.alt[a] || 0) + time(e.kernels[a], args);
+    r.us += time(forward, args);
+  };
+  try {
+    e.infer();
+  } finally {
+    e.profile = null;
+  }
+  return [...rows.values()];
+}
+
 // ------------------------------------------------------------------ helpers
 
 async function fetchBytes(url) {
@@ -260,11 +403,13 @@ const nextFrame = () => new Promise(r => setTimeout(r, 0));
 // run benchmarks every model of config.models:
 //   {name, file, head?} with file and head relative to config.modelsUrl.
 // Other fields (all optional): engineUrl, simdUrl (null: no SIMD module),
-// tfliteUrl (folder), tensorsUrl, goldensUrl, image, runs, warmup,
-// warmupMs, minSampleMs, variants (subset of ['simd', 'portable', 'tflite']).
+// relaxedUrl (simd-relaxed.wasm), tfliteUrl (folder), litertUrl (the
+// @litertjs/core package folder), tensorsUrl, goldensUrl, image, runs,
+// warmup, warmupMs, minSampleMs, variants (subset of ['simd', 'relaxed',
+// 'portable', 'tflite', 'litert']).
 async function run(config) {
   const c = Object.assign({
-    engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', tfliteUrl: '/vendor/tflite/',
+    engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', relaxedUrl: 'simd-relaxed.wasm', tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/',
     modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
     image: 'grace_hopper.bmp', runs: 50, warmup: 10, warmupMs: 0, minSampleMs: 5,
     variants: ['simd', 'portable', 'tflite'],
@@ -295,6 +440,12 @@ async function run(config) {
     out.simd.note = 'n/a (not yet linked): engine.wasm imports no SIMD kernels';
   }
   log(`engine.wasm: ${engineSimdImports} simd imports; ${simdModule ? 'simd.wasm loaded' : out.simd.note || 'SIMD not requested'}`);
+  let relaxedModule = null;
+  if (c.variants.includes('relaxed') && engineSimdImports && c.relaxedUrl) {
+    relaxedModule = await compileWasm(c.relaxedUrl, {optional: true});
+    out.simd.relaxed = relaxedModule ? 'simd-relaxed.wasm compiled' : 'simd-relaxed.wasm missing or not compiled (no relaxed SIMD?)';
+    log(out.simd.relaxed);
+  }
 
   if (c.variants.includes('tflite')) {
     out.tflite = await loadTFLite(c.tfliteUrl);
@@ -305,6 +456,7 @@ async function run(config) {
   const engines = {};
   if (c.variants.includes('portable')) engines.portable = await Engine.create(engineModule, null);
   if (simdModule) engines.simd = await Engine.create(engineModule, simdModule);
+  if (relaxedModule) engines.relaxed = await Engine.create(engineModule, relaxedModule);
   out.simd.state = Object.fromEntries(Object.entries(engines).map(([v, e]) => [v, e.simdState]));
   if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== SIMD_ON) {
     log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want ${SIMD_ON})`);
@@ -330,9 +482,15 @@ async function run(config) {
         subjects.tflite = tfl;
         res.tfliteInfo = tfl.info;
       }
+      let lrt = null;
+      if (c.variants.includes('litert')) {
+        lrt = await LiteRT.create(c.litertUrl, model, head);
+        subjects.litert = lrt;
+        res.litertThreads = lrt.threads;
+      }
 
       // The prepared input: the golden tensor, as the model's dtype wants it.
-      const anyEngine = engines.portable || engines.simd;
+      const anyEngine = engines.portable || engines.simd || engines.relaxed;
       let dtype, size, outDtype;
       if (anyEngine) {
         const info = anyEngine.info;
@@ -363,7 +521,7 @@ async function run(config) {
       const outputs = {};
       for (const [v, s] of Object.entries(subjects)) {
         if (engines[v]) engines[v].kernelCalls = 0;
-        s.infer();
+        await s.infer();
         outputs[v] = s.output();
         res.variants[v] = {top1: argmax(outDtype, outputs[v])};
         if (engines[v] && engines[v].simdImports) res.variants[v].simdKernelCalls = engines[v].kernelCalls;
@@ -376,9 +534,11 @@ async function run(config) {
       res.compare = {};
       for (const v of Object.keys(outputs)) {
         if (v !== 'tflite' && outputs.tflite) res.compare[`${v}_vs_tflite`] = compare(outDtype, outputs[v], outputs.tflite);
+        if (v !== 'litert' && v !== 'tflite' && outputs.litert) res.compare[`${v}_vs_litert`] = compare(outDtype, outputs[v], outputs.litert);
         if (golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
       }
       if (engines.simd && outputs.portable) res.compare.simd_vs_portable = compare(outDtype, outputs.simd, outputs.portable);
+      if (engines.relaxed && outputs.simd) res.compare.relaxed_vs_simd = compare(outDtype, outputs.relaxed, outputs.simd);
       for (const [k, r] of Object.entries(res.compare)) {
         log(`  ${k}: ${r.equal ? 'equal' : 'DIFFERENT'}${r.maxAbsDiff ? ` (max diff ${r.maxAbsDiff} at ${r.at}${r.differingBytes ? `, ${r.differingBytes} bytes` : ''})` : ''}`);
       }
@@ -397,10 +557,10 @@ async function run(config) {
         // clock that ticks in 1 ms (Firefox without cross-origin
         // isolation) cannot time one small inference.
         const until = performance.now() + c.warmupMs;
-        for (let i = 0; i < c.warmup || performance.now() < until; i++) s.infer();
+        for (let i = 0; i < c.warmup || performance.now() < until; i++) await s.infer();
         const n = Math.max(1, c.warmup);
         const t0 = performance.now();
-        for (let i = 0; i < n; i++) s.infer();
+        for (let i = 0; i < n; i++) await s.infer();
         fastest = Math.min(fastest, (performance.now() - t0) / n);
         await nextFrame();
       }
@@ -413,7 +573,10 @@ async function run(config) {
         for (let j = 0; j < names.length; j++) {
           const v = names[(r + j) % names.length], s = subjects[v];
           const t0 = performance.now();
-          for (let i = 0; i < inner; i++) s.infer();
+          // LiteRT.js's run is async (awaited); ours is not (no await, so
+          // no microtask per inference).
+          if (s instanceof LiteRT) for (let i = 0; i < inner; i++) await s.infer();
+          else for (let i = 0; i < inner; i++) s.infer();
           samples[v].push((performance.now() - t0) / inner);
         }
         if (r % 10 === 9) await nextFrame();
@@ -426,10 +589,27 @@ async function run(config) {
           res.variants[v].pairedRatio = stats(samples[v].map((x, i) => x / samples.tflite[i]));
           delete res.variants[v].pairedRatio.n;
         }
+        if (v !== 'litert' && v !== 'tflite' && samples.litert) {
+          res.variants[v].pairedRatioLitert = stats(samples[v].map((x, i) => x / samples.litert[i]));
+          delete res.variants[v].pairedRatioLitert.n;
+        }
         log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
+      }
+      // With config.profile (repetitions), a per-kernel profile of each of
+      // our SIMD engines (see profileKernels).
+      if (c.profile > 0) {
+        for (const v of ['simd', 'relaxed']) {
+          if (!engines[v]) continue;
+          res.variants[v].profile = profileKernels(engines[v], c.profile);
+          for (const r of res.variants[v].profile) {
+            const alt = Object.entries(r.alt).map(([a, us]) => `${a.replace(/__wasmsimd$/, '').replace(/^.*_/, '')} ${us.toFixed(1)}`).join(', ');
+            log(`  ${v} ${r.us.toFixed(1).padStart(8)} us  x${r.calls}  ${r.key}${alt ? `   [same layout: ${alt}]` : ''}`);
+          }
+        }
       }
       for (const e of Object.values(engines)) e.dispose();
       if (tfl) tfl.dispose();
+      if (lrt) lrt.dispose();
     } catch (err) {
       res.error = String(err && err.stack || err);
       log(`  ERROR: ${res.error}`);
@@ -456,8 +636,8 @@ async function runFromPage() {
   }
 }
 
-globalThis.mnBench = {run, Engine, TFLite, loadTFLite};
-export {run, Engine, TFLite};
+globalThis.mnBench = {run, Engine, TFLite, loadTFLite, LiteRT};
+export {run, Engine, TFLite, LiteRT};
 if (typeof document !== 'undefined') {
   const btn = document.getElementById('run');
   if (btn) btn.addEventListener('click', runFromPage);

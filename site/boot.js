@@ -77,7 +77,8 @@ function progress(name, p) {
 
 const params = new URLSearchParams(location.search);
 boot.simd = mobilenet.simdSupported() && params.get('simd') !== '0';
-mobilenet.preload({simd: boot.simd}); // the engine, while the catalog and ui.wasm come
+boot.relaxedSimd = params.get('relaxed') === '1'; // ?relaxed=1: simd-relaxed.wasm where the browser has relaxed SIMD
+mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd}); // the engine, while the catalog and ui.wasm come
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});
 // first resolves to {name, classifier} (classifier: a promise), or null
@@ -89,7 +90,7 @@ boot.first = boot.catalog.then((list) => {
   mark('model-load-start');
   // The catalog's URLs, so that load does not fetch the catalog again.
   const e = list.find((m) => m.name === name);
-  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, onProgress: (p) => progress(name, p)});
+  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, onProgress: (p) => progress(name, p)});
   classifier.then(() => mark('model-ready'), () => {});
   return {name, classifier};
 });

@@ -1,6 +1,7 @@
 // engine-link.js: how a JS host starts site/engine.wasm. It compiles the
 // module, instantiates it with the WASI shim (wasi.js), and links the SIMD
-// kernels (simd.wasm) onto the engine's memory, or gives the engine stubs
+// kernels (simd.wasm, or on request simd-relaxed.wasm where the browser has
+// relaxed SIMD: kernelFiles) onto the engine's memory, or gives the engine stubs
 // instead, so that it runs its portable Go kernels (no wasm SIMD, no
 // simd.wasm, or SIMD turned off). The loader's worker (worker.js) and the
 // benchmark page (bench.js) both start the engine through here.
@@ -58,6 +59,54 @@ export class LinkError extends Error {
 const simdProbe = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
+
+// The smallest module using a relaxed SIMD instruction
+// (i8x16.relaxed_swizzle of two splats).
+const relaxedSimdProbe = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 15, 1, 13, 0, 65, 0, 253, 15, 65, 0, 253, 15, 253, 128, 2, 11,
+]);
+
+/** The kernel modules: plain wasm SIMD, and the same kernels with relaxed SIMD. */
+export const SIMD_FILE = 'simd.wasm';
+export const RELAXED_SIMD_FILE = 'simd-relaxed.wasm';
+
+/**
+ * relaxedSimdSupported reports whether this browser validates relaxed
+ * SIMD (Chromium 114+, Firefox 145+).
+ */
+export function relaxedSimdSupported() {
+  try {
+    return WebAssembly.validate(relaxedSimdProbe);
+  } catch {
+    return false;
+  }
+}
+
+// relaxedSimdDefault is whether loaders link simd-relaxed.wasm when not
+// told (load's relaxedSimd option). Off: measured in one interleaved run
+// each on the float model (the only one whose kernels differ), the relaxed
+// kernels took 0.955x the time of simd.wasm's in Chromium 156 but about
+// 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels slow down with
+// f32x4.relaxed_madd), and the integer kernels are the same code. See
+// README, Speed.
+const relaxedSimdDefault = false;
+
+/**
+ * kernelFiles lists the kernel modules to try, best first: with relaxed
+ * (default false: relaxedSimdDefault) and a browser that validates relaxed SIMD,
+ * simd-relaxed.wasm (its float kernels use f32x4.relaxed_madd; the same
+ * exports and results within the float contract, integer outputs
+ * identical), then simd.wasm, the fallback when that file is missing or
+ * does not compile. Without wasm SIMD, none.
+ *
+ * @param {{relaxed?: boolean}} [opts]
+ * @returns {string[]}
+ */
+export function kernelFiles({relaxed = relaxedSimdDefault} = {}) {
+  if (!simdSupported()) return [];
+  return relaxed && relaxedSimdSupported() ? [RELAXED_SIMD_FILE, SIMD_FILE] : [SIMD_FILE];
+}
 
 /** simdSupported reports whether this browser runs WebAssembly SIMD (128-bit). */
 export function simdSupported() {

@@ -12,17 +12,11 @@
 // cross-origin isolated. Older browsers lack some: without OffscreenCanvas
 // in workers the page sends frames as RGBA, without Cache Storage models
 // are downloaded at every load, without service workers there is no
-// offline visit. The engine uses neither relaxed SIMD nor threads; they
-// are reported so that users, tests and the benchmark can see them.
+// offline visit. With relaxed SIMD the loader can link simd-relaxed.wasm
+// (load({relaxedSimd: true}), engine-link.js kernelFiles); threads are
+// reported so that users, tests and the benchmark can see them.
 
-import {simdSupported} from './engine-link.js';
-
-// The smallest module using a relaxed SIMD instruction
-// (i8x16.relaxed_swizzle of two splats).
-const relaxedSimdProbe = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
-  10, 15, 1, 13, 0, 65, 0, 253, 15, 65, 0, 253, 15, 253, 128, 2, 11,
-]);
+import {relaxedSimdSupported, simdSupported} from './engine-link.js';
 
 // A module with a shared memory: the wasm threads proposal.
 const sharedMemoryProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 4, 1, 3, 1, 1]);
@@ -68,7 +62,7 @@ export function browserFeatures() {
   const isolated = self.crossOriginIsolated === true;
   return {
     simd: simdSupported(),
-    relaxedSimd: validates(relaxedSimdProbe),
+    relaxedSimd: relaxedSimdSupported(),
     threads: validates(sharedMemoryProbe) && typeof SharedArrayBuffer === 'function' && isolated,
     crossOriginIsolated: isolated,
     offscreenCanvas: canvas2d(),

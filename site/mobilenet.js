@@ -10,15 +10,17 @@
 // the worker as ImageBitmap/ImageData; the engine does the release's
 // preprocessing (central crop 87.5%, bilinear resize) itself. When the
 // browser has wasm SIMD and the server has simd.wasm, the worker links the
-// SIMD kernels to the engine; otherwise it runs the portable Go kernels.
+// SIMD kernels to the engine (with relaxedSimd: true, simd-relaxed.wasm
+// where the browser has relaxed SIMD); otherwise it runs the portable Go
+// kernels.
 // Models come from a URL (cached in Cache Storage), from bytes, or by name
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
 
-import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, RELAXED_SIMD_FILE, relaxedSimdSupported, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
 import {browserFeatures} from './features.js';
 
-export {simdSupported};
+export {relaxedSimdSupported, simdSupported};
 
 const here = new URL('.', import.meta.url);
 
@@ -59,31 +61,43 @@ function compile(url, optional = false) {
 }
 
 /**
- * preload starts fetching and compiling engine.wasm (and simd.wasm, when
- * it will be used) at once, so that a later load() finds them compiled:
- * a page calls it as early as it can (site/boot.js, before its catalog
- * and its own UI), and the engine's download overlaps theirs.
+ * preload starts fetching and compiling engine.wasm (and simd.wasm or
+ * simd-relaxed.wasm, when it will be used) at once, so that a later load()
+ * finds them compiled: a page calls it as early as it can (site/boot.js,
+ * before its catalog and its own UI), and the engine's download overlaps
+ * theirs. Pass the simd and relaxedSimd that load() will get.
  */
-export function preload({baseUrl, simd} = {}) {
+export function preload({baseUrl, simd, relaxedSimd} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  linkModules(base, wantSimd);
+  linkModules(base, wantSimd, relaxedSimd);
 }
 
 /**
- * linkModules starts compiling engine.wasm and, when wantSimd, simd.wasm
- * alongside it (not after it: on a slow network its round trip would come
- * last), and returns the two promises; simdP resolves to null when the
- * engine imports no kernels (a portable build, wasm/doc.go) or without
- * SIMD.
+ * linkModules starts compiling engine.wasm and, when wantSimd, the kernel
+ * module alongside it (not after it: on a slow network its round trip
+ * would come last), and returns the two promises. simdP resolves to the
+ * first of kernelFiles({relaxed}) (relaxed undefined: the default) that
+ * the server has and that compiles, as {module, file}, or to
+ * {module: null, file: ''} when the engine imports no kernels (a portable
+ * build, wasm/doc.go) or without SIMD.
  */
-function linkModules(baseUrl, wantSimd) {
+function linkModules(baseUrl, wantSimd, relaxed) {
   const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  const simdFile = wantSimd ? compile(new URL('simd.wasm', baseUrl).href, true) : null;
-  const simdP = engineP.then((m) => (simdFile && kernelImports(m).length > 0 ? simdFile : null));
+  const files = wantSimd ? kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)}) : [];
+  const first = files.length > 0 ? compile(new URL(files[0], baseUrl).href, true) : null;
+  if (first) first.catch(() => {});
+  const simdP = engineP.then(async (m) => {
+    if (kernelImports(m).length > 0) {
+      for (const file of files) {
+        const module = await compile(new URL(file, baseUrl).href, true);
+        if (module) return {module, file};
+      }
+    }
+    return {module: null, file: ''};
+  });
   engineP.catch(() => {});
   simdP.catch(() => {});
-  if (simdFile) simdFile.catch(() => {});
   return {engineP, simdP};
 }
 
@@ -391,11 +405,14 @@ export class Classifier {
   /**
    * setSimd switches this classifier between the SIMD kernels and the
    * portable ones (same results; for A/B timing). Turning SIMD on fails
-   * when it is not linked. Returns and records the new info.simd.
+   * when it is not linked. Returns and records the new info.simd (and
+   * info.kernels, info.relaxedSimd).
    */
   async setSimd(on) {
     const state = await this._ch.call('setSimd', {on: Boolean(on)});
     this.info.simd = state === SIMD_ON;
+    this.info.kernels = this.info.simd ? this._kernelFile : 'portable';
+    this.info.relaxedSimd = this.info.simd && this._kernelFile === RELAXED_SIMD_FILE;
     return this.info.simd;
   }
 
@@ -426,7 +443,9 @@ function asBytes(x) {
  * load starts a worker, fetches the model and loads it. Options (see
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
- * (default: when supported), requant ('fp32' or 'reference'), cache,
+ * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
+ * browser has relaxed SIMD; default false, see engine-link.js
+ * kernelFiles), requant ('fp32' or 'reference'), cache,
  * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {
@@ -436,13 +455,17 @@ export async function load(opts = {}) {
 
   // Start the engine while the model downloads, and the worker with it
   // (its scripts, the engine's instantiation and Go runtime start).
-  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
   const ch = new Channel(startWorker(baseUrl));
   engineP.then(() => mark('engine-compiled'), () => {});
-  const initP = Promise.all([engineP, simdP]).then(([engineModule, simdModule]) => ch.call('init', {engineModule, simdModule, wantSimd}));
+  let kernelFile = '';
+  const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
+    kernelFile = file;
+    return ch.call('init', {engineModule, simdModule, wantSimd});
+  });
   initP.then(() => mark('engine-started'), () => {});
   try {
-    return await loadInto(ch, initP, opts, {baseUrl, fetchOpts});
+    return await loadInto(ch, initP, () => kernelFile, opts, {baseUrl, fetchOpts});
   } catch (e) {
     ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
     throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
@@ -451,7 +474,8 @@ export async function load(opts = {}) {
 
 // loadInto is load's work once the worker (ch) starts: fetch the model,
 // head and labels while initP (the worker's "init") runs, then load them.
-async function loadInto(ch, initP, opts, {baseUrl, fetchOpts}) {
+// kernelFile names the kernel module linked, once initP has resolved.
+async function loadInto(ch, initP, kernelFile, opts, {baseUrl, fetchOpts}) {
 
   let name = opts.name || '';
   let model = null;
@@ -496,20 +520,28 @@ async function loadInto(ch, initP, opts, {baseUrl, fetchOpts}) {
   const transfer = [model];
   if (head) transfer.push(head);
   const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
+  const file = kernelFile();
   let simdReason = init.simdReason;
-  if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : 'the engine did not accept simd.wasm (ABI version?)';
-  return new Classifier(ch, {
+  if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : `the engine did not accept ${file} (ABI version?)`;
+  const on = simdState === SIMD_ON;
+  const clf = new Classifier(ch, {
     ...info,
     name,
     abi: ENGINE_ABI_VERSION,
-    simd: simdState === SIMD_ON,
+    simd: on,
     simdLinked: simdState !== SIMD_UNLINKED,
     simdSupported: simdSupported(),
-    simdReason: simdState === SIMD_ON ? '' : simdReason,
+    simdReason: on ? '' : simdReason,
+    // Which kernels run: the module linked, or 'portable'.
+    kernels: on ? file : 'portable',
+    relaxedSimd: on && file === RELAXED_SIMD_FILE,
+    relaxedSimdSupported: relaxedSimdSupported(),
     // What differs between browsers, on the page; workerCanvas is the
     // worker's OffscreenCanvas (without it, frames travel as RGBA).
     features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
   });
+  clf._kernelFile = file;
+  return clf;
 }
 
 // ---------------------------------------------------------------------------
@@ -782,7 +814,7 @@ export async function quantize(model, images, opts = {}) {
 
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
-  const {engineP, simdP} = linkModules(baseUrl, wantSimd);
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
 
   let bytes;
   if (typeof model === 'string') {
@@ -801,7 +833,7 @@ export async function quantize(model, images, opts = {}) {
   const progress = (phase, done) => {
     if (opts.onProgress) opts.onProgress({phase, done, total: list.length});
   };
-  const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
+  const [engineModule, {module: simdModule}] = await Promise.all([engineP, simdP]);
   if (signal && signal.aborted) throw aborted();
   const ch = new Channel(startWorker(baseUrl));
   const onAbort = () => ch.close(aborted());

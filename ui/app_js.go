@@ -291,6 +291,10 @@ func show(e dom.Element, on bool) {
 // useSIMD is the SIMD switch's state.
 func (a *app) useSIMD() bool { return a.simdToggle.Get("checked").Bool() }
 
+// useRelaxed is the load option relaxedSimd: true when the page's address
+// says ?relaxed=1 (simd-relaxed.wasm where the browser has relaxed SIMD).
+func (a *app) useRelaxed() bool { return a.param("relaxed") == "1" }
+
 // loadFirstModel adopts the model boot.js started loading before the UI
 // ran (site/boot.js firstModel picks it: ?model=, else the last visit's,
 // else a preferred one the server has).
@@ -492,8 +496,11 @@ func (a *app) showModel(info js.Value) {
 	switch {
 	case boolean(info, "simd"):
 		a.simdBadge.SetTextContent("wasm SIMD")
+		if boolean(info, "relaxedSimd") {
+			a.simdBadge.SetTextContent("wasm SIMD (relaxed)")
+		}
 		a.simdBadge.Class().Remove("bad")
-		a.simdBadge.SetTitle("The engine runs the SIMD kernels (simd.wasm).")
+		a.simdBadge.SetTitle(fmt.Sprintf("The engine runs the SIMD kernels (%s).", str(info, "kernels")))
 	case a.simdSupported:
 		a.simdBadge.SetTextContent("portable kernels")
 		a.simdBadge.SetTitle(str(info, "simdReason"))

@@ -256,7 +256,7 @@ func (a *app) benchmarkAll() {
 			}
 			return nil
 		})
-		clf, err := call(a.mn, "load", map[string]any{"model": e.Name, "simd": a.useSIMD(), "onProgress": progress})
+		clf, err := call(a.mn, "load", map[string]any{"model": e.Name, "simd": a.useSIMD(), "relaxedSimd": a.useRelaxed(), "onProgress": progress})
 		progress.Release()
 		show(a.download, false)
 		if err != nil {

@@ -364,7 +364,7 @@ func (q *quantPanel) quantize() {
 	// The float model as a classifier: it checks the file, and its labels
 	// (the server's ImageNet labels when it has none) go into the
 	// quantized file.
-	floatOpts := map[string]any{"model": model.Call("slice", 0), "name": name, "simd": a.useSIMD()}
+	floatOpts := map[string]any{"model": model.Call("slice", 0), "name": name, "simd": a.useSIMD(), "relaxedSimd": a.useRelaxed()}
 	floatClf, err := call(a.mn, "load", floatOpts)
 	if err == nil && q.cancelled(ctrl) {
 		floatClf.Call("dispose")
@@ -449,7 +449,7 @@ func (q *quantPanel) quantize() {
 	q.progressText.SetTextContent(fmt.Sprintf("Quantized on %d photos in %.1f s; comparing…", total, seconds))
 
 	quantName := strings.TrimSuffix(name, ".tflite") + "_" + format + ".tflite"
-	quantClf, err := call(a.mn, "load", map[string]any{"model": out.Call("slice", 0), "name": quantName, "simd": a.useSIMD()})
+	quantClf, err := call(a.mn, "load", map[string]any{"model": out.Call("slice", 0), "name": quantName, "simd": a.useSIMD(), "relaxedSimd": a.useRelaxed()})
 	if err != nil {
 		floatClf.Call("dispose")
 		q.fail("The quantized model does not load (a bug; please report it): " + err.Error())

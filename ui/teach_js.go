@@ -219,7 +219,7 @@ func (tm *teach) useModel(model string, state js.Value) error {
 	defer func() { tm.loading = false }()
 	a.body.SetAttribute("data-teach", "loading")
 	tm.modelBadge.SetTextContent("loading " + model + "…")
-	clf, err := call(a.mn, "load", map[string]any{"model": model, "simd": a.useSIMD()})
+	clf, err := call(a.mn, "load", map[string]any{"model": model, "simd": a.useSIMD(), "relaxedSimd": a.useRelaxed()})
 	if err != nil {
 		tm.modelBadge.SetTextContent(tm.base)
 		a.body.SetAttribute("data-teach", tm.readyState())

@@ -158,6 +158,15 @@
 //     with the same stack), and calls _initialize (which calls no kernel);
 //  2. instantiates simd.wasm with {engine: {memory: <this module's memory>}}.
 //
+// simd-relaxed.wasm (kernels/simd/simd-relaxed.wasm, also copied to site/)
+// is the same module, the same exports, imports and argument blocks, whose
+// float kernels multiply-add with f32x4.relaxed_madd (relaxed SIMD: fused
+// where the machine has FMA; float outputs within 1e-5 of simd.wasm's,
+// integer outputs identical). A host that validates relaxed SIMD may link
+// it instead of simd.wasm (site/engine-link.js kernelFiles does when asked:
+// it is not faster everywhere); the engine cannot tell them apart. wazero has no relaxed
+// SIMD: host links simd.wasm.
+//
 // A host without SIMD (no wasm SIMD, or an A/B run) provides every "simd"
 // import as a stub: simd_abi_version returns 0, the kernels trap (they are
 // never called). The engine calls simd_abi_version once, at the first

@@ -19,12 +19,18 @@
 //   --min-sample-ms X one sample runs enough inferences to last X ms (default 5
 //                     in Chromium, 50 in Firefox, whose clock ticks in 1 ms;
 //                     0 = one inference a sample); see README.md
-//   --variants LIST   comma-separated subset of simd,portable,tflite
+//   --variants LIST   comma-separated subset of simd,relaxed,portable,tflite,litert
+//                     (relaxed: simd-relaxed.wasm; litert: LiteRT.js, one thread)
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
+//   --simd FILE       the kernel module for simd (default site/simd.wasm): with
+//                     --engine, an older build's pair for before/after runs
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
 //   --firefox PATH    Firefox (default $FIREFOX or /usr/bin/firefox-esr)
 //   --serve           only serve the page and print its URL (for a real browser)
+//   --profile N       also time every kernel call of one inference N times over,
+//                     and the other tiles of the same packed layout (the page is
+//                     then cross-origin isolated for a 5 us clock: no tflite)
 //
 // It needs site/engine.wasm (./build.sh) and `npm install` at the repository
 // root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite). Nothing is fetched from
@@ -49,7 +55,7 @@ function parseArgs(argv) {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
     image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
     variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
-    chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false, profile: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -69,12 +75,14 @@ function parseArgs(argv) {
       case '--variants': a.variants = val(); break;
       case '--out': a.out = path.resolve(val()); break;
       case '--engine': a.engine = path.resolve(val()); break;
+      case '--simd': a.simd = path.resolve(val()); break;
       case '--chromium': a.chromium = val(); break;
       case '--firefox': a.firefox = val(); break;
       case '--browser': a.browser = val(); break;
       case '--serve': a.serve = true; break;
+      case '--profile': a.profile = Number(val()); break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 32).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every(x => x.startsWith('//'))).map(l => l.replace(/^\/\/ ?/, '')).join('\n'));
         process.exit(0);
       default: die(`unknown flag ${f} (see --help)`);
     }
@@ -87,7 +95,8 @@ function parseArgs(argv) {
   a.executable = a.browser === 'firefox' ? a.firefox : a.chromium;
   if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
-  for (const v of a.variants) if (!['simd', 'portable', 'tflite'].includes(v)) die(`unknown variant ${v}`);
+  for (const v of a.variants) if (!['simd', 'relaxed', 'portable', 'tflite', 'litert'].includes(v)) die(`unknown variant ${v}`);
+  if (a.profile > 0 && a.variants.includes('tflite')) die('--profile isolates the page, where tfjs-tflite would pick its threaded build: leave tflite out of --variants');
   return a;
 }
 
@@ -135,7 +144,8 @@ const types = {
 // serve serves mounts (URL prefix -> list of folders, first hit wins) plus
 // fixed files (URL path -> file path, or a Buffer of JSON), without COOP/COEP headers: the page must not be
 // cross-origin isolated, or tfjs-tflite would pick its threaded build.
-function serve(mounts, files) {
+function serve(mounts, files, isolated = false) {
+  const isolation = isolated ? {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'} : {};
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     let file = files[u.pathname];
@@ -151,7 +161,7 @@ function serve(mounts, files) {
       }
     }
     if (Buffer.isBuffer(file)) {
-      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store'});
+      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store', ...isolation});
       res.end(file);
       return;
     }
@@ -170,6 +180,7 @@ function serve(mounts, files) {
       'content-type': types[path.extname(file)] || 'application/octet-stream',
       'content-length': statSync(file).size,
       'cache-control': 'no-store',
+      ...isolation,
     });
     createReadStream(file).pipe(res);
   });
@@ -189,36 +200,50 @@ function cell(v) {
   return `${ms(v.median)} (${ms(v.p10)}–${ms(v.p90)})`;
 }
 
+// What each variant is called in the table.
+const variantNames = {simd: 'ours SIMD', relaxed: 'ours relaxed SIMD', portable: 'ours portable', tflite: 'TFLite-wasm', litert: 'LiteRT.js'};
+const ours = ['simd', 'relaxed', 'portable'];
+
 function agreement(m) {
   const parts = [];
-  for (const v of ['simd', 'portable']) {
-    const c = m.compare && m.compare[`${v}_vs_tflite`];
-    if (!c) continue;
-    let s;
-    if (m.outputDtype === 'float32') s = c.equal ? 'equal' : `max diff ${c.maxAbsDiff.toExponential(2)}`;
-    else s = c.equal ? 'byte-equal' : `${c.differingBytes} bytes differ (max ${c.maxAbsDiff})`;
-    parts.push(`${v}: ${s}`);
+  for (const v of ours) {
+    for (const ref of ['tflite', 'litert', 'golden']) {
+      const c = m.compare && m.compare[`${v}_vs_${ref}`];
+      if (!c) continue;
+      let s;
+      if (m.outputDtype === 'float32') s = c.equal ? 'equal' : `max diff ${c.maxAbsDiff.toExponential(2)}`;
+      else s = c.equal ? 'byte-equal' : `${c.differingBytes} bytes differ (max ${c.maxAbsDiff})`;
+      parts.push(`${v} vs ${ref}: ${s}`);
+    }
   }
-  const g = m.compare && m.compare.tflite_vs_golden;
-  if (g) parts.push(`TFLite vs golden: ${g.equal ? 'equal' : m.outputDtype === 'float32' ? `max diff ${g.maxAbsDiff.toExponential(2)}` : `${g.differingBytes} bytes differ`}`);
+  for (const ref of ['tflite', 'litert']) {
+    const g = m.compare && m.compare[`${ref}_vs_golden`];
+    if (g) parts.push(`${ref} vs golden: ${g.equal ? 'equal' : m.outputDtype === 'float32' ? `max diff ${g.maxAbsDiff.toExponential(2)}` : `${g.differingBytes} bytes differ`}`);
+  }
   return parts.join('; ');
 }
 
-function table(result, simdNote) {
-  const lines = [
-    '| model | ours SIMD ms | ours portable ms | TFLite-wasm ms | SIMD / TFLite | portable / TFLite | output vs TFLite |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  ];
+// table: median (p10-p90) ms per variant, then for each of ours against
+// each reference runtime the median of the per-round ratios (p10-p90).
+function table(result, simdNote, variants) {
+  const refs = ['litert', 'tflite'].filter(r => variants.includes(r));
+  const mine = ours.filter(v => variants.includes(v));
+  const ratioCols = [];
+  for (const r of refs) for (const v of mine) ratioCols.push([v, r]);
+  const head = ['model', ...variants.map(v => `${variantNames[v]} ms`), ...ratioCols.map(([v, r]) => `${v} / ${r}`), 'outputs'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const m of result.models) {
     if (m.error) {
-      lines.push(`| ${m.name} | error: ${m.error.split('\n')[0]} | | | | | |`);
+      lines.push(`| ${m.name} | error: ${m.error.split('\n')[0]} |${' |'.repeat(head.length - 2)}`);
       continue;
     }
-    const v = m.variants, t = v.tflite && v.tflite.median;
-    // The ratio of the medians, and of the fastest samples (what each
-    // runtime does when nothing else runs: steadier on a loaded machine).
-    const ratio = x => (x && x.median && t ? `${(x.median / t).toFixed(2)}x (min ${(x.min / v.tflite.min).toFixed(2)}x)` : 'n/a');
-    lines.push(`| ${m.name} | ${v.simd ? cell(v.simd) : simdNote} | ${cell(v.portable)} | ${cell(v.tflite)} | ${ratio(v.simd)} | ${ratio(v.portable)} | ${agreement(m)} |`);
+    const v = m.variants;
+    const ratio = (x, r) => {
+      const p = x && (r === 'tflite' ? x.pairedRatio : x.pairedRatioLitert);
+      return p ? `${p.median.toFixed(2)}x (${p.p10.toFixed(2)}–${p.p90.toFixed(2)})` : 'n/a';
+    };
+    const cells = variants.map(x => (v[x] ? cell(v[x]) : x === 'simd' ? simdNote : 'n/a'));
+    lines.push(`| ${m.name} | ${cells.join(' | ')} | ${ratioCols.map(([x, r]) => ratio(v[x], r)).join(' | ')} | ${agreement(m)} |`);
   }
   return lines.join('\n');
 }
@@ -228,8 +253,13 @@ async function main() {
   const site = path.join(root, 'site');
   const engine = args.engine;
   if (!existsSync(engine)) die(`no ${path.relative(root, engine)}: run ./build.sh first`);
-  const simd = [path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(existsSync);
+  const simd = [args.simd, path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(f => f && existsSync(f));
+  if (args.simd && simd !== args.simd) die(`no ${args.simd}`);
+  const relaxed = [path.join(site, 'simd-relaxed.wasm'), path.join(root, 'kernels', 'simd', 'simd-relaxed.wasm')].find(existsSync);
   const tflitePkg = packageDir('@tensorflow/tfjs-tflite');
+  const litertPkg = packageDir('@litertjs/core');
+  const litertUtils = packageDir('@litertjs/wasm-utils');
+  const litertVersion = JSON.parse(readFileSync(path.join(litertPkg, 'package.json'), 'utf8')).version;
   const tfliteVersion = JSON.parse(readFileSync(path.join(tflitePkg, 'package.json'), 'utf8')).version;
   let models = findModels(args.models);
   if (args.only) models = models.filter(m => new RegExp(args.only).test(m.name));
@@ -239,17 +269,19 @@ async function main() {
   // /vendor/tflite/ serves dist/ and wasm/ of the package as one folder.
   const config = {
     models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
-    image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null,
-    tfliteUrl: '/vendor/tflite/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null, relaxedUrl: relaxed ? '/simd-relaxed.wasm' : null,
+    tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/', profile: args.profile, modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
   };
   // /bench-config.json is for the page's Run button (--serve).
   const server = await serve([
     ['/vendor/tflite/', [path.join(tflitePkg, 'dist'), path.join(tflitePkg, 'wasm')]],
+    ['/vendor/litert/', [litertPkg]],
+    ['/vendor/litert-utils/', [litertUtils]],
     ['/models/', [args.models]],
     ['/tensors/', [path.join(args.goldens, 'tensors')]],
     ['/goldens/', [args.goldens]],
     ['/', [site]],
-  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))});
+  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), ...(relaxed ? {'/simd-relaxed.wasm': relaxed} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.profile > 0);
   const base = `http://127.0.0.1:${server.address().port}/`;
 
   if (args.serve) {
@@ -289,16 +321,19 @@ async function main() {
   }
 
   const tfliteWasm = wasmRequests.filter(p => p.startsWith('/vendor/tflite/')).map(p => path.basename(p));
+  const litertWasm = wasmRequests.filter(p => p.startsWith('/vendor/litert/')).map(p => path.basename(p));
   const wasmFiles = [sizes(engine)];
   if (simd) wasmFiles.push({...sizes(simd), linked: !!(result.simd && result.simd.engineImports && result.models.some(m => m.variants && m.variants.simd))});
+  if (relaxed && args.variants.includes('relaxed')) wasmFiles.push(sizes(relaxed));
   for (const f of new Set(tfliteWasm)) wasmFiles.push(sizes(path.join(tflitePkg, 'wasm', f)));
+  for (const f of new Set(litertWasm)) wasmFiles.push(sizes(path.join(litertPkg, 'wasm', f)));
   const simdNote = result.simd && !result.simd.engineImports ? 'n/a (not yet linked)' : (result.simd && result.simd.note) || 'n/a';
   const report = {
     date: new Date().toISOString(),
     command: 'node bench/browser/run.mjs ' + process.argv.slice(2).join(' '),
     browser: `${args.browser === 'firefox' ? 'Firefox' : 'Chromium'} ${browserVersion.replace(/^firefox\//, '')}`, userAgent: result.userAgent,
     host: {cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavgBefore, loadavgAfter: os.loadavg()},
-    tfjsTflite: tfliteVersion, tfliteWasmFetched: tfliteWasm, wasmRequests, wasmFiles, ...result,
+    tfjsTflite: tfliteVersion, tfliteWasmFetched: tfliteWasm, litertjs: litertVersion, litertWasmFetched: litertWasm, wasmRequests, wasmFiles, ...result,
   };
   if (!tfliteWasm.length && args.variants.includes('tflite')) console.error('warning: no TFLite .wasm request seen');
   if (tfliteWasm.some(f => f !== 'tflite_web_api_cc_simd.wasm')) console.error(`warning: TFLite fetched ${tfliteWasm.join(', ')}, not (only) tflite_web_api_cc_simd.wasm`);
@@ -309,9 +344,10 @@ async function main() {
       `load average ${loadavgBefore[0].toFixed(1)} before / ${report.host.loadavgAfter[0].toFixed(1)} after on ${os.cpus().length} cores`,
     `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
       `input ${args.image}; ${args.runs} interleaved samples per variant (each sized to last about ${args.minSampleMs} ms) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
-      'median (p10–p90) ms per inference; ratios of the medians (and of the fastest samples)',
+      'median (p10–p90) ms per inference; ratios: the median (p10–p90) of the per-round ratios',
+    `LiteRT.js: @litertjs/core ${litertVersion}, fetched ${litertWasm.join(', ') || 'nothing'}, numThreads 1`,
     '',
-    table(result, simdNote),
+    table(result, simdNote, args.variants),
     '',
     'wasm files: ' + wasmFiles.map(f => `${f.file.replace(/^.*node_modules\//, '')} ${f.raw} B raw / ${f.gzip} B gzip -9${f.linked === false ? ' (not linked)' : ''}`).join('; '),
   ].join('\n');

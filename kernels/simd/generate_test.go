@@ -18,11 +18,15 @@ import (
 	"mobilenet-wasm/kernels/simd/internal/kgen"
 )
 
-// TestGeneratedFilesFresh regenerates simd.wasm and imports_wasip1.go and
-// fails when the committed files differ: run go generate in kernels/simd.
+// TestGeneratedFilesFresh regenerates simd.wasm, simd-relaxed.wasm and
+// imports_wasip1.go and fails when the committed files differ: run go
+// generate in kernels/simd.
 func TestGeneratedFilesFresh(t *testing.T) {
 	// Not assert.Equal: a diff of 300 KB of wasm says nothing.
 	assert.True(t, bytes.Equal(kgen.Build(), simd.Module), "simd.wasm is stale: run go generate ./kernels/simd")
+	relaxed, err := os.ReadFile("simd-relaxed.wasm")
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(kgen.BuildRelaxed(), relaxed), "simd-relaxed.wasm is stale: run go generate ./kernels/simd")
 	src, err := os.ReadFile("imports_wasip1.go")
 	require.NoError(t, err)
 	assert.Equal(t, string(kgen.GoImports()), string(src), "imports_wasip1.go is stale: run go generate ./kernels/simd")
@@ -46,6 +50,32 @@ func TestModuleValidates(t *testing.T) {
 	require.NoError(t, os.WriteFile(f, simd.Module, 0o644))
 	out, err := exec.Command(tool, f).CombinedOutput()
 	require.NoError(t, err, "wasm-validate:\n%s", out)
+}
+
+// TestRelaxedModuleValidates checks simd-relaxed.wasm with Debian's wabt
+// (wasm-validate --enable-relaxed-simd) when it is installed. wazero has
+// no relaxed SIMD and refuses the module (checked here too, so that this
+// test says when that changes); the browsers run its kernels in e2e
+// (TestBrowser/simd: relaxed, plain and portable outputs compared).
+func TestRelaxedModuleValidates(t *testing.T) {
+	b, err := os.ReadFile("simd-relaxed.wasm")
+	require.NoError(t, err)
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	_, err = rt.CompileModule(ctx, b)
+	assert.Error(t, err, "wazero compiles relaxed SIMD now: test simd-relaxed.wasm's kernels under wazero (kernels_test.go)")
+	tool, err := exec.LookPath("wasm-validate")
+	if err != nil {
+		t.Log("wasm-validate not installed; simd-relaxed.wasm is validated by the browsers only (e2e)")
+		return
+	}
+	f := filepath.Join(t.TempDir(), "simd-relaxed.wasm")
+	require.NoError(t, os.WriteFile(f, b, 0o644))
+	out, err := exec.Command(tool, "--enable-relaxed-simd", f).CombinedOutput()
+	require.NoError(t, err, "wasm-validate:\n%s", out)
+	// simd.wasm, the fallback, needs no relaxed SIMD: TestModuleValidates
+	// runs wasm-validate on it without the flag (off by default).
 }
 
 // TestRegistry checks the registry's invariants: unique names, no two
@@ -103,8 +133,8 @@ func TestDispatch(t *testing.T) {
 		p    *kernels.ConvParams
 		want string
 	}{
-		{convP(112, 112, 32, 64, 1, 1), "qu8_gemm_fp32_6x8c2__wasmsimd"},
-		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_1x4c8__wasmsimd"},
+		{convP(112, 112, 32, 64, 1, 1), "qu8_gemm_fp32_4x8c2__wasmsimd"},
+		{convP(14, 14, 512, 512, 1, 1), "qu8_gemm_fp32_2x4c8__wasmsimd"},
 		{convP(1, 1, 1024, 1001, 1, 1), "qu8_gemm_fp32_1x8c8__wasmsimd"},
 		{convP(224, 224, 3, 32, 3, 2), "qu8_conv_fp32_im2col_3x4c8__wasmsimd"},
 	} {

@@ -13,11 +13,11 @@ func importedABIVersion() int32
 //go:wasmimport simd qu8_gemm_fp32_1x8c8__wasmsimd
 func kernel_qu8_gemm_fp32_1x8c8__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_gemm_fp32_6x8c2__wasmsimd
-func kernel_qu8_gemm_fp32_6x8c2__wasmsimd(args uint32)
+//go:wasmimport simd qu8_gemm_fp32_4x8c2__wasmsimd
+func kernel_qu8_gemm_fp32_4x8c2__wasmsimd(args uint32)
 
-//go:wasmimport simd qu8_gemm_fp32_1x4c8__wasmsimd
-func kernel_qu8_gemm_fp32_1x4c8__wasmsimd(args uint32)
+//go:wasmimport simd qu8_gemm_fp32_2x4c8__wasmsimd
+func kernel_qu8_gemm_fp32_2x4c8__wasmsimd(args uint32)
 
 //go:wasmimport simd qu8_gemm_ref_1x8c8__wasmsimd
 func kernel_qu8_gemm_ref_1x8c8__wasmsimd(args uint32)
@@ -139,8 +139,8 @@ func kernel_f32_avgpool_minmax_16c__wasmsimd(args uint32)
 // kernelFuncs is indexed like Variants; nil for variants not imported.
 var kernelFuncs = [68]func(uint32){
 	0:  kernel_qu8_gemm_fp32_1x8c8__wasmsimd,
-	1:  kernel_qu8_gemm_fp32_6x8c2__wasmsimd,
-	2:  kernel_qu8_gemm_fp32_1x4c8__wasmsimd,
+	1:  kernel_qu8_gemm_fp32_4x8c2__wasmsimd,
+	2:  kernel_qu8_gemm_fp32_2x4c8__wasmsimd,
 	9:  kernel_qu8_gemm_ref_1x8c8__wasmsimd,
 	10: kernel_qu8_gemm_ref_6x8c2__wasmsimd,
 	11: kernel_qu8_gemm_ref_3x4c8__wasmsimd,

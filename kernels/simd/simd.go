@@ -28,6 +28,13 @@
 // kernels sum in the portable kernels' order, so their results are equal
 // to the portable ones as float32 values (up to the sign of a zero).
 //
+// simd-relaxed.wasm (kgen.BuildRelaxed, committed beside simd.wasm) has the
+// same exports, argument blocks and packed layouts; its float kernels
+// multiply-add with f32x4.relaxed_madd, so their results may differ from
+// the portable ones by a rounding per sum (within the float contract,
+// 1e-5); its integer kernels are simd.wasm's. wazero does not run it: the
+// browser tests (e2e) compare it with simd.wasm and the portable kernels.
+//
 // Variants lists every variant once; it feeds the generator, the tests, the
 // benchmarks and the dispatch (Default marks those the engine imports and
 // chooses from, by shape: see Variant.Default). The engine prepares a
@@ -186,19 +193,22 @@ var Variants = []*Variant{
 	// i32x4.dot_i16x8_s; c2: a broadcast pair of input channels per dot
 	// (no final lane sums: faster for K <= 32). One-row layers (logits)
 	// take MR = 1 rather than computing a repeated row. qu8 fp32 takes
-	// 1x4c8 for K > 32: in V8 (Chromium 156, x64) it beat 3x4c8 by 4-6%
-	// per model (3x4c8's 12 accumulators + 3 inputs + 1 weight vector do
-	// not fit the 15 allocatable xmm registers); the qc8 and ref defaults
+	// 2x4c8 for K > 32 and 4x8c2 below: timed on the same arguments in
+	// Chromium 156 (x64; node bench/browser/run.mjs --profile 20), 2x4c8
+	// beat 1x4c8 on every pointwise layer of the 0.25_128, 0.5_160 and
+	// 1.0_224 quant models by 5-15% (3x4c8 and 4x4c8 were slower: their
+	// accumulators and inputs do not fit the 15 allocatable xmm
+	// registers), and 4x8c2 beat 6x8c2 by 5-30%. The qc8 and ref defaults
 	// were not re-measured.
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4, KStep: 8, Default: true},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 8, KStep: 2, Default: true, MaxK: 32},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, KStep: 8, Default: true},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 3, NR: 4, KStep: 8},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 4, KStep: 8},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 1, NR: 4, KStep: 8},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 4, KStep: 8},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KStep: 8},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 2, NR: 8, KStep: 2},
-	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 4, NR: 8, KStep: 2},
+	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeFP32, MR: 6, NR: 8, KStep: 2},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 1, NR: 8, KStep: 8, Default: true, MaxRows: 1},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 6, NR: 8, KStep: 2, Default: true, MaxK: 32},
 	{Op: OpGEMM, DType: QU8, Scheme: kernels.SchemeReference, MR: 3, NR: 4, KStep: 8, Default: true},

@@ -39,6 +39,15 @@ const (
 	SIMDMemoryName = "memory"
 )
 
+// The kernel modules' file names, as build.sh puts them beside
+// engine.wasm (the generator writes them in kernels/simd): simd.wasm, and
+// simd-relaxed.wasm, the same exports with relaxed SIMD in the float
+// kernels, which a host with relaxed SIMD may link instead.
+const (
+	SIMDModuleFile        = "simd.wasm"
+	SIMDRelaxedModuleFile = "simd-relaxed.wasm"
+)
+
 // Status codes returned by the exports.
 const (
 	// StatusOK is success.

@@ -37,6 +37,8 @@ var jsConstants = map[string]any{
 	"SIMD_UNLINKED":       abi.SIMDUnlinked,
 	"SIMD_OFF":            abi.SIMDOff,
 	"SIMD_ON":             abi.SIMDOn,
+	"SIMD_FILE":           abi.SIMDModuleFile,
+	"RELAXED_SIMD_FILE":   abi.SIMDRelaxedModuleFile,
 }
 
 // jsExport matches a top-level `export const NAME = VALUE;` line.

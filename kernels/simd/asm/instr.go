@@ -797,3 +797,24 @@ func F64ConvertI32S(a Val) Val { return op(F64, []byte{0xb7}, tI32, a) }
 
 // F64x2Splat is the splat of a to both lanes.
 func F64x2Splat(a Val) Val { return op(V128, simdOp(0x14), []ValType{F64}, a) }
+
+// Relaxed SIMD (the relaxed-simd proposal, shipped in Chromium 114 and
+// Firefox 145; wazero does not run it). Their results may differ between
+// machines within the bounds the proposal allows: kgen uses them only
+// where every allowed result keeps the engine's numerics contract.
+
+// F32x4RelaxedMadd is f32x4.relaxed_madd: a*b + c, fused (one rounding)
+// or not (two), as the machine does it.
+func F32x4RelaxedMadd(a, b, c Val) Val { return op(V128, simdOp(0x105), tVVV, a, b, c) }
+
+// I16x8RelaxedDotI8x16I7x16S is i16x8.relaxed_dot_i8x16_i7x16_s: the sums
+// of adjacent products of a (signed bytes) and b; deterministic only when
+// every byte of b is in [0, 127].
+func I16x8RelaxedDotI8x16I7x16S(a, b Val) Val { return op(V128, simdOp(0x112), tVV, a, b) }
+
+// I32x4RelaxedDotI8x16I7x16AddS is i32x4.relaxed_dot_i8x16_i7x16_add_s:
+// c plus the sums of four adjacent products of a (signed bytes) and b;
+// deterministic only when every byte of b is in [0, 127].
+func I32x4RelaxedDotI8x16I7x16AddS(a, b, c Val) Val {
+	return op(V128, simdOp(0x113), tVVV, a, b, c)
+}

@@ -109,6 +109,27 @@ func (e *emitter) emitDWConv() {
 		}
 	}
 
+	// Float, every channel in full tiles (C a multiple of CT): two
+	// interior pixels at a time share each weight load (dwTilePairF32).
+	pairs := Val(nil)
+	if !v.DType.Quantized() {
+		pairs = e.let("pairs", I32Eqz(I32RemU(c, c32(ct))))
+	}
+	pair := func() {
+		f.Set(wt, w)
+		f.Set(cc, c)
+		f.While(func() Val { return I32GeS(cc, c32(ct)) }, func() {
+			e.dwTilePairF32(p, st, cb, wt, op, wOff, q)
+			for t := range 9 {
+				f.Inc(p[t], int32(ct*es))
+			}
+			f.Inc(wt, int32(tb))
+			f.Inc(op, int32(ct*es))
+			f.Inc(cc, -int32(ct))
+		})
+		f.Set(op, I32Add(op, cb)) // past the second pixel
+	}
+
 	f.Set(op, out)
 	f.For(b, c32(0), nb, 1, func() {
 		f.Set(xb, I32Add(x, I32Mul(I32Mul(b, inH), rowBytes)))
@@ -126,16 +147,33 @@ func (e *emitter) emitDWConv() {
 				f.Set(cs2[ky], I32Add(cs1[ky], cs1[ky]))
 				f.Set(st[ky], Select(stepBytes, c32(0), rowOK[ky]))
 			}
+			interior := func() {
+				for ky := range 3 {
+					f.Set(p[3*ky], rp[ky])
+					f.Set(p[3*ky+1], I32Add(rp[ky], cs1[ky]))
+					f.Set(p[3*ky+2], I32Add(rp[ky], cs2[ky]))
+					f.Set(rp[ky], I32Add(rp[ky], st[ky]))
+				}
+			}
 			f.For(ox, c32(0), outW, 1, func() {
-				f.If(I32And(I32GeS(ox, oxL), I32LtS(ox, oxR)), func() {
-					for ky := range 3 {
-						f.Set(p[3*ky], rp[ky])
-						f.Set(p[3*ky+1], I32Add(rp[ky], cs1[ky]))
-						f.Set(p[3*ky+2], I32Add(rp[ky], cs2[ky]))
-						f.Set(rp[ky], I32Add(rp[ky], st[ky]))
-					}
-				}, border)
-				pixel()
+				inside := I32And(I32GeS(ox, oxL), I32LtS(ox, oxR))
+				if pairs == nil {
+					f.If(inside, interior, border)
+					pixel()
+					return
+				}
+				// Pixels ox and ox+1 both interior: one pass for both.
+				f.If(I32And(pairs, I32And(inside, I32LtS(I32Add(ox, c32(1)), oxR))), func() {
+					interior()
+					f.Set(rp[0], I32Add(rp[0], st[0]))
+					f.Set(rp[1], I32Add(rp[1], st[1]))
+					f.Set(rp[2], I32Add(rp[2], st[2]))
+					pair()
+					f.Inc(ox, 1)
+				}, func() {
+					f.If(inside, interior, border)
+					pixel()
+				})
 			})
 		})
 	})
@@ -164,7 +202,7 @@ func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 			}
 			for j := nvec - 1; j >= 0; j-- {
 				w := V128Load(wt, uint32(wOff+t*4*ct+16*j))
-				f.Set(acc[j], F32x4Add(acc[j], F32x4Mul(xv[j], w)))
+				f.Set(acc[j], e.fmadd(xv[j], w, acc[j]))
 			}
 		}
 		vs := make([]Val, nvec)
@@ -254,6 +292,36 @@ func (e *emitter) dwTile(p []Local, wt, op Local, wOff int, n Val, q quant) {
 		qs[g] = e.requant(acc[g], I32Add(wt, c32(4*ct)), ct, g, q)
 	}
 	e.storeNarrow(op, 0, qs, n, e.narrowMax(q))
+}
+
+// dwTilePairF32 is dwTile for float32 and two pixels: the taps p of the
+// first and, st[ky] bytes further (0 on padding rows, which stay at
+// Zero), those of the second, whose output is cb bytes after op's. Each
+// weight vector is loaded once for both; each output sums its taps in
+// dwOrderF32 as dwTile does, so the results are the same.
+func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q quant) {
+	f, ct := e.f, e.v.CT
+	nvec := ct / 4
+	acc := e.tmpVecs("dacc", nvec)
+	accB := e.tmpVecs("daccb", nvec)
+	xa, xb, wv := e.tmp("dxa", V128), e.tmp("dxb2", V128), e.tmp("dwv", V128)
+	for j := nvec - 1; j >= 0; j-- {
+		f.Set(acc[j], V128Load(wt, uint32(16*j))) // the bias
+		f.Set(accB[j], acc[j])
+	}
+	for _, t := range dwOrderF32 {
+		for j := nvec - 1; j >= 0; j-- {
+			f.Set(wv, V128Load(wt, uint32(wOff+t*4*ct+16*j)))
+			f.Set(xa, V128Load(p[t], uint32(16*j)))
+			f.Set(xb, V128Load(I32Add(p[t], st[t/3]), uint32(16*j)))
+			f.Set(acc[j], e.fmadd(xa, wv, acc[j]))
+			f.Set(accB[j], e.fmadd(xb, wv, accB[j]))
+		}
+	}
+	for j := nvec - 1; j >= 0; j-- {
+		f.V128Store(op, uint32(16*j), F32x4Pmin(F32x4Pmax(acc[j], q.lo), q.hi))
+		f.V128Store(I32Add(op, cb), uint32(16*j), F32x4Pmin(F32x4Pmax(accB[j], q.lo), q.hi))
+	}
 }
 
 // dwOrderF32 is the order of the float taps: column by column (filter x

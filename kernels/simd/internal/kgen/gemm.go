@@ -308,7 +308,7 @@ func (e *emitter) gemmF32(g gemmOperands) {
 				for j := nvec - 1; j >= 0; j-- {
 					f.Set(wv, V128Load(wp, uint32(u*4*nr+16*j)))
 					for i := range mr {
-						f.Set(acc[i][j], F32x4Add(acc[i][j], F32x4Mul(xs[i], wv)))
+						f.Set(acc[i][j], e.fmadd(xs[i], wv, acc[i][j]))
 					}
 				}
 			}

@@ -27,7 +27,16 @@ import (
 
 // Build returns simd.wasm: the version export, then one export per
 // variant of simd.Variants, in registry order.
-func Build() []byte {
+func Build() []byte { return build(false) }
+
+// BuildRelaxed returns simd-relaxed.wasm: simd.wasm with the same exports
+// and argument blocks, whose float kernels multiply and add with
+// f32x4.relaxed_madd (fused where the machine has FMA). For browsers that
+// validate it; see emitter.relaxed for what changes and why the integer
+// kernels do not.
+func BuildRelaxed() []byte { return build(true) }
+
+func build(relaxed bool) []byte {
 	m := NewModule()
 	m.ImportMemory(abi.SIMDMemoryModule, abi.SIMDMemoryName, 0)
 	f := m.Func(abi.SIMDVersionExport, abi.SIMDVersionExport, nil, []ValType{I32})
@@ -35,7 +44,7 @@ func Build() []byte {
 	f.End()
 	for _, v := range simd.Variants {
 		f := m.Func(v.Name(), v.Name(), []ValType{I32}, nil)
-		e := &emitter{f: f, v: v, args: f.Param(0)}
+		e := &emitter{f: f, v: v, args: f.Param(0), relaxed: relaxed}
 		switch v.Op {
 		case simd.OpGEMM:
 			e.emitGEMM()
@@ -99,6 +108,22 @@ type emitter struct {
 	v    *simd.Variant
 	args Local
 	tmps map[string]Local
+	// relaxed emits the relaxed-SIMD module (BuildRelaxed): float
+	// multiply-adds become f32x4.relaxed_madd (fmadd). The integer
+	// kernels stay as they are: the relaxed integer dots are exact only
+	// when one operand fits 7 bits, which neither uint8 activations nor
+	// zero-point-shifted weights do (see README, Speed).
+	relaxed bool
+}
+
+// fmadd is acc + a*b on f32x4 lanes: a multiply then an add (the portable
+// kernels' rounding), or in the relaxed module f32x4.relaxed_madd, which
+// may round once (fused), within the float contract's 1e-5.
+func (e *emitter) fmadd(a, b, acc Val) Val {
+	if e.relaxed {
+		return F32x4RelaxedMadd(a, b, acc)
+	}
+	return F32x4Add(acc, F32x4Mul(a, b))
 }
 
 // tmp returns the scratch local name of type t, declaring it on first use.
