@@ -49,6 +49,15 @@ export interface ModelInfo {
   simdSupported: boolean;
   /** Why simd is false ("" when it is true). */
   simdReason: string;
+  /**
+   * Kernel threads: how many instances of the SIMD kernels split each large
+   * layer (1: the single-threaded engine). Above 1 only in a cross-origin
+   * isolated page (COOP + COEP headers, as `mobilenet serve` sends) with
+   * SIMD; outputs are the same whatever the number.
+   */
+  threads: number;
+  /** Why threads is 1 ("" when it is above 1). */
+  threadsReason: string;
   /** What differs between browsers, detected at run time. */
   features: BrowserFeatures;
 }
@@ -97,6 +106,12 @@ export interface LoadOptions {
   labelsUrl?: string | URL;
   /** Use the SIMD kernels when the browser has wasm SIMD (default true). */
   simd?: boolean;
+  /**
+   * Kernel threads to run (1 to 16; default defaultThreads()). Above 1 needs
+   * a cross-origin isolated page and SIMD, else the model loads on one
+   * thread and info.threadsReason says why.
+   */
+  threads?: number;
   /** Quantized arithmetic: "fp32" (default, as TFLite with XNNPACK) or "reference" (TFLite's reference kernels). */
   requant?: 'fp32' | 'reference';
   /** Cache downloads in Cache Storage (default true). */
@@ -212,7 +227,11 @@ export declare const MODEL_CACHE: string;
 export declare function load(options: LoadOptions): Promise<Classifier>;
 export declare function simdSupported(): boolean;
 /** Starts fetching and compiling engine.wasm (and simd.wasm) for a later load(). */
-export declare function preload(opts?: {baseUrl?: string; simd?: boolean}): void;
+export declare function preload(opts?: {baseUrl?: string; simd?: boolean; threads?: number}): void;
+/** Whether this page can run kernel threads: cross-origin isolated, with SharedArrayBuffer and Atomics. */
+export declare function threadsSupported(): boolean;
+/** The kernel threads load() runs by default: the cores reported, at most 4, when threadsSupported() and SIMD; else 1. */
+export declare function defaultThreads(): number;
 export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<CatalogEntry[]>;
 export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
 export declare function cachedUrls(): Promise<string[]>;
@@ -391,6 +410,12 @@ export interface QuantizeOptions {
   signal?: AbortSignal;
   /** Use the SIMD kernels when the browser has wasm SIMD (default true). */
   simd?: boolean;
+  /**
+   * Kernel threads to run (1 to 16; default defaultThreads()). Above 1 needs
+   * a cross-origin isolated page and SIMD, else the model loads on one
+   * thread and info.threadsReason says why.
+   */
+  threads?: number;
   baseUrl?: string | URL;
   modelsUrl?: string | URL;
 }

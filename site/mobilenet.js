@@ -15,10 +15,40 @@
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
 
-import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+import {
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelImports, MAX_THREADS, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
+} from './engine-link.js';
 import {browserFeatures} from './features.js';
 
-export {simdSupported};
+export {simdSupported, threadsSupported};
+
+// Kernel threads (wasm/doc.go): the number of kernel instances load()
+// runs, its threads option else defaultThreads(), and the builds they
+// need: engine-threads.wasm and simd-threads.wasm, whose memory is shared,
+// which only a cross-origin isolated page may use.
+
+/**
+ * defaultThreads is the kernel instances load() runs without a threads
+ * option: the cores the browser reports, at most 4, in a cross-origin
+ * isolated page with wasm SIMD; 1 elsewhere.
+ */
+export function defaultThreads() {
+  if (!threadsSupported() || !simdSupported()) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+// threadPlan is what load() asks for: threads, and the engine and kernel
+// files, with the reason when threads are 1 although more were wanted.
+function threadPlan(opts, wantSimd) {
+  const asked = opts.threads === undefined ? defaultThreads() : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
+  let reason = '';
+  if (asked <= 1) reason = opts.threads === undefined ? (threadsSupported() ? 'one core' : 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)') : 'one thread requested';
+  else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
+  else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
+  const threads = reason ? 1 : asked;
+  const suffix = threads > 1 ? '-threads' : '';
+  return {threads, reason, engine: `engine${suffix}.wasm`, simd: `simd${suffix}.wasm`};
+}
 
 const here = new URL('.', import.meta.url);
 
@@ -58,11 +88,12 @@ function compile(url, optional = false) {
  * a page calls it as early as it can (site/boot.js, before its catalog
  * and its own UI), and the engine's download overlaps theirs.
  */
-export function preload({baseUrl, simd} = {}) {
+export function preload({baseUrl, simd, threads} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  const engineP = compile(new URL('engine.wasm', base).href);
-  engineP.then((m) => (wantSimd && kernelImports(m).length > 0 ? compile(new URL('simd.wasm', base).href, true) : null)).catch(() => {});
+  const plan = threadPlan({threads}, wantSimd);
+  const engineP = compile(new URL(plan.engine, base).href, plan.threads > 1);
+  engineP.then((m) => (m && wantSimd && kernelImports(m).length > 0 ? compile(new URL(plan.simd, base).href, true) : null)).catch(() => {});
   engineP.catch(() => {});
 }
 
@@ -372,20 +403,31 @@ function asBytes(x) {
  * load starts a worker, fetches the model and loads it. Options (see
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
- * (default: when supported), requant ('fp32' or 'reference'), cache,
- * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
+ * (default: when supported), threads (kernel threads; default
+ * defaultThreads()), requant ('fp32' or 'reference'), cache, onProgress,
+ * baseUrl (where engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
+  const plan = threadPlan(opts, wantSimd);
 
-  // Start the engine while the model downloads.
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
+  // Start the engine while the model downloads. A server without the
+  // threaded build (HTTP 404) gets the plain one, on one thread.
+  const plainEngine = () => compile(new URL('engine.wasm', baseUrl).href);
+  const engineP = plan.threads > 1
+    ? compile(new URL(plan.engine, baseUrl).href, true).then((m) => {
+      if (m) return m;
+      plan.threads = 1;
+      plan.reason = `${plan.engine} is not on the server`;
+      return plainEngine();
+    })
+    : plainEngine();
   // simd.wasm only matters to an engine that imports kernels (wasm/doc.go).
   const simdP = engineP.then((m) =>
     wantSimd && kernelImports(m).length > 0
-      ? compile(new URL('simd.wasm', baseUrl).href, true)
+      ? compile(new URL(plan.threads > 1 ? plan.simd : 'simd.wasm', baseUrl).href, true)
       : null);
   engineP.catch(() => {});
   simdP.catch(() => {});
@@ -429,7 +471,7 @@ export async function load(opts = {}) {
   const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
   const ch = new Channel(startWorker(baseUrl));
   try {
-    const init = await ch.call('init', {engineModule, simdModule, wantSimd});
+    const init = await ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
     ch.workerCanvas = init.features.offscreenCanvas;
     const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
     const transfer = [model];
@@ -445,6 +487,9 @@ export async function load(opts = {}) {
       simdLinked: simdState !== SIMD_UNLINKED,
       simdSupported: simdSupported(),
       simdReason: simdState === SIMD_ON ? '' : simdReason,
+      // Kernel threads: how many run, and why only one when so.
+      threads: init.threads,
+      threadsReason: init.threads > 1 ? '' : plan.reason || init.threadsReason,
       // What differs between browsers, on the page; workerCanvas is the
       // worker's OffscreenCanvas (without it, frames travel as RGBA).
       features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},

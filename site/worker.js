@@ -238,10 +238,11 @@ function defaultInput(t) {
 
 // init instantiates the engine, links the SIMD kernels when asked and
 // possible, and runs _initialize.
-async function init({engineModule, simdModule, wantSimd}) {
+async function init({engineModule, simdModule, wantSimd, threads = 1}) {
   const stderrTail = [];
   const linked = await instantiateEngine(engineModule, {
     simdModule: wantSimd ? simdModule : null,
+    threads: wantSimd ? threads : 1,
     stdout: (l) => console.log('[mobilenet engine]', l),
     stderr: (l) => {
       stderrTail.push(l);
@@ -254,6 +255,8 @@ async function init({engineModule, simdModule, wantSimd}) {
     simd: linked.simd,
     simdReason: wantSimd ? linked.simdReason : 'SIMD turned off (simd: false)',
     kernelImports: linked.kernelImports,
+    threads: linked.threads,
+    threadsReason: wantSimd || threads <= 1 ? linked.threadsReason : 'kernel threads run the SIMD kernels, turned off (simd: false)',
     // What this worker offers (OffscreenCanvas decides how frames come).
     features: browserFeatures(),
   };
