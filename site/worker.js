@@ -56,7 +56,8 @@ class Engine {
   }
 
   text(ptr, len) {
-    return new TextDecoder().decode(this.bytes(ptr, len));
+    // A copy: TextDecoder reads no view of a shared memory (kernel threads).
+    return new TextDecoder().decode(this.bytes(ptr, len).slice());
   }
 
   errorMessage(fallback) {
