@@ -6,11 +6,23 @@
 //   - ours, portable: site/engine.wasm with the "simd" imports stubbed
 //                     (simd_abi_version returns 0: the engine falls back to
 //                     its portable Go kernels);
+//   - ours, SIMD, 2 threads (simd2): engine-threads.wasm and
+//                     simd-threads.wasm (shared memory), each large layer
+//                     split across this page's thread and one kernel worker
+//                     (wasm/doc.go, "Kernel threads"); needs a cross-origin
+//                     isolated page;
 //   - TFLite-wasm:    the official TFLite runtime compiled to wasm
 //                     (@tensorflow/tfjs-tflite's tflite_web_api_cc_simd.wasm,
 //                     XNNPACK, one thread), through its raw model runner
 //                     (tfweb.TFLiteWebModelRunner: fill the input tensor,
-//                     infer(), read the output tensor; no tfjs tensors).
+//                     infer(), read the output tensor; no tfjs tensors);
+//   - LiteRT.js (litert, litert2): Google's current web runtime
+//                     (@litertjs/core, XNNPACK), its wasm CPU backend with
+//                     numThreads 1 and 2, through its wasm bindings
+//                     (loadModel, compileModel, run) as internal/litert
+//                     drives it. One LiteRT.js loads per page: in a
+//                     cross-origin isolated page its threaded build (both
+//                     variants), else its single-threaded one (litert only).
 //
 // Our engine runs on this page's main thread through the C-like ABI of
 // wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), started and
@@ -26,7 +38,7 @@
 // node_modules, and calls window.mnBench.run(config). The page also runs by
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
-import {compileWasm, instantiateEngine, kernelImports, SIMD_ON, simdSupported, STATUS_OK} from './engine-link.js';
+import {compileWasm, instantiateEngine, kernelImports, SIMD_ON, simdSupported, STATUS_OK, threadsSupported} from './engine-link.js';
 
 const log = (...a) => {
   const line = a.join(' ');
@@ -42,11 +54,12 @@ const log = (...a) => {
 // otherwise those imports get stubs (simd_abi_version() = 0, so the engine
 // never calls a kernel).
 class Engine {
-  static async create(engineModule, simdModule) {
+  static async create(engineModule, simdModule, threads = 1) {
     const e = new Engine();
     e.kernelCalls = 0;
     const linked = await instantiateEngine(engineModule, {
       simdModule,
+      threads,
       stdout: l => console.log('engine: ' + l),
       stderr: l => console.error('engine: ' + l),
       // One host call per layer: counting them costs nothing measurable.
@@ -56,6 +69,8 @@ class Engine {
       },
     });
     if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
+    if (linked.threads !== threads) throw new Error(`${threads} kernel threads wanted, ${linked.threads} run: ${linked.threadsReason}`);
+    e.threads = linked.threads;
     const x = linked.exports;
     e.x = x;
     e.simdImports = linked.kernelImports;
@@ -67,7 +82,7 @@ class Engine {
   }
 
   bytes(p, n) { return new Uint8Array(this.x.memory.buffer, p >>> 0, n >>> 0); }
-  error() { return new TextDecoder().decode(this.bytes(this.x.mn_error_ptr(), this.x.mn_error_len())); }
+  error() { return new TextDecoder().decode(this.bytes(this.x.mn_error_ptr(), this.x.mn_error_len()).slice()); }
   result() { return this.bytes(this.x.mn_result_ptr(), this.x.mn_result_len()); }
 
   put(data) {
@@ -88,7 +103,7 @@ class Engine {
     if (h === 0) throw new Error('mn_load: ' + this.error());
     if (x.mn_info(h) !== STATUS_OK) throw new Error('mn_info: ' + this.error());
     this.handle = h;
-    this.info = JSON.parse(new TextDecoder().decode(this.result()));
+    this.info = JSON.parse(new TextDecoder().decode(this.result().slice()));
     return this.info;
   }
 
@@ -139,9 +154,16 @@ function loadTFLite(base) {
   if (!tfliteReady) {
     tfliteReady = (async () => {
       const hadSAB = typeof SharedArrayBuffer !== 'undefined';
+      const SAB = self.SharedArrayBuffer;
       try { delete self.SharedArrayBuffer; } catch (_) { /* not configurable */ }
       if (typeof SharedArrayBuffer !== 'undefined') self.SharedArrayBuffer = undefined;
-      await loadScript(base + 'tf-tflite.min.js');
+      try {
+        await loadScript(base + 'tf-tflite.min.js');
+      } finally {
+        // Back for our kernel threads and LiteRT.js: tfjs-tflite chose its
+        // build when its script ran.
+        if (hadSAB) self.SharedArrayBuffer = SAB;
+      }
       if (!self.tfweb || !self.tfweb.TFLiteWebModelRunner) throw new Error('tf-tflite.min.js did not define tfweb.TFLiteWebModelRunner');
       const features = await self.tfweb.tflite_web_api.getWasmFeatures();
       return {features, hadSharedArrayBuffer: hadSAB, crossOriginIsolated: self.crossOriginIsolated === true};
@@ -188,6 +210,98 @@ class TFLite {
   }
 
   dispose() { for (const r of this.runners) r.cleanUp(); }
+}
+
+// ---------------------------------------------------------------- LiteRT.js
+
+let litertReady = null;
+
+// loadLiteRT loads LiteRT.js from base (@litertjs/core's folder: dist/
+// and wasm/), threaded when the page is cross-origin isolated. Once per
+// page: LiteRT.js is a singleton.
+function loadLiteRT(base) {
+  if (!litertReady) {
+    litertReady = (async () => {
+      const {loadLiteRt, Environment} = await import(base + 'dist/index.js');
+      const threaded = threadsSupported();
+      const lr = await loadLiteRt(base + 'wasm/', threaded ? {threads: true} : undefined);
+      return {w: lr.liteRtWasm, env: new Environment({webGpuDevice: null}), threaded};
+    })();
+  }
+  return litertReady;
+}
+
+// LiteRT runs one model, or an extractor and its head, compiled for the
+// wasm CPU backend with numThreads.
+class LiteRT {
+  static async create(rt, model, head, numThreads) {
+    const t = new LiteRT();
+    t.w = rt.w;
+    t.parts = [];
+    for (const bytes of head ? [model, head] : [model]) {
+      const w = rt.w;
+      const ptr = w._malloc(bytes.byteLength); // read by the runtime while the model lives
+      w.HEAPU8.set(bytes, ptr);
+      const m = w.loadModel(rt.env.liteRtEnvironment, ptr, bytes.byteLength);
+      const cm = await w.compileModel(rt.env.liteRtEnvironment, m, {
+        environment: rt.env, accelerator: 'wasm', cpuOptions: {numThreads}, gpuOptions: {}, webNNOptions: {},
+      });
+      const type = m.getInputTensorType(0, 0);
+      const n = type.bytes();
+      const buf = w.LiteRtTensorBuffer.createManaged(rt.env.liteRtEnvironment, w.LiteRtTensorBufferType.HOST_MEMORY, type, n);
+      type.delete();
+      t.parts.push({ptr, m, cm, buf, n});
+    }
+    t.threads = typeof rt.w.getThreadCount === 'function' ? rt.w.getThreadCount() : null;
+    return t;
+  }
+
+  prepare(input) { this.input = input; }
+
+  // write copies bytes into a part's input buffer.
+  write(part, bytes) {
+    const w = this.w;
+    const p = part.buf.lock(w.LiteRtTensorBufferLockMode.WRITE);
+    try {
+      w.HEAPU8.set(bytes, p);
+    } finally {
+      part.buf.unlock();
+    }
+  }
+
+  async infer() {
+    const w = this.w;
+    let data = this.input;
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i];
+      this.write(part, data);
+      const outs = await part.cm.run(0, [part.buf]);
+      try {
+        const o = outs[0];
+        const p = o.lock(w.LiteRtTensorBufferLockMode.READ);
+        try {
+          data = w.HEAPU8.slice(p, p + o.packedSize());
+        } finally {
+          o.unlock();
+        }
+      } finally {
+        outs.forEach((o) => o.delete());
+      }
+    }
+    this.out = data;
+  }
+
+  output() { return this.out; }
+
+  dispose() {
+    for (const p of this.parts) {
+      p.buf.delete();
+      p.cm.delete();
+      p.m.delete();
+      this.w._free(p.ptr);
+    }
+    this.parts = [];
+  }
 }
 
 // ------------------------------------------------------------------ helpers
@@ -260,11 +374,14 @@ const nextFrame = () => new Promise(r => setTimeout(r, 0));
 // run benchmarks every model of config.models:
 //   {name, file, head?} with file and head relative to config.modelsUrl.
 // Other fields (all optional): engineUrl, simdUrl (null: no SIMD module),
-// tfliteUrl (folder), tensorsUrl, goldensUrl, image, runs, warmup,
-// warmupMs, minSampleMs, variants (subset of ['simd', 'portable', 'tflite']).
+// engineThreadsUrl and simdThreadsUrl (the shared-memory builds, for
+// simd2), tfliteUrl (folder), litertUrl (@litertjs/core's folder),
+// tensorsUrl, goldensUrl, image, runs, warmup, warmupMs, minSampleMs,
+// variants (subset of VARIANTS).
 async function run(config) {
   const c = Object.assign({
-    engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', tfliteUrl: '/vendor/tflite/',
+    engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/',
+    engineThreadsUrl: 'engine-threads.wasm', simdThreadsUrl: 'simd-threads.wasm',
     modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
     image: 'grace_hopper.bmp', runs: 50, warmup: 10, warmupMs: 0, minSampleMs: 5,
     variants: ['simd', 'portable', 'tflite'],
@@ -300,11 +417,22 @@ async function run(config) {
     out.tflite = await loadTFLite(c.tfliteUrl);
     log(`TFLite wasm features: ${JSON.stringify(out.tflite.features)} (SharedArrayBuffer existed: ${out.tflite.hadSharedArrayBuffer})`);
   }
+  let litert = null;
+  if (c.variants.includes('litert') || c.variants.includes('litert2')) {
+    litert = await loadLiteRT(c.litertUrl);
+    out.litert = {threadedBuild: litert.threaded};
+    log(`LiteRT.js: ${litert.threaded ? 'threaded' : 'single-threaded'} build`);
+    if (c.variants.includes('litert2') && !litert.threaded) throw new Error('litert2 needs a cross-origin isolated page (LiteRT.js threaded build)');
+  }
 
   // One engine instance per variant, reused across models (as a page would).
   const engines = {};
   if (c.variants.includes('portable')) engines.portable = await Engine.create(engineModule, null);
   if (simdModule) engines.simd = await Engine.create(engineModule, simdModule);
+  if (c.variants.includes('simd2')) {
+    if (!threadsSupported()) throw new Error('simd2 needs a cross-origin isolated page (shared memory)');
+    engines.simd2 = await Engine.create(await compileWasm(c.engineThreadsUrl), await compileWasm(c.simdThreadsUrl), 2);
+  }
   out.simd.state = Object.fromEntries(Object.entries(engines).map(([v, e]) => [v, e.simdState]));
   if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== SIMD_ON) {
     log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want ${SIMD_ON})`);
@@ -329,6 +457,9 @@ async function run(config) {
         tfl = await TFLite.create(model, head);
         subjects.tflite = tfl;
         res.tfliteInfo = tfl.info;
+      }
+      for (const [v, n] of [['litert', 1], ['litert2', 2]]) {
+        if (c.variants.includes(v)) subjects[v] = await LiteRT.create(litert, model, head, n);
       }
 
       // The prepared input: the golden tensor, as the model's dtype wants it.
@@ -363,7 +494,7 @@ async function run(config) {
       const outputs = {};
       for (const [v, s] of Object.entries(subjects)) {
         if (engines[v]) engines[v].kernelCalls = 0;
-        s.infer();
+        await s.infer();
         outputs[v] = s.output();
         res.variants[v] = {top1: argmax(outDtype, outputs[v])};
         if (engines[v] && engines[v].simdImports) res.variants[v].simdKernelCalls = engines[v].kernelCalls;
@@ -379,6 +510,8 @@ async function run(config) {
         if (golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
       }
       if (engines.simd && outputs.portable) res.compare.simd_vs_portable = compare(outDtype, outputs.simd, outputs.portable);
+      if (engines.simd && outputs.simd2) res.compare.simd2_vs_simd = compare(outDtype, outputs.simd2, outputs.simd);
+      for (const v of ['litert', 'litert2']) if (outputs[v] && golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
       for (const [k, r] of Object.entries(res.compare)) {
         log(`  ${k}: ${r.equal ? 'equal' : 'DIFFERENT'}${r.maxAbsDiff ? ` (max diff ${r.maxAbsDiff} at ${r.at}${r.differingBytes ? `, ${r.differingBytes} bytes` : ''})` : ''}`);
       }
@@ -397,10 +530,10 @@ async function run(config) {
         // clock that ticks in 1 ms (Firefox without cross-origin
         // isolation) cannot time one small inference.
         const until = performance.now() + c.warmupMs;
-        for (let i = 0; i < c.warmup || performance.now() < until; i++) s.infer();
+        for (let i = 0; i < c.warmup || performance.now() < until; i++) await s.infer();
         const n = Math.max(1, c.warmup);
         const t0 = performance.now();
-        for (let i = 0; i < n; i++) s.infer();
+        for (let i = 0; i < n; i++) await s.infer();
         fastest = Math.min(fastest, (performance.now() - t0) / n);
         await nextFrame();
       }
@@ -413,7 +546,10 @@ async function run(config) {
         for (let j = 0; j < names.length; j++) {
           const v = names[(r + j) % names.length], s = subjects[v];
           const t0 = performance.now();
-          for (let i = 0; i < inner; i++) s.infer();
+          // LiteRT.js's run is async; ours and TFLite's are not, and are
+          // not awaited, so that a microtask per run is not timed for them.
+          if (s instanceof LiteRT) for (let i = 0; i < inner; i++) await s.infer();
+          else for (let i = 0; i < inner; i++) s.infer();
           samples[v].push((performance.now() - t0) / inner);
         }
         if (r % 10 === 9) await nextFrame();
@@ -426,10 +562,18 @@ async function run(config) {
           res.variants[v].pairedRatio = stats(samples[v].map((x, i) => x / samples.tflite[i]));
           delete res.variants[v].pairedRatio.n;
         }
+        // Ratios to every other variant, per round (median of round ratios).
+        res.variants[v].ratios = {};
+        for (const u of names) {
+          if (u === v) continue;
+          const r = stats(samples[v].map((x, i) => x / samples[u][i]));
+          res.variants[v].ratios[u] = {median: r.median, p10: r.p10, p90: r.p90};
+        }
         log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
       }
       for (const e of Object.values(engines)) e.dispose();
       if (tfl) tfl.dispose();
+      for (const v of ['litert', 'litert2']) if (subjects[v]) subjects[v].dispose();
     } catch (err) {
       res.error = String(err && err.stack || err);
       log(`  ERROR: ${res.error}`);

@@ -221,6 +221,9 @@ export async function startKernelThreads(simdModule, memory, n) {
     terminate();
     throw e;
   }
+  // A page's main thread may not Atomics.wait (the benchmark page runs
+  // the engine there): it polls instead.
+  const canWait = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
   let view = new Uint32Array(memory.buffer); // renewed when the memory grows
   const want = new Int32Array(n); // each worker's request counter to wait for
   const parallel = (fns, kernel, jobs, count) => {
@@ -240,7 +243,7 @@ export async function startKernelThreads(simdModule, memory, n) {
       const base = (i - 1) * CTL;
       const w = want[i - 1];
       for (let s = 0; s < SPIN && Atomics.load(ctl, base + CTL_DONE) !== w; s++);
-      for (let d; (d = Atomics.load(ctl, base + CTL_DONE)) !== w;) Atomics.wait(ctl, base + CTL_DONE, d);
+      for (let d; (d = Atomics.load(ctl, base + CTL_DONE)) !== w;) if (canWait) Atomics.wait(ctl, base + CTL_DONE, d);
       if (ctl[base + CTL_FAILED]) failed = true;
     }
     if (failed) throw new Error('a kernel thread trapped');

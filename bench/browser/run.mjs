@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// run.mjs: benchmarks our engine (SIMD and portable) against the official
-// TFLite runtime compiled to wasm, in one headless Chromium or Firefox page
-// (site/bench.html), and prints a Markdown table. See README.md here.
+// run.mjs: benchmarks our engine (SIMD on 1 and 2 kernel threads, and
+// portable) against LiteRT.js (numThreads 1 and 2) and the official TFLite
+// runtime compiled to wasm (tfjs-tflite), interleaved in one headless
+// Chromium or Firefox page (site/bench.html), and prints a Markdown table.
+// See README.md here.
 //
 //   node bench/browser/run.mjs [--browser firefox] [--models DIR] [--runs 50] [--out FILE.json]
 //
@@ -19,7 +21,9 @@
 //   --min-sample-ms X one sample runs enough inferences to last X ms (default 5
 //                     in Chromium, 50 in Firefox, whose clock ticks in 1 ms;
 //                     0 = one inference a sample); see README.md
-//   --variants LIST   comma-separated subset of simd,portable,tflite
+//   --variants LIST   comma-separated subset of simd,simd2,portable,tflite,litert,litert2
+//                     (default all; simd2 and litert2 make the page
+//                     cross-origin isolated, and LiteRT.js its threaded build)
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
@@ -27,9 +31,9 @@
 //   --serve           only serve the page and print its URL (for a real browser)
 //
 // It needs site/engine.wasm (./build.sh) and `npm install` at the repository
-// root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite). Nothing is fetched from
-// the network: this script's own server serves site/, the models, the
-// goldens and tfjs-tflite's files from node_modules.
+// root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite, @litertjs/core). Nothing is
+// fetched from the network: this script's own server serves site/, the
+// models, the goldens and tfjs-tflite's and LiteRT.js's files from node_modules.
 
 import {createServer} from 'node:http';
 import {createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
@@ -43,12 +47,14 @@ import {launch} from '../../internal/headless/browser.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
 
+const VARIANTS = ['simd', 'simd2', 'portable', 'tflite', 'litert', 'litert2'];
+
 function parseArgs(argv) {
   const testdata = process.env.MOBILENET_TESTDATA || path.join(root, '..', 'shared');
   const a = {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
     image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
-    variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
+    variants: VARIANTS.join(','), out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -87,7 +93,8 @@ function parseArgs(argv) {
   a.executable = a.browser === 'firefox' ? a.firefox : a.chromium;
   if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
-  for (const v of a.variants) if (!['simd', 'portable', 'tflite'].includes(v)) die(`unknown variant ${v}`);
+  for (const v of a.variants) if (!VARIANTS.includes(v)) die(`unknown variant ${v}`);
+  a.isolate = a.variants.includes('simd2') || a.variants.includes('litert2');
   return a;
 }
 
@@ -133,9 +140,12 @@ const types = {
 };
 
 // serve serves mounts (URL prefix -> list of folders, first hit wins) plus
-// fixed files (URL path -> file path, or a Buffer of JSON), without COOP/COEP headers: the page must not be
-// cross-origin isolated, or tfjs-tflite would pick its threaded build.
-function serve(mounts, files) {
+// fixed files (URL path -> file path, or a Buffer of JSON), with COOP/COEP
+// headers when isolate (threaded variants: shared memory needs a
+// cross-origin isolated page; bench.js keeps tfjs-tflite on its
+// single-threaded build there).
+function serve(mounts, files, isolate) {
+  const iso = isolate ? {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'} : {};
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     let file = files[u.pathname];
@@ -151,7 +161,7 @@ function serve(mounts, files) {
       }
     }
     if (Buffer.isBuffer(file)) {
-      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store'});
+      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store', ...iso});
       res.end(file);
       return;
     }
@@ -170,6 +180,7 @@ function serve(mounts, files) {
       'content-type': types[path.extname(file)] || 'application/octet-stream',
       'content-length': statSync(file).size,
       'cache-control': 'no-store',
+      ...iso,
     });
     createReadStream(file).pipe(res);
   });
@@ -223,6 +234,29 @@ function table(result, simdNote) {
   return lines.join('\n');
 }
 
+// roundRatio is the median (p10–p90) of the per-round ratios of variant a
+// to variant b, or n/a.
+function roundRatio(m, a, b) {
+  const r = m.variants[a] && m.variants[a].ratios && m.variants[a].ratios[b];
+  return r ? `${r.median.toFixed(2)}x (${r.p10.toFixed(2)}–${r.p90.toFixed(2)})` : 'n/a';
+}
+
+// threadsTable is the threads comparison: ours and LiteRT.js on 1 and 2
+// threads, ratios per round.
+function threadsTable(result) {
+  const lines = [
+    '| model | ours 1 thread ms | ours 2 threads ms | LiteRT.js 1 ms | LiteRT.js 2 ms | ours 1 / LiteRT.js 1 | ours 2 / LiteRT.js 2 | ours 2 / ours 1 | ours 2 = ours 1 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const m of result.models) {
+    if (m.error) continue;
+    const v = m.variants;
+    const same = m.compare && m.compare.simd2_vs_simd ? (m.compare.simd2_vs_simd.equal ? 'byte-equal' : 'DIFFERENT') : 'n/a';
+    lines.push(`| ${m.name} | ${cell(v.simd)} | ${cell(v.simd2)} | ${cell(v.litert)} | ${cell(v.litert2)} | ${roundRatio(m, 'simd', 'litert')} | ${roundRatio(m, 'simd2', 'litert2')} | ${roundRatio(m, 'simd2', 'simd')} | ${same} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const site = path.join(root, 'site');
@@ -230,6 +264,9 @@ async function main() {
   if (!existsSync(engine)) die(`no ${path.relative(root, engine)}: run ./build.sh first`);
   const simd = [path.join(site, 'simd.wasm'), path.join(root, 'kernels', 'simd', 'simd.wasm')].find(existsSync);
   const tflitePkg = packageDir('@tensorflow/tfjs-tflite');
+  const litertPkg = packageDir('@litertjs/core');
+  const litertVersion = JSON.parse(readFileSync(path.join(litertPkg, 'package.json'), 'utf8')).version;
+  const wasmUtilsPkg = packageDir('@litertjs/wasm-utils');
   const tfliteVersion = JSON.parse(readFileSync(path.join(tflitePkg, 'package.json'), 'utf8')).version;
   let models = findModels(args.models);
   if (args.only) models = models.filter(m => new RegExp(args.only).test(m.name));
@@ -240,16 +277,19 @@ async function main() {
   const config = {
     models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
     image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null,
-    tfliteUrl: '/vendor/tflite/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/', modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    engineThreadsUrl: '/engine-threads.wasm', simdThreadsUrl: '/simd-threads.wasm',
   };
   // /bench-config.json is for the page's Run button (--serve).
   const server = await serve([
     ['/vendor/tflite/', [path.join(tflitePkg, 'dist'), path.join(tflitePkg, 'wasm')]],
+    ['/vendor/litert/', [litertPkg]],
+    ['/vendor/wasm-utils/', [wasmUtilsPkg]],
     ['/models/', [args.models]],
     ['/tensors/', [path.join(args.goldens, 'tensors')]],
     ['/goldens/', [args.goldens]],
     ['/', [site]],
-  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))});
+  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.isolate);
   const base = `http://127.0.0.1:${server.address().port}/`;
 
   if (args.serve) {
@@ -298,7 +338,7 @@ async function main() {
     command: 'node bench/browser/run.mjs ' + process.argv.slice(2).join(' '),
     browser: `${args.browser === 'firefox' ? 'Firefox' : 'Chromium'} ${browserVersion.replace(/^firefox\//, '')}`, userAgent: result.userAgent,
     host: {cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavgBefore, loadavgAfter: os.loadavg()},
-    tfjsTflite: tfliteVersion, tfliteWasmFetched: tfliteWasm, wasmRequests, wasmFiles, ...result,
+    tfjsTflite: tfliteVersion, litertjs: litertVersion, tfliteWasmFetched: tfliteWasm, wasmRequests, wasmFiles, ...result,
   };
   if (!tfliteWasm.length && args.variants.includes('tflite')) console.error('warning: no TFLite .wasm request seen');
   if (tfliteWasm.some(f => f !== 'tflite_web_api_cc_simd.wasm')) console.error(`warning: TFLite fetched ${tfliteWasm.join(', ')}, not (only) tflite_web_api_cc_simd.wasm`);
@@ -313,6 +353,14 @@ async function main() {
     '',
     table(result, simdNote),
     '',
+    ...(args.variants.some(v => ['simd2', 'litert', 'litert2'].includes(v)) ? [
+      `Threads: ours on 1 and 2 kernel threads (engine.wasm / engine-threads.wasm), LiteRT.js ${litertVersion} ` +
+        `(${result.litert && result.litert.threadedBuild ? 'its threaded build' : 'its single-threaded build'}) with numThreads 1 and 2; ` +
+        'ratios: median (p10–p90) of the per-round ratios',
+      '',
+      threadsTable(result),
+      '',
+    ] : []),
     'wasm files: ' + wasmFiles.map(f => `${f.file.replace(/^.*node_modules\//, '')} ${f.raw} B raw / ${f.gzip} B gzip -9${f.linked === false ? ' (not linked)' : ''}`).join('; '),
   ].join('\n');
   console.log(md);
