@@ -38,7 +38,9 @@
 // node_modules, and calls window.mnBench.run(config). The page also runs by
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
-import {compileWasm, instantiateEngine, kernelImports, SIMD_ON, simdSupported, STATUS_OK, threadsSupported} from './engine-link.js';
+import {
+  compileWasm, instantiateEngine, kernelImports, MIN_PART_MACS, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
+} from './engine-link.js';
 
 const log = (...a) => {
   const line = a.join(' ');
@@ -62,10 +64,19 @@ class Engine {
       threads,
       stdout: l => console.log('engine: ' + l),
       stderr: l => console.error('engine: ' + l),
-      // One host call per layer: counting them costs nothing measurable.
+      // One host call per layer: counting them costs nothing measurable;
+      // timing them is done only in the profile (scaling).
       wrapKernel: (name, forward) => (args) => {
         e.kernelCalls++;
-        return forward(args);
+        if (!e.profile) return forward(args);
+        const t0 = performance.now();
+        const r = forward(args);
+        const dt = performance.now() - t0;
+        const p = e.profile.get(args) || {name, args, ms: 0, calls: 0};
+        p.ms += dt;
+        p.calls++;
+        e.profile.set(args, p);
+        return r;
       },
     });
     if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
@@ -130,6 +141,46 @@ class Engine {
     this.inPtr = 0;
     this.handle = 0;
   }
+}
+
+// scaling estimates how the engine's time scales with kernel threads, from
+// a profile of engine e on one thread (runs inferences, every kernel call
+// timed): each layer's time divided by the parts the engine splits it into
+// on n threads (kernels/simd/split.go: min(n, output rows or register
+// blocks, MACs / MIN_PART_MACS)), plus the time outside the kernels, which
+// stays on one thread (Amdahl's law per layer; the cost of handing parts
+// to other threads is left out, so measured 2-thread times check it).
+function scaling(e, runs) {
+  e.profile = new Map();
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) e.infer();
+  const total = (performance.now() - t0) / runs;
+  const calls = [...e.profile.values()];
+  e.profile = null;
+  const u32 = new Uint32Array(e.x.memory.buffer);
+  const layers = calls.map((c) => {
+    const a = (c.args >>> 2);
+    const mr = +((c.name.match(/_(\d+)x\d+(c\d+)?__/) || [0, 1])[1]);
+    let units = 1, macs = 0;
+    if (c.name.includes('_gemm_')) { // X XStride Out OutStride Rows K N
+      units = Math.ceil(u32[a + 4] / mr);
+      macs = u32[a + 4] * u32[a + 5] * u32[a + 6];
+    } else if (c.name.includes('_dwconv_')) { // X Out W Zero N InH InW C OutH OutW
+      units = u32[a + 4] === 1 ? u32[a + 8] : 1;
+      macs = u32[a + 4] * u32[a + 8] * u32[a + 9] * u32[a + 7] * 9;
+    } else if (c.name.includes('_conv_')) { // X Out W Zero Scratch N InH InW C OutH OutW OutC KH KW
+      units = u32[a + 5] === 1 ? u32[a + 9] : 1;
+      macs = u32[a + 5] * u32[a + 9] * u32[a + 10] * u32[a + 11] * u32[a + 12] * u32[a + 13] * u32[a + 8];
+    }
+    return {name: c.name, ms: c.ms / runs, units, macs};
+  });
+  const kernelMs = layers.reduce((x, l) => x + l.ms, 0);
+  const serialMs = Math.max(0, total - kernelMs);
+  const parts = (l, n) => Math.max(1, Math.min(n, l.units, Math.floor(l.macs / MIN_PART_MACS)));
+  const predicted = {};
+  for (const n of [1, 2, 4, 8]) predicted[n] = serialMs + layers.reduce((x, l) => x + l.ms / parts(l, n), 0);
+  const splitMs = layers.filter((l) => parts(l, 2) > 1).reduce((x, l) => x + l.ms, 0);
+  return {totalMs: total, kernelMs, serialMs, parallelFraction: splitMs / total, predicted, layers};
 }
 
 // --------------------------------------------------------------- TFLite-wasm
@@ -570,6 +621,12 @@ async function run(config) {
           res.variants[v].ratios[u] = {median: r.median, p10: r.p10, p90: r.p90};
         }
         log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
+      }
+      if (engines.simd) {
+        res.scaling = scaling(engines.simd, Math.max(5, Math.min(50, Math.ceil(1000 / res.variants.simd.median))));
+        const sc = res.scaling;
+        log(`  scaling: ${sc.totalMs.toFixed(2)} ms profiled, ${sc.kernelMs.toFixed(2)} in kernels, parallel fraction ${sc.parallelFraction.toFixed(3)}; ` +
+          `predicted ${[2, 4, 8].map((n) => `${n}: ${(sc.predicted[n] / sc.predicted[1]).toFixed(2)}x`).join(', ')}`);
       }
       for (const e of Object.values(engines)) e.dispose();
       if (tfl) tfl.dispose();

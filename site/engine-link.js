@@ -33,6 +33,8 @@ export const SIMD_THREADS_IMPORT = 'simd_threads';
 export const SIMD_PARALLEL_IMPORT = 'simd_parallel';
 /** The most kernel instances a layer is split across. */
 export const MAX_THREADS = 16;
+/** The least work (multiply-accumulates) the engine gives a part of a split layer (kernels/simd: MinPartMACs). */
+export const MIN_PART_MACS = 1048576;
 
 /** Status codes of the exports. */
 export const STATUS_OK = 0;

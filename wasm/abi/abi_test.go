@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
 
@@ -32,6 +33,7 @@ var jsConstants = map[string]any{
 	"SIMD_THREADS_IMPORT":  abi.SIMDThreadsImport,
 	"SIMD_PARALLEL_IMPORT": abi.SIMDParallelImport,
 	"MAX_THREADS":          abi.MaxThreads,
+	"MIN_PART_MACS":        simd.MinPartMACs,
 	"STATUS_OK":            abi.StatusOK,
 	"STATUS_ARGUMENT":      abi.StatusArgument,
 	"STATUS_INPUT":         abi.StatusInput,
