@@ -146,6 +146,9 @@ if (cfg.phase === 'main') {
 
   await scenario('camera-errors', async (open) => {
     const page = await open(page0, {}, () => {
+      // Init scripts also run in documents without mediaDevices (in
+      // Firefox, the about:blank before a page whose COOP header moves it).
+      if (!navigator.mediaDevices) return;
       navigator.mediaDevices.getUserMedia = () =>
         Promise.reject(new DOMException('simulated by the test', window.__gumError || 'NotAllowedError'));
     });

@@ -469,9 +469,23 @@ export async function load(opts = {}) {
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
   const [engineModule, simdModule] = await Promise.all([engineP, simdP]);
-  const ch = new Channel(startWorker(baseUrl));
+  let ch = new Channel(startWorker(baseUrl));
   try {
-    const init = await ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
+    let init;
+    try {
+      init = await ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
+    } catch (e) {
+      if (plan.threads <= 1) throw e;
+      // The threaded build did not start (no room for its shared memory's
+      // maximum, say): the plain one, on one thread.
+      ch.close(new MobilenetError('load', 'replaced by a single-threaded engine'));
+      plan.threads = 1;
+      plan.reason = `the threaded engine did not start: ${e.message || e}`;
+      const plain = await compile(new URL('engine.wasm', baseUrl).href);
+      const kernels = wantSimd && kernelImports(plain).length > 0 ? await compile(new URL('simd.wasm', baseUrl).href, true) : null;
+      ch = new Channel(startWorker(baseUrl));
+      init = await ch.call('init', {engineModule: plain, simdModule: kernels, wantSimd, threads: 1});
+    }
     ch.workerCanvas = init.features.offscreenCanvas;
     const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
     const transfer = [model];
