@@ -144,14 +144,21 @@ export function threadsSupported() {
 
 // The control block of the kernel threads: for each kernel worker, CTL
 // int32 slots: a request counter the worker waits on, the kernel number,
-// the argument block's address, the counter of the last request done, and
-// whether it failed.
+// the argument block's address, the counter of the last request it ran,
+// whether that failed, and the request's state: pending, or taken by the
+// worker. A part still pending when the caller has done its own is taken
+// back and run by the caller: a worker the system has not scheduled (a
+// busy machine) costs nothing but its own part.
 const CTL = 8;
 const CTL_REQ = 0;
 const CTL_KERNEL = 1;
 const CTL_ARGS = 2;
 const CTL_DONE = 3;
 const CTL_FAILED = 4;
+const CTL_STATE = 5;
+const IDLE = 0;
+const PENDING = 1;
+const TAKEN = 2;
 // SPIN is how many times a side polls the control block before it sleeps
 // in Atomics.wait: a layer's part takes tens of microseconds, waking a
 // sleeping thread about as long.
@@ -159,8 +166,9 @@ const SPIN = 4000;
 
 /**
  * kernelWorkerLoop is the body of a kernel worker (kernel-worker.js): it
- * waits for requests in its slot of the control block and runs them on
- * fns (simd.wasm's kernels by number), forever.
+ * waits for requests in its slot of the control block and runs those it
+ * takes (the caller may take a pending one back) on fns (simd.wasm's
+ * kernels by number), forever.
  *
  * @param {Int32Array} ctl
  * @param {number} slot
@@ -170,21 +178,23 @@ export function kernelWorkerLoop(ctl, slot, fns) {
   const base = slot * CTL;
   let seen = Atomics.load(ctl, base + CTL_REQ);
   for (;;) {
-    for (let i = 0; i < SPIN && Atomics.load(ctl, base + CTL_REQ) === seen; i++);
-    Atomics.wait(ctl, base + CTL_REQ, seen);
-    const req = Atomics.load(ctl, base + CTL_REQ);
-    if (req === seen) continue;
-    seen = req;
+    for (let i = 0; i < SPIN && Atomics.load(ctl, base + CTL_REQ) === seen && Atomics.load(ctl, base + CTL_STATE) !== PENDING; i++);
+    if (Atomics.load(ctl, base + CTL_STATE) !== PENDING) Atomics.wait(ctl, base + CTL_REQ, seen);
+    seen = Atomics.load(ctl, base + CTL_REQ);
+    if (Atomics.compareExchange(ctl, base + CTL_STATE, PENDING, TAKEN) !== PENDING) continue; // taken back
+    const req = Atomics.load(ctl, base + CTL_REQ); // the caller issues no other before this is done
     let failed = 0;
     try {
-      fns[ctl[base + CTL_KERNEL]](ctl[base + CTL_ARGS]);
+      fns[Atomics.load(ctl, base + CTL_KERNEL)](Atomics.load(ctl, base + CTL_ARGS));
     } catch (e) {
       failed = 1;
       console.error('[mobilenet kernel thread]', e);
     }
-    ctl[base + CTL_FAILED] = failed;
-    Atomics.store(ctl, base + CTL_DONE, seen);
+    Atomics.store(ctl, base + CTL_FAILED, failed);
+    Atomics.store(ctl, base + CTL_STATE, IDLE);
+    Atomics.store(ctl, base + CTL_DONE, req);
     Atomics.notify(ctl, base + CTL_DONE);
+    seen = req;
   }
 }
 
@@ -192,8 +202,9 @@ export function kernelWorkerLoop(ctl, slot, fns) {
  * startKernelThreads starts n kernel workers (kernel-worker.js), each
  * running simdModule on memory (shared), and returns once all are ready:
  * parallel(fns, kernel, jobs, count) then runs part 0 of a layer on fns
- * (the caller's own kernels by number) and parts 1.. on the workers, and
- * returns when all are done. Close the workers with terminate().
+ * (the caller's own kernels by number) and offers parts 1.. to the
+ * workers, runs those no worker has started by then itself, and returns
+ * when all are done. Close the workers with terminate().
  *
  * @param {WebAssembly.Module} simdModule
  * @param {WebAssembly.Memory} memory
@@ -234,15 +245,20 @@ export async function startKernelThreads(simdModule, memory, n) {
     const first = view[jobs >>> 2];
     for (let i = 1; i < count; i++) {
       const base = (i - 1) * CTL;
-      ctl[base + CTL_KERNEL] = kernel;
-      ctl[base + CTL_ARGS] = view[(jobs >>> 2) + i];
+      Atomics.store(ctl, base + CTL_KERNEL, kernel);
+      Atomics.store(ctl, base + CTL_ARGS, view[(jobs >>> 2) + i]);
       want[i - 1] = Atomics.add(ctl, base + CTL_REQ, 1) + 1;
+      Atomics.store(ctl, base + CTL_STATE, PENDING); // after REQ: a worker that takes it reads this request's number
       Atomics.notify(ctl, base + CTL_REQ);
     }
     fns[kernel](first);
     let failed = false;
     for (let i = 1; i < count; i++) {
       const base = (i - 1) * CTL;
+      if (Atomics.compareExchange(ctl, base + CTL_STATE, PENDING, IDLE) === PENDING) {
+        fns[kernel](view[(jobs >>> 2) + i]); // its worker has not started it: run it here
+        continue;
+      }
       const w = want[i - 1];
       for (let s = 0; s < SPIN && Atomics.load(ctl, base + CTL_DONE) !== w; s++);
       for (let d; (d = Atomics.load(ctl, base + CTL_DONE)) !== w;) if (canWait) Atomics.wait(ctl, base + CTL_DONE, d);

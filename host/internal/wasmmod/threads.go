@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -21,8 +22,11 @@ import (
 // (its bytes rewritten by package sharedmem, wazero's threads feature on),
 // Threads-1 more instances of simd.wasm run on it, each driven by a
 // goroutine of its own, and simd_parallel hands parts 1.. of a layer to
-// them, runs part 0 on the first instance and waits. The Go runtime inside
-// engine.wasm stays on the calling goroutine.
+// them, runs part 0 on the first instance, then runs itself every part
+// that no worker has started yet (a worker the Go scheduler has not run,
+// on a busy machine, costs nothing but its part), and waits for the
+// others. The Go runtime inside engine.wasm stays on the calling
+// goroutine.
 
 // kernelWorker is one extra simd.wasm instance and the goroutine that
 // calls it.
@@ -30,13 +34,18 @@ type kernelWorker struct {
 	fns   []api.Function // by kernel number (registry order)
 	stack []uint64
 	jobs  chan kernelJob
+	// pending is the number of the job offered to the worker and not yet
+	// started, 0 when none: whoever swaps it to 0 first (the worker, or
+	// the caller taking the part back) runs the part.
+	pending atomic.Uint64
 }
 
-// kernelJob is one part for a worker.
+// kernelJob is one part for a worker; seq numbers the jobs of a Module.
 type kernelJob struct {
 	ctx    context.Context
 	kernel uint32
 	args   uint32
+	seq    uint64
 }
 
 // threadState is a Module's kernel threads: the first instance's kernels
@@ -46,9 +55,10 @@ type threadState struct {
 	own     []api.Function
 	stack   []uint64
 	workers []*kernelWorker
-	done    chan error // each finished part's error
+	done    chan error // the error of each part a worker ran
 	stop    sync.Once
-	calls   int // simd_parallel calls
+	calls   int    // simd_parallel calls
+	seq     uint64 // the last job's number
 }
 
 // sharedCopies caches the shared-memory copies of the modules a process
@@ -120,6 +130,9 @@ func (m *Module) startThreads(first api.Module, simdWasm []byte, n int) error {
 // run calls the worker's kernels until its jobs channel closes.
 func (w *kernelWorker) run(done chan<- error) {
 	for j := range w.jobs {
+		if !w.pending.CompareAndSwap(j.seq, 0) {
+			continue // the caller took the part back
+		}
 		w.stack[0] = uint64(j.args)
 		done <- w.fns[j.kernel].CallWithStack(j.ctx, w.stack)
 	}
@@ -180,11 +193,29 @@ func (m *Module) parallel(ctx context.Context, stack []uint64) {
 	t.calls++
 	args0 := binary.LittleEndian.Uint32(blocks)
 	for i := range n - 1 {
-		t.workers[i].jobs <- kernelJob{ctx: ctx, kernel: kernel, args: binary.LittleEndian.Uint32(blocks[4*(i+1):])}
+		t.seq++
+		w := t.workers[i]
+		w.pending.Store(t.seq)
+		select {
+		case w.jobs <- kernelJob{ctx: ctx, kernel: kernel, args: binary.LittleEndian.Uint32(blocks[4*(i+1):]), seq: t.seq}:
+		default: // the worker has not even received its previous job: the part stays pending, for the caller
+		}
 	}
 	t.stack[0] = uint64(args0)
 	err := t.own[kernel].CallWithStack(ctx, t.stack)
-	for range n - 1 {
+	waits := 0
+	for i := range n - 1 {
+		w := t.workers[i]
+		if seq := w.pending.Load(); seq == 0 || !w.pending.CompareAndSwap(seq, 0) {
+			waits++ // the worker runs it
+			continue
+		}
+		t.stack[0] = uint64(binary.LittleEndian.Uint32(blocks[4*(i+1):]))
+		if e := t.own[kernel].CallWithStack(ctx, t.stack); e != nil && err == nil {
+			err = e
+		}
+	}
+	for range waits {
 		if e := <-t.done; e != nil && err == nil {
 			err = e
 		}
