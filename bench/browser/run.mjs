@@ -26,6 +26,7 @@
 //                     cross-origin isolated, and LiteRT.js its threaded build)
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
+//   --engine-threads FILE  the shared-memory engine of simd2 (default site/engine-threads.wasm)
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
 //   --firefox PATH    Firefox (default $FIREFOX or /usr/bin/firefox-esr)
 //   --serve           only serve the page and print its URL (for a real browser)
@@ -54,7 +55,7 @@ function parseArgs(argv) {
   const a = {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
     image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
-    variants: VARIANTS.join(','), out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
+    variants: VARIANTS.join(','), out: '', engine: path.join(root, 'site', 'engine.wasm'), engineThreads: path.join(root, 'site', 'engine-threads.wasm'), browser: 'chromium',
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +76,7 @@ function parseArgs(argv) {
       case '--variants': a.variants = val(); break;
       case '--out': a.out = path.resolve(val()); break;
       case '--engine': a.engine = path.resolve(val()); break;
+      case '--engine-threads': a.engineThreads = path.resolve(val()); break;
       case '--chromium': a.chromium = val(); break;
       case '--firefox': a.firefox = val(); break;
       case '--browser': a.browser = val(); break;
@@ -289,7 +291,7 @@ async function main() {
     ['/tensors/', [path.join(args.goldens, 'tensors')]],
     ['/goldens/', [args.goldens]],
     ['/', [site]],
-  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.isolate);
+  ], {'/engine.wasm': engine, '/engine-threads.wasm': args.engineThreads, ...(simd ? {'/simd.wasm': simd} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.isolate);
   const base = `http://127.0.0.1:${server.address().port}/`;
 
   if (args.serve) {
