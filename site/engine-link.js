@@ -156,6 +156,8 @@ const CTL_ARGS = 2;
 const CTL_DONE = 3;
 const CTL_FAILED = 4;
 const CTL_STATE = 5;
+const CTL_STOP = 6; // set when the worker is to leave its loop
+
 const IDLE = 0;
 const PENDING = 1;
 const TAKEN = 2;
@@ -168,7 +170,7 @@ const SPIN = 4000;
  * kernelWorkerLoop is the body of a kernel worker (kernel-worker.js): it
  * waits for requests in its slot of the control block and runs those it
  * takes (the caller may take a pending one back) on fns (simd.wasm's
- * kernels by number), forever.
+ * kernels by number), until its slot's stop flag is set.
  *
  * @param {Int32Array} ctl
  * @param {number} slot
@@ -180,6 +182,9 @@ export function kernelWorkerLoop(ctl, slot, fns) {
   for (;;) {
     for (let i = 0; i < SPIN && Atomics.load(ctl, base + CTL_REQ) === seen && Atomics.load(ctl, base + CTL_STATE) !== PENDING; i++);
     if (Atomics.load(ctl, base + CTL_STATE) !== PENDING) Atomics.wait(ctl, base + CTL_REQ, seen);
+    // Chromium cannot terminate a worker blocked in Atomics.wait at once
+    // (it waits seconds, then kills it): the worker returns when told to.
+    if (Atomics.load(ctl, base + CTL_STOP)) return;
     seen = Atomics.load(ctl, base + CTL_REQ);
     if (Atomics.compareExchange(ctl, base + CTL_STATE, PENDING, TAKEN) !== PENDING) continue; // taken back
     const req = Atomics.load(ctl, base + CTL_REQ); // the caller issues no other before this is done
@@ -215,7 +220,14 @@ export async function startKernelThreads(simdModule, memory, n) {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL * n));
   const url = new URL('kernel-worker.js', import.meta.url).href;
   const workers = [];
-  const terminate = () => workers.forEach((w) => w.terminate());
+  const terminate = () => {
+    for (let slot = 0; slot < n; slot++) {
+      Atomics.store(ctl, slot * CTL + CTL_STOP, 1);
+      Atomics.add(ctl, slot * CTL + CTL_REQ, 1);
+      Atomics.notify(ctl, slot * CTL + CTL_REQ);
+    }
+    workers.forEach((w) => w.terminate());
+  };
   try {
     await Promise.all(Array.from({length: n}, (_, slot) => new Promise((resolve, reject) => {
       let w;

@@ -3,7 +3,7 @@
 // startKernelThreads and posts {simdModule, memory, ctl, slot}: it
 // instantiates simd.wasm (the shared-memory build) on the engine's shared
 // memory, answers {ok: true}, then runs the parts of layers posted in its
-// slot of the control block ctl until it is terminated.
+// slot of the control block ctl until it is told to stop.
 
 import {instantiateKernels, kernelNames, kernelWorkerLoop} from './engine-link.js';
 
@@ -21,4 +21,5 @@ self.onmessage = async (e) => {
   }
   self.postMessage({ok: true});
   kernelWorkerLoop(ctl, slot, fns);
+  self.close();
 };

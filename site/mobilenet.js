@@ -234,7 +234,11 @@ class Channel {
   close(err) {
     if (this.closed) return;
     this.closed = err;
-    this.worker.terminate();
+    // The worker ends its kernel workers and itself when it gets to this
+    // message; terminate() stops it anyway, a little later, if it is busy.
+    const w = this.worker;
+    w.postMessage({op: 'close'});
+    setTimeout(() => w.terminate(), 1000);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }

@@ -17,6 +17,7 @@ import {browserFeatures, timerResolutionMs} from './features.js';
 const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [STATUS_INTERNAL]: 'internal'};
 
 let engine = null; // the Engine, after "init"
+let stopKernels = () => {}; // ends the kernel threads' workers (engine-link.js)
 
 // Failure is an error with a code, sent back to the page as is.
 class Failure extends Error {
@@ -252,6 +253,7 @@ async function init({engineModule, simdModule, wantSimd, threads = 1}) {
     },
   });
   engine = new Engine(linked.instance, stderrTail);
+  stopKernels = linked.terminate;
   return {
     simd: linked.simd,
     simdReason: wantSimd ? linked.simdReason : 'SIMD turned off (simd: false)',
@@ -317,6 +319,13 @@ Object.assign(ops, teachOps(() => engine, frameOf, Failure));
 
 self.onmessage = async (ev) => {
   const m = ev.data;
+  if (m.op === 'close') {
+    // The page is done with this worker: its kernel workers end now (a
+    // terminated worker's own workers linger for seconds in Chromium).
+    stopKernels();
+    self.close();
+    return;
+  }
   try {
     if (!ops[m.op]) throw new Failure('argument', `unknown op ${m.op}`);
     if (m.op !== 'init' && !engine) throw new Failure('argument', 'the engine is not initialised');
