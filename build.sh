@@ -7,8 +7,10 @@
 #                      package host embeds and runs under wazero;
 #   site/ui.wasm       the page's UI (Go, GOOS=js, ./ui), and
 #   site/wasm_exec.js  Go's JS glue for it, from $(go env GOROOT);
-#   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists, and
-#   site/simd-relaxed.wasm  of kernels/simd/simd-relaxed.wasm (relaxed SIMD).
+#   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists,
+#   site/simd-relaxed.wasm  of kernels/simd/simd-relaxed.wasm (relaxed SIMD);
+#   site/engine-threads.wasm, site/simd-threads.wasm, site/simd-relaxed-threads.wasm
+#                      the same with a shared memory (kernel threads).
 #
 # Environment: WASM_OPT=1 also runs Binaryen's wasm-opt -O2 over the module
 # when wasm-opt is installed (off by default: see the note below; the tests
@@ -49,6 +51,15 @@ if [[ "${WASM_OPT:-0}" == 1 ]]; then
     echo "WASM_OPT=1 but wasm-opt is not installed; site/engine.wasm is unoptimised" >&2
   fi
 fi
+
+# Kernel threads (wasm/doc.go): copies of both modules whose memory is
+# shared (wasm/sharedmem), for cross-origin isolated pages that run the
+# SIMD kernels in several workers; other pages load the files above. The
+# wazero host shares its embedded engine.wasm the same way at run time.
+go run ./wasm/sharedmem/share site/engine.wasm site/engine-threads.wasm
+if [[ -f site/simd.wasm ]]; then go run ./wasm/sharedmem/share site/simd.wasm site/simd-threads.wasm; fi
+if [[ -f site/simd-relaxed.wasm ]]; then go run ./wasm/sharedmem/share site/simd-relaxed.wasm site/simd-relaxed-threads.wasm; fi
+echo "wrote site/engine-threads.wasm$([[ -f site/simd.wasm ]] && echo ', site/simd-threads.wasm')$([[ -f site/simd-relaxed.wasm ]] && echo ', site/simd-relaxed-threads.wasm') (shared memory)"
 
 # The module the host package embeds (host/internal/embedded), so the CLI
 # is built after it and runs headless (bench/classify/eval -runtime wazero)

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -369,18 +370,64 @@ func testBrowser(t *testing.T, b browserSpec) {
 		require.NotEmpty(t, ms, "no models loaded")
 		f := sub(t, ms[0].(map[string]any), "features")
 		// The same in both (the probes are right: node 20's V8 refuses
-		// the relaxed SIMD one); no threads without cross-origin isolation.
+		// the relaxed SIMD one); threads exactly in isolated pages
+		// (`mobilenet serve` unless -isolate=false).
+		iso := isolated()
 		want := map[string]any{
-			"simd": true, "relaxedSimd": true, "threads": false, "crossOriginIsolated": false,
+			"simd": true, "relaxedSimd": true, "threads": iso, "crossOriginIsolated": iso,
 			"offscreenCanvas": true, "workerCanvas": true, "videoFrame": true, "cacheStorage": true, "serviceWorker": true,
 		}
 		for k, v := range want {
 			assert.Equal(t, v, f[k], "info.features.%s in %s", k, e.browser)
 		}
-		// The clock without cross-origin isolation: 0.1 ms in Chromium, 1 ms in Firefox.
+		// The clock: 0.1 ms in Chromium, 1 ms in Firefox; 5 and 20 us
+		// in cross-origin isolated pages.
 		res, _ := f["timerResolutionMs"].(float64)
-		assert.InDelta(t, map[bool]float64{false: 0.1, true: 1}[e.firefox()], res, 1e-3, "info.features.timerResolutionMs")
+		wantRes := map[bool]float64{false: 0.1, true: 1}[e.firefox()]
+		if iso {
+			wantRes = map[bool]float64{false: 0.005, true: 0.02}[e.firefox()]
+		}
+		assert.InDelta(t, wantRes, res, wantRes/10, "info.features.timerResolutionMs")
 		t.Logf("%s: %v", e.browser, f)
+	})
+	t.Run("threads", func(t *testing.T) {
+		r := scenario(t, res, "threads")
+		iso := isolated()
+		assert.Equal(t, iso, r["isolated"], "crossOriginIsolated")
+		assert.Equal(t, iso, r["supported"], "threadsSupported()")
+		cores, _ := r["cores"].(float64)
+		wantDefault := 1.0
+		if iso {
+			wantDefault = min(4, cores)
+		}
+		assert.Equal(t, wantDefault, r["defaultThreads"], "defaultThreads() with %v cores", cores)
+		ms, _ := r["models"].([]any)
+		require.Len(t, ms, 2)
+		for _, mv := range ms {
+			m := mv.(map[string]any)
+			runs, _ := m["runs"].([]any)
+			require.Len(t, runs, 4, "%s: runs", m["name"])
+			ref := runs[0].(map[string]any)["out"]
+			require.NotEmpty(t, ref, "%s: 1 thread's output", m["name"])
+			for _, rv := range runs {
+				run := rv.(map[string]any)
+				asked := run["asked"]
+				want := 1.0
+				if n, ok := asked.(float64); ok && iso {
+					want = n
+				} else if !ok && iso {
+					want = wantDefault
+				}
+				assert.Equal(t, want, run["threads"], "%s: threads %v: info.threads (reason %q)", m["name"], asked, run["reason"])
+				if run["threads"] == 1.0 {
+					assert.NotEmpty(t, run["reason"], "%s: threads %v: info.threadsReason on one thread", m["name"], asked)
+				} else {
+					assert.Empty(t, run["reason"], "%s: threads %v: info.threadsReason", m["name"], asked)
+				}
+				assert.Equal(t, ref, run["out"], "%s: threads %v: output differs from one thread's", m["name"], asked)
+			}
+			t.Logf("%s: threads 1, 2, 4, default: byte-identical outputs; isolated %v", m["name"], iso)
+		}
 	})
 	t.Run("no-worker-canvas", func(t *testing.T) {
 		r := scenario(t, res, "no-worker-canvas")
@@ -459,11 +506,19 @@ func testBrowser(t *testing.T, b browserSpec) {
 	t.Logf("screenshots: %s", out)
 }
 
+// isolated reports whether the browser tests' pages are cross-origin
+// isolated: yes unless MOBILENET_E2E_ISOLATE=0.
+func isolated() bool { return os.Getenv("MOBILENET_E2E_ISOLATE") != "0" }
+
 // startServe starts `mobilenet serve` on a free port and returns its URL
-// and a stop function (safe to call twice).
+// and a stop function (safe to call twice). Its pages are cross-origin
+// isolated (the engine runs kernel threads) unless
+// MOBILENET_E2E_ISOLATE=0, which runs every browser test on pages that
+// are not (one thread).
 func startServe(t *testing.T, ctx context.Context, bin, root, modelDir string) (string, func()) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, "serve", "-addr", "127.0.0.1:0", "-models", modelDir, "-site", filepath.Join(root, "site"))
+	cmd := exec.CommandContext(ctx, bin, "serve", "-addr", "127.0.0.1:0", "-models", modelDir, "-site", filepath.Join(root, "site"),
+		"-isolate="+strconv.FormatBool(isolated()))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr strings.Builder

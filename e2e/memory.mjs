@@ -16,7 +16,9 @@
 //     compare).
 //   - page: the JS API, `switches` times: mobilenet.load the other of
 //     pageModels, dispose the previous classifier; after each switch, the
-//     number of live workers and the page's JS heap after a collection.
+//     number of live workers, the classifier's kernel threads (its worker
+//     runs threads-1 kernel workers) and the page's JS heap after a
+//     collection.
 
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {join} from 'node:path';
@@ -81,19 +83,23 @@ try {
     await cdp.send('HeapProfiler.collectGarbage');
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;
   };
-  r.page = {workers: [], jsHeap: [], names: []};
+  r.page = {workers: [], threads: [], jsHeap: [], names: []};
   await page.evaluate(() => import('/mobilenet.js').then((m) => (window.mn = m)));
   for (let i = 0; i < cfg.switches; i++) {
     const name = cfg.pageModels[i % 2];
-    await page.evaluate(async (name) => {
+    const threads = await page.evaluate(async (name) => {
       const clf = await window.mn.load({model: name});
       if (window.clf) window.clf.dispose();
       window.clf = clf;
+      return clf.info.threads;
     }, name);
-    // A terminated worker leaves page.workers() when Chromium reports it.
+    // A terminated worker leaves page.workers() when Chromium reports it
+    // (its kernel workers, with kernel threads, a little later). What
+    // stays: the classifier's worker and its threads-1 kernel workers.
     const t0 = Date.now();
-    while (page.workers().length > 1 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20));
+    while (page.workers().length > threads && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20));
     r.page.workers.push(page.workers().length);
+    r.page.threads.push(threads);
     r.page.jsHeap.push(await jsHeap());
     r.page.names.push(name);
   }

@@ -19,8 +19,9 @@ const memorySwitches = 100
 // the first switches (a load reuses what the previous model freed; wasm
 // memory cannot shrink) while every output stays the same; and through the
 // JS API (load the other model, dispose the previous classifier: each
-// classifier has its own worker), where one worker must be left each time
-// and the page's JS heap must stay flat. Needs what TestBrowser needs.
+// classifier has its own worker, and with kernel threads its kernel
+// workers), where only the last classifier's workers must be left each
+// time and the page's JS heap must stay flat. Needs what TestBrowser needs.
 func TestMemorySwitches(t *testing.T) {
 	big, small := "mobilenet_v1_1.0_224_quant", "mobilenet_v1_0.25_128_quant"
 	// Chromium only: the worker's wasm memory and the page's JS heap are
@@ -48,6 +49,7 @@ func TestMemorySwitches(t *testing.T) {
 		} `json:"engine"`
 		Page struct {
 			Workers []int     `json:"workers"`
+			Threads []int     `json:"threads"`
 			JSHeap  []float64 `json:"jsHeap"`
 			Names   []string  `json:"names"`
 		} `json:"page"`
@@ -78,8 +80,9 @@ func TestMemorySwitches(t *testing.T) {
 
 	pg := r.Page
 	require.Len(t, pg.Workers, memorySwitches)
+	require.Len(t, pg.Threads, memorySwitches)
 	for i, n := range pg.Workers {
-		assert.Equal(t, 1, n, "live workers after switch %d", i+1)
+		assert.Equal(t, pg.Threads[i], n, "live workers after switch %d: the classifier's worker and its %d kernel workers", i+1, pg.Threads[i]-1)
 	}
 	// The page keeps nothing of a disposed classifier: its JS heap after a
 	// collection grows by less than one model file over 90 switches.

@@ -146,6 +146,9 @@ if (cfg.phase === 'main') {
 
   await scenario('camera-errors', async (open) => {
     const page = await open(page0, {}, () => {
+      // Init scripts also run in documents without mediaDevices (in
+      // Firefox, the about:blank before a page whose COOP header moves it).
+      if (!navigator.mediaDevices) return;
       navigator.mediaDevices.getUserMedia = () =>
         Promise.reject(new DOMException('simulated by the test', window.__gumError || 'NotAllowedError'));
     });
@@ -258,6 +261,39 @@ if (cfg.phase === 'main') {
       }
       return out;
     }, {models, photo: cfg.widgetPhotoUrl});
+  });
+
+  // Kernel threads: the same model on 1, 2 and 4 threads and by default,
+  // the same random input; outputs must be byte-identical, and threads
+  // run only in a cross-origin isolated page.
+  await scenario('threads', async (open) => {
+    const page = await open('/mobilenet.d.ts');
+    const models = [cfg.model, cfg.floatModel].filter(Boolean);
+    return page.evaluate(async ({models}) => {
+      const m = await import('/mobilenet.js');
+      const out = {isolated: self.crossOriginIsolated === true, supported: m.threadsSupported(), defaultThreads: m.defaultThreads(),
+        cores: navigator.hardwareConcurrency, models: []};
+      for (const name of models) {
+        const r = {name, runs: []};
+        let input = null;
+        for (const threads of [1, 2, 4, undefined]) {
+          const c = await m.load({model: name, threads});
+          if (!input) {
+            const n = c.info.input.shape.reduce((x, y) => x * y, 1);
+            if (c.info.input.dtype === 'float32') input = new Float32Array(n).map(() => Math.random() * 2 - 1);
+            else {
+              input = new Uint8Array(n);
+              for (let i = 0; i < n; i += 65536) crypto.getRandomValues(input.subarray(i, Math.min(n, i + 65536)));
+            }
+          }
+          r.runs.push({asked: threads === undefined ? 'default' : threads, threads: c.info.threads, reason: c.info.threadsReason,
+            out: Array.from(new Uint8Array((await c.infer(input)).buffer))});
+          c.dispose();
+        }
+        out.models.push(r);
+      }
+      return out;
+    }, {models});
   });
 
   // A worker without OffscreenCanvas (Safari before 16.4; neither tested

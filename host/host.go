@@ -91,6 +91,12 @@ type Config struct {
 	// the wasm SIMD kernels (simd.wasm), as a browser without wasm SIMD
 	// does. The outputs are the same.
 	Portable bool
+	// Threads, when above 1 (at most 16), runs each instance's SIMD kernels
+	// on that many goroutines, each large layer split across them (the
+	// engine's memory is shared; see wasmmod.Config.Threads): one call
+	// uses up to Threads cores. The outputs are the same as with one.
+	// Ignored with Portable.
+	Threads int
 }
 
 // Runtime is the engine module compiled once, with a pool of instances.
@@ -143,6 +149,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		mod: wasmmod.Config{
 			Engine:           wasm,
 			MemoryLimitPages: uint32(min(limit>>16, maxMemory>>16)),
+			Threads:          cfg.Threads,
 		},
 		n:     n,
 		slots: make(chan *slot, n),

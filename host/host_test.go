@@ -53,13 +53,15 @@ func TestMatchesNative(t *testing.T) {
 		{"mobilenet_v1_0.25_224", engine.Options{Labels: labels}},
 		{"mobilenet_v1_1.0_224_quant", engine.Options{}},
 	}
-	for _, portable := range []bool{false, true} {
-		r := newRuntime(t, Config{Instances: 2, Portable: portable})
+	// Portable, SIMD, and SIMD on 2 kernel threads (Config.Threads).
+	for _, cfg := range []Config{{Instances: 2}, {Instances: 2, Portable: true}, {Instances: 1, Threads: 2}} {
+		portable := cfg.Portable
+		r := newRuntime(t, cfg)
 		for _, c := range cases {
 			if portable && c.model != "mobilenet_v1_0.25_128_quant" {
 				continue // the portable kernels are 10x slower; wasmmod's tests check them on every model
 			}
-			what := c.model + " " + c.opts.Scheme.String() + " portable=" + strconv.FormatBool(portable)
+			what := c.model + " " + c.opts.Scheme.String() + " portable=" + strconv.FormatBool(portable) + " threads=" + strconv.Itoa(cfg.Threads)
 			native := loadNative(t, c.model, c.opts)
 			md := load(t, r, c.model, c.opts)
 			require.Equal(t, native.Info(), md.Info(), what)

@@ -3,20 +3,28 @@
 // It times, interleaved in one page, on the same prepared input tensor:
 //   - ours, SIMD:     site/engine.wasm with simd.wasm linked to its "simd"
 //                     imports (when the engine has such imports);
-//   - ours, relaxed:  the same with simd-relaxed.wasm (relaxed SIMD) linked
-//                     instead, as the loader does where the browser has it;
 //   - ours, portable: site/engine.wasm with the "simd" imports stubbed
 //                     (simd_abi_version returns 0: the engine falls back to
 //                     its portable Go kernels);
+//   - ours, SIMD, 2 threads (simd2): engine-threads.wasm and
+//                     simd-threads.wasm (shared memory), each large layer
+//                     split across this page's thread and one kernel worker
+//                     (wasm/doc.go, "Kernel threads"); needs a cross-origin
+//                     isolated page;
 //   - TFLite-wasm:    the official TFLite runtime compiled to wasm
 //                     (@tensorflow/tfjs-tflite's tflite_web_api_cc_simd.wasm,
 //                     XNNPACK, one thread), through its raw model runner
 //                     (tfweb.TFLiteWebModelRunner: fill the input tensor,
 //                     infer(), read the output tensor; no tfjs tensors);
-//   - LiteRT.js:      Google's current web runtime (@litertjs/core, its wasm
-//                     CPU backend: XNNPACK, relaxed SIMD where the browser
-//                     has it, numThreads 1), through its wasm bindings
-//                     (internal/litert/page.js drives them the same way).
+//   - ours, relaxed:  the same with simd-relaxed.wasm (relaxed SIMD) linked
+//                     instead, as the loader does where the browser has it;
+//   - LiteRT.js (litert, litert2): Google's current web runtime
+//                     (@litertjs/core, XNNPACK), its wasm CPU backend with
+//                     numThreads 1 and 2, through its wasm bindings
+//                     (loadModel, compileModel, run) as internal/litert
+//                     drives it. One LiteRT.js loads per page: in a
+//                     cross-origin isolated page its threaded build (both
+//                     variants), else its single-threaded one (litert only).
 //
 // Our engine runs on this page's main thread through the C-like ABI of
 // wasm/doc.go (mn_alloc, mn_load, mn_infer, mn_result_*), started and
@@ -32,7 +40,9 @@
 // node_modules, and calls window.mnBench.run(config). The page also runs by
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
-import {compileWasm, instantiateEngine, kernelImports, SIMD_ON, simdSupported, STATUS_OK} from './engine-link.js';
+import {
+  compileWasm, instantiateEngine, kernelImports, MIN_PART_MACS, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
+} from './engine-link.js';
 
 const log = (...a) => {
   const line = a.join(' ');
@@ -48,14 +58,16 @@ const log = (...a) => {
 // otherwise those imports get stubs (simd_abi_version() = 0, so the engine
 // never calls a kernel).
 class Engine {
-  static async create(engineModule, simdModule) {
+  static async create(engineModule, simdModule, threads = 1) {
     const e = new Engine();
     e.kernelCalls = 0;
     const linked = await instantiateEngine(engineModule, {
       simdModule,
+      threads,
       stdout: l => console.log('engine: ' + l),
       stderr: l => console.error('engine: ' + l),
-      // One host call per layer: counting them costs nothing measurable.
+      // One host call per layer: counting them costs nothing measurable;
+      // timing them is done only in the profile (scaling).
       wrapKernel: (name, forward) => (args) => {
         e.kernelCalls++;
         if (e.profile) return e.profile(name, args, forward);
@@ -64,6 +76,8 @@ class Engine {
     });
     e.kernels = linked.kernels;
     if (simdModule && linked.kernelImports && !linked.simd) throw new Error(linked.simdReason);
+    if (linked.threads !== threads) throw new Error(`${threads} kernel threads wanted, ${linked.threads} run: ${linked.threadsReason}`);
+    e.threads = linked.threads;
     const x = linked.exports;
     e.x = x;
     e.simdImports = linked.kernelImports;
@@ -75,7 +89,7 @@ class Engine {
   }
 
   bytes(p, n) { return new Uint8Array(this.x.memory.buffer, p >>> 0, n >>> 0); }
-  error() { return new TextDecoder().decode(this.bytes(this.x.mn_error_ptr(), this.x.mn_error_len())); }
+  error() { return new TextDecoder().decode(this.bytes(this.x.mn_error_ptr(), this.x.mn_error_len()).slice()); }
   result() { return this.bytes(this.x.mn_result_ptr(), this.x.mn_result_len()); }
 
   put(data) {
@@ -96,7 +110,7 @@ class Engine {
     if (h === 0) throw new Error('mn_load: ' + this.error());
     if (x.mn_info(h) !== STATUS_OK) throw new Error('mn_info: ' + this.error());
     this.handle = h;
-    this.info = JSON.parse(new TextDecoder().decode(this.result()));
+    this.info = JSON.parse(new TextDecoder().decode(this.result().slice()));
     return this.info;
   }
 
@@ -125,91 +139,57 @@ class Engine {
   }
 }
 
-// ----------------------------------------------------------------- LiteRT.js
-
-let litertReady = null;
-
-// loadLiteRtWasm loads LiteRT.js from base (its package folder: dist/ and
-// wasm/); given the wasm folder, it picks its single-threaded build (the
-// relaxed SIMD one where the browser validates relaxed SIMD).
-function loadLiteRtWasm(base) {
-  if (!litertReady) {
-    litertReady = (async () => {
-      const {loadLiteRt, Environment} = await import(base + 'dist/index.js');
-      const lr = await loadLiteRt(base + 'wasm/');
-      return {w: lr.liteRtWasm, env: new Environment({webGpuDevice: null})};
-    })();
+// scaling estimates how the engine's time scales with kernel threads, from
+// a profile of engine e on one thread (runs inferences, every kernel call
+// timed): each layer's time divided by the parts the engine splits it into
+// on n threads (kernels/simd/split.go: min(n, output rows or register
+// blocks, MACs / MIN_PART_MACS)), plus the time outside the kernels, which
+// stays on one thread (Amdahl's law per layer; the cost of handing parts
+// to other threads is left out, so measured 2-thread times check it).
+function scaling(e, runs) {
+  const byArgs = new Map();
+  e.profile = (name, args, forward) => {
+    const t0 = performance.now();
+    const r = forward(args);
+    const dt = performance.now() - t0;
+    const p = byArgs.get(args) || {name, args, ms: 0, calls: 0};
+    p.ms += dt;
+    p.calls++;
+    byArgs.set(args, p);
+    return r;
+  };
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < runs; i++) e.infer();
+  } finally {
+    e.profile = null;
   }
-  return litertReady;
-}
-
-// LiteRT runs one or two (extractor + head) compiled models; its input
-// buffers are created once, filled per inference.
-class LiteRT {
-  static async create(base, model, head) {
-    const t = new LiteRT();
-    const {w, env} = await loadLiteRtWasm(base);
-    t.w = w;
-    t.parts = [];
-    for (const bytes of head ? [model, head] : [model]) {
-      const ptr = w._malloc(bytes.length);
-      w.HEAPU8.set(bytes, ptr);
-      const m = w.loadModel(env.liteRtEnvironment, ptr, bytes.length);
-      const cm = await w.compileModel(env.liteRtEnvironment, m, {
-        environment: env, accelerator: 'wasm', cpuOptions: {numThreads: 1}, gpuOptions: {}, webNNOptions: {},
-      });
-      const type = m.getInputTensorType(0, 0);
-      const n = type.bytes();
-      const buf = w.LiteRtTensorBuffer.createManaged(env.liteRtEnvironment, w.LiteRtTensorBufferType.HOST_MEMORY, type, n);
-      type.delete();
-      t.parts.push({ptr, m, cm, buf, n});
+  const total = (performance.now() - t0) / runs;
+  const calls = [...byArgs.values()];
+  const u32 = new Uint32Array(e.x.memory.buffer);
+  const layers = calls.map((c) => {
+    const a = (c.args >>> 2);
+    const mr = +((c.name.match(/_(\d+)x\d+(c\d+)?__/) || [0, 1])[1]);
+    let units = 1, macs = 0;
+    if (c.name.includes('_gemm_')) { // X XStride Out OutStride Rows K N
+      units = Math.ceil(u32[a + 4] / mr);
+      macs = u32[a + 4] * u32[a + 5] * u32[a + 6];
+    } else if (c.name.includes('_dwconv_')) { // X Out W Zero N InH InW C OutH OutW
+      units = u32[a + 4] === 1 ? u32[a + 8] : 1;
+      macs = u32[a + 4] * u32[a + 8] * u32[a + 9] * u32[a + 7] * 9;
+    } else if (c.name.includes('_conv_')) { // X Out W Zero Scratch N InH InW C OutH OutW OutC KH KW
+      units = u32[a + 5] === 1 ? u32[a + 9] : 1;
+      macs = u32[a + 5] * u32[a + 9] * u32[a + 10] * u32[a + 11] * u32[a + 12] * u32[a + 13] * u32[a + 8];
     }
-    t.threads = w.getThreadCount();
-    return t;
-  }
-
-  prepare(input) { this.input = input; }
-
-  // write copies bytes into part i's input buffer.
-  write(i, bytes) {
-    const {buf, n} = this.parts[i];
-    if (bytes.length !== n) throw new Error(`LiteRT input ${i}: ${bytes.length} bytes, want ${n}`);
-    const p = buf.lock(this.w.LiteRtTensorBufferLockMode.WRITE);
-    try {
-      this.w.HEAPU8.set(bytes, p);
-    } finally {
-      buf.unlock();
-    }
-  }
-
-  // infer runs every part, the head on the extractor's output, and keeps
-  // the last output's bytes (CompiledModel.run resolves to new output
-  // buffers, freed here). Async: a sample awaits it.
-  async infer() {
-    let x = this.input;
-    for (let i = 0; i < this.parts.length; i++) {
-      this.write(i, x);
-      const outs = await this.parts[i].cm.run(0, [this.parts[i].buf]);
-      const o = outs[0];
-      const p = o.lock(this.w.LiteRtTensorBufferLockMode.READ);
-      x = this.w.HEAPU8.slice(p, p + o.packedSize());
-      o.unlock();
-      for (const b of outs) b.delete();
-    }
-    this.out = x;
-  }
-
-  output() { return this.out.slice(); }
-
-  dispose() {
-    for (const {ptr, m, cm, buf} of this.parts) {
-      for (const o of [buf, cm, m]) {
-        try { o.delete(); } catch (_) { /* already gone */ }
-      }
-      this.w._free(ptr);
-    }
-    this.parts = [];
-  }
+    return {name: c.name, ms: c.ms / runs, units, macs};
+  });
+  const kernelMs = layers.reduce((x, l) => x + l.ms, 0);
+  const serialMs = Math.max(0, total - kernelMs);
+  const parts = (l, n) => Math.max(1, Math.min(n, l.units, Math.floor(l.macs / MIN_PART_MACS)));
+  const predicted = {};
+  for (const n of [1, 2, 4, 8]) predicted[n] = serialMs + layers.reduce((x, l) => x + l.ms / parts(l, n), 0);
+  const splitMs = layers.filter((l) => parts(l, 2) > 1).reduce((x, l) => x + l.ms, 0);
+  return {totalMs: total, kernelMs, serialMs, parallelFraction: splitMs / total, predicted, layers};
 }
 
 // --------------------------------------------------------------- TFLite-wasm
@@ -234,9 +214,16 @@ function loadTFLite(base) {
   if (!tfliteReady) {
     tfliteReady = (async () => {
       const hadSAB = typeof SharedArrayBuffer !== 'undefined';
+      const SAB = self.SharedArrayBuffer;
       try { delete self.SharedArrayBuffer; } catch (_) { /* not configurable */ }
       if (typeof SharedArrayBuffer !== 'undefined') self.SharedArrayBuffer = undefined;
-      await loadScript(base + 'tf-tflite.min.js');
+      try {
+        await loadScript(base + 'tf-tflite.min.js');
+      } finally {
+        // Back for our kernel threads and LiteRT.js: tfjs-tflite chose its
+        // build when its script ran.
+        if (hadSAB) self.SharedArrayBuffer = SAB;
+      }
       if (!self.tfweb || !self.tfweb.TFLiteWebModelRunner) throw new Error('tf-tflite.min.js did not define tfweb.TFLiteWebModelRunner');
       const features = await self.tfweb.tflite_web_api.getWasmFeatures();
       return {features, hadSharedArrayBuffer: hadSAB, crossOriginIsolated: self.crossOriginIsolated === true};
@@ -333,6 +320,98 @@ function profileKernels(e, reps) {
   return [...rows.values()];
 }
 
+// ---------------------------------------------------------------- LiteRT.js
+
+let litertReady = null;
+
+// loadLiteRT loads LiteRT.js from base (@litertjs/core's folder: dist/
+// and wasm/), threaded when the page is cross-origin isolated. Once per
+// page: LiteRT.js is a singleton.
+function loadLiteRT(base) {
+  if (!litertReady) {
+    litertReady = (async () => {
+      const {loadLiteRt, Environment} = await import(base + 'dist/index.js');
+      const threaded = threadsSupported();
+      const lr = await loadLiteRt(base + 'wasm/', threaded ? {threads: true} : undefined);
+      return {w: lr.liteRtWasm, env: new Environment({webGpuDevice: null}), threaded};
+    })();
+  }
+  return litertReady;
+}
+
+// LiteRT runs one model, or an extractor and its head, compiled for the
+// wasm CPU backend with numThreads.
+class LiteRT {
+  static async create(rt, model, head, numThreads) {
+    const t = new LiteRT();
+    t.w = rt.w;
+    t.parts = [];
+    for (const bytes of head ? [model, head] : [model]) {
+      const w = rt.w;
+      const ptr = w._malloc(bytes.byteLength); // read by the runtime while the model lives
+      w.HEAPU8.set(bytes, ptr);
+      const m = w.loadModel(rt.env.liteRtEnvironment, ptr, bytes.byteLength);
+      const cm = await w.compileModel(rt.env.liteRtEnvironment, m, {
+        environment: rt.env, accelerator: 'wasm', cpuOptions: {numThreads}, gpuOptions: {}, webNNOptions: {},
+      });
+      const type = m.getInputTensorType(0, 0);
+      const n = type.bytes();
+      const buf = w.LiteRtTensorBuffer.createManaged(rt.env.liteRtEnvironment, w.LiteRtTensorBufferType.HOST_MEMORY, type, n);
+      type.delete();
+      t.parts.push({ptr, m, cm, buf, n});
+    }
+    t.threads = typeof rt.w.getThreadCount === 'function' ? rt.w.getThreadCount() : null;
+    return t;
+  }
+
+  prepare(input) { this.input = input; }
+
+  // write copies bytes into a part's input buffer.
+  write(part, bytes) {
+    const w = this.w;
+    const p = part.buf.lock(w.LiteRtTensorBufferLockMode.WRITE);
+    try {
+      w.HEAPU8.set(bytes, p);
+    } finally {
+      part.buf.unlock();
+    }
+  }
+
+  async infer() {
+    const w = this.w;
+    let data = this.input;
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i];
+      this.write(part, data);
+      const outs = await part.cm.run(0, [part.buf]);
+      try {
+        const o = outs[0];
+        const p = o.lock(w.LiteRtTensorBufferLockMode.READ);
+        try {
+          data = w.HEAPU8.slice(p, p + o.packedSize());
+        } finally {
+          o.unlock();
+        }
+      } finally {
+        outs.forEach((o) => o.delete());
+      }
+    }
+    this.out = data;
+  }
+
+  output() { return this.out; }
+
+  dispose() {
+    for (const p of this.parts) {
+      p.buf.delete();
+      p.cm.delete();
+      p.m.delete();
+      this.w._free(p.ptr);
+    }
+    this.parts = [];
+  }
+}
+
 // ------------------------------------------------------------------ helpers
 
 async function fetchBytes(url) {
@@ -403,13 +482,16 @@ const nextFrame = () => new Promise(r => setTimeout(r, 0));
 // run benchmarks every model of config.models:
 //   {name, file, head?} with file and head relative to config.modelsUrl.
 // Other fields (all optional): engineUrl, simdUrl (null: no SIMD module),
-// relaxedUrl (simd-relaxed.wasm), tfliteUrl (folder), litertUrl (the
-// @litertjs/core package folder), tensorsUrl, goldensUrl, image, runs,
-// warmup, warmupMs, minSampleMs, variants (subset of ['simd', 'relaxed',
-// 'portable', 'tflite', 'litert']).
+// relaxedUrl (simd-relaxed.wasm, for relaxed), engineThreadsUrl and
+// simdThreadsUrl (the shared-memory builds, for simd2), tfliteUrl
+// (folder), litertUrl (@litertjs/core's folder), tensorsUrl, goldensUrl,
+// image, runs, warmup, warmupMs, minSampleMs, profile (repetitions: a
+// per-kernel profile of the SIMD engines), variants (subset of
+// bench/browser/run.mjs's VARIANTS).
 async function run(config) {
   const c = Object.assign({
     engineUrl: 'engine.wasm', simdUrl: 'simd.wasm', relaxedUrl: 'simd-relaxed.wasm', tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/',
+    engineThreadsUrl: 'engine-threads.wasm', simdThreadsUrl: 'simd-threads.wasm',
     modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
     image: 'grace_hopper.bmp', runs: 50, warmup: 10, warmupMs: 0, minSampleMs: 5,
     variants: ['simd', 'portable', 'tflite'],
@@ -440,24 +522,35 @@ async function run(config) {
     out.simd.note = 'n/a (not yet linked): engine.wasm imports no SIMD kernels';
   }
   log(`engine.wasm: ${engineSimdImports} simd imports; ${simdModule ? 'simd.wasm loaded' : out.simd.note || 'SIMD not requested'}`);
-  let relaxedModule = null;
-  if (c.variants.includes('relaxed') && engineSimdImports && c.relaxedUrl) {
-    relaxedModule = await compileWasm(c.relaxedUrl, {optional: true});
-    out.simd.relaxed = relaxedModule ? 'simd-relaxed.wasm compiled' : 'simd-relaxed.wasm missing or not compiled (no relaxed SIMD?)';
-    log(out.simd.relaxed);
-  }
 
   if (c.variants.includes('tflite')) {
     out.tflite = await loadTFLite(c.tfliteUrl);
     log(`TFLite wasm features: ${JSON.stringify(out.tflite.features)} (SharedArrayBuffer existed: ${out.tflite.hadSharedArrayBuffer})`);
+  }
+  let litert = null;
+  if (c.variants.includes('litert') || c.variants.includes('litert2')) {
+    litert = await loadLiteRT(c.litertUrl);
+    out.litert = {threadedBuild: litert.threaded};
+    log(`LiteRT.js: ${litert.threaded ? 'threaded' : 'single-threaded'} build`);
+    if (c.variants.includes('litert2') && !litert.threaded) throw new Error('litert2 needs a cross-origin isolated page (LiteRT.js threaded build)');
   }
 
   // One engine instance per variant, reused across models (as a page would).
   const engines = {};
   if (c.variants.includes('portable')) engines.portable = await Engine.create(engineModule, null);
   if (simdModule) engines.simd = await Engine.create(engineModule, simdModule);
-  if (relaxedModule) engines.relaxed = await Engine.create(engineModule, relaxedModule);
+  if (c.variants.includes('simd2')) {
+    if (!threadsSupported()) throw new Error('simd2 needs a cross-origin isolated page (shared memory)');
+    engines.simd2 = await Engine.create(await compileWasm(c.engineThreadsUrl), await compileWasm(c.simdThreadsUrl), 2);
+  }
   out.simd.state = Object.fromEntries(Object.entries(engines).map(([v, e]) => [v, e.simdState]));
+  let relaxedModule = null;
+  if (c.variants.includes('relaxed') && engineSimdImports && c.relaxedUrl) {
+    relaxedModule = await compileWasm(c.relaxedUrl, {optional: true});
+    out.simd.relaxed = relaxedModule ? 'simd-relaxed.wasm compiled' : 'simd-relaxed.wasm missing or not compiled (no relaxed SIMD?)';
+    log(out.simd.relaxed);
+  }
+  if (relaxedModule) engines.relaxed = await Engine.create(engineModule, relaxedModule);
   if (engines.simd && engines.simd.simdState !== null && engines.simd.simdState !== SIMD_ON) {
     log(`WARNING: simd.wasm linked, but mn_simd() = ${engines.simd.simdState} (want ${SIMD_ON})`);
   }
@@ -482,11 +575,8 @@ async function run(config) {
         subjects.tflite = tfl;
         res.tfliteInfo = tfl.info;
       }
-      let lrt = null;
-      if (c.variants.includes('litert')) {
-        lrt = await LiteRT.create(c.litertUrl, model, head);
-        subjects.litert = lrt;
-        res.litertThreads = lrt.threads;
+      for (const [v, n] of [['litert', 1], ['litert2', 2]]) {
+        if (c.variants.includes(v)) subjects[v] = await LiteRT.create(litert, model, head, n);
       }
 
       // The prepared input: the golden tensor, as the model's dtype wants it.
@@ -534,11 +624,12 @@ async function run(config) {
       res.compare = {};
       for (const v of Object.keys(outputs)) {
         if (v !== 'tflite' && outputs.tflite) res.compare[`${v}_vs_tflite`] = compare(outDtype, outputs[v], outputs.tflite);
-        if (v !== 'litert' && v !== 'tflite' && outputs.litert) res.compare[`${v}_vs_litert`] = compare(outDtype, outputs[v], outputs.litert);
         if (golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
       }
       if (engines.simd && outputs.portable) res.compare.simd_vs_portable = compare(outDtype, outputs.simd, outputs.portable);
+      if (engines.simd && outputs.simd2) res.compare.simd2_vs_simd = compare(outDtype, outputs.simd2, outputs.simd);
       if (engines.relaxed && outputs.simd) res.compare.relaxed_vs_simd = compare(outDtype, outputs.relaxed, outputs.simd);
+      for (const v of ['litert', 'litert2']) if (outputs[v] && golden) res.compare[`${v}_vs_golden`] = compare(outDtype, outputs[v], golden);
       for (const [k, r] of Object.entries(res.compare)) {
         log(`  ${k}: ${r.equal ? 'equal' : 'DIFFERENT'}${r.maxAbsDiff ? ` (max diff ${r.maxAbsDiff} at ${r.at}${r.differingBytes ? `, ${r.differingBytes} bytes` : ''})` : ''}`);
       }
@@ -573,8 +664,8 @@ async function run(config) {
         for (let j = 0; j < names.length; j++) {
           const v = names[(r + j) % names.length], s = subjects[v];
           const t0 = performance.now();
-          // LiteRT.js's run is async (awaited); ours is not (no await, so
-          // no microtask per inference).
+          // LiteRT.js's run is async; ours and TFLite's are not, and are
+          // not awaited, so that a microtask per run is not timed for them.
           if (s instanceof LiteRT) for (let i = 0; i < inner; i++) await s.infer();
           else for (let i = 0; i < inner; i++) s.infer();
           samples[v].push((performance.now() - t0) / inner);
@@ -589,12 +680,23 @@ async function run(config) {
           res.variants[v].pairedRatio = stats(samples[v].map((x, i) => x / samples.tflite[i]));
           delete res.variants[v].pairedRatio.n;
         }
-        if (v !== 'litert' && v !== 'tflite' && samples.litert) {
-          res.variants[v].pairedRatioLitert = stats(samples[v].map((x, i) => x / samples.litert[i]));
-          delete res.variants[v].pairedRatioLitert.n;
+        // Ratios to every other variant, per round (median of round ratios).
+        res.variants[v].ratios = {};
+        for (const u of names) {
+          if (u === v) continue;
+          const r = stats(samples[v].map((x, i) => x / samples[u][i]));
+          res.variants[v].ratios[u] = {median: r.median, p10: r.p10, p90: r.p90};
         }
         log(`  ${v}: median ${res.variants[v].median.toFixed(3)} ms (p10 ${res.variants[v].p10.toFixed(3)}, p90 ${res.variants[v].p90.toFixed(3)}), ${inner} inference(s) per sample`);
       }
+      if (engines.simd) {
+        res.scaling = scaling(engines.simd, Math.max(5, Math.min(50, Math.ceil(1000 / res.variants.simd.median))));
+        const sc = res.scaling;
+        log(`  scaling: ${sc.totalMs.toFixed(2)} ms profiled, ${sc.kernelMs.toFixed(2)} in kernels, parallel fraction ${sc.parallelFraction.toFixed(3)}; ` +
+          `predicted ${[2, 4, 8].map((n) => `${n}: ${(sc.predicted[n] / sc.predicted[1]).toFixed(2)}x`).join(', ')}`);
+      }
+      for (const e of Object.values(engines)) e.dispose();
+      if (tfl) tfl.dispose();
       // With config.profile (repetitions), a per-kernel profile of each of
       // our SIMD engines (see profileKernels).
       if (c.profile > 0) {
@@ -609,7 +711,7 @@ async function run(config) {
       }
       for (const e of Object.values(engines)) e.dispose();
       if (tfl) tfl.dispose();
-      if (lrt) lrt.dispose();
+      for (const v of ['litert', 'litert2']) if (subjects[v]) subjects[v].dispose();
     } catch (err) {
       res.error = String(err && err.stack || err);
       log(`  ERROR: ${res.error}`);

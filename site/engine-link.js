@@ -11,8 +11,10 @@
 // two differ, or when another site/*.js file writes an ABI version itself.
 //
 // instantiateKernels is the one step that needs no engine instance: it
-// puts simd.wasm on any memory, so several workers could run kernels on
-// one shared memory.
+// puts simd.wasm on any memory, so that the kernel workers
+// (kernel-worker.js) run kernels on the engine's memory when it is shared
+// (kernel threads: engine-threads.wasm and simd-threads.wasm, in
+// cross-origin isolated pages; see startKernelThreads).
 
 import {createWASI} from './wasi.js';
 
@@ -27,6 +29,13 @@ export const SIMD_VERSION_EXPORT = 'simd_abi_version';
 /** The module and name under which simd.wasm imports the engine's memory. */
 export const SIMD_MEMORY_MODULE = 'engine';
 export const SIMD_MEMORY_NAME = 'memory';
+/** The kernel-thread imports the host provides itself (wasm/doc.go, "Kernel threads"). */
+export const SIMD_THREADS_IMPORT = 'simd_threads';
+export const SIMD_PARALLEL_IMPORT = 'simd_parallel';
+/** The most kernel instances a layer is split across. */
+export const MAX_THREADS = 16;
+/** The least work (multiply-accumulates) the engine gives a part of a split layer (kernels/simd: MinPartMACs). */
+export const MIN_PART_MACS = 1048576;
 
 /** Status codes of the exports. */
 export const STATUS_OK = 0;
@@ -160,6 +169,168 @@ export function kernelImports(engineModule) {
 }
 
 /**
+ * kernelNames lists simd.wasm's kernels by number, the numbers
+ * simd_parallel passes: its function exports in order, without the version
+ * export (wasm/doc.go).
+ *
+ * @param {WebAssembly.Module} simdModule
+ * @returns {string[]}
+ */
+export function kernelNames(simdModule) {
+  return WebAssembly.Module.exports(simdModule)
+    .filter((e) => e.kind === 'function' && e.name !== SIMD_VERSION_EXPORT)
+    .map((e) => e.name);
+}
+
+/**
+ * threadsSupported reports whether this context can run kernel threads:
+ * shared memory needs a cross-origin isolated page (COOP and COEP
+ * headers), and the workers need Atomics.wait.
+ */
+export function threadsSupported() {
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+}
+
+// The control block of the kernel threads: for each kernel worker, CTL
+// int32 slots: a request counter the worker waits on, the kernel number,
+// the argument block's address, the counter of the last request it ran,
+// whether that failed, and the request's state: pending, or taken by the
+// worker. A part still pending when the caller has done its own is taken
+// back and run by the caller: a worker the system has not scheduled (a
+// busy machine) costs nothing but its own part.
+const CTL = 8;
+const CTL_REQ = 0;
+const CTL_KERNEL = 1;
+const CTL_ARGS = 2;
+const CTL_DONE = 3;
+const CTL_FAILED = 4;
+const CTL_STATE = 5;
+const CTL_STOP = 6; // set when the worker is to leave its loop
+
+const IDLE = 0;
+const PENDING = 1;
+const TAKEN = 2;
+// SPIN is how many times a side polls the control block before it sleeps
+// in Atomics.wait: a layer's part takes tens of microseconds, waking a
+// sleeping thread about as long.
+const SPIN = 4000;
+
+/**
+ * kernelWorkerLoop is the body of a kernel worker (kernel-worker.js): it
+ * waits for requests in its slot of the control block and runs those it
+ * takes (the caller may take a pending one back) on fns (simd.wasm's
+ * kernels by number), until its slot's stop flag is set.
+ *
+ * @param {Int32Array} ctl
+ * @param {number} slot
+ * @param {Function[]} fns
+ */
+export function kernelWorkerLoop(ctl, slot, fns) {
+  const base = slot * CTL;
+  let seen = Atomics.load(ctl, base + CTL_REQ);
+  for (;;) {
+    for (let i = 0; i < SPIN && Atomics.load(ctl, base + CTL_REQ) === seen && Atomics.load(ctl, base + CTL_STATE) !== PENDING; i++);
+    if (Atomics.load(ctl, base + CTL_STATE) !== PENDING) Atomics.wait(ctl, base + CTL_REQ, seen);
+    // Chromium cannot terminate a worker blocked in Atomics.wait at once
+    // (it waits seconds, then kills it): the worker returns when told to.
+    if (Atomics.load(ctl, base + CTL_STOP)) return;
+    seen = Atomics.load(ctl, base + CTL_REQ);
+    if (Atomics.compareExchange(ctl, base + CTL_STATE, PENDING, TAKEN) !== PENDING) continue; // taken back
+    const req = Atomics.load(ctl, base + CTL_REQ); // the caller issues no other before this is done
+    let failed = 0;
+    try {
+      fns[Atomics.load(ctl, base + CTL_KERNEL)](Atomics.load(ctl, base + CTL_ARGS));
+    } catch (e) {
+      failed = 1;
+      console.error('[mobilenet kernel thread]', e);
+    }
+    Atomics.store(ctl, base + CTL_FAILED, failed);
+    Atomics.store(ctl, base + CTL_STATE, IDLE);
+    Atomics.store(ctl, base + CTL_DONE, req);
+    Atomics.notify(ctl, base + CTL_DONE);
+    seen = req;
+  }
+}
+
+/**
+ * startKernelThreads starts n kernel workers (kernel-worker.js), each
+ * running simdModule on memory (shared), and returns once all are ready:
+ * parallel(fns, kernel, jobs, count) then runs part 0 of a layer on fns
+ * (the caller's own kernels by number) and offers parts 1.. to the
+ * workers, runs those no worker has started by then itself, and returns
+ * when all are done. Close the workers with terminate().
+ *
+ * @param {WebAssembly.Module} simdModule
+ * @param {WebAssembly.Memory} memory
+ * @param {number} n
+ * @returns {Promise<{workers: number, parallel: Function, terminate: () => void}>}
+ */
+export async function startKernelThreads(simdModule, memory, n) {
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL * n));
+  const url = new URL('kernel-worker.js', import.meta.url).href;
+  const workers = [];
+  const terminate = () => {
+    for (let slot = 0; slot < n; slot++) {
+      Atomics.store(ctl, slot * CTL + CTL_STOP, 1);
+      Atomics.add(ctl, slot * CTL + CTL_REQ, 1);
+      Atomics.notify(ctl, slot * CTL + CTL_REQ);
+    }
+    workers.forEach((w) => w.terminate());
+  };
+  try {
+    await Promise.all(Array.from({length: n}, (_, slot) => new Promise((resolve, reject) => {
+      let w;
+      if (new URL(url).origin === location.origin) {
+        w = new Worker(url, {type: 'module'});
+      } else {
+        const blob = new Blob([`import ${JSON.stringify(url)};\n`], {type: 'text/javascript'});
+        w = new Worker(URL.createObjectURL(blob), {type: 'module'});
+      }
+      workers.push(w);
+      w.onmessage = (e) => (e.data.ok ? resolve() : reject(new Error(e.data.error)));
+      w.onerror = (e) => reject(new Error(`kernel worker: ${e.message || 'failed to start'}`));
+      w.postMessage({simdModule, memory, ctl, slot});
+    })));
+  } catch (e) {
+    terminate();
+    throw e;
+  }
+  // A page's main thread may not Atomics.wait (the benchmark page runs
+  // the engine there): it polls instead.
+  const canWait = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
+  let view = new Uint32Array(memory.buffer); // renewed when the memory grows
+  const want = new Int32Array(n); // each worker's request counter to wait for
+  const parallel = (fns, kernel, jobs, count) => {
+    if (count < 2 || count > n + 1 || !fns[kernel]) throw new Error(`simd_parallel(${kernel}, ${jobs}, ${count}): want 2 to ${n + 1} parts of a known kernel`);
+    if (view.byteLength !== memory.buffer.byteLength) view = new Uint32Array(memory.buffer);
+    const first = view[jobs >>> 2];
+    for (let i = 1; i < count; i++) {
+      const base = (i - 1) * CTL;
+      Atomics.store(ctl, base + CTL_KERNEL, kernel);
+      Atomics.store(ctl, base + CTL_ARGS, view[(jobs >>> 2) + i]);
+      want[i - 1] = Atomics.add(ctl, base + CTL_REQ, 1) + 1;
+      Atomics.store(ctl, base + CTL_STATE, PENDING); // after REQ: a worker that takes it reads this request's number
+      Atomics.notify(ctl, base + CTL_REQ);
+    }
+    fns[kernel](first);
+    let failed = false;
+    for (let i = 1; i < count; i++) {
+      const base = (i - 1) * CTL;
+      if (Atomics.compareExchange(ctl, base + CTL_STATE, PENDING, IDLE) === PENDING) {
+        fns[kernel](view[(jobs >>> 2) + i]); // its worker has not started it: run it here
+        continue;
+      }
+      const w = want[i - 1];
+      for (let s = 0; s < SPIN && Atomics.load(ctl, base + CTL_DONE) !== w; s++);
+      for (let d; (d = Atomics.load(ctl, base + CTL_DONE)) !== w;) if (canWait) Atomics.wait(ctl, base + CTL_DONE, d);
+      if (ctl[base + CTL_FAILED]) failed = true;
+    }
+    if (failed) throw new Error('a kernel thread trapped');
+  };
+  return {workers: n, parallel, terminate};
+}
+
+/**
  * instantiateKernels instantiates simd.wasm on memory (an engine's, or one
  * shared by several instances) and returns its exports, after checking
  * that it exports every name of names (the kernels an engine imports).
@@ -199,19 +370,39 @@ export async function instantiateKernels(simdModule, memory, names = []) {
  * @param {(line: string) => void} [opts.stderr] its stderr lines (fatal Go errors)
  * @param {(name: string, forward: (args: number) => void) => (args: number) => void} [opts.wrapKernel]
  *   wraps each kernel's forwarder (to count or time calls)
+ * @param {number} [opts.threads] kernel instances to run (default 1): above
+ *   1, engineModule and simdModule must be the shared-memory builds
+ *   (engine-threads.wasm, simd-threads.wasm) and threadsSupported() true;
+ *   threads-1 kernel workers start (startKernelThreads). When they cannot,
+ *   the engine runs on one thread and threadsReason says why.
  * @returns {Promise<{instance: WebAssembly.Instance, exports: WebAssembly.Exports,
- *   kernelImports: number, simd: boolean, simdReason: string, kernels: WebAssembly.Exports | null}>}
- *   simd: whether simd.wasm is linked; kernels: its exports, or null
+ *   kernelImports: number, simd: boolean, simdReason: string, kernels: WebAssembly.Exports | null,
+ *   threads: number, threadsReason: string, terminate: () => void}>}
+ *   simd: whether simd.wasm is linked; kernels: its exports, or null;
+ *   threads: the kernel instances running; terminate: stops the kernel workers
  */
-export async function instantiateEngine(engineModule, {simdModule = null, stdout, stderr, wrapKernel} = {}) {
+export async function instantiateEngine(engineModule, {simdModule = null, stdout, stderr, wrapKernel, threads = 1} = {}) {
   const wasi = createWASI(engineModule, {stdout, stderr});
   const imports = {wasi_snapshot_preview1: wasi.imports};
   const wanted = kernelImports(engineModule);
   let kernels = null; // simd.wasm's exports, once linked
+  let pool = null; // the kernel threads, once started
+  let byNumber = []; // simd.wasm's kernels by number (simd_parallel's)
   if (wanted.length) imports[SIMD_IMPORT_MODULE] = {};
   for (const {name} of wanted) {
     if (name === SIMD_VERSION_EXPORT) {
       imports[SIMD_IMPORT_MODULE][name] = () => (kernels ? kernels[name]() : 0);
+      continue;
+    }
+    if (name === SIMD_THREADS_IMPORT) {
+      imports[SIMD_IMPORT_MODULE][name] = () => (pool ? pool.workers + 1 : 1);
+      continue;
+    }
+    if (name === SIMD_PARALLEL_IMPORT) {
+      imports[SIMD_IMPORT_MODULE][name] = (kernel, jobs, n) => {
+        if (!pool) throw new Error('simd_parallel called without kernel threads');
+        pool.parallel(byNumber, kernel, jobs, n);
+      };
       continue;
     }
     const forward = (args) => {
@@ -232,14 +423,40 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
     simdReason = 'simd.wasm is not available or this browser has no wasm SIMD';
   } else {
     try {
-      kernels = await instantiateKernels(simdModule, x.memory, wanted.map((i) => i.name));
+      const own = wanted.map((i) => i.name).filter((n) => n !== SIMD_THREADS_IMPORT && n !== SIMD_PARALLEL_IMPORT);
+      kernels = await instantiateKernels(simdModule, x.memory, own);
     } catch (e) {
       simdReason = `SIMD kernels not linked: ${e.message}`;
     }
   }
 
+  let threadsReason = '';
+  const n = Math.min(Math.max(1, Math.floor(Number(threads)) || 1), MAX_THREADS);
+  if (n === 1) {
+    threadsReason = 'one thread requested';
+  } else if (!kernels) {
+    threadsReason = 'kernel threads run the SIMD kernels, which are not linked';
+  } else if (!threadsSupported()) {
+    threadsReason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
+  } else if (!(x.memory.buffer instanceof SharedArrayBuffer)) {
+    threadsReason = "this engine.wasm's memory is not shared (engine-threads.wasm is the threaded build)";
+  } else {
+    try {
+      byNumber = kernelNames(simdModule).map((k) => kernels[k]);
+      pool = await startKernelThreads(simdModule, x.memory, n - 1);
+    } catch (e) {
+      threadsReason = `kernel threads did not start: ${e.message}`;
+    }
+  }
+
   x._initialize(); // calls no kernel (wasm/doc.go)
   const v = x.mn_abi_version();
-  if (v !== ENGINE_ABI_VERSION) throw new LinkError('unsupported', `engine.wasm speaks ABI ${v}, this loader ${ENGINE_ABI_VERSION}`);
-  return {instance, exports: x, kernelImports: wanted.length, simd: kernels !== null, simdReason, kernels};
+  if (v !== ENGINE_ABI_VERSION) {
+    if (pool) pool.terminate();
+    throw new LinkError('unsupported', `engine.wasm speaks ABI ${v}, this loader ${ENGINE_ABI_VERSION}`);
+  }
+  return {
+    instance, exports: x, kernelImports: wanted.length, simd: kernels !== null, simdReason, kernels,
+    threads: pool ? pool.workers + 1 : 1, threadsReason, terminate: () => pool && pool.terminate(),
+  };
 }

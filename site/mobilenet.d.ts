@@ -49,12 +49,21 @@ export interface ModelInfo {
   simdSupported: boolean;
   /** Why simd is false ("" when it is true). */
   simdReason: string;
-  /** Which kernels run: "simd-relaxed.wasm" (relaxed SIMD), "simd.wasm" or "portable". */
-  kernels: 'simd-relaxed.wasm' | 'simd.wasm' | 'portable';
+  /** Which kernels run: "simd-relaxed.wasm" (relaxed SIMD), "simd.wasm", their shared-memory copies with threads ("simd-relaxed-threads.wasm", "simd-threads.wasm"), or "portable". */
+  kernels: 'simd-relaxed.wasm' | 'simd.wasm' | 'simd-relaxed-threads.wasm' | 'simd-threads.wasm' | 'portable';
   /** True when the relaxed SIMD kernels (simd-relaxed.wasm) run. */
   relaxedSimd: boolean;
   /** Whether this browser validates relaxed SIMD. */
   relaxedSimdSupported: boolean;
+  /**
+   * Kernel threads: how many instances of the SIMD kernels split each large
+   * layer (1: the single-threaded engine). Above 1 only in a cross-origin
+   * isolated page (COOP + COEP headers, as `mobilenet serve` sends) with
+   * SIMD; outputs are the same whatever the number.
+   */
+  threads: number;
+  /** Why threads is 1 ("" when it is above 1). */
+  threadsReason: string;
   /** What differs between browsers, detected at run time. */
   features: BrowserFeatures;
 }
@@ -110,6 +119,11 @@ export interface LoadOptions {
    * faster on float models in Chromium, about 30% slower in Firefox.
    */
   relaxedSimd?: boolean;
+   * Kernel threads to run (1 to 16; default defaultThreads()). Above 1 needs
+   * a cross-origin isolated page and SIMD, else the model loads on one
+   * thread and info.threadsReason says why.
+   */
+  threads?: number;
   /** Quantized arithmetic: "fp32" (default, as TFLite with XNNPACK) or "reference" (TFLite's reference kernels). */
   requant?: 'fp32' | 'reference';
   /** Cache downloads in Cache Storage (default true). */
@@ -226,8 +240,12 @@ export declare function load(options: LoadOptions): Promise<Classifier>;
 export declare function simdSupported(): boolean;
 /** Whether this browser validates relaxed SIMD (load({relaxedSimd: true}) then links simd-relaxed.wasm). */
 export declare function relaxedSimdSupported(): boolean;
-/** Starts fetching and compiling engine.wasm (and simd.wasm or simd-relaxed.wasm) for a later load(). */
-export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean}): void;
+/** Starts fetching and compiling engine.wasm (and simd.wasm or simd-relaxed.wasm, their threaded copies when threads > 1) for a later load(). */
+export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean; threads?: number}): void;
+/** Whether this page can run kernel threads: cross-origin isolated, with SharedArrayBuffer and Atomics. */
+export declare function threadsSupported(): boolean;
+/** The kernel threads load() runs by default: the cores reported, at most 4, when threadsSupported() and SIMD; else 1. */
+export declare function defaultThreads(): number;
 export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<CatalogEntry[]>;
 export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
 export declare function cachedUrls(): Promise<string[]>;
@@ -406,6 +424,12 @@ export interface QuantizeOptions {
   signal?: AbortSignal;
   /** Use the SIMD kernels when the browser has wasm SIMD (default true). */
   simd?: boolean;
+  /**
+   * Kernel threads to run (1 to 16; default defaultThreads()). Above 1 needs
+   * a cross-origin isolated page and SIMD, else the model loads on one
+   * thread and info.threadsReason says why.
+   */
+  threads?: number;
   baseUrl?: string | URL;
   modelsUrl?: string | URL;
 }

@@ -17,10 +17,46 @@
 // from the server's catalog (models/catalog.json, see `mobilenet serve`).
 // Types: mobilenet.d.ts.
 
-import {compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, RELAXED_SIMD_FILE, relaxedSimdSupported, SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported} from './engine-link.js';
+import {
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
+  SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
+} from './engine-link.js';
 import {browserFeatures} from './features.js';
 
-export {relaxedSimdSupported, simdSupported};
+export {relaxedSimdSupported, simdSupported, threadsSupported};
+
+// Kernel threads (wasm/doc.go): the number of kernel instances load()
+// runs, its threads option else defaultThreads(), and the builds they
+// need: engine-threads.wasm and simd-threads.wasm, whose memory is shared,
+// which only a cross-origin isolated page may use.
+
+/**
+ * defaultThreads is the kernel instances load() runs without a threads
+ * option: the cores the browser reports, at most 4, in a cross-origin
+ * isolated page with wasm SIMD; 1 elsewhere.
+ */
+export function defaultThreads() {
+  if (!threadsSupported() || !simdSupported()) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+// threadPlan is what load() asks for: threads, and the engine and kernel
+// files, with the reason when threads are 1 although more were wanted.
+function threadPlan(opts, wantSimd) {
+  const asked = opts.threads === undefined ? defaultThreads() : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
+  let reason = '';
+  if (asked <= 1) reason = opts.threads === undefined ? (threadsSupported() ? 'one core' : 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)') : 'one thread requested';
+  else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
+  else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
+  const threads = reason ? 1 : asked;
+  return {threads, reason};
+}
+
+// threadedFile names the copy of a module file whose memory is shared
+// (build.sh writes name-threads.wasm beside name.wasm).
+function threadedFile(file) {
+  return file.replace(/\.wasm$/, '-threads.wasm');
+}
 
 const here = new URL('.', import.meta.url);
 
@@ -67,29 +103,42 @@ function compile(url, optional = false) {
  * before its catalog and its own UI), and the engine's download overlaps
  * theirs. Pass the simd and relaxedSimd that load() will get.
  */
-export function preload({baseUrl, simd, relaxedSimd} = {}) {
+export function preload({baseUrl, simd, relaxedSimd, threads} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  linkModules(base, wantSimd, relaxedSimd);
+  linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd));
 }
 
 /**
- * linkModules starts compiling engine.wasm and, when wantSimd, the kernel
- * module alongside it (not after it: on a slow network its round trip
- * would come last), and returns the two promises. simdP resolves to the
- * first of kernelFiles({relaxed}) (relaxed undefined: the default) that
- * the server has and that compiles, as {module, file}, or to
+ * linkModules starts compiling the engine (engine-threads.wasm when plan
+ * asks for threads and the server has it, else engine.wasm, and plan says
+ * so) and, when wantSimd, the kernel module alongside it (not after it: on
+ * a slow network its round trip would come last), and returns the two
+ * promises. simdP resolves to the first of kernelFiles({relaxed}) (relaxed
+ * undefined: the default; their -threads copies with threads) that the
+ * server has and that compiles, as {module, file}, or to
  * {module: null, file: ''} when the engine imports no kernels (a portable
  * build, wasm/doc.go) or without SIMD.
  */
-function linkModules(baseUrl, wantSimd, relaxed) {
-  const engineP = compile(new URL('engine.wasm', baseUrl).href);
-  const files = wantSimd ? kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)}) : [];
-  const first = files.length > 0 ? compile(new URL(files[0], baseUrl).href, true) : null;
-  if (first) first.catch(() => {});
+function linkModules(baseUrl, wantSimd, relaxed, plan = {threads: 1, reason: ''}) {
+  const plainEngine = () => compile(new URL('engine.wasm', baseUrl).href);
+  const engineFile = threadedFile('engine.wasm');
+  const engineP = plan.threads > 1
+    ? compile(new URL(engineFile, baseUrl).href, true).then((m) => {
+      if (m) return m;
+      // A server without the threaded build (HTTP 404): the plain one.
+      plan.threads = 1;
+      plan.reason = `${engineFile} is not on the server`;
+      return plainEngine();
+    })
+    : plainEngine();
+  const candidates = () => (wantSimd ? kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)}) : [])
+    .map((f) => (plan.threads > 1 ? threadedFile(f) : f));
+  const first = candidates()[0];
+  if (first) compile(new URL(first, baseUrl).href, true).catch(() => {});
   const simdP = engineP.then(async (m) => {
     if (kernelImports(m).length > 0) {
-      for (const file of files) {
+      for (const file of candidates()) {
         const module = await compile(new URL(file, baseUrl).href, true);
         if (module) return {module, file};
       }
@@ -271,7 +320,11 @@ class Channel {
   close(err) {
     if (this.closed) return;
     this.closed = err;
-    this.worker.terminate();
+    // The worker ends its kernel workers and itself when it gets to this
+    // message; terminate() stops it anyway, a little later, if it is busy.
+    const w = this.worker;
+    w.postMessage({op: 'close'});
+    setTimeout(() => w.terminate(), 1000);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
@@ -412,7 +465,7 @@ export class Classifier {
     const state = await this._ch.call('setSimd', {on: Boolean(on)});
     this.info.simd = state === SIMD_ON;
     this.info.kernels = this.info.simd ? this._kernelFile : 'portable';
-    this.info.relaxedSimd = this.info.simd && this._kernelFile === RELAXED_SIMD_FILE;
+    this.info.relaxedSimd = this.info.simd && (this._kernelFile === RELAXED_SIMD_FILE || this._kernelFile === threadedFile(RELAXED_SIMD_FILE));
     return this.info.simd;
   }
 
@@ -445,37 +498,52 @@ function asBytes(x) {
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
  * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
  * browser has relaxed SIMD; default false, see engine-link.js
- * kernelFiles), requant ('fp32' or 'reference'), cache,
- * onProgress, baseUrl (where engine.wasm lives), modelsUrl.
+ * kernelFiles), threads (kernel threads; default defaultThreads()),
+ * requant ('fp32' or 'reference'), cache, onProgress, baseUrl (where
+ * engine.wasm lives), modelsUrl.
  */
 export async function load(opts = {}) {
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
+  const plan = threadPlan(opts, wantSimd);
 
   // Start the engine while the model downloads, and the worker with it
   // (its scripts, the engine's instantiation and Go runtime start).
-  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
-  const ch = new Channel(startWorker(baseUrl));
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan);
+  const live = {ch: new Channel(startWorker(baseUrl)), kernelFile: ''};
   engineP.then(() => mark('engine-compiled'), () => {});
-  let kernelFile = '';
   const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
-    kernelFile = file;
-    return ch.call('init', {engineModule, simdModule, wantSimd});
+    live.kernelFile = file;
+    return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
+  }).catch(async (e) => {
+    if (plan.threads <= 1) throw e;
+    // The threaded build did not start (no room for its shared memory's
+    // maximum, say): the plain one, on one thread.
+    live.ch.close(new MobilenetError('load', 'replaced by a single-threaded engine'));
+    plan.threads = 1;
+    plan.reason = `the threaded engine did not start: ${e.message || e}`;
+    const plain = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
+    const [engineModule, {module: simdModule, file}] = await Promise.all([plain.engineP, plain.simdP]);
+    live.kernelFile = file;
+    live.ch = new Channel(startWorker(baseUrl));
+    return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: 1});
   });
   initP.then(() => mark('engine-started'), () => {});
   try {
-    return await loadInto(ch, initP, () => kernelFile, opts, {baseUrl, fetchOpts});
+    return await loadInto(live, initP, plan, opts, {baseUrl, fetchOpts});
   } catch (e) {
-    ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
+    live.ch.close(e instanceof MobilenetError ? e : new MobilenetError('load', String(e)));
     throw e instanceof MobilenetError ? e : new MobilenetError('load', e.message || String(e));
   }
 }
 
-// loadInto is load's work once the worker (ch) starts: fetch the model,
-// head and labels while initP (the worker's "init") runs, then load them.
-// kernelFile names the kernel module linked, once initP has resolved.
-async function loadInto(ch, initP, kernelFile, opts, {baseUrl, fetchOpts}) {
+// loadInto is load's work once the worker (live.ch) starts: fetch the
+// model, head and labels while initP (the worker's "init") runs, then load
+// them. live.kernelFile names the kernel module linked once initP has
+// resolved, and live.ch the worker (a new one when the threaded engine
+// did not start).
+async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
 
   let name = opts.name || '';
   let model = null;
@@ -515,12 +583,13 @@ async function loadInto(ch, initP, kernelFile, opts, {baseUrl, fetchOpts}) {
 
   mark('model-downloaded');
   const init = await initP;
+  const ch = live.ch;
   ch.workerCanvas = init.features.offscreenCanvas;
   const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
   const transfer = [model];
   if (head) transfer.push(head);
   const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
-  const file = kernelFile();
+  const file = live.kernelFile;
   let simdReason = init.simdReason;
   if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : `the engine did not accept ${file} (ABI version?)`;
   const on = simdState === SIMD_ON;
@@ -534,8 +603,11 @@ async function loadInto(ch, initP, kernelFile, opts, {baseUrl, fetchOpts}) {
     simdReason: on ? '' : simdReason,
     // Which kernels run: the module linked, or 'portable'.
     kernels: on ? file : 'portable',
-    relaxedSimd: on && file === RELAXED_SIMD_FILE,
+    relaxedSimd: on && (file === RELAXED_SIMD_FILE || file === threadedFile(RELAXED_SIMD_FILE)),
     relaxedSimdSupported: relaxedSimdSupported(),
+    // Kernel threads: how many run, and why only one when so.
+    threads: init.threads,
+    threadsReason: init.threads > 1 ? '' : plan.reason || init.threadsReason,
     // What differs between browsers, on the page; workerCanvas is the
     // worker's OffscreenCanvas (without it, frames travel as RGBA).
     features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},

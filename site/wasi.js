@@ -79,9 +79,12 @@ export function createWASI(module, out = {}) {
       return ESUCCESS;
     },
     random_get(ptr, len) {
-      // getRandomValues fills at most 65536 bytes per call.
+      // getRandomValues fills at most 65536 bytes per call, and no view of
+      // a shared memory (kernel threads): then it fills a copy.
       for (let off = 0; off < len; off += 65536) {
-        crypto.getRandomValues(bytes(ptr + off, Math.min(65536, len - off)));
+        const dst = bytes(ptr + off, Math.min(65536, len - off));
+        if (dst.buffer instanceof ArrayBuffer) crypto.getRandomValues(dst);
+        else dst.set(crypto.getRandomValues(new Uint8Array(dst.length)));
       }
       return ESUCCESS;
     },
@@ -93,7 +96,9 @@ export function createWASI(module, out = {}) {
       for (let i = 0; i < iovsLen; i++) {
         const p = v.getUint32((iovs >>> 0) + 8 * i, true);
         const l = v.getUint32((iovs >>> 0) + 8 * i + 4, true);
-        sink(decoder.decode(bytes(p, l), {stream: true}));
+        const b = bytes(p, l);
+        // TextDecoder reads no view of a shared memory: a copy then.
+        sink(decoder.decode(b.buffer instanceof ArrayBuffer ? b : b.slice(), {stream: true}));
         n += l;
       }
       v.setUint32(nwrittenPtr >>> 0, n, true);

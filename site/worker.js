@@ -17,6 +17,7 @@ import {browserFeatures, timerResolutionMs} from './features.js';
 const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [STATUS_INTERNAL]: 'internal'};
 
 let engine = null; // the Engine, after "init"
+let stopKernels = () => {}; // ends the kernel threads' workers (engine-link.js)
 
 // Failure is an error with a code, sent back to the page as is.
 class Failure extends Error {
@@ -56,7 +57,8 @@ class Engine {
   }
 
   text(ptr, len) {
-    return new TextDecoder().decode(this.bytes(ptr, len));
+    // A copy: TextDecoder reads no view of a shared memory (kernel threads).
+    return new TextDecoder().decode(this.bytes(ptr, len).slice());
   }
 
   errorMessage(fallback) {
@@ -238,10 +240,11 @@ function defaultInput(t) {
 
 // init instantiates the engine, links the SIMD kernels when asked and
 // possible, and runs _initialize.
-async function init({engineModule, simdModule, wantSimd}) {
+async function init({engineModule, simdModule, wantSimd, threads = 1}) {
   const stderrTail = [];
   const linked = await instantiateEngine(engineModule, {
     simdModule: wantSimd ? simdModule : null,
+    threads: wantSimd ? threads : 1,
     stdout: (l) => console.log('[mobilenet engine]', l),
     stderr: (l) => {
       stderrTail.push(l);
@@ -250,10 +253,13 @@ async function init({engineModule, simdModule, wantSimd}) {
     },
   });
   engine = new Engine(linked.instance, stderrTail);
+  stopKernels = linked.terminate;
   return {
     simd: linked.simd,
     simdReason: wantSimd ? linked.simdReason : 'SIMD turned off (simd: false)',
     kernelImports: linked.kernelImports,
+    threads: linked.threads,
+    threadsReason: wantSimd || threads <= 1 ? linked.threadsReason : 'kernel threads run the SIMD kernels, turned off (simd: false)',
     // What this worker offers (OffscreenCanvas decides how frames come).
     features: browserFeatures(),
   };
@@ -313,6 +319,13 @@ Object.assign(ops, teachOps(() => engine, frameOf, Failure));
 
 self.onmessage = async (ev) => {
   const m = ev.data;
+  if (m.op === 'close') {
+    // The page is done with this worker: its kernel workers end now (a
+    // terminated worker's own workers linger for seconds in Chromium).
+    stopKernels();
+    self.close();
+    return;
+  }
   try {
     if (!ops[m.op]) throw new Failure('argument', `unknown op ${m.op}`);
     if (m.op !== 'init' && !engine) throw new Failure('argument', 'the engine is not initialised');

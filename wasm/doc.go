@@ -178,6 +178,37 @@
 // Forwarding costs one host call per layer. In the browser,
 // site/engine-link.js does all of this (and host/internal/wasmmod/simd.go under wazero).
 //
+// # Kernel threads
+//
+// The module also imports two functions of module "simd" that the host
+// provides itself (simd.wasm does not export them):
+//
+//	simd_threads() int32 (abi.SIMDThreadsImport)
+//	    How many instances of simd.wasm the host runs on this module's
+//	    memory, 1 to abi.MaxThreads; 1 without threads, and what a host
+//	    without SIMD answers. Asked once, when the first layer is planned.
+//	simd_parallel(kernel, jobs, n int32) (abi.SIMDParallelImport)
+//	    Runs kernel number kernel (its position among simd.wasm's kernel
+//	    exports, simd_abi_version not counted: the registry's order) on n
+//	    argument blocks at once, one per instance, and returns when all n
+//	    are done; jobs is the address of n uint32 block addresses. Called
+//	    only with 2 <= n <= simd_threads(). The parts write disjoint
+//	    outputs (package kernels/simd, split.go), so their order does not
+//	    matter and the outputs equal one thread's bit for bit.
+//
+// With threads the module's memory must be shared: build.sh writes
+// engine-threads.wasm and simd-threads.wasm, copies of the two modules
+// whose memory (defined, and imported) is shared with a maximum of
+// abi.SharedMemoryMaxPages (package mobilenet-wasm/wasm/sharedmem rewrites
+// only the limits). Browsers allow a shared memory only in cross-origin
+// isolated pages (COOP same-origin and COEP require-corp, which `mobilenet
+// serve` sends). A threaded host instantiates the engine with the shared
+// copies, then N instances of simd-threads.wasm on its memory (in a
+// browser, one per Web Worker, each sent the memory and the module), and
+// makes simd_parallel run part 0 on its own instance and parts 1.. on the
+// others. Only the kernels run on other threads: Go's runtime and every
+// export stay on the thread that called them.
+//
 // # Teaching
 //
 // Transfer learning in the module (package mobilenet-wasm/train): a

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// run.mjs: benchmarks our engine (SIMD and portable) against the official
-// TFLite runtime compiled to wasm, in one headless Chromium or Firefox page
-// (site/bench.html), and prints a Markdown table. See README.md here.
+// run.mjs: benchmarks our engine (SIMD on 1 and 2 kernel threads, and
+// portable) against LiteRT.js (numThreads 1 and 2) and the official TFLite
+// runtime compiled to wasm (tfjs-tflite), interleaved in one headless
+// Chromium or Firefox page (site/bench.html), and prints a Markdown table.
+// See README.md here.
 //
 //   node bench/browser/run.mjs [--browser firefox] [--models DIR] [--runs 50] [--out FILE.json]
 //
@@ -19,10 +21,13 @@
 //   --min-sample-ms X one sample runs enough inferences to last X ms (default 5
 //                     in Chromium, 50 in Firefox, whose clock ticks in 1 ms;
 //                     0 = one inference a sample); see README.md
-//   --variants LIST   comma-separated subset of simd,relaxed,portable,tflite,litert
-//                     (relaxed: simd-relaxed.wasm; litert: LiteRT.js, one thread)
+//   --variants LIST   comma-separated subset of simd,simd2,relaxed,portable,tflite,litert,litert2
+//                     (default all but relaxed; relaxed: simd-relaxed.wasm;
+//                     simd2 and litert2 make the page cross-origin isolated,
+//                     and LiteRT.js its threaded build)
 //   --out FILE        write the results as JSON (default: a file in the temp dir)
 //   --engine FILE     the engine module (default site/engine.wasm)
+//   --engine-threads FILE  the shared-memory engine of simd2 (default site/engine-threads.wasm)
 //   --simd FILE       the kernel module for simd (default site/simd.wasm): with
 //                     --engine, an older build's pair for before/after runs
 //   --chromium PATH   Chromium (default $CHROMIUM or /usr/bin/chromium)
@@ -33,9 +38,9 @@
 //                     then cross-origin isolated for a 5 us clock: no tflite)
 //
 // It needs site/engine.wasm (./build.sh) and `npm install` at the repository
-// root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite). Nothing is fetched from
-// the network: this script's own server serves site/, the models, the
-// goldens and tfjs-tflite's files from node_modules.
+// root (playwright-core or puppeteer-core, @tensorflow/tfjs-tflite, @litertjs/core). Nothing is
+// fetched from the network: this script's own server serves site/, the
+// models, the goldens and tfjs-tflite's and LiteRT.js's files from node_modules.
 
 import {createServer} from 'node:http';
 import {createReadStream, existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
@@ -49,12 +54,14 @@ import {launch} from '../../internal/headless/browser.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
 
+const VARIANTS = ['simd', 'simd2', 'relaxed', 'portable', 'tflite', 'litert', 'litert2'];
+
 function parseArgs(argv) {
   const testdata = process.env.MOBILENET_TESTDATA || path.join(root, '..', 'shared');
   const a = {
     models: path.join(testdata, 'models'), goldens: path.join(testdata, 'goldens'),
     image: 'grace_hopper.bmp', only: '', runs: 50, warmup: 10, warmupMs: 1000, minSampleMs: null,
-    variants: 'simd,portable,tflite', out: '', engine: path.join(root, 'site', 'engine.wasm'), browser: 'chromium',
+    variants: VARIANTS.filter(v => v !== 'relaxed').join(','), out: '', engine: path.join(root, 'site', 'engine.wasm'), engineThreads: path.join(root, 'site', 'engine-threads.wasm'), browser: 'chromium',
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', firefox: process.env.FIREFOX || '/usr/bin/firefox-esr', serve: false, profile: 0,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +83,7 @@ function parseArgs(argv) {
       case '--out': a.out = path.resolve(val()); break;
       case '--engine': a.engine = path.resolve(val()); break;
       case '--simd': a.simd = path.resolve(val()); break;
+      case '--engine-threads': a.engineThreads = path.resolve(val()); break;
       case '--chromium': a.chromium = val(); break;
       case '--firefox': a.firefox = val(); break;
       case '--browser': a.browser = val(); break;
@@ -95,8 +103,9 @@ function parseArgs(argv) {
   a.executable = a.browser === 'firefox' ? a.firefox : a.chromium;
   if (!(a.runs >= 1) || !(a.warmup >= 1) || !(a.minSampleMs >= 0) || !(a.warmupMs >= 0)) die('--runs and --warmup must be >= 1, --min-sample-ms >= 0');
   a.variants = a.variants.split(',').map(s => s.trim()).filter(Boolean);
-  for (const v of a.variants) if (!['simd', 'relaxed', 'portable', 'tflite', 'litert'].includes(v)) die(`unknown variant ${v}`);
+  for (const v of a.variants) if (!VARIANTS.includes(v)) die(`unknown variant ${v}`);
   if (a.profile > 0 && a.variants.includes('tflite')) die('--profile isolates the page, where tfjs-tflite would pick its threaded build: leave tflite out of --variants');
+  a.isolate = a.variants.includes('simd2') || a.variants.includes('litert2') || a.profile > 0;
   return a;
 }
 
@@ -142,10 +151,12 @@ const types = {
 };
 
 // serve serves mounts (URL prefix -> list of folders, first hit wins) plus
-// fixed files (URL path -> file path, or a Buffer of JSON), without COOP/COEP headers: the page must not be
-// cross-origin isolated, or tfjs-tflite would pick its threaded build.
-function serve(mounts, files, isolated = false) {
-  const isolation = isolated ? {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'} : {};
+// fixed files (URL path -> file path, or a Buffer of JSON), with COOP/COEP
+// headers when isolate (threaded variants: shared memory needs a
+// cross-origin isolated page; bench.js keeps tfjs-tflite on its
+// single-threaded build there).
+function serve(mounts, files, isolate) {
+  const iso = isolate ? {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp'} : {};
   const server = createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     let file = files[u.pathname];
@@ -161,7 +172,7 @@ function serve(mounts, files, isolated = false) {
       }
     }
     if (Buffer.isBuffer(file)) {
-      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store', ...isolation});
+      res.writeHead(200, {'content-type': 'application/json', 'cache-control': 'no-store', ...iso});
       res.end(file);
       return;
     }
@@ -180,7 +191,7 @@ function serve(mounts, files, isolated = false) {
       'content-type': types[path.extname(file)] || 'application/octet-stream',
       'content-length': statSync(file).size,
       'cache-control': 'no-store',
-      ...isolation,
+      ...iso,
     });
     createReadStream(file).pipe(res);
   });
@@ -201,8 +212,11 @@ function cell(v) {
 }
 
 // What each variant is called in the table.
-const variantNames = {simd: 'ours SIMD', relaxed: 'ours relaxed SIMD', portable: 'ours portable', tflite: 'TFLite-wasm', litert: 'LiteRT.js'};
-const ours = ['simd', 'relaxed', 'portable'];
+const variantNames = {
+  simd: 'ours SIMD', simd2: 'ours SIMD 2 threads', relaxed: 'ours relaxed SIMD', portable: 'ours portable',
+  tflite: 'TFLite-wasm', litert: 'LiteRT.js', litert2: 'LiteRT.js 2 threads',
+};
+const ours = ['simd', 'simd2', 'relaxed', 'portable'];
 
 function agreement(m) {
   const parts = [];
@@ -239,11 +253,34 @@ function table(result, simdNote, variants) {
     }
     const v = m.variants;
     const ratio = (x, r) => {
-      const p = x && (r === 'tflite' ? x.pairedRatio : x.pairedRatioLitert);
+      const p = x && x.ratios && x.ratios[r];
       return p ? `${p.median.toFixed(2)}x (${p.p10.toFixed(2)}–${p.p90.toFixed(2)})` : 'n/a';
     };
     const cells = variants.map(x => (v[x] ? cell(v[x]) : x === 'simd' ? simdNote : 'n/a'));
     lines.push(`| ${m.name} | ${cells.join(' | ')} | ${ratioCols.map(([x, r]) => ratio(v[x], r)).join(' | ')} | ${agreement(m)} |`);
+  }
+  return lines.join('\n');
+}
+
+// roundRatio is the median (p10–p90) of the per-round ratios of variant a
+// to variant b, or n/a.
+function roundRatio(m, a, b) {
+  const r = m.variants[a] && m.variants[a].ratios && m.variants[a].ratios[b];
+  return r ? `${r.median.toFixed(2)}x (${r.p10.toFixed(2)}–${r.p90.toFixed(2)})` : 'n/a';
+}
+
+// threadsTable is the threads comparison: ours and LiteRT.js on 1 and 2
+// threads, ratios per round.
+function threadsTable(result) {
+  const lines = [
+    '| model | ours 1 thread ms | ours 2 threads ms | LiteRT.js 1 ms | LiteRT.js 2 ms | ours 1 / LiteRT.js 1 | ours 2 / LiteRT.js 2 | ours 2 / ours 1 | ours 2 = ours 1 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const m of result.models) {
+    if (m.error) continue;
+    const v = m.variants;
+    const same = m.compare && m.compare.simd2_vs_simd ? (m.compare.simd2_vs_simd.equal ? 'byte-equal' : 'DIFFERENT') : 'n/a';
+    lines.push(`| ${m.name} | ${cell(v.simd)} | ${cell(v.simd2)} | ${cell(v.litert)} | ${cell(v.litert2)} | ${roundRatio(m, 'simd', 'litert')} | ${roundRatio(m, 'simd2', 'litert2')} | ${roundRatio(m, 'simd2', 'simd')} | ${same} |`);
   }
   return lines.join('\n');
 }
@@ -258,8 +295,8 @@ async function main() {
   const relaxed = [path.join(site, 'simd-relaxed.wasm'), path.join(root, 'kernels', 'simd', 'simd-relaxed.wasm')].find(existsSync);
   const tflitePkg = packageDir('@tensorflow/tfjs-tflite');
   const litertPkg = packageDir('@litertjs/core');
-  const litertUtils = packageDir('@litertjs/wasm-utils');
   const litertVersion = JSON.parse(readFileSync(path.join(litertPkg, 'package.json'), 'utf8')).version;
+  const wasmUtilsPkg = packageDir('@litertjs/wasm-utils');
   const tfliteVersion = JSON.parse(readFileSync(path.join(tflitePkg, 'package.json'), 'utf8')).version;
   let models = findModels(args.models);
   if (args.only) models = models.filter(m => new RegExp(args.only).test(m.name));
@@ -271,17 +308,18 @@ async function main() {
     models, runs: args.runs, warmup: args.warmup, warmupMs: args.warmupMs, minSampleMs: args.minSampleMs, variants: args.variants,
     image: args.image, engineUrl: '/engine.wasm', simdUrl: simd ? '/simd.wasm' : null, relaxedUrl: relaxed ? '/simd-relaxed.wasm' : null,
     tfliteUrl: '/vendor/tflite/', litertUrl: '/vendor/litert/', profile: args.profile, modelsUrl: '/models/', tensorsUrl: '/tensors/', goldensUrl: '/goldens/',
+    engineThreadsUrl: '/engine-threads.wasm', simdThreadsUrl: '/simd-threads.wasm',
   };
   // /bench-config.json is for the page's Run button (--serve).
   const server = await serve([
     ['/vendor/tflite/', [path.join(tflitePkg, 'dist'), path.join(tflitePkg, 'wasm')]],
     ['/vendor/litert/', [litertPkg]],
-    ['/vendor/litert-utils/', [litertUtils]],
+    ['/vendor/wasm-utils/', [wasmUtilsPkg]],
     ['/models/', [args.models]],
     ['/tensors/', [path.join(args.goldens, 'tensors')]],
     ['/goldens/', [args.goldens]],
     ['/', [site]],
-  ], {'/engine.wasm': engine, ...(simd ? {'/simd.wasm': simd} : {}), ...(relaxed ? {'/simd-relaxed.wasm': relaxed} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.profile > 0);
+  ], {'/engine.wasm': engine, '/engine-threads.wasm': args.engineThreads, ...(simd ? {'/simd.wasm': simd} : {}), ...(relaxed ? {'/simd-relaxed.wasm': relaxed} : {}), '/bench-config.json': Buffer.from(JSON.stringify(config))}, args.isolate);
   const base = `http://127.0.0.1:${server.address().port}/`;
 
   if (args.serve) {
@@ -345,10 +383,18 @@ async function main() {
     `TFLite: @tensorflow/tfjs-tflite ${tfliteVersion}, fetched ${tfliteWasm.join(', ') || 'nothing'}, numThreads 1; ` +
       `input ${args.image}; ${args.runs} interleaved samples per variant (each sized to last about ${args.minSampleMs} ms) after ${args.warmup} warm-up runs and ${args.warmupMs} ms; ` +
       'median (p10–p90) ms per inference; ratios: the median (p10–p90) of the per-round ratios',
-    `LiteRT.js: @litertjs/core ${litertVersion}, fetched ${litertWasm.join(', ') || 'nothing'}, numThreads 1`,
+    `LiteRT.js: @litertjs/core ${litertVersion}, fetched ${litertWasm.join(', ') || 'nothing'}, numThreads 1 (litert) and 2 (litert2)`,
     '',
     table(result, simdNote, args.variants),
     '',
+    ...(args.variants.some(v => ['simd2', 'litert', 'litert2'].includes(v)) ? [
+      `Threads: ours on 1 and 2 kernel threads (engine.wasm / engine-threads.wasm), LiteRT.js ${litertVersion} ` +
+        `(${result.litert && result.litert.threadedBuild ? 'its threaded build' : 'its single-threaded build'}) with numThreads 1 and 2; ` +
+        'ratios: median (p10–p90) of the per-round ratios',
+      '',
+      threadsTable(result),
+      '',
+    ] : []),
     'wasm files: ' + wasmFiles.map(f => `${f.file.replace(/^.*node_modules\//, '')} ${f.raw} B raw / ${f.gzip} B gzip -9${f.linked === false ? ' (not linked)' : ''}`).join('; '),
   ].join('\n');
   console.log(md);

@@ -31,7 +31,7 @@ import (
 )
 
 var serveHelp = cmdHelp{
-	usage: "serve [-addr 127.0.0.1:8080] [-models DIR] [-site DIR] [-fetch=true]",
+	usage: "serve [-addr 127.0.0.1:8080] [-models DIR] [-site DIR] [-fetch=true] [-isolate=true]",
 	about: `Serve serves the web page (the site folder that ./build.sh fills: the
 page, the JS loader, engine.wasm, ui.wasm) and the models folder under
 /models/, and prints the page's URL. Everything runs in the browser; the
@@ -46,8 +46,15 @@ browsers may cache them for a year; the page and its scripts are served
 with no-cache (revalidated by ETag). Text and wasm are gzipped for
 clients that accept it, and sent as build.sh's brotli copies (name.br)
 to those that accept br; models are gzipped once, in the background,
-and sent so to clients that accept gzip (uint8 models lose a quarter). Responses allow any origin (CORS), so other sites
+and sent so to clients that accept gzip (uint8 models lose a quarter).
+Responses allow any origin (CORS, and CORP cross-origin), so other sites
 can embed the <mobilenet-classifier> widget.
+
+Pages are cross-origin isolated (headers Cross-Origin-Opener-Policy:
+same-origin and Cross-Origin-Embedder-Policy: require-corp), which the
+engine's kernel threads need (a shared wasm memory): the page and the JS
+API then run each large layer on several cores. -isolate=false sends
+neither header: the engine runs on one thread.
 
 The models folder defaults to $MOBILENET_MODELS, else mobilenet-wasm/models
 in the user's cache folder; the site folder to ./site, else site next to
@@ -66,6 +73,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	modelsDir := fs.String("models", "", "models `folder` served under /models/ (default: $MOBILENET_MODELS or the user cache folder)")
 	siteDir := fs.String("site", "", "site `folder` (default: ./site, else site next to the executable)")
 	fetch := fs.Bool("fetch", true, "when the models folder holds no model, download "+defaultModel+" first")
+	isolate := fs.Bool("isolate", true, "send COOP and COEP headers (cross-origin isolation: kernel threads)")
 	if err := parseNoArgs(fs, serveHelp, args, stdout); err != nil {
 		return err
 	}
@@ -87,6 +95,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	srv.isolate = *isolate
 	if *fetch {
 		ensureDefaultModel(srv.models, stdout, stderr)
 	}
@@ -149,6 +158,10 @@ func findSite() (string, error) {
 type siteServer struct {
 	site, models string
 	siteRoot     *os.Root
+	// isolate sends the headers of cross-origin isolation (COOP, COEP)
+	// with every response, so that pages may share wasm memory between
+	// workers (the kernel threads); CORP is sent regardless.
+	isolate bool
 
 	mu      sync.Mutex
 	files   map[string]*siteFile  // site files by path, with their compressed forms
@@ -214,7 +227,7 @@ func newSiteServer(site, modelsDir string) (*siteServer, error) {
 		root.Close()
 		return nil, fmt.Errorf("%s is missing: run ./build.sh first", filepath.Join(site, "engine.wasm"))
 	}
-	return &siteServer{site: site, models: modelsDir, siteRoot: root, files: map[string]*siteFile{}, hashes: map[string]fileDigest{}, zipped: map[string]*modelGzip{}}, nil
+	return &siteServer{site: site, models: modelsDir, siteRoot: root, isolate: true, files: map[string]*siteFile{}, hashes: map[string]fileDigest{}, zipped: map[string]*modelGzip{}}, nil
 }
 
 // warnings are problems worth a line at startup: the page works, less well.
@@ -269,6 +282,10 @@ func (s *siteServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	h.Set("Access-Control-Expose-Headers", decodedLengthHeader)
+	if s.isolate {
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

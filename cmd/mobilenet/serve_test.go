@@ -388,3 +388,25 @@ func TestServeFavicon(t *testing.T) {
 	assert.Equal(t, "image/svg+xml", r.Header.Get("Content-Type"))
 	assert.Equal(t, icon, string(body(t, r)))
 }
+
+// TestServeIsolation checks the headers of cross-origin isolation (the
+// kernel threads' shared memory): sent by default on pages, scripts, wasm
+// and models, absent with -isolate=false; CORP always.
+func TestServeIsolation(t *testing.T) {
+	srv, err := newSiteServer(testSite(t), t.TempDir())
+	require.NoError(t, err)
+	for _, isolate := range []bool{true, false} {
+		srv.isolate = isolate
+		for _, p := range []string{"/", "/engine.wasm", "/mobilenet.js", "/models/catalog.json"} {
+			r := get(t, srv, p)
+			require.Equal(t, http.StatusOK, r.StatusCode, p)
+			coop, coep := "", ""
+			if isolate {
+				coop, coep = "same-origin", "require-corp"
+			}
+			assert.Equal(t, coop, r.Header.Get("Cross-Origin-Opener-Policy"), "%s isolate=%v", p, isolate)
+			assert.Equal(t, coep, r.Header.Get("Cross-Origin-Embedder-Policy"), "%s isolate=%v", p, isolate)
+			assert.Equal(t, "cross-origin", r.Header.Get("Cross-Origin-Resource-Policy"), p)
+		}
+	}
+}

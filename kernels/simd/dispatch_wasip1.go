@@ -4,6 +4,7 @@ package simd
 
 import (
 	"sync"
+	"unsafe"
 
 	"mobilenet-wasm/wasm/abi"
 )
@@ -32,14 +33,45 @@ func SetEnabled(on bool) bool {
 	return true
 }
 
-// BindSlices is Bind for tensors and buffers in this module's memory.
-func (l *Layer) BindSlices(x, out []byte) {
-	l.id = index(l.V)
-	l.Bind(Addr(x), Addr(out), Addr)
+// threads is the host's answer to simd_threads, asked once: how many
+// kernel instances run parts of a layer at once (1: no threads).
+var threads = sync.OnceValue(func() int {
+	return max(1, min(int(importedThreads()), abi.MaxThreads))
+})
+
+// Threads is the number of kernel instances the host runs (1 without
+// threads or without SIMD).
+func Threads() int {
+	if !linked() {
+		return 1
+	}
+	return threads()
 }
 
-// Run runs the layer's variant on its bound tensors. It must be bound and
-// Linked.
+// BindSlices is Bind for tensors and buffers in this module's memory. With
+// kernel threads it first splits the layer (PartsFor, Split): binding is
+// done at plan time, so the parts and their scratch are allocated once.
+func (l *Layer) BindSlices(x, out []byte) {
+	l.id = index(l.V)
+	if l.Parts() == 1 {
+		l.Split(l.PartsFor(Threads()))
+	}
+	l.Bind(Addr(x), Addr(out), Addr)
+	l.jobs = nil
+	if n := l.Parts(); n > 1 {
+		l.jobs = make([]uint32, n)
+		for i := range l.jobs {
+			l.jobs[i] = uint32(uintptr(l.partArgs(i)))
+		}
+	}
+}
+
+// Run runs the layer's variant on its bound tensors: whole, or its parts
+// at once through the host's simd_parallel. It must be bound and Linked.
 func (l *Layer) Run() {
+	if l.jobs != nil {
+		importedParallel(uint32(l.id), uint32(uintptr(unsafe.Pointer(&l.jobs[0]))), uint32(len(l.jobs)))
+		return
+	}
 	kernelFuncs[l.id](uint32(uintptr(l.args())))
 }

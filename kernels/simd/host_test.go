@@ -30,6 +30,10 @@ type host struct {
 	top   uint32
 	bufs  []hostBuf
 	guard []byte
+	// parts, when above 1, makes run split each layer into that many
+	// parts (at most its MaxParts) and run them one after the other, as
+	// kernel threads run them at once.
+	parts int
 }
 
 // hostBuf is one allocation: its address, and its expected bytes unless it
@@ -112,15 +116,28 @@ func (h *host) read(addr uint32, n int) []byte {
 // calls its variant. Scratch buffers are outputs (the variant may write
 // them).
 func (h *host) run(l *simd.Layer, x, out uint32) error {
+	l.Split(min(h.parts, l.MaxParts()))
 	l.Bind(x, out, func(b []byte) uint32 {
 		if len(l.Scratch) > 0 && &b[0] == &l.Scratch[0] {
 			return h.output(len(b))
 		}
+		for _, s := range l.PartScratch {
+			if &b[0] == &s[0] {
+				return h.output(len(b))
+			}
+		}
 		return h.put(b)
 	})
-	args := h.put(l.ArgsBytes())
-	_, err := h.fns[l.V.Name()].Call(h.ctx, uint64(args))
-	return err
+	blocks := l.PartArgsBytes()
+	if blocks == nil {
+		blocks = [][]byte{l.ArgsBytes()}
+	}
+	for _, b := range blocks {
+		if _, err := h.fns[l.V.Name()].Call(h.ctx, uint64(h.put(b))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // check fails unless every guard and every input buffer is intact.

@@ -51,7 +51,8 @@ func numCases(def int) int {
 	return def
 }
 
-// TestKernels runs every variant on random cases.
+// TestKernels runs every variant on random cases, each case whole or split
+// into 2 to 4 parts (as kernel threads run it: see simd.Layer.Split).
 func TestKernels(t *testing.T) {
 	h := newHost(t)
 	base := baseSeed()
@@ -62,7 +63,9 @@ func TestKernels(t *testing.T) {
 				seed := base + uint64(vi)<<20 + uint64(i)
 				rng := rand.New(rand.NewPCG(seed, 7))
 				h.reset()
+				h.parts = 1 + i%4
 				desc, err := runCase(h, v, i, rng)
+				desc += fmt.Sprintf(", in %d parts at most", h.parts)
 				if err == nil {
 					err = h.check()
 				}

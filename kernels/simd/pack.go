@@ -399,5 +399,9 @@ func (l *Layer) Bytes() int {
 	if l == nil {
 		return 0
 	}
-	return len(l.Packed) + len(l.Zero) + len(l.Scratch)
+	n := len(l.Packed) + len(l.Zero) + len(l.Scratch)
+	for _, b := range l.PartScratch {
+		n += len(b)
+	}
+	return n
 }

@@ -20,6 +20,9 @@ type Layer struct {
 	Zero    []byte // padding values (dwconv, conv), else nil
 	Scratch []byte // im2col buffer (conv), then the widened tile (quantized c8: TileScratchBytes), else nil
 	MACs    int64  // multiply-accumulates per run (0 for pooling)
+	// PartScratch is the scratch of parts 1.. of a split layer (Split;
+	// part 0 uses Scratch), nil when the layer runs whole or has none.
+	PartScratch [][]byte
 
 	id int // index of V in Variants, set by BindSlices
 
@@ -27,6 +30,13 @@ type Layer struct {
 	dw   *DWArgs
 	conv *ConvArgs
 	pool *PoolArgs
+
+	// The parts of a split layer (split.go): one argument block each, of
+	// the layer's kind; nil when it runs whole.
+	gemmParts []GEMMArgs
+	dwParts   []DWArgs
+	convParts []ConvArgs
+	jobs      []uint32 // the parts' argument block addresses (wasip1)
 }
 
 // dtypeOf is QC8 for int8, else QU8.
@@ -234,6 +244,12 @@ func (l *Layer) Bind(x, out uint32, addr func([]byte) uint32) {
 	case l.pool != nil:
 		l.pool.X, l.pool.Out = x, out
 	}
+	l.bindParts(func(i int) uint32 {
+		if i == 0 || l.PartScratch == nil {
+			return opt(l.Scratch)
+		}
+		return opt(l.PartScratch[i-1])
+	})
 }
 
 // args returns a pointer to the argument block.

@@ -42,7 +42,10 @@
 // NewDepthwiseF32, NewAvgPoolQ or NewAvgPoolF32 (nil: no variant fits, run
 // the portable kernel), binds the tensors' addresses (BindSlices) and calls
 // Run per inference while Enabled; SetEnabled switches to the portable
-// kernels at run time.
+// kernels at run time. With kernel threads (the host's simd_threads
+// answers more than 1), BindSlices also splits each large layer into parts
+// over its output rows (split.go), which Run hands to the host's
+// simd_parallel to run at once on several instances of simd.wasm.
 //
 // What the kernels do not cover (the engine runs the portable kernels):
 // dilated convolutions, depthwise filters other than 3x3 or with a depth

@@ -48,6 +48,36 @@ const (
 	SIMDRelaxedModuleFile = "simd-relaxed.wasm"
 )
 
+// Kernel threads: imports of module SIMDImportModule that the host
+// provides itself (simd.wasm does not export them). With threads, the
+// host runs several instances of simd.wasm on the engine's memory, made
+// shared (SharedMemory), and the engine splits each large layer into
+// parts that run on them at once (package mobilenet-wasm/wasm's comment
+// has the contract). A host without threads answers 1 and is never
+// asked to run parts.
+const (
+	// SIMDThreadsImport is simd_threads() int32: how many kernel
+	// instances the host runs (1 to MaxThreads). The engine asks once, at
+	// its first layer plan.
+	SIMDThreadsImport = "simd_threads"
+	// SIMDParallelImport is simd_parallel(kernel, jobs, n int32): run the
+	// kernel export number kernel (its position among simd.wasm's kernel
+	// exports, which follow the registry's order; simd_abi_version is not
+	// counted) on the n argument blocks whose addresses are the n uint32s
+	// at jobs, at once, one per instance, and return when all are done.
+	// 2 <= n <= the simd_threads answer.
+	SIMDParallelImport = "simd_parallel"
+	// MaxThreads bounds simd_threads' answer: the most kernel instances a
+	// layer is split across.
+	MaxThreads = 16
+)
+
+// SharedMemoryMaxPages is the maximum, in 64 KiB pages, that the shared
+// copies of engine.wasm and simd.wasm declare (package
+// mobilenet-wasm/wasm/sharedmem; 1 GiB, the wazero host's default memory
+// limit): a shared memory cannot move, so browsers reserve it up front.
+const SharedMemoryMaxPages = 16384
+
 // Status codes returned by the exports.
 const (
 	// StatusOK is success.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"mobilenet-wasm/kernels/simd"
 	"mobilenet-wasm/wasm/abi"
 )
 
@@ -23,22 +24,26 @@ const jsFile = "engine-link.js"
 // jsConstants maps each constant site/engine-link.js exports to the Go
 // constant it copies.
 var jsConstants = map[string]any{
-	"ENGINE_ABI_VERSION":  abi.EngineVersion,
-	"SIMD_ABI_VERSION":    abi.SIMDVersion,
-	"SIMD_IMPORT_MODULE":  abi.SIMDImportModule,
-	"SIMD_VERSION_EXPORT": abi.SIMDVersionExport,
-	"SIMD_MEMORY_MODULE":  abi.SIMDMemoryModule,
-	"SIMD_MEMORY_NAME":    abi.SIMDMemoryName,
-	"STATUS_OK":           abi.StatusOK,
-	"STATUS_ARGUMENT":     abi.StatusArgument,
-	"STATUS_INPUT":        abi.StatusInput,
-	"STATUS_INTERNAL":     abi.StatusInternal,
-	"FLAG_REFERENCE":      abi.FlagReference,
-	"SIMD_UNLINKED":       abi.SIMDUnlinked,
-	"SIMD_OFF":            abi.SIMDOff,
-	"SIMD_ON":             abi.SIMDOn,
-	"SIMD_FILE":           abi.SIMDModuleFile,
-	"RELAXED_SIMD_FILE":   abi.SIMDRelaxedModuleFile,
+	"ENGINE_ABI_VERSION":   abi.EngineVersion,
+	"SIMD_ABI_VERSION":     abi.SIMDVersion,
+	"SIMD_IMPORT_MODULE":   abi.SIMDImportModule,
+	"SIMD_VERSION_EXPORT":  abi.SIMDVersionExport,
+	"SIMD_MEMORY_MODULE":   abi.SIMDMemoryModule,
+	"SIMD_MEMORY_NAME":     abi.SIMDMemoryName,
+	"SIMD_THREADS_IMPORT":  abi.SIMDThreadsImport,
+	"SIMD_PARALLEL_IMPORT": abi.SIMDParallelImport,
+	"MAX_THREADS":          abi.MaxThreads,
+	"MIN_PART_MACS":        simd.MinPartMACs,
+	"STATUS_OK":            abi.StatusOK,
+	"STATUS_ARGUMENT":      abi.StatusArgument,
+	"STATUS_INPUT":         abi.StatusInput,
+	"STATUS_INTERNAL":      abi.StatusInternal,
+	"FLAG_REFERENCE":       abi.FlagReference,
+	"SIMD_UNLINKED":        abi.SIMDUnlinked,
+	"SIMD_OFF":             abi.SIMDOff,
+	"SIMD_ON":              abi.SIMDOn,
+	"SIMD_FILE":            abi.SIMDModuleFile,
+	"RELAXED_SIMD_FILE":    abi.SIMDRelaxedModuleFile,
 }
 
 // jsExport matches a top-level `export const NAME = VALUE;` line.

@@ -24,7 +24,12 @@ import (
 // are stubs instead, as a host without SIMD gives: simd_abi_version
 // answers 0 ("not linked") and a kernel called anyway traps with a
 // message. Import modules other than WASI and "simd" are refused.
-func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func() error, error) {
+//
+// The kernel-thread imports (abi.SIMDThreadsImport, abi.SIMDParallelImport)
+// are the host's own: simd_threads answers threads (1 without simd.wasm),
+// and with threads above 1 the second step also starts the kernel
+// threads (threads.go) that simd_parallel runs parts on.
+func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte, threads int) (func() error, error) {
 	var fns []api.FunctionDefinition
 	for _, f := range compiled.ImportedFunctions() {
 		mod, name, _ := f.Import()
@@ -41,9 +46,23 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 		return none, nil
 	}
 	b := m.rt.NewHostModuleBuilder(abi.SIMDImportModule)
+	var kernelNames []string
 	for _, f := range fns {
 		_, name, _ := f.Import()
 		results := f.ResultTypes()
+		switch name {
+		case abi.SIMDThreadsImport:
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
+				stack[0] = api.EncodeI32(int32(m.Threads()))
+			}), f.ParamTypes(), results).Export(name)
+			continue
+		case abi.SIMDParallelImport:
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+				m.parallel(ctx, stack)
+			}), f.ParamTypes(), results).Export(name)
+			continue
+		}
+		kernelNames = append(kernelNames, name)
 		fn := api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
 			k := m.kernels[name]
 			if k == nil {
@@ -87,8 +106,7 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 			return fmt.Errorf("host: instantiating simd.wasm on the engine's memory: %w", err)
 		}
 		kernels := map[string]api.Function{}
-		for _, f := range fns {
-			_, name, _ := f.Import()
+		for _, name := range kernelNames {
 			e := k.ExportedFunction(name)
 			if e == nil {
 				return fmt.Errorf("host: simd.wasm does not export %s, which the engine imports (stale simd.wasm or engine.wasm?)", name)
@@ -96,6 +114,9 @@ func (m *Module) linkSIMD(compiled wazero.CompiledModule, simdWasm []byte) (func
 			kernels[name] = e
 		}
 		m.kernels = kernels
+		if threads > 1 {
+			return m.startThreads(k, simdWasm, threads)
+		}
 		return nil
 	}, nil
 }

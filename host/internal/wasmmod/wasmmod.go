@@ -66,6 +66,7 @@ type Module struct {
 	// kernel profile while profiling.
 	kernels map[string]api.Function
 	prof    *kernelProfile
+	threads *threadState // kernel threads (threads.go), nil without
 }
 
 // exports are the functions Open looks up; a module without one of them
@@ -85,9 +86,16 @@ type Config struct {
 	// stubs, as a browser without wasm SIMD gives (see linkSIMD).
 	SIMD []byte
 	// MemoryLimitPages caps the linear memory, in 64 KiB pages (0: wasm32's
-	// 65536, 4 GiB). The Go runtime inside treats a refused memory.grow as
-	// fatal: the call traps and the instance is dead.
+	// 65536, 4 GiB; with Threads, abi.SharedMemoryMaxPages). The Go
+	// runtime inside treats a refused memory.grow as fatal: the call traps
+	// and the instance is dead.
 	MemoryLimitPages uint32
+	// Threads, when above 1 (at most abi.MaxThreads) and SIMD is linked,
+	// runs the SIMD kernels on that many instances of simd.wasm at once,
+	// each large layer split across them (threads.go): the engine's memory
+	// is made shared, with MemoryLimitPages as its maximum, which wazero
+	// reserves up front. The outputs are the same as with one.
+	Threads int
 }
 
 // Open compiles (once per process, then from a shared cache) and
@@ -116,61 +124,72 @@ func OpenPortable(ctx context.Context, wasm []byte) (*Module, error) {
 // and all runtimes share one compilation cache, so that the module is
 // compiled once per process.
 func OpenWith(ctx context.Context, cfg Config) (*Module, error) {
+	if cfg.Threads < 0 || cfg.Threads > abi.MaxThreads {
+		return nil, fmt.Errorf("host: Threads %d: want 0 to %d", cfg.Threads, abi.MaxThreads)
+	}
 	// Not WithCloseOnContextDone: the checks it compiles into every loop
 	// make this Go-compiled module about 6x slower (measured: 0.25_128_quant,
 	// SIMD and portable alike); a call's context is checked at each SIMD
 	// kernel call instead (linkSIMD), and package host stops waiting for a
 	// call whose context ends.
 	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache())
+	threads := 1
+	if cfg.Threads > 1 && cfg.SIMD != nil {
+		threads = cfg.Threads
+		pages := sharedPages(cfg.MemoryLimitPages)
+		var err error
+		if cfg.Engine, err = shared(cfg.Engine, pages); err != nil {
+			return nil, err
+		}
+		if cfg.SIMD, err = shared(cfg.SIMD, pages); err != nil {
+			return nil, err
+		}
+		rc = threadsRuntimeConfig(rc)
+	}
 	if cfg.MemoryLimitPages > 0 {
 		rc = rc.WithMemoryLimitPages(cfg.MemoryLimitPages)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	m := &Module{ctx: ctx, rt: rt, fns: map[string]api.Function{}, stderr: &limitedBuffer{max: 64 << 10}}
+	fail := func(err error) (*Module, error) {
+		m.Close()
+		return nil, err
+	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: WASI: %w", err)
+		return fail(fmt.Errorf("host: WASI: %w", err))
 	}
 	compiled, err := rt.CompileModule(ctx, cfg.Engine)
 	if err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: compiling the module: %w", err)
+		return fail(fmt.Errorf("host: compiling the module: %w", err))
 	}
-	link, err := m.linkSIMD(compiled, cfg.SIMD)
+	link, err := m.linkSIMD(compiled, cfg.SIMD, threads)
 	if err != nil {
-		rt.Close(ctx)
-		return nil, err
+		return fail(err)
 	}
 	mod, err := rt.InstantiateModule(ctx, compiled, moduleConfig(m.stderr))
 	if err != nil {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: instantiating the module: %w%s", err, m.stderrNote())
+		return fail(fmt.Errorf("host: instantiating the module: %w%s", err, m.stderrNote()))
 	}
 	m.mod, m.mem = mod, mod.Memory()
 	if m.mem == nil {
-		rt.Close(ctx)
-		return nil, errors.New("host: the module exports no memory")
+		return fail(errors.New("host: the module exports no memory"))
 	}
 	if err := link(); err != nil {
-		rt.Close(ctx)
-		return nil, err
+		return fail(err)
 	}
 	for _, name := range exports {
 		f := mod.ExportedFunction(name)
 		if f == nil {
-			rt.Close(ctx)
-			return nil, fmt.Errorf("host: the module does not export %s (is engine.wasm stale? run ./build.sh)", name)
+			return fail(fmt.Errorf("host: the module does not export %s (is engine.wasm stale? run ./build.sh)", name))
 		}
 		m.fns[name] = f
 	}
 	v, err := m.call("mn_abi_version")
 	if err != nil {
-		rt.Close(ctx)
-		return nil, err
+		return fail(err)
 	}
 	if int32(v) != abi.EngineVersion {
-		rt.Close(ctx)
-		return nil, fmt.Errorf("host: the module speaks ABI version %d, this host %d", int32(v), abi.EngineVersion)
+		return fail(fmt.Errorf("host: the module speaks ABI version %d, this host %d", int32(v), abi.EngineVersion))
 	}
 	return m, nil
 }
@@ -205,8 +224,10 @@ func (m *Module) SetContext(ctx context.Context) { m.ctx = ctx }
 // dead instance fails every call; the host closes it and opens another.
 func (m *Module) Dead() error { return m.dead }
 
-// Close frees the instance and everything loaded in it.
+// Close frees the instance and everything loaded in it, and ends its
+// kernel threads' goroutines.
 func (m *Module) Close() error {
+	m.stopThreads()
 	// Not m.ctx: a caller's context may have ended.
 	return m.rt.Close(context.Background())
 }
