@@ -288,6 +288,27 @@ await scenario('bad-model', async (open) => {
   return r;
 });
 
+// Hostile models (internal/hostile's corpus) dropped one after the other:
+// each gets a message naming its file, the model in use stays, and the
+// page still classifies afterwards.
+await scenario('hostile-models', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  await upload(page, cfg.uploadPhoto);
+  const badgeBefore = await page.textContent('#model-badge');
+  const dropped = [];
+  for (const {path, name} of cfg.hostileModels || []) {
+    await dropFile(page, path, name, 'application/octet-stream');
+    await page.waitForFunction((name) => [...document.querySelectorAll('#messages .msg[data-key="model"]')]
+      .some((m) => m.textContent.includes(name)), name, {timeout: T});
+    dropped.push({name, messages: await messages(page, 'model')});
+  }
+  const r = {badgeBefore, dropped, badgeAfter: await page.textContent('#model-badge'), model: await page.getAttribute('body', 'data-model')};
+  r.topAfter = await upload(page, cfg.optionsPhoto);
+  r.screenshot = await screenshot(cfg.out, page, 'hostile-models');
+  return r;
+});
+
 // The results' options: how many, above which score, "background".
 await scenario('options', async (open) => {
   const page = await open(page0);
