@@ -309,6 +309,24 @@ await scenario('hostile-models', async (open) => {
   return r;
 });
 
+// The engine's worker crashes (an error it does not catch): the page
+// starts a new one with the same model, says so, and classifies again.
+await scenario('worker-crash', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  const before = await upload(page, cfg.uploadPhoto);
+  const workers = page.workers();
+  for (const w of workers) await w.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }));
+  const r = {before, workersBefore: workers.length};
+  r.after = await upload(page, cfg.uploadPhoto);
+  await page.waitForSelector('#messages .msg[data-key="engine"]', {timeout: T});
+  r.messages = await messages(page, 'engine');
+  r.state = await page.getAttribute('body', 'data-state');
+  r.model = await page.getAttribute('body', 'data-model');
+  r.screenshot = await screenshot(cfg.out, page, 'worker-crash');
+  return r;
+});
+
 // The results' options: how many, above which score, "background".
 await scenario('options', async (open) => {
   const page = await open(page0);

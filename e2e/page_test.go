@@ -218,6 +218,19 @@ func TestPage(t *testing.T) {
 		assert.Empty(t, sameTop(tops(t, r["topAfter"]), wantUpload), "the photo after the hostile models")
 	})
 
+	t.Run("worker-crash", func(t *testing.T) {
+		r := scenario(t, res, "worker-crash")
+		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the crash")
+		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the crash")
+		msgs, _ := r["messages"].([]any)
+		require.Len(t, msgs, 1)
+		m := msgs[0].(map[string]any)
+		assert.Contains(t, m["text"], "restarted with "+model)
+		assert.Equal(t, "ready", r["state"])
+		assert.Equal(t, model, r["model"])
+		t.Logf("worker crash (%v workers): %q", r["workersBefore"], m["text"])
+	})
+
 	t.Run("options", func(t *testing.T) {
 		r := scenario(t, res, "options")
 		var bgRank int // 1-based rank of background in the CLI's top 11
