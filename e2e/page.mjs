@@ -327,6 +327,26 @@ await scenario('worker-crash', async (open) => {
   return r;
 });
 
+// The camera's track ends (as when it is unplugged): the camera stops and
+// the page says so. (Hiding the tab is not covered: headless Chromium
+// keeps a page visible when another one is brought to the front.)
+await scenario('camera-faults', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  await page.click('#cam-start');
+  await page.waitForFunction(() => +(document.getElementById('results').dataset.frames || 0) >= 3, null, {timeout: T});
+  const other = await page.context().newPage();
+  await other.bringToFront();
+  await page.waitForTimeout(500);
+  const r = {visibilityBehindAnotherTab: await page.evaluate(() => document.visibilityState)};
+  await other.close();
+  await page.evaluate(() => document.getElementById('video').srcObject.getVideoTracks()[0].dispatchEvent(new Event('ended')));
+  await page.waitForSelector('#messages .msg[data-key="camera"]', {timeout: T});
+  r.ended = {messages: await messages(page, 'camera'), camera: await page.getAttribute('body', 'data-camera')};
+  r.screenshot = await screenshot(cfg.out, page, 'camera-ended');
+  return r;
+});
+
 // The results' options: how many, above which score, "background".
 await scenario('options', async (open) => {
   const page = await open(page0);

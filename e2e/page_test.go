@@ -218,6 +218,16 @@ func TestPage(t *testing.T) {
 		assert.Empty(t, sameTop(tops(t, r["topAfter"]), wantUpload), "the photo after the hostile models")
 	})
 
+	t.Run("camera-faults", func(t *testing.T) {
+		r := scenario(t, res, "camera-faults")
+		ended := r["ended"].(map[string]any)
+		assert.Equal(t, "off", ended["camera"], "the camera after its track ended")
+		msgs, _ := ended["messages"].([]any)
+		require.Len(t, msgs, 1)
+		assert.Contains(t, msgs[0].(map[string]any)["text"], "The camera stopped")
+		t.Logf("camera faults: %v", r)
+	})
+
 	t.Run("worker-crash", func(t *testing.T) {
 		r := scenario(t, res, "worker-crash")
 		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the crash")
