@@ -40,6 +40,11 @@ func fuzzModel(tb testing.TB) []byte {
 func FuzzABI(f *testing.F) {
 	model := fuzzModel(f)
 	wasm := engineWasm(f)
+	// Compile the module now (the compilation cache is per process): the
+	// fuzzing engine takes an input that runs for more than 10 s for a hang.
+	warm, err := OpenWith(context.Background(), Config{Engine: wasm, SIMD: simd.Module})
+	require.NoError(f, err)
+	warm.Close()
 	f.Add([]byte{0})
 	f.Add([]byte{3, 0, 1, 2, 3, 4, 5, 6, 7, 8})
 	f.Add([]byte{6, 2, 9, 10, 11, 12, 13, 14, 1, 5, 5, 5, 5})
