@@ -31,30 +31,39 @@ func fuzzModel(tb testing.TB) []byte {
 	return nil
 }
 
-// FuzzABI makes random call sequences on a fresh instance: each step
-// picks one of the module's mn_* exports and gives it arguments drawn from
+// FuzzABI makes random call sequences on an instance: each step picks one
+// of the module's mn_* exports and gives it arguments drawn from
 // interesting values (0, a live allocation and its end, the live model's
 // handle, the memory's end, 2^32-1...) or raw 32-bit values. No sequence
 // may trap: the module checks every pointer, length and handle it is
 // given. After the sequence the instance still loads and runs a model.
+//
+// One instance serves the inputs in turn (a fresh one costs a second or
+// more, over the fuzzing engine's patience on a loaded machine); it is
+// replaced when its memory passes 256 MiB. A failure's message lists the
+// calls of the failing input; what earlier inputs left may matter too.
 func FuzzABI(f *testing.F) {
 	model := fuzzModel(f)
 	wasm := engineWasm(f)
-	// Compile the module now (the compilation cache is per process): the
-	// fuzzing engine takes an input that runs for more than 10 s for a hang.
-	warm, err := OpenWith(context.Background(), Config{Engine: wasm, SIMD: simd.Module})
-	require.NoError(f, err)
-	warm.Close()
+	var mod *Module
+	open := func() (err error) {
+		if mod != nil {
+			mod.Close()
+		}
+		mod, err = OpenWith(context.Background(), Config{Engine: wasm, SIMD: simd.Module, MemoryLimitPages: 512 << 20 >> 16})
+		return err
+	}
+	require.NoError(f, open())
+	f.Cleanup(func() { mod.Close() })
 	f.Add([]byte{0})
 	f.Add([]byte{3, 0, 1, 2, 3, 4, 5, 6, 7, 8})
 	f.Add([]byte{6, 2, 9, 10, 11, 12, 13, 14, 1, 5, 5, 5, 5})
 	f.Add([]byte{8, 5, 4, 0xF1, 0xFF, 0xFF, 0xFF, 0x7F, 2, 3, 12, 200, 201, 202, 203})
 	f.Add([]byte("\x04\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x02\x05\x07"))
 	f.Fuzz(func(t *testing.T, prog []byte) {
-		ctx := context.Background()
-		mod, err := OpenWith(ctx, Config{Engine: wasm, SIMD: simd.Module, MemoryLimitPages: 512 << 20 >> 16})
-		require.NoError(t, err)
-		defer mod.Close()
+		if mod.Dead() != nil || mod.MemorySize() > 256<<20 {
+			require.NoError(t, open())
+		}
 		var names []string
 		for name := range mod.mod.ExportedFunctionDefinitions() {
 			if strings.HasPrefix(name, "mn_") {
@@ -107,5 +116,8 @@ func FuzzABI(f *testing.F) {
 		require.NoError(t, json.Unmarshal(raw, &info))
 		_, err = md2.Infer(info.Input.MidGrey())
 		require.NoError(t, err, "after %v", trace)
+		md2.Close()
+		md.Close() // an error: the sequence freed it already
+		mod.free(buf)
 	})
 }
