@@ -78,7 +78,7 @@ func seedImages(tb testing.TB) [][]byte {
 		require.NoError(tb, enc(&b))
 		out = append(out, b.Bytes())
 	}
-		return out
+	return out
 }
 
 // FuzzDecode checks that no input makes Decode panic or allocate more than
