@@ -288,6 +288,65 @@ await scenario('bad-model', async (open) => {
   return r;
 });
 
+// Hostile models (internal/hostile's corpus) dropped one after the other:
+// each gets a message naming its file, the model in use stays, and the
+// page still classifies afterwards.
+await scenario('hostile-models', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  await upload(page, cfg.uploadPhoto);
+  const badgeBefore = await page.textContent('#model-badge');
+  const dropped = [];
+  for (const {path, name} of cfg.hostileModels || []) {
+    await dropFile(page, path, name, 'application/octet-stream');
+    await page.waitForFunction((name) => [...document.querySelectorAll('#messages .msg[data-key="model"]')]
+      .some((m) => m.textContent.includes(name)), name, {timeout: T});
+    dropped.push({name, messages: await messages(page, 'model')});
+  }
+  const r = {badgeBefore, dropped, badgeAfter: await page.textContent('#model-badge'), model: await page.getAttribute('body', 'data-model')};
+  r.topAfter = await upload(page, cfg.optionsPhoto);
+  r.screenshot = await screenshot(cfg.out, page, 'hostile-models');
+  return r;
+});
+
+// The engine's worker crashes (an error it does not catch): the page
+// starts a new one with the same model, says so, and classifies again.
+await scenario('worker-crash', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  const before = await upload(page, cfg.uploadPhoto);
+  const workers = page.workers();
+  for (const w of workers) await w.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }));
+  const r = {before, workersBefore: workers.length};
+  r.after = await upload(page, cfg.uploadPhoto);
+  await page.waitForSelector('#messages .msg[data-key="engine"]', {timeout: T});
+  r.messages = await messages(page, 'engine');
+  r.state = await page.getAttribute('body', 'data-state');
+  r.model = await page.getAttribute('body', 'data-model');
+  r.screenshot = await screenshot(cfg.out, page, 'worker-crash');
+  return r;
+});
+
+// The camera's track ends (as when it is unplugged): the camera stops and
+// the page says so. (Hiding the tab is not covered: headless Chromium
+// keeps a page visible when another one is brought to the front.)
+await scenario('camera-faults', async (open) => {
+  const page = await open(page0);
+  await ready(page);
+  await page.click('#cam-start');
+  await page.waitForFunction(() => +(document.getElementById('results').dataset.frames || 0) >= 3, null, {timeout: T});
+  const other = await page.context().newPage();
+  await other.bringToFront();
+  await page.waitForTimeout(500);
+  const r = {visibilityBehindAnotherTab: await page.evaluate(() => document.visibilityState)};
+  await other.close();
+  await page.evaluate(() => document.getElementById('video').srcObject.getVideoTracks()[0].dispatchEvent(new Event('ended')));
+  await page.waitForSelector('#messages .msg[data-key="camera"]', {timeout: T});
+  r.ended = {messages: await messages(page, 'camera'), camera: await page.getAttribute('body', 'data-camera')};
+  r.screenshot = await screenshot(cfg.out, page, 'camera-ended');
+  return r;
+});
+
 // The results' options: how many, above which score, "background".
 await scenario('options', async (open) => {
   const page = await open(page0);

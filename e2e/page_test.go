@@ -42,6 +42,8 @@ func TestPage(t *testing.T) {
 	corrupt := filepath.Join(e.work, "broken.tflite")
 	require.NoError(t, os.WriteFile(corrupt, real[:len(real)*3/5], 0o644))
 
+	hostileModels := writeHostile(t, e.work)
+
 	upload := filepath.Join(e.shared, "images", uploadPhoto)
 	wantUpload := classify(t, e.bin, e.modelDir, 5, upload)
 	wantURL := classify(t, e.bin, e.modelDir, 5, filepath.Join(e.shared, "images", widgetPhoto))
@@ -63,6 +65,7 @@ func TestPage(t *testing.T) {
 		"url": url, "out": e.out, "chromium": e.executable, "y4m": y4m,
 		"model": model, "otherModel": other, "uploadPhoto": upload, "optionsPhoto": upload,
 		"photoUrl": photos.URL + "/" + widgetPhoto, "corruptModel": corrupt, "picture": picture,
+		"hostileModels": hostileModels,
 	}
 	if s := os.Getenv("MOBILENET_E2E_SCENARIOS"); s != "" {
 		cfg["scenarios"] = strings.Split(s, ",")
@@ -190,6 +193,52 @@ func TestPage(t *testing.T) {
 		assert.Equal(t, false, r["detailsOpenBefore"], "details shown before asked for")
 		assert.Equal(t, true, r["detailsOpenAfter"], "details toggle")
 		t.Logf("bad model: %q; screenshot %v", m["text"], r["screenshot"])
+	})
+
+	t.Run("hostile-models", func(t *testing.T) {
+		r := scenario(t, res, "hostile-models")
+		assert.Equal(t, r["badgeBefore"], r["badgeAfter"], "the badge after the hostile drops")
+		assert.Equal(t, model, r["model"], "the model in use")
+		dropped, _ := r["dropped"].([]any)
+		require.Len(t, dropped, len(hostileModels))
+		for _, d := range dropped {
+			d := d.(map[string]any)
+			msgs, _ := d["messages"].([]any)
+			require.Len(t, msgs, 1, "%s", d["name"])
+			m := msgs[0].(map[string]any)
+			assert.Equal(t, "error", m["kind"], "%s", d["name"])
+			assert.Contains(t, m["text"], d["name"], "the message names the file")
+			assert.Contains(t, m["text"], "keeps using "+model, "%s", d["name"])
+			for _, jargon := range []string{"mn_load", "runtime error", "unreachable", "trapped", "panic"} {
+				assert.NotContains(t, m["text"], jargon, "%s: the message a user reads", d["name"])
+			}
+			assert.Contains(t, m["detail"], "loader: ", "%s: the engine's reason behind details", d["name"])
+			t.Logf("%s: %q (details: %q)", d["name"], m["text"], m["detail"])
+		}
+		assert.Empty(t, sameTop(tops(t, r["topAfter"]), wantUpload), "the photo after the hostile models")
+	})
+
+	t.Run("camera-faults", func(t *testing.T) {
+		r := scenario(t, res, "camera-faults")
+		ended := r["ended"].(map[string]any)
+		assert.Equal(t, "off", ended["camera"], "the camera after its track ended")
+		msgs, _ := ended["messages"].([]any)
+		require.Len(t, msgs, 1)
+		assert.Contains(t, msgs[0].(map[string]any)["text"], "The camera stopped")
+		t.Logf("camera faults: %v", r)
+	})
+
+	t.Run("worker-crash", func(t *testing.T) {
+		r := scenario(t, res, "worker-crash")
+		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the crash")
+		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the crash")
+		msgs, _ := r["messages"].([]any)
+		require.Len(t, msgs, 1)
+		m := msgs[0].(map[string]any)
+		assert.Contains(t, m["text"], "restarted with "+model)
+		assert.Equal(t, "ready", r["state"])
+		assert.Equal(t, model, r["model"])
+		t.Logf("worker crash (%v workers): %q", r["workersBefore"], m["text"])
 	})
 
 	t.Run("options", func(t *testing.T) {

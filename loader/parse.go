@@ -19,6 +19,12 @@ const (
 	// MaxTensorBytes is the largest size of one tensor (elements times
 	// element size), constant or activation.
 	MaxTensorBytes = 256 << 20
+	// MaxOperators and MaxTensors bound a subgraph: far above any
+	// MobileNet (31 operators, 90 tensors) or any model this engine's
+	// operators make, and low enough that planning, whose buffer
+	// placement compares buffers pairwise, stays within a second.
+	MaxOperators = 1 << 14
+	MaxTensors   = 1 << 16
 	// maxModelSize is FlatBuffers' own limit (32-bit offsets).
 	maxModelSize = math.MaxInt32
 )
@@ -199,6 +205,9 @@ func (p *parser) model() *Model {
 	m := &Model{Version: int(p.root.Version()), Description: p.str(p.root.Description())}
 	p.m = m
 
+	if n := sg.TensorsLength(); n > MaxTensors {
+		p.fail("subgraph has %d tensors, more than %d", n, MaxTensors)
+	}
 	parseTables(p, "tensor", sg.TensorsLength(), tensorCost, &m.Tensors, sg.Tensors, p.tensor)
 
 	p.at("subgraph", 0)
@@ -208,6 +217,9 @@ func (p *parser) model() *Model {
 		p.fail("subgraph has %d inputs and %d outputs, want at least one of each", len(m.Inputs), len(m.Outputs))
 	}
 
+	if n := sg.OperatorsLength(); n > MaxOperators {
+		p.fail("subgraph has %d operators, more than %d", n, MaxOperators)
+	}
 	parseTables(p, "operator", sg.OperatorsLength(), operatorCost, &m.Operators, sg.Operators, p.operator)
 	p.checkGraph()
 

@@ -218,7 +218,14 @@ async function download(u, signal, onProgress) {
   if (resp.body && resp.body.getReader) {
     const reader = resp.body.getReader();
     for (;;) {
-      const {done, value} = await reader.read();
+      let part;
+      try {
+        part = await reader.read();
+      } catch (e) {
+        // A connection cut half way: say so; nothing is cached.
+        throw new MobilenetError('network', `the download of ${u} was cut after ${loaded} of ${total || '?'} bytes: ${e.message}`);
+      }
+      const {done, value} = part;
       if (done) break;
       chunks.push(value);
       loaded += value.byteLength;
@@ -227,6 +234,11 @@ async function download(u, signal, onProgress) {
   } else {
     chunks.push(new Uint8Array(await resp.arrayBuffer()));
     loaded = chunks[0].byteLength;
+  }
+  if (total && loaded !== total) {
+    // A body that ended early without an error (no chunked trailer check
+    // in some stacks): never hand over, or cache, a truncated file.
+    throw new MobilenetError('network', `the download of ${u} was cut after ${loaded} of ${total} bytes`);
   }
   const out = new Uint8Array(loaded);
   let off = 0;

@@ -193,10 +193,6 @@ func (t *Tensor) check() error {
 }
 
 func (o *Operator) check(tensors int) error {
-	spec, ok := opOptions[o.Op]
-	if !ok {
-		return fmt.Errorf("operator %v cannot be written", o.Op)
-	}
 	for j, t := range o.Inputs {
 		if t < -1 || t >= tensors {
 			return fmt.Errorf("input %d is tensor %d, out of range [-1, %d)", j, t, tensors)
@@ -206,6 +202,15 @@ func (o *Operator) check(tensors int) error {
 		if t < 0 || t >= tensors {
 			return fmt.Errorf("output %d is tensor %d, out of range [0, %d)", j, t, tensors)
 		}
+	}
+	return o.checkOptions()
+}
+
+// checkOptions checks the op and the type of its options: what pack needs.
+func (o *Operator) checkOptions() error {
+	spec, ok := opOptions[o.Op]
+	if !ok {
+		return fmt.Errorf("operator %v cannot be written", o.Op)
 	}
 	if o.Version < 0 || o.Version > math.MaxInt32 {
 		return fmt.Errorf("version %d out of range", o.Version)

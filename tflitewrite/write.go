@@ -2,6 +2,7 @@ package tflitewrite
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -37,6 +38,52 @@ func Write(g *Graph) ([]byte, error) {
 	}
 	if _, err := loader.Parse(model); err != nil {
 		return nil, fmt.Errorf("tflitewrite: the written model does not load: %w", err)
+	}
+	return model, nil
+}
+
+// WriteUnchecked writes g as Write does but without checking the graph's
+// tensors, indices and shapes, or that the loader accepts the result: it
+// is the way to build hostile models (negative or huge shapes, indices out
+// of range, quantization without scales, strides of 0) for the tests of
+// the code that must refuse them. Only what the flatbuffer itself cannot
+// hold is refused: an op this package cannot write, options of the wrong
+// type, dimensions, indices or a version outside int32.
+func WriteUnchecked(g *Graph) ([]byte, error) {
+	in32 := func(v int) bool { return v >= math.MinInt32 && v <= math.MaxInt32 }
+	for i, t := range g.Tensors {
+		for _, d := range t.Shape {
+			if !in32(d) {
+				return nil, fmt.Errorf("tflitewrite: tensor %d: dimension %d outside int32", i, d)
+			}
+		}
+		if q := t.Quant; q != nil && len(q.Scale) > 1 && !in32(q.Axis) {
+			return nil, fmt.Errorf("tflitewrite: tensor %d: quantized dimension %d outside int32", i, q.Axis)
+		}
+	}
+	for i, o := range g.Operators {
+		for _, t := range append(append([]int(nil), o.Inputs...), o.Outputs...) {
+			if !in32(t) {
+				return nil, fmt.Errorf("tflitewrite: operator %d %v: tensor index %d outside int32", i, o.Op, t)
+			}
+		}
+		if err := o.checkOptions(); err != nil {
+			return nil, fmt.Errorf("tflitewrite: operator %d %v: %w", i, o.Op, err)
+		}
+	}
+	for _, idx := range [][]int{g.Inputs, g.Outputs} {
+		for _, t := range idx {
+			if !in32(t) {
+				return nil, fmt.Errorf("tflitewrite: graph input or output %d outside int32", t)
+			}
+		}
+	}
+	if len(g.MinRuntimeVersion) > runtimeVersionSize {
+		return nil, fmt.Errorf("tflitewrite: min runtime version %q is longer than %d bytes", g.MinRuntimeVersion, runtimeVersionSize)
+	}
+	model := g.pack()
+	if len(g.Labels) > 0 {
+		return appendLabels(model, g.labelsFile(), g.Labels)
 	}
 	return model, nil
 }

@@ -315,3 +315,30 @@ func fill(in []byte, dtype string, seed int) {
 		binary.LittleEndian.PutUint32(in[i:], math.Float32bits(float32(next()%256)/128-1))
 	}
 }
+
+// TestWriteUnchecked writes what Write refuses (a negative dimension, an
+// input out of range) as it is, for the loader to refuse, and still
+// refuses what the flatbuffer cannot hold or pack cannot write.
+func TestWriteUnchecked(t *testing.T) {
+	g := everyOp()
+	g.Tensors[0].Shape = []int{1, -8, 8, 3}
+	g.Operators[0].Inputs[0] = 1000
+	_, err := tflitewrite.Write(g)
+	require.Error(t, err)
+	data, err := tflitewrite.WriteUnchecked(g)
+	require.NoError(t, err)
+	_, err = loader.Parse(data)
+	require.Error(t, err, "the loader must refuse what WriteUnchecked wrote")
+
+	for name, edit := range map[string]func(g *tflitewrite.Graph){
+		"options of the wrong type": func(g *tflitewrite.Graph) { g.Operators[0].Options = &loader.SoftmaxOptions{} },
+		"dimension outside int32":   func(g *tflitewrite.Graph) { g.Tensors[0].Shape = []int{1 << 40} },
+		"index outside int32":       func(g *tflitewrite.Graph) { g.Operators[0].Outputs[0] = -1 << 40 },
+		"an op it cannot write":     func(g *tflitewrite.Graph) { g.Operators[0].Op = loader.Op(1000) },
+	} {
+		g := everyOp()
+		edit(g)
+		_, err := tflitewrite.WriteUnchecked(g)
+		assert.Error(t, err, name)
+	}
+}

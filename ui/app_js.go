@@ -357,6 +357,18 @@ func (a *app) reload() {
 	}
 }
 
+// restartEngine replaces a classifier whose worker died (code "crash": an
+// error the worker did not catch, or the browser ended it) by a new one of
+// the same model, and says so: the page goes on instead of showing a
+// frozen frame. It reports whether the page has a working classifier.
+func (a *app) restartEngine(dead js.Value) bool {
+	if !a.clf.Equal(dead) {
+		return a.clf.Truthy() // another call restarted it already
+	}
+	a.message("engine", "error", "The engine stopped unexpectedly (out of memory, or ended by the browser) and was restarted with "+a.current.name+".")
+	return a.loadModel(a.current)
+}
+
 // loadModel loads a catalog model or a dropped file into a new classifier,
 // which replaces the current one on success. On failure the current one
 // stays.
@@ -680,7 +692,11 @@ func (a *app) classifyPhoto() {
 	clf := a.clf
 	preds, err := call(clf, "classify", a.photoFile, classifyOpts())
 	if err != nil {
-		if codeOf(err) == "disposed" {
+		switch codeOf(err) {
+		case "disposed":
+			return
+		case "crash":
+			a.restartEngine(clf) // the new classifier classifies the photo
 			return
 		}
 		a.message("classify", "error", "Could not classify the photo: "+err.Error())

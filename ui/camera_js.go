@@ -161,6 +161,10 @@ func (a *app) cameraLoop(gen int) {
 		if err != nil {
 			switch codeOf(err) {
 			case "disposed", "input": // a model change, or no frame yet
+			case "crash":
+				if !a.restartEngine(clf) {
+					time.Sleep(2 * time.Second)
+				}
 			default:
 				a.message("classify", "error", "Could not classify the camera frame: "+err.Error())
 				time.Sleep(500 * time.Millisecond)

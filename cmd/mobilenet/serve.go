@@ -69,7 +69,7 @@ mobilenet serve -addr :8080 -models ../shared/models
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve")
-	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
+	addr := fs.String("addr", defaultAddr, "`host:port` to listen on (port 0: any free port)")
 	modelsDir := fs.String("models", "", "models `folder` served under /models/ (default: $MOBILENET_MODELS or the user cache folder)")
 	siteDir := fs.String("site", "", "site `folder` (default: ./site, else site next to the executable)")
 	fetch := fs.Bool("fetch", true, "when the models folder holds no model, download "+defaultModel+" first")
@@ -107,7 +107,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(srv)
 	fmt.Fprintf(stdout, "serving %s on http://%s/ (models: %s)\n", srv.site, displayAddr(ln.Addr()), srv.models)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -122,6 +122,32 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 		return hs.Shutdown(sctx)
 	}
+}
+
+// defaultAddr is where serve listens without -addr: the loopback
+// interface only, so that a page meant for this machine is not offered to
+// the network by default.
+const defaultAddr = "127.0.0.1:8080"
+
+// Bounds on what a client may make serve hold. The server only answers
+// GET and HEAD (bodies are never read), so the header is all a request
+// can send: maxHeaderBytes bounds it (the request line included; Go's
+// default is 1 MiB). A client must send its header within
+// readHeaderTimeout and may stay idle between requests for idleTimeout;
+// writeTimeout cuts a response that takes longer than a 17 MB model at
+// 40 kB/s (the largest file served on a poor link).
+const (
+	maxHeaderBytes    = 16 << 10
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	writeTimeout      = 10 * time.Minute
+)
+
+// newHTTPServer is serve's http.Server for h, with its bounds.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout: readTimeout, IdleTimeout: idleTimeout, WriteTimeout: writeTimeout}
 }
 
 // displayAddr is a listener's address as a URL host: the unspecified

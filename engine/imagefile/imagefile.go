@@ -28,6 +28,20 @@ import (
 // pixel memory is allocated.
 const MaxPixels = 8192 * 8192
 
+// MaxFileBytes is the largest image file Decode reads.
+const MaxFileBytes = 256 << 20
+
+// Beyond SmallPixels pixels, an image must come with at least one byte of
+// file for every MaxPixelsPerByte pixels it declares: a header of a few
+// bytes that declares 8192 x 8192 would otherwise make the decoder
+// allocate up to 512 MiB before it finds the data missing. Photos carry
+// 1-20 pixels a byte; a flat colour compressed by PNG's deflate about
+// 350 (1032:1 on 3 bytes a pixel); 4096 leaves room for flatter ones.
+const (
+	SmallPixels      = 1 << 20
+	MaxPixelsPerByte = 4096
+)
+
 // ErrUnsupported is returned (wrapped, with the decoder's message) by Decode
 // for input that is not an image in one of the supported formats.
 var ErrUnsupported = errors.New("imagefile: not a supported image (JPEG, PNG, GIF, BMP, WebP)")
@@ -49,12 +63,18 @@ func IsImageName(name string) bool {
 // Decode decodes a JPEG, PNG, GIF (first frame), BMP or WebP image from r and
 // returns it with its format name ("jpeg", "png", "gif", "bmp", "webp"). It
 // reads the header first and refuses, without decoding pixels, images whose
-// dimensions are not positive or exceed MaxPixels. Errors wrap ErrUnsupported
-// for non-images and ErrTooLarge for huge images.
+// dimensions are not positive or exceed MaxPixels, or that declare more
+// pixels than their size can hold (SmallPixels, MaxPixelsPerByte). Errors
+// wrap ErrUnsupported for non-images and ErrTooLarge for huge images.
 func Decode(r io.Reader) (image.Image, string, error) {
-	// Keep what DecodeConfig reads, then replay it in front of the rest.
-	var head bytes.Buffer
-	cfg, format, err := image.DecodeConfig(io.TeeReader(r, &head))
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("imagefile: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, "", fmt.Errorf("%w: the file is larger than %d bytes", ErrTooLarge, MaxFileBytes)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, "", fmt.Errorf("%w: %v", ErrUnsupported, err)
@@ -67,7 +87,10 @@ func Decode(r io.Reader) (image.Image, string, error) {
 	if cfg.Width > MaxPixels/cfg.Height {
 		return nil, format, fmt.Errorf("%w: %s image is %dx%d, more than %d pixels", ErrTooLarge, format, cfg.Width, cfg.Height, MaxPixels)
 	}
-	img, format2, err := image.Decode(io.MultiReader(&head, r))
+	if px := cfg.Width * cfg.Height; px > SmallPixels && px/MaxPixelsPerByte > len(data) {
+		return nil, format, fmt.Errorf("%w: %s image declares %dx%d pixels in %d bytes, more than %d pixels a byte", ErrTooLarge, format, cfg.Width, cfg.Height, len(data), MaxPixelsPerByte)
+	}
+	img, format2, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, format, fmt.Errorf("imagefile: decoding %s image: %w", format, err)
 	}

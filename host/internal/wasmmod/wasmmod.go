@@ -435,6 +435,11 @@ func (m *Module) Load(models [][]byte, opts Options) (*Model, error) {
 	var lens [3]int
 	parts := [][]byte{models[0], nil, nil}
 	if len(models) == 2 {
+		// The ABI reads a head of 0 bytes as no head: refuse it here
+		// rather than silently load the extractor alone.
+		if len(models[1]) == 0 {
+			return nil, fmt.Errorf("host: the head model is empty (0 bytes)")
+		}
 		parts[1] = models[1]
 	}
 	if opts.Labels != nil {
