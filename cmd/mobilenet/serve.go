@@ -417,13 +417,7 @@ func (s *siteServer) siteFile(name string) (*siteFile, error) {
 	if gz, ok := s.precompressed(name, ".gz", st); ok {
 		f.gz = gz
 	} else if compressible[strings.ToLower(path.Ext(name))] && len(data) > 512 {
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		zw.Write(data)
-		zw.Close()
-		if b.Len() < len(data)*9/10 {
-			f.gz = b.Bytes()
-		}
+		f.gz = gzipSmaller(data)
 	}
 	s.mu.Lock()
 	s.files[name] = f
@@ -483,14 +477,7 @@ func (s *siteServer) zipModels() {
 		if err != nil || int64(len(data)) != st.Size() {
 			continue // changed while read: the next start zips it
 		}
-		z = &modelGzip{size: st.Size(), mod: st.ModTime()}
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		zw.Write(data)
-		zw.Close()
-		if b.Len() < len(data)*9/10 {
-			z.gz = b.Bytes()
-		}
+		z = &modelGzip{size: st.Size(), mod: st.ModTime(), gz: gzipSmaller(data)}
 		s.mu.Lock()
 		s.zipped[name] = z
 		s.mu.Unlock()
@@ -773,4 +760,17 @@ func ensureDefaultModel(dir string, stdout, stderr io.Writer) {
 	if err := runModelsFetch([]string{"-dir", dir, "-retries", "1", defaultModel}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "mobilenet: serve: warning: %v; or serve local copies: mobilenet serve -models DIR (e.g. ../shared/models)\n", err)
 	}
+}
+
+// gzipSmaller is data gzipped at the best compression, or nil when that
+// saves less than a tenth (not worth a client's decoding).
+func gzipSmaller(data []byte) []byte {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(data)
+	zw.Close()
+	if b.Len() >= len(data)*9/10 {
+		return nil
+	}
+	return b.Bytes()
 }
