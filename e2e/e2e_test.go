@@ -396,11 +396,15 @@ func testBrowser(t *testing.T, b browserSpec) {
 		assert.Equal(t, iso, r["isolated"], "crossOriginIsolated")
 		assert.Equal(t, iso, r["supported"], "threadsSupported()")
 		cores, _ := r["cores"].(float64)
+		// Threads are opt-in: one by default; suggestedThreads() is the
+		// cores, at most 4, in isolated pages.
 		wantDefault := 1.0
+		wantSuggested := 1.0
 		if iso {
-			wantDefault = min(4, cores)
+			wantSuggested = min(4, cores)
 		}
-		assert.Equal(t, wantDefault, r["defaultThreads"], "defaultThreads() with %v cores", cores)
+		assert.Equal(t, wantDefault, r["defaultThreads"], "defaultThreads()")
+		assert.Equal(t, wantSuggested, r["suggestedThreads"], "suggestedThreads() with %v cores", cores)
 		ms, _ := r["models"].([]any)
 		require.Len(t, ms, 2)
 		for _, mv := range ms {
@@ -415,8 +419,6 @@ func testBrowser(t *testing.T, b browserSpec) {
 				want := 1.0
 				if n, ok := asked.(float64); ok && iso {
 					want = n
-				} else if !ok && iso {
-					want = wantDefault
 				}
 				assert.Equal(t, want, run["threads"], "%s: threads %v: info.threads (reason %q)", m["name"], asked, run["reason"])
 				if run["threads"] == 1.0 {

@@ -252,8 +252,19 @@ await scenario('camera-flow', async (open) => {
   // until the focus has left it before pressing.
   await page.evaluate(() => document.activeElement.blur());
   await page.waitForFunction(() => document.activeElement === document.body, null, {timeout: T});
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser', {timeout: T}), page.keyboard.press('o')]);
-  r.chooserOpened = !!chooser;
+  // One press in a few was lost when the whole e2e package ran (not
+  // understood yet; the page then shows no data-last-key="o"): a second
+  // press is allowed and counted, and its diagnosis kept.
+  r.oPresses = 0;
+  for (let i = 0; i < 2 && !r.chooserOpened; i++) {
+    r.oPresses++;
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser', {timeout: i === 0 ? 10000 : T}).catch(() => null),
+      page.keyboard.press('o'),
+    ]);
+    r.chooserOpened = !!chooser;
+    if (!chooser) r.lostPress = await page.evaluate(() => ({lastKey: document.body.dataset.lastKey || '', active: document.activeElement.tagName}));
+  }
   return r;
 });
 
@@ -316,8 +327,13 @@ await scenario('worker-crash', async (open) => {
   await ready(page);
   const before = await upload(page, cfg.uploadPhoto);
   const workers = page.workers();
-  for (const w of workers) await w.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }));
-  const r = {before, workersBefore: workers.length};
+  // A worker may end while this runs (a kernel worker whose engine's
+  // worker crashed first): count the ones reached.
+  let crashed = 0;
+  for (const w of workers) {
+    await w.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); })).then(() => crashed++, () => {});
+  }
+  const r = {before, workersBefore: workers.length, crashed};
   r.after = await upload(page, cfg.uploadPhoto);
   await page.waitForSelector('#messages .msg[data-key="engine"]', {timeout: T});
   r.messages = await messages(page, 'engine');

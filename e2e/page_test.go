@@ -167,6 +167,9 @@ func TestPage(t *testing.T) {
 		assert.Empty(t, sameTop(tops(t, ap["top"]), wantUpload), "the photo's result after Stop")
 		assert.Equal(t, "model-pick", r["focusAfterM"], "the M key")
 		assert.Equal(t, true, r["chooserOpened"], "the O key")
+		if r["oPresses"] != 1.0 {
+			t.Logf("the O key opened the file chooser on press %v (first press lost: %v)", r["oPresses"], r["lostPress"])
+		}
 		t.Logf("camera: screenshots %v, %v", r["runningShot"], r["stoppedShot"])
 	})
 
@@ -230,6 +233,7 @@ func TestPage(t *testing.T) {
 
 	t.Run("worker-crash", func(t *testing.T) {
 		r := scenario(t, res, "worker-crash")
+		require.Positive(t, r["crashed"], "no worker was made to crash")
 		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the crash")
 		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the crash")
 		msgs, _ := r["messages"].([]any)

@@ -271,7 +271,7 @@ if (cfg.phase === 'main') {
     const models = [cfg.model, cfg.floatModel].filter(Boolean);
     return page.evaluate(async ({models}) => {
       const m = await import('/mobilenet.js');
-      const out = {isolated: self.crossOriginIsolated === true, supported: m.threadsSupported(), defaultThreads: m.defaultThreads(),
+      const out = {isolated: self.crossOriginIsolated === true, supported: m.threadsSupported(), defaultThreads: m.defaultThreads(), suggestedThreads: m.suggestedThreads(),
         cores: navigator.hardwareConcurrency, models: []};
       for (const name of models) {
         const r = {name, runs: []};

@@ -49,8 +49,8 @@ export interface ModelInfo {
   simdSupported: boolean;
   /** Why simd is false ("" when it is true). */
   simdReason: string;
-  /** Which kernels run: "simd-relaxed.wasm" (relaxed SIMD), "simd.wasm", their shared-memory copies with threads ("simd-relaxed-threads.wasm", "simd-threads.wasm"), or "portable". */
-  kernels: 'simd-relaxed.wasm' | 'simd.wasm' | 'simd-relaxed-threads.wasm' | 'simd-threads.wasm' | 'portable';
+  /** Which kernels run: "simd-relaxed.wasm" (relaxed SIMD), "simd.wasm" or "portable" (with threads, the shared-memory copy of the file named runs: see threads). */
+  kernels: 'simd-relaxed.wasm' | 'simd.wasm' | 'portable';
   /** True when the relaxed SIMD kernels (simd-relaxed.wasm) run. */
   relaxedSimd: boolean;
   /** Whether this browser validates relaxed SIMD. */
@@ -244,8 +244,10 @@ export declare function relaxedSimdSupported(): boolean;
 export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean; threads?: number}): void;
 /** Whether this page can run kernel threads: cross-origin isolated, with SharedArrayBuffer and Atomics. */
 export declare function threadsSupported(): boolean;
-/** The kernel threads load() runs by default: the cores reported, at most 4, when threadsSupported() and SIMD; else 1. */
+/** The kernel threads load() runs by default: 1 (threads are opt-in for now). */
 export declare function defaultThreads(): number;
+/** The kernel threads worth asking for: the cores reported, at most 4, when threadsSupported() and SIMD; else 1. */
+export declare function suggestedThreads(): number;
 export declare function catalog(options?: {modelsUrl?: string | URL}): Promise<CatalogEntry[]>;
 export declare function fetchBytes(url: string | URL, options?: {onProgress?: (p: Progress) => void; cache?: boolean; signal?: AbortSignal}): Promise<ArrayBuffer>;
 export declare function cachedUrls(): Promise<string[]>;

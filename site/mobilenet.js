@@ -32,10 +32,22 @@ export {relaxedSimdSupported, simdSupported, threadsSupported};
 
 /**
  * defaultThreads is the kernel instances load() runs without a threads
- * option: the cores the browser reports, at most 4, in a cross-origin
- * isolated page with wasm SIMD; 1 elsewhere.
+ * option: 1 for now. Kernel threads are opt-in (load({threads: n}), in a
+ * cross-origin isolated page with wasm SIMD) until their speed-up is
+ * measured on a quiet machine and every browser passes the whole suite
+ * with them on by default (Firefox stalled with the relaxed kernels' threaded
+ * copy); suggestedThreads() is what a page may ask for.
  */
 export function defaultThreads() {
+  return 1;
+}
+
+/**
+ * suggestedThreads is the kernel threads worth asking load() for here:
+ * the cores the browser reports, at most 4, in a cross-origin isolated
+ * page with wasm SIMD; 1 elsewhere.
+ */
+export function suggestedThreads() {
   if (!threadsSupported() || !simdSupported()) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
@@ -45,7 +57,7 @@ export function defaultThreads() {
 function threadPlan(opts, wantSimd) {
   const asked = opts.threads === undefined ? defaultThreads() : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
   let reason = '';
-  if (asked <= 1) reason = opts.threads === undefined ? (threadsSupported() ? 'one core' : 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)') : 'one thread requested';
+  if (asked <= 1) reason = opts.threads === undefined ? 'one thread by default (load({threads: suggestedThreads()}) for more)' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
   const threads = reason ? 1 : asked;
@@ -477,7 +489,7 @@ export class Classifier {
     const state = await this._ch.call('setSimd', {on: Boolean(on)});
     this.info.simd = state === SIMD_ON;
     this.info.kernels = this.info.simd ? this._kernelFile : 'portable';
-    this.info.relaxedSimd = this.info.simd && (this._kernelFile === RELAXED_SIMD_FILE || this._kernelFile === threadedFile(RELAXED_SIMD_FILE));
+    this.info.relaxedSimd = this.info.simd && this._kernelFile === RELAXED_SIMD_FILE;
     return this.info.simd;
   }
 
@@ -602,6 +614,7 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
   if (head) transfer.push(head);
   const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
   const file = live.kernelFile;
+  const kernelSet = file.replace(/-threads\.wasm$/, '.wasm');
   let simdReason = init.simdReason;
   if (init.simd && simdState !== SIMD_ON) simdReason = simdState === SIMD_OFF ? 'SIMD kernels linked but switched off' : `the engine did not accept ${file} (ABI version?)`;
   const on = simdState === SIMD_ON;
@@ -613,9 +626,11 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
     simdLinked: simdState !== SIMD_UNLINKED,
     simdSupported: simdSupported(),
     simdReason: on ? '' : simdReason,
-    // Which kernels run: the module linked, or 'portable'.
-    kernels: on ? file : 'portable',
-    relaxedSimd: on && (file === RELAXED_SIMD_FILE || file === threadedFile(RELAXED_SIMD_FILE)),
+    // Which kernels run: the module linked (simd.wasm or simd-relaxed.wasm,
+    // whether or not its shared-memory copy: info.threads says), or
+    // 'portable'.
+    kernels: on ? kernelSet : 'portable',
+    relaxedSimd: on && kernelSet === RELAXED_SIMD_FILE,
     relaxedSimdSupported: relaxedSimdSupported(),
     // Kernel threads: how many run, and why only one when so.
     threads: init.threads,
@@ -624,7 +639,7 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
     // worker's OffscreenCanvas (without it, frames travel as RGBA).
     features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
   });
-  clf._kernelFile = file;
+  clf._kernelFile = kernelSet;
   return clf;
 }
 
