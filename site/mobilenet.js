@@ -35,8 +35,9 @@ export {relaxedSimdSupported, simdSupported, threadsSupported};
  * option: 1 for now. Kernel threads are opt-in (load({threads: n}), in a
  * cross-origin isolated page with wasm SIMD) until their speed-up is
  * measured on a quiet machine and every browser passes the whole suite
- * with them on by default (Firefox stalled with the relaxed kernels' threaded
- * copy); suggestedThreads() is what a page may ask for.
+ * with them on by default (Firefox stalled in two e2e scenarios: loading
+ * the relaxed kernels' threaded copy, and training in Teach);
+ * suggestedThreads() is what a page may ask for.
  */
 export function defaultThreads() {
   return 1;
