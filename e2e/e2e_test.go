@@ -399,8 +399,11 @@ func testBrowser(t *testing.T, b browserSpec) {
 		// Threads are opt-in: one by default; suggestedThreads() is the
 		// cores, at most 4, in isolated pages.
 		wantDefault := 1.0
+		// Kernel threads are off in Firefox for now: loads with 2 threads
+		// stalled there (site/mobilenet.js threadPlan).
+		threads := iso && !e.firefox()
 		wantSuggested := 1.0
-		if iso {
+		if threads {
 			wantSuggested = min(4, cores)
 		}
 		assert.Equal(t, wantDefault, r["defaultThreads"], "defaultThreads()")
@@ -417,7 +420,7 @@ func testBrowser(t *testing.T, b browserSpec) {
 				run := rv.(map[string]any)
 				asked := run["asked"]
 				want := 1.0
-				if n, ok := asked.(float64); ok && iso {
+				if n, ok := asked.(float64); ok && threads {
 					want = n
 				}
 				assert.Equal(t, want, run["threads"], "%s: threads %v: info.threads (reason %q)", m["name"], asked, run["reason"])

@@ -49,7 +49,7 @@ export function defaultThreads() {
  * page with wasm SIMD; 1 elsewhere.
  */
 export function suggestedThreads() {
-  if (!threadsSupported() || !simdSupported()) return 1;
+  if (!threadsSupported() || !simdSupported() || /Firefox\//.test(navigator.userAgent)) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -61,6 +61,9 @@ function threadPlan(opts, wantSimd) {
   if (asked <= 1) reason = opts.threads === undefined ? 'one thread by default (load({threads: suggestedThreads()}) for more)' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
+  // Firefox stalled in the e2e tests with kernel threads (loads with 2
+  // threads never finished); off there until that is understood.
+  else if (/Firefox\//.test(navigator.userAgent)) reason = 'kernel threads are off in Firefox for now (they stalled in its tests)';
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
