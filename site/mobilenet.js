@@ -43,13 +43,20 @@ export function defaultThreads() {
   return 1;
 }
 
+// threadsOffHere: Firefox stalled in the e2e tests with kernel threads
+// (loads with 2 threads never finished); they are off there until that is
+// understood.
+function threadsOffHere() {
+  return /Firefox\//.test(navigator.userAgent);
+}
+
 /**
  * suggestedThreads is the kernel threads worth asking load() for here:
  * the cores the browser reports, at most 4, in a cross-origin isolated
  * page with wasm SIMD; 1 elsewhere.
  */
 export function suggestedThreads() {
-  if (!threadsSupported() || !simdSupported() || /Firefox\//.test(navigator.userAgent)) return 1;
+  if (!threadsSupported() || !simdSupported() || threadsOffHere()) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -61,9 +68,7 @@ function threadPlan(opts, wantSimd) {
   if (asked <= 1) reason = opts.threads === undefined ? 'one thread by default (load({threads: suggestedThreads()}) for more)' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
-  // Firefox stalled in the e2e tests with kernel threads (loads with 2
-  // threads never finished); off there until that is understood.
-  else if (/Firefox\//.test(navigator.userAgent)) reason = 'kernel threads are off in Firefox for now (they stalled in its tests)';
+  else if (threadsOffHere()) reason = 'kernel threads are off in Firefox for now (they stalled in its tests)';
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
