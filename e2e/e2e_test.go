@@ -238,6 +238,18 @@ func testBrowser(t *testing.T, b browserSpec) {
 		t.Logf("camera: %q %g (CLI on the frame: %g) after %v frames, %v fps, %v; screenshot %v",
 			wantCamera[0].Label, got[0].Score, wantCamera[0].Score, r["frames"], r["fps"], r["ms"], r["screenshot"])
 	})
+	t.Run("hidden-tab", func(t *testing.T) {
+		r := scenario(t, res, "hidden-tab")
+		// Hidden for real in Firefox (another tab in front); headless
+		// Chromium keeps tabs visible, so its document says so.
+		assert.Equal(t, e.firefox(), r["real"], "a real hidden tab")
+		assert.Equal(t, "hidden", r["visibility"], "document.visibilityState while hidden")
+		assert.Equal(t, 0.0, r["hiddenFrames"], "frames classified in 2 s while hidden")
+		assert.GreaterOrEqual(t, r["shownFrames"], 3.0, "frames classified once shown again")
+		assert.Nil(t, r["pausedAfter"], "data-paused once shown again")
+		assert.Equal(t, "visible", r["visibilityAfter"])
+		t.Logf("hidden tab (real: %v): %v frames while hidden, %v after", r["real"], r["hiddenFrames"], r["shownFrames"])
+	})
 	t.Run("camera-errors", func(t *testing.T) {
 		r := scenario(t, res, "camera-errors")
 		assert.Contains(t, fmt.Sprint(r["denied"]), "denied", "denied camera: the page's message")
@@ -322,20 +334,26 @@ func testBrowser(t *testing.T, b browserSpec) {
 				assert.Equal(t, si["kernels"], m["switchedBackKernels"], "%s: info.kernels after setSimd(true)", name)
 			}
 			// Relaxed SIMD: where the browser has it, load({relaxedSimd:
-			// true}) links simd-relaxed.wasm, the default simd.wasm;
-			// integer outputs are identical on all three paths, float
-			// ones (the relaxed module's fused multiply-adds round once)
-			// within the float contract.
+			// true}) links simd-relaxed.wasm, relaxedSimd: false
+			// simd.wasm, and the default is the relaxed one but in
+			// Firefox (slower there); integer outputs are identical on
+			// all three paths, float ones (the relaxed module's fused
+			// multiply-adds round once) within the float contract.
 			pl := sub(t, m, "plainInfo")
 			relaxedWasm := fileExists(filepath.Join(root, "site", "simd-relaxed.wasm"))
 			assert.Equal(t, "portable", pi["kernels"], "%s: simd:false's info.kernels", name)
 			if simdWasm && r["supported"] == true {
-				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: the default info.kernels", name)
-				assert.Equal(t, false, pl["relaxed"], "%s: the default info.relaxedSimd", name)
+				assert.Equal(t, "simd.wasm", pl["kernels"], "%s: relaxedSimd:false's info.kernels", name)
+				assert.Equal(t, false, pl["relaxed"], "%s: relaxedSimd:false's info.relaxedSimd", name)
 				want := "simd.wasm"
 				if relaxedWasm && m["relaxedSupported"] == true {
 					want = "simd-relaxed.wasm"
 				}
+				wantDefault := want
+				if e.firefox() {
+					wantDefault = "simd.wasm"
+				}
+				assert.Equal(t, wantDefault, sub(t, m, "defaultInfo")["kernels"], "%s: the default info.kernels in %s", name, e.browser)
 				assert.Equal(t, want, si["kernels"], "%s: relaxedSimd:true's info.kernels (relaxed SIMD supported: %v)", name, m["relaxedSupported"])
 				assert.Equal(t, want == "simd-relaxed.wasm", si["relaxed"], "%s: info.relaxedSimd", name)
 			}
@@ -396,17 +414,16 @@ func testBrowser(t *testing.T, b browserSpec) {
 		assert.Equal(t, iso, r["isolated"], "crossOriginIsolated")
 		assert.Equal(t, iso, r["supported"], "threadsSupported()")
 		cores, _ := r["cores"].(float64)
-		// Threads are opt-in: one by default; suggestedThreads() is the
-		// cores, at most 4, in isolated pages.
-		wantDefault := 1.0
-		// Kernel threads are off in Firefox for now: loads with 2 threads
-		// stalled there (site/mobilenet.js threadPlan).
+		// suggestedThreads() is the cores, at most 4, in isolated
+		// pages, and the default. Kernel threads are off in Firefox for
+		// now: loads with 2 threads stalled there (site/mobilenet.js
+		// threadPlan).
 		threads := iso && !e.firefox()
 		wantSuggested := 1.0
 		if threads {
 			wantSuggested = min(4, cores)
 		}
-		assert.Equal(t, wantDefault, r["defaultThreads"], "defaultThreads()")
+		assert.Equal(t, wantSuggested, r["defaultThreads"], "defaultThreads()")
 		assert.Equal(t, wantSuggested, r["suggestedThreads"], "suggestedThreads() with %v cores", cores)
 		ms, _ := r["models"].([]any)
 		require.Len(t, ms, 2)
@@ -422,6 +439,8 @@ func testBrowser(t *testing.T, b browserSpec) {
 				want := 1.0
 				if n, ok := asked.(float64); ok && threads {
 					want = n
+				} else if asked == "default" && threads {
+					want = wantSuggested
 				}
 				assert.Equal(t, want, run["threads"], "%s: threads %v: info.threads (reason %q)", m["name"], asked, run["reason"])
 				if run["threads"] == 1.0 {

@@ -343,6 +343,27 @@ await scenario('worker-crash', async (open) => {
   return r;
 });
 
+// The engine's worker hangs without an error event (as a worker the
+// browser stopped, or one stuck in a loop): the watchdog (3 s here,
+// ?watchdog=3000) takes it for dead, and the page restarts it as after a
+// crash and classifies the photo.
+await scenario('worker-hang', async (open) => {
+  const page = await open(page0 + '&watchdog=3000');
+  await ready(page);
+  const before = await upload(page, cfg.uploadPhoto);
+  const engine = page.workers().filter((w) => /\/worker\.js$/.test(w.url()));
+  for (const w of engine) await w.evaluate(() => { setTimeout(() => { for (;;) {} }); });
+  const r = {before, hung: engine.length};
+  const t0 = Date.now();
+  r.after = await upload(page, cfg.uploadPhoto);
+  r.afterMs = Date.now() - t0;
+  await page.waitForSelector('#messages .msg[data-key="engine"]', {timeout: T});
+  r.messages = await messages(page, 'engine');
+  r.state = await page.getAttribute('body', 'data-state');
+  r.model = await page.getAttribute('body', 'data-model');
+  return r;
+});
+
 // The camera's track ends (as when it is unplugged): the camera stops and
 // the page says so. (Hiding the tab is not covered: headless Chromium
 // keeps a page visible when another one is brought to the front.)

@@ -245,6 +245,20 @@ func TestPage(t *testing.T) {
 		t.Logf("worker crash (%v workers): %q", r["workersBefore"], m["text"])
 	})
 
+	t.Run("worker-hang", func(t *testing.T) {
+		r := scenario(t, res, "worker-hang")
+		require.Positive(t, r["hung"], "no engine worker was made to hang")
+		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the hang")
+		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the hang")
+		msgs, _ := r["messages"].([]any)
+		require.Len(t, msgs, 1)
+		assert.Contains(t, msgs[0].(map[string]any)["text"], "restarted with "+model)
+		assert.Equal(t, "ready", r["state"])
+		// The watchdog's 3 s, then a restart: not the 30 s default.
+		assert.Less(t, r["afterMs"], 25000.0, "the hung call was not abandoned by the 3 s watchdog")
+		t.Logf("worker hang: photo classified again %v ms after the hang", r["afterMs"])
+	})
+
 	t.Run("options", func(t *testing.T) {
 		r := scenario(t, res, "options")
 		var bgRank int // 1-based rank of background in the CLI's top 11

@@ -144,6 +144,56 @@ if (cfg.phase === 'main') {
     return r;
   });
 
+  // The tab is hidden while the camera runs: the page classifies nothing
+  // until it is shown again, then goes on. Firefox hides a tab brought
+  // behind another; headless Chromium keeps every tab visible (focus
+  // emulation, bringToFront, a minimized window and background targets
+  // were tried), so there the document says it is hidden and fires
+  // visibilitychange, as a browser does.
+  await scenario('hidden-tab', async (open) => {
+    const page = await open(page0);
+    await ready(page);
+    await page.click('#cam-start');
+    const frames = () => page.evaluate(() => +(document.getElementById('results').dataset.frames || 0));
+    await page.waitForFunction(() => +(document.getElementById('results').dataset.frames || 0) >= 3, null, {timeout: T});
+    const real = cfg.browser === 'firefox';
+    let other = null;
+    if (real) {
+      other = await page.context().newPage();
+      await other.bringToFront();
+    } else {
+      await page.evaluate(() => {
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    }
+    // The loop checks at its next frame, after any classification under
+    // way: from then on the count stays.
+    await page.waitForSelector('#results[data-paused="hidden"]', {state: 'attached', timeout: T});
+    const r = {real, visibility: await page.evaluate(() => document.visibilityState)};
+    const f0 = await frames();
+    await page.waitForTimeout(2000);
+    r.hiddenFrames = (await frames()) - f0;
+    if (real) {
+      await page.bringToFront();
+      await other.close();
+    } else {
+      await page.evaluate(() => {
+        delete document.hidden;
+        delete document.visibilityState;
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    }
+    const f1 = await frames();
+    await page.waitForFunction((f) => +(document.getElementById('results').dataset.frames || 0) >= f + 3, f1, {timeout: T});
+    r.shownFrames = (await frames()) - f1;
+    r.pausedAfter = await page.getAttribute('#results', 'data-paused');
+    r.visibilityAfter = await page.evaluate(() => document.visibilityState);
+    await page.click('#cam-stop');
+    return r;
+  });
+
   await scenario('camera-errors', async (open) => {
     const page = await open(page0, {}, () => {
       // Init scripts also run in documents without mediaDevices (in
@@ -214,8 +264,11 @@ if (cfg.phase === 'main') {
       for (const name of models) {
         const a = await m.load({model: name, simd: true, relaxedSimd: true});
         const b = await m.load({model: name, simd: false});
-        // The default: the plain SIMD kernels.
-        const c = await m.load({model: name, simd: true});
+        // The plain SIMD kernels (simd.wasm), and the default.
+        const c = await m.load({model: name, simd: true, relaxedSimd: false});
+        const d = await m.load({model: name});
+        const defaultInfo = {kernels: d.info.kernels, relaxed: d.info.relaxedSimd, threads: d.info.threads};
+        d.dispose();
         const n = a.info.input.shape.reduce((x, y) => x * y, 1);
         let input;
         if (a.info.input.dtype === 'float32') {
@@ -232,6 +285,7 @@ if (cfg.phase === 'main') {
           simdInfo: {simd: a.info.simd, linked: a.info.simdLinked, reason: a.info.simdReason, kernels: a.info.kernels, relaxed: a.info.relaxedSimd},
           portableInfo: {simd: b.info.simd, linked: b.info.simdLinked, reason: b.info.simdReason, kernels: b.info.kernels, relaxed: b.info.relaxedSimd},
           plainInfo: {simd: c.info.simd, kernels: c.info.kernels, relaxed: c.info.relaxedSimd},
+          defaultInfo,
           outputDtype: a.info.output.dtype,
           predsSimd: await a.classify(blob, {topK: 5}),
           predsPortable: await b.classify(blob, {topK: 5}),

@@ -41,7 +41,7 @@
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
 import {
-  compileWasm, instantiateEngine, kernelImports, MIN_PART_MACS, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
+  compileWasm, CONV_WORK_PER_MAC, DW_WORK_PER_MAC, instantiateEngine, kernelImports, MIN_PART_WORK, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
 } from './engine-link.js';
 
 const log = (...a) => {
@@ -143,7 +143,7 @@ class Engine {
 // a profile of engine e on one thread (runs inferences, every kernel call
 // timed): each layer's time divided by the parts the engine splits it into
 // on n threads (kernels/simd/split.go: min(n, output rows or register
-// blocks, MACs / MIN_PART_MACS)), plus the time outside the kernels, which
+// blocks, work / MIN_PART_WORK)), plus the time outside the kernels, which
 // stays on one thread (Amdahl's law per layer; the cost of handing parts
 // to other threads is left out, so measured 2-thread times check it).
 function scaling(e, runs) {
@@ -170,22 +170,25 @@ function scaling(e, runs) {
   const layers = calls.map((c) => {
     const a = (c.args >>> 2);
     const mr = +((c.name.match(/_(\d+)x\d+(c\d+)?__/) || [0, 1])[1]);
-    let units = 1, macs = 0;
+    let units = 1, macs = 0, work = 0;
     if (c.name.includes('_gemm_')) { // X XStride Out OutStride Rows K N
       units = Math.ceil(u32[a + 4] / mr);
       macs = u32[a + 4] * u32[a + 5] * u32[a + 6];
+      work = macs;
     } else if (c.name.includes('_dwconv_')) { // X Out W Zero N InH InW C OutH OutW
       units = u32[a + 4] === 1 ? u32[a + 8] : 1;
       macs = u32[a + 4] * u32[a + 8] * u32[a + 9] * u32[a + 7] * 9;
+      work = macs * DW_WORK_PER_MAC;
     } else if (c.name.includes('_conv_')) { // X Out W Zero Scratch N InH InW C OutH OutW OutC KH KW
       units = u32[a + 5] === 1 ? u32[a + 9] : 1;
       macs = u32[a + 5] * u32[a + 9] * u32[a + 10] * u32[a + 11] * u32[a + 12] * u32[a + 13] * u32[a + 8];
+      work = macs * CONV_WORK_PER_MAC;
     }
-    return {name: c.name, ms: c.ms / runs, units, macs};
+    return {name: c.name, ms: c.ms / runs, units, macs, work};
   });
   const kernelMs = layers.reduce((x, l) => x + l.ms, 0);
   const serialMs = Math.max(0, total - kernelMs);
-  const parts = (l, n) => Math.max(1, Math.min(n, l.units, Math.floor(l.macs / MIN_PART_MACS)));
+  const parts = (l, n) => Math.max(1, Math.min(n, l.units, Math.floor(l.work / MIN_PART_WORK)));
   const predicted = {};
   for (const n of [1, 2, 4, 8]) predicted[n] = serialMs + layers.reduce((x, l) => x + l.ms / parts(l, n), 0);
   const splitMs = layers.filter((l) => parts(l, 2) > 1).reduce((x, l) => x + l.ms, 0);
@@ -695,8 +698,6 @@ async function run(config) {
         log(`  scaling: ${sc.totalMs.toFixed(2)} ms profiled, ${sc.kernelMs.toFixed(2)} in kernels, parallel fraction ${sc.parallelFraction.toFixed(3)}; ` +
           `predicted ${[2, 4, 8].map((n) => `${n}: ${(sc.predicted[n] / sc.predicted[1]).toFixed(2)}x`).join(', ')}`);
       }
-      for (const e of Object.values(engines)) e.dispose();
-      if (tfl) tfl.dispose();
       // With config.profile (repetitions), a per-kernel profile of each of
       // our SIMD engines (see profileKernels).
       if (c.profile > 0) {

@@ -77,7 +77,12 @@ function progress(name, p) {
 
 const params = new URLSearchParams(location.search);
 boot.simd = mobilenet.simdSupported() && params.get('simd') !== '0';
-boot.relaxedSimd = params.get('relaxed') === '1'; // ?relaxed=1: simd-relaxed.wasm where the browser has relaxed SIMD
+// ?relaxed=1 or 0: simd-relaxed.wasm where the browser has relaxed SIMD, or
+// simd.wasm; without it, the loader's default.
+boot.relaxedSimd = {1: true, 0: false}[params.get('relaxed')];
+// ?watchdog=MS: load's watchdogMs (how long a classification may go
+// unanswered before the engine's worker is taken for dead and restarted).
+if (/^\d+$/.test(params.get('watchdog') || '')) boot.watchdogMs = Number(params.get('watchdog'));
 mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd}); // the engine, while the catalog and ui.wasm come
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});
@@ -90,7 +95,7 @@ boot.first = boot.catalog.then((list) => {
   mark('model-load-start');
   // The catalog's URLs, so that load does not fetch the catalog again.
   const e = list.find((m) => m.name === name);
-  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, onProgress: (p) => progress(name, p)});
+  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, watchdogMs: boot.watchdogMs, onProgress: (p) => progress(name, p)});
   classifier.then(() => mark('model-ready'), () => {});
   return {name, classifier};
 });

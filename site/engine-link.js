@@ -34,8 +34,11 @@ export const SIMD_THREADS_IMPORT = 'simd_threads';
 export const SIMD_PARALLEL_IMPORT = 'simd_parallel';
 /** The most kernel instances a layer is split across. */
 export const MAX_THREADS = 16;
-/** The least work (multiply-accumulates) the engine gives a part of a split layer (kernels/simd: MinPartMACs). */
-export const MIN_PART_MACS = 1048576;
+/** The least work (GEMM multiply-accumulates) the engine gives a part of a split layer (kernels/simd: MinPartWork). */
+export const MIN_PART_WORK = 262144;
+/** Work per multiply-accumulate of depthwise and convolution layers, relative to a GEMM's (kernels/simd: Work). */
+export const DW_WORK_PER_MAC = 2;
+export const CONV_WORK_PER_MAC = 2;
 
 /** Status codes of the exports. */
 export const STATUS_OK = 0;
@@ -92,18 +95,29 @@ export function relaxedSimdSupported() {
   }
 }
 
+/**
+ * inFirefox reports whether this is Firefox, where two defaults differ by
+ * measurement: the relaxed SIMD kernels (slower there) and kernel threads
+ * (off there for now).
+ */
+export function inFirefox() {
+  return typeof navigator !== 'undefined' && /Firefox\//.test(navigator.userAgent);
+}
+
 // relaxedSimdDefault is whether loaders link simd-relaxed.wasm when not
-// told (load's relaxedSimd option). Off: measured in one interleaved run
-// each on the float model (the only one whose kernels differ), the relaxed
-// kernels took 0.955x the time of simd.wasm's in Chromium 156 but about
-// 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels slow down with
-// f32x4.relaxed_madd), and the integer kernels are the same code. See
-// README, Speed.
-const relaxedSimdDefault = false;
+// told (load's relaxedSimd option): yes but in Firefox. Measured in
+// interleaved runs on the float model (the only one whose kernels differ),
+// the relaxed kernels took 0.92-0.955x the time of simd.wasm's in Chromium
+// 156 but about 1.3x in Firefox ESR 153 (whose GEMM and im2col kernels
+// slow down with f32x4.relaxed_madd); the integer kernels are the same
+// code. See README, Speed.
+function relaxedSimdDefault() {
+  return !inFirefox();
+}
 
 /**
  * kernelFiles lists the kernel modules to try, best first: with relaxed
- * (default false: relaxedSimdDefault) and a browser that validates relaxed SIMD,
+ * (default: relaxedSimdDefault) and a browser that validates relaxed SIMD,
  * simd-relaxed.wasm (its float kernels use f32x4.relaxed_madd; the same
  * exports and results within the float contract, integer outputs
  * identical), then simd.wasm, the fallback when that file is missing or
@@ -112,7 +126,7 @@ const relaxedSimdDefault = false;
  * @param {{relaxed?: boolean}} [opts]
  * @returns {string[]}
  */
-export function kernelFiles({relaxed = relaxedSimdDefault} = {}) {
+export function kernelFiles({relaxed = relaxedSimdDefault()} = {}) {
   if (!simdSupported()) return [];
   return relaxed && relaxedSimdSupported() ? [RELAXED_SIMD_FILE, SIMD_FILE] : [SIMD_FILE];
 }
@@ -213,7 +227,7 @@ const TAKEN = 2;
 // SPIN is how many times a side polls the control block before it sleeps
 // in Atomics.wait: a layer's part takes tens of microseconds, waking a
 // sleeping thread about as long.
-const SPIN = 4000;
+const SPIN = 50000;
 
 /**
  * kernelWorkerLoop is the body of a kernel worker (kernel-worker.js): it

@@ -115,8 +115,9 @@ export interface LoadOptions {
   /**
    * Use the relaxed SIMD kernels (simd-relaxed.wasm: fused multiply-adds in
    * the float kernels, float outputs within 1e-5, integer outputs identical)
-   * when the browser has relaxed SIMD. Default false (simd.wasm): about 5%
-   * faster on float models in Chromium, about 30% slower in Firefox.
+   * when the browser has relaxed SIMD. Default: true but in Firefox (there
+   * simd.wasm): 5-8% faster on float models in Chromium, about 30% slower
+   * in Firefox.
    */
   relaxedSimd?: boolean;
    * Kernel threads to run (1 to 16; default defaultThreads()). Above 1 needs
@@ -126,6 +127,12 @@ export interface LoadOptions {
   threads?: number;
   /** Quantized arithmetic: "fp32" (default, as TFLite with XNNPACK) or "reference" (TFLite's reference kernels). */
   requant?: 'fp32' | 'reference';
+  /**
+   * Milliseconds a classify, embed or infer call may go unanswered before
+   * the worker is taken for dead (it rejects with code 'crash', as when the
+   * worker fails; load again). Default DEFAULT_WATCHDOG_MS (30 s); 0 = never.
+   */
+  watchdogMs?: number;
   /** Cache downloads in Cache Storage (default true). */
   cache?: boolean;
   onProgress?: (p: Progress) => void;
@@ -236,6 +243,8 @@ export interface CatalogEntry {
 
 /** The Cache Storage cache name holding downloaded models. */
 export declare const MODEL_CACHE: string;
+/** How long a call may go unanswered before its worker is taken for dead (30000 ms). */
+export declare const DEFAULT_WATCHDOG_MS: number;
 export declare function load(options: LoadOptions): Promise<Classifier>;
 export declare function simdSupported(): boolean;
 /** Whether this browser validates relaxed SIMD (load({relaxedSimd: true}) then links simd-relaxed.wasm). */
@@ -244,7 +253,7 @@ export declare function relaxedSimdSupported(): boolean;
 export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean; threads?: number}): void;
 /** Whether this page can run kernel threads: cross-origin isolated, with SharedArrayBuffer and Atomics. */
 export declare function threadsSupported(): boolean;
-/** The kernel threads load() runs by default: 1 (threads are opt-in for now). */
+/** The kernel threads load() runs by default: suggestedThreads(). */
 export declare function defaultThreads(): number;
 /** The kernel threads worth asking for: the cores reported, at most 4, when threadsSupported() and SIMD; else 1. */
 export declare function suggestedThreads(): number;

@@ -18,7 +18,7 @@
 // Types: mobilenet.d.ts.
 
 import {
-  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, inFirefox, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
   SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
 } from './engine-link.js';
 import {browserFeatures} from './features.js';
@@ -32,22 +32,18 @@ export {relaxedSimdSupported, simdSupported, threadsSupported};
 
 /**
  * defaultThreads is the kernel instances load() runs without a threads
- * option: 1 for now. Kernel threads are opt-in (load({threads: n}), in a
- * cross-origin isolated page with wasm SIMD) until their speed-up is
- * measured on a quiet machine and every browser passes the whole suite
- * with them on by default (Firefox stalled in two e2e scenarios: loading
- * the relaxed kernels' threaded copy, and training in Teach);
- * suggestedThreads() is what a page may ask for.
+ * option: suggestedThreads(). On 2 cores two threads took 0.54-0.72x the
+ * time of one on every model of the release (README, Speed).
  */
 export function defaultThreads() {
-  return 1;
+  return suggestedThreads();
 }
 
 // threadsOffHere: Firefox stalled in the e2e tests with kernel threads
 // (loads with 2 threads never finished); they are off there until that is
 // understood.
 function threadsOffHere() {
-  return /Firefox\//.test(navigator.userAgent);
+  return inFirefox();
 }
 
 /**
@@ -63,9 +59,12 @@ export function suggestedThreads() {
 // threadPlan is what load() asks for: threads, and the engine and kernel
 // files, with the reason when threads are 1 although more were wanted.
 function threadPlan(opts, wantSimd) {
-  const asked = opts.threads === undefined ? defaultThreads() : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
+  // By default, the cores (defaultThreads() is suggestedThreads(), which is
+  // 1 where the checks below fail: they say why).
+  const byDefault = opts.threads === undefined;
+  const asked = byDefault ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
   let reason = '';
-  if (asked <= 1) reason = opts.threads === undefined ? 'one thread by default (load({threads: suggestedThreads()}) for more)' : 'one thread requested';
+  if (asked <= 1) reason = byDefault ? 'the browser reports one core' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
   else if (threadsOffHere()) reason = 'kernel threads are off in Firefox for now (they stalled in its tests)';
@@ -83,6 +82,14 @@ const here = new URL('.', import.meta.url);
 
 /** The Cache Storage cache holding downloaded models and labels. */
 export const MODEL_CACHE = 'mobilenet-models-v1';
+
+/**
+ * DEFAULT_WATCHDOG_MS is how long a classify, embed or infer call may go
+ * unanswered before its worker is taken for dead. The slowest model takes
+ * about a second a frame on a slow phone's portable path: 30 s is far
+ * beyond any real call.
+ */
+export const DEFAULT_WATCHDOG_MS = 30000;
 
 /** MobilenetError is every error this module rejects with. */
 export class MobilenetError extends Error {
@@ -341,12 +348,26 @@ class Channel {
     };
   }
 
-  call(op, args = {}, transfer = []) {
+  // call sends op to the worker. With watchdogMs > 0, a call unanswered
+  // after that long means the worker died without an error event (a
+  // browser that kills an out-of-memory worker, a worker stuck in a loop):
+  // the channel closes with a 'crash' error, as for a worker that failed,
+  // so whoever restarts crashed engines restarts this one.
+  call(op, args = {}, transfer = [], watchdogMs = 0) {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, {resolve, reject});
+      let timer = 0;
+      const settle = (f) => (v) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, {resolve: settle(resolve), reject: settle(reject)});
       this.worker.postMessage({...args, id, op}, transfer);
+      if (watchdogMs > 0) {
+        timer = setTimeout(() => this.close(new MobilenetError('crash',
+          `the engine worker stopped answering (no reply to ${op} in ${(watchdogMs / 1000).toFixed(1)} s): it may have run out of memory or been stopped by the browser; load the model again`)), watchdogMs);
+      }
     });
   }
 
@@ -441,8 +462,9 @@ function quantiles(ms) {
 
 /** Classifier is a loaded model in its own worker. */
 export class Classifier {
-  constructor(channel, info) {
+  constructor(channel, info, watchdogMs = DEFAULT_WATCHDOG_MS) {
     this._ch = channel;
+    this._watchdogMs = watchdogMs;
     /** The model's description (engine.Info) plus the loader's: name, simd, simdSupported, simdReason. */
     this.info = info;
     /** Timing of the last classify: {decodeMs, engineMs, totalMs, width, height}. */
@@ -453,7 +475,7 @@ export class Classifier {
   async classify(source, {topK = 5} = {}) {
     const t0 = performance.now();
     const [frame, transfer] = await framePayload(source, this._ch);
-    const r = await this._ch.call('classify', {frame, topK}, transfer);
+    const r = await this._ch.call('classify', {frame, topK}, transfer, this._watchdogMs);
     this.lastTiming = {decodeMs: r.decodeMs, engineMs: r.engineMs, totalMs: performance.now() - t0, width: r.width, height: r.height};
     return r.predictions;
   }
@@ -461,14 +483,14 @@ export class Classifier {
   /** embed returns the feature vector the model's final layer reads. */
   async embed(source) {
     const [frame, transfer] = await framePayload(source, this._ch);
-    const r = await this._ch.call('embed', {frame}, transfer);
+    const r = await this._ch.call('embed', {frame}, transfer, this._watchdogMs);
     return r.embedding;
   }
 
   /** infer runs a raw input tensor (the model's dtype and shape) and returns the raw output bytes. */
   async infer(input) {
     const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    return this._ch.call('infer', {input: bytes.slice().buffer});
+    return this._ch.call('infer', {input: bytes.slice().buffer}, [], this._watchdogMs);
   }
 
   /**
@@ -530,10 +552,12 @@ function asBytes(x) {
  * mobilenet.d.ts): model (a catalog name, bytes or a Blob/File), modelUrl,
  * head / headUrl (the head of a split model), labels / labelsUrl, simd
  * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
- * browser has relaxed SIMD; default false, see engine-link.js
+ * browser has relaxed SIMD; default: where it is faster, see engine-link.js
  * kernelFiles), threads (kernel threads; default defaultThreads()),
  * requant ('fp32' or 'reference'), cache, onProgress, baseUrl (where
- * engine.wasm lives), modelsUrl.
+ * engine.wasm lives), modelsUrl, watchdogMs (how long classify, embed and
+ * infer may go unanswered before the worker is taken for dead: a 'crash'
+ * error; default DEFAULT_WATCHDOG_MS, 0 = never).
  */
 export async function load(opts = {}) {
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
@@ -647,7 +671,7 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
     // What differs between browsers, on the page; workerCanvas is the
     // worker's OffscreenCanvas (without it, frames travel as RGBA).
     features: {...pageFeatures(), workerCanvas: init.features.offscreenCanvas},
-  });
+  }, opts.watchdogMs === undefined ? DEFAULT_WATCHDOG_MS : Math.max(0, Number(opts.watchdogMs) || 0));
   clf._kernelFile = kernelSet;
   return clf;
 }
@@ -922,7 +946,9 @@ export async function quantize(model, images, opts = {}) {
 
   const baseUrl = new URL(opts.baseUrl || here.href, location.href).href;
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
-  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
+  // Calibration runs simd.wasm, whose float kernels round as the portable
+  // ones do, so that the file is the CLI's byte for byte.
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd, false);
 
   let bytes;
   if (typeof model === 'string') {

@@ -292,8 +292,17 @@ func show(e dom.Element, on bool) {
 func (a *app) useSIMD() bool { return a.simdToggle.Get("checked").Bool() }
 
 // useRelaxed is the load option relaxedSimd: true when the page's address
-// says ?relaxed=1 (simd-relaxed.wasm where the browser has relaxed SIMD).
-func (a *app) useRelaxed() bool { return a.param("relaxed") == "1" }
+// says ?relaxed=1 (simd-relaxed.wasm where the browser has relaxed SIMD),
+// false for ?relaxed=0, else undefined (the loader's default).
+func (a *app) useRelaxed() any {
+	switch a.param("relaxed") {
+	case "1":
+		return true
+	case "0":
+		return false
+	}
+	return js.Undefined()
+}
 
 // loadFirstModel adopts the model boot.js started loading before the UI
 // ran (site/boot.js firstModel picks it: ?model=, else the last visit's,
@@ -453,6 +462,10 @@ func (a *app) loadClassifier(name string, opts map[string]any) (js.Value, error)
 	})
 	defer progress.Release()
 	opts["onProgress"] = progress
+	opts["relaxedSimd"] = a.useRelaxed()
+	if ms, err := strconv.Atoi(a.param("watchdog")); err == nil && ms >= 0 {
+		opts["watchdogMs"] = ms // ?watchdog=MS: the JS API's watchdogMs
+	}
 	a.modelBadge.SetTextContent("loading " + name + "…")
 	a.downloadText.SetTextContent("Loading " + name + "…")
 	a.downloadBar.RemoveAttribute("value")

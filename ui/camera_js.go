@@ -149,6 +149,9 @@ func (a *app) cameraLoop(gen int) {
 	frames := 0
 	for a.cam.running && a.cam.gen == gen {
 		nextFrame()
+		if a.pauseWhileHidden(gen) {
+			continue // shown again: the next frame is a fresh one
+		}
 		if a.cam.frozen || !a.clf.Truthy() || a.video.Get("readyState").Int() < 2 {
 			time.Sleep(50 * time.Millisecond)
 			continue
@@ -179,6 +182,42 @@ func (a *app) cameraLoop(gen int) {
 		a.render(preds, clf.Get("lastTiming"), "camera")
 		a.results.SetAttribute("data-frames", fmt.Sprint(frames))
 	}
+}
+
+// pauseWhileHidden waits, doing no work, while the tab is hidden (a
+// hidden page's frames are not seen, and classifying them would spend the
+// user's battery): it reports whether it waited. The results carry
+// data-paused="hidden" meanwhile. nextFrame's timeout would otherwise let
+// the loop classify five frames a second in a background tab.
+func (a *app) pauseWhileHidden(gen int) bool {
+	doc := js.Global().Get("document")
+	if !doc.Get("hidden").Bool() {
+		return false
+	}
+	a.results.SetAttribute("data-paused", "hidden")
+	shown := make(chan struct{}, 1)
+	f := js.FuncOf(func(js.Value, []js.Value) any {
+		if !doc.Get("hidden").Bool() {
+			select {
+			case shown <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	})
+	doc.Call("addEventListener", "visibilitychange", f)
+	// The loop also ends when the camera stops while hidden.
+	for a.cam.running && a.cam.gen == gen && doc.Get("hidden").Bool() {
+		select {
+		case <-shown:
+		case <-time.After(time.Second):
+		}
+	}
+	doc.Call("removeEventListener", "visibilitychange", f)
+	f.Release()
+	a.results.RemoveAttribute("data-paused")
+	a.fps.reset() // the hidden time is not a frame interval
+	return true
 }
 
 // listCameras adds the cameras the browser lists (with labels once

@@ -234,6 +234,15 @@ class Page {
   waitForTimeout(ms) {
     return sleep(ms);
   }
+  bringToFront() {
+    return this._p.bringToFront();
+  }
+  context() {
+    return this._ctx;
+  }
+  close() {
+    return this._p.close();
+  }
   screenshot({path, fullPage = false} = {}) {
     return this._p.screenshot({path, fullPage});
   }

@@ -27,19 +27,44 @@ import (
 // Scratch buffers (the im2col rows, the widened weight tile) are written
 // by every part, so each part but the first gets its own copy.
 
-// MinPartMACs is the least work, in multiply-accumulates, worth a part of
-// its own: a layer runs in at most MACs/MinPartMACs parts. Handing a part
-// to another thread and waiting for it costs a few microseconds under
-// wazero and tens in browsers (Atomics.notify, a worker waking up), and a
-// layer of 2M MACs takes about 100 microseconds on one thread in V8.
-const MinPartMACs = 1 << 20
+// MinPartWork is the least work worth a part of its own, in
+// multiply-accumulates of a GEMM (Work): a layer runs in at most
+// Work/MinPartWork parts. Handing a part to another thread and waiting
+// for it costs a few microseconds under wazero and in browsers whose
+// kernel workers are still spinning (engine-link.js), tens when one has
+// to be woken; a GEMM of 512K MACs takes about 15-30 microseconds on one
+// thread in V8.
+const MinPartWork = 1 << 18
+
+// DWWorkPerMAC and ConvWorkPerMAC weigh a multiply-accumulate of a
+// depthwise layer and of the first convolution against a GEMM's, measured in
+// V8 on one thread (a profile of every kernel call: node
+// bench/browser/run.mjs): depthwise and the first convolution do less
+// arithmetic per byte they move, so a MAC of theirs costs about twice a
+// GEMM's.
+const (
+	DWWorkPerMAC   = 2
+	ConvWorkPerMAC = 2
+)
+
+// Work is the layer's cost in GEMM multiply-accumulates (MACs times its
+// kind's weight): what PartsFor divides among threads.
+func (l *Layer) Work() int64 {
+	switch {
+	case l.dw != nil:
+		return l.MACs * DWWorkPerMAC
+	case l.conv != nil:
+		return l.MACs * ConvWorkPerMAC
+	}
+	return l.MACs
+}
 
 // PartsFor is how many parts the layer runs in on threads kernel
 // instances: 1 for pooling, batches (N > 1) and layers too small for two
-// parts, else up to threads, one part per MinPartMACs of work and at most
+// parts, else up to threads, one part per MinPartWork of work and at most
 // one per output row (GEMM: register block).
 func (l *Layer) PartsFor(threads int) int {
-	return max(1, min(threads, l.MaxParts(), int(l.MACs/MinPartMACs)))
+	return max(1, min(threads, l.MaxParts(), int(l.Work()/MinPartWork)))
 }
 
 // MaxParts is the most parts the layer splits into: its output rows

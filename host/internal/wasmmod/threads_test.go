@@ -25,8 +25,7 @@ func openThreads(tb testing.TB, threads int) *Module {
 // outputs must be byte-identical to one thread's (float models included:
 // each output is summed in the same order by whichever thread computes
 // it), and the quantized ones to the goldens; with 2 and 4, layers must
-// actually have run split, except in 0.25_128, whose layers are all below
-// two parts' worth of work (simd.MinPartMACs). 0.5_160 also runs in the
+// actually have run split. 0.5_160 also runs in the
 // reference requantization scheme.
 func TestThreads(t *testing.T) {
 	for _, m := range sharedModels {
@@ -57,9 +56,7 @@ func TestThreads(t *testing.T) {
 						require.NoError(t, err, photo)
 						require.True(t, bytes.Equal(want[photo], got), "%s (reference %v): %d threads differ from one", photo, opts.Reference, n)
 					}
-					if m.Name != small.Name {
-						require.Positive(t, mod.ParallelCalls(), "%d threads: no layer ran split", n)
-					}
+					require.Positive(t, mod.ParallelCalls(), "%d threads: no layer ran split", n)
 					t.Logf("%d threads (reference %v): %d photos byte-identical to one thread; %d split layer runs", n, opts.Reference, len(photos), mod.ParallelCalls())
 				}
 			}
