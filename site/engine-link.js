@@ -228,6 +228,9 @@ const TAKEN = 2;
 // in Atomics.wait: a layer's part takes tens of microseconds, waking a
 // sleeping thread about as long.
 const SPIN = 50000;
+// STOP_WAIT_MS is how long terminate waits for kernel workers to leave
+// their loops (they do within microseconds unless busy with a part).
+const STOP_WAIT_MS = 500;
 
 /**
  * kernelWorkerLoop is the body of a kernel worker (kernel-worker.js): it
@@ -277,18 +280,23 @@ export function kernelWorkerLoop(ctl, slot, fns) {
  * @param {WebAssembly.Module} simdModule
  * @param {WebAssembly.Memory} memory
  * @param {number} n
- * @returns {Promise<{workers: number, parallel: Function, terminate: () => void}>}
+ * @returns {Promise<{workers: number, parallel: Function, terminate: () => Promise<void>}>}
  */
 export async function startKernelThreads(simdModule, memory, n) {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL * n));
   const url = new URL('kernel-worker.js', import.meta.url).href;
   const workers = [];
-  const terminate = () => {
+  const stopped = []; // resolved when each worker says it left its loop
+  // terminate tells every worker to leave its loop and waits (at most
+  // STOP_WAIT_MS) until they say they did, then terminates them: none is
+  // terminated in the middle of a part or while waking from Atomics.wait.
+  const terminate = async () => {
     for (let slot = 0; slot < n; slot++) {
       Atomics.store(ctl, slot * CTL + CTL_STOP, 1);
       Atomics.add(ctl, slot * CTL + CTL_REQ, 1);
       Atomics.notify(ctl, slot * CTL + CTL_REQ);
     }
+    await Promise.race([Promise.all(stopped), new Promise((r) => setTimeout(r, STOP_WAIT_MS))]);
     workers.forEach((w) => w.terminate());
   };
   try {
@@ -301,12 +309,18 @@ export async function startKernelThreads(simdModule, memory, n) {
         w = new Worker(URL.createObjectURL(blob), {type: 'module'});
       }
       workers.push(w);
-      w.onmessage = (e) => (e.data.ok ? resolve() : reject(new Error(e.data.error)));
+      stopped.push(new Promise((left) => {
+        w.onmessage = (e) => {
+          if (e.data.stopped) left();
+          else if (e.data.ok) resolve();
+          else reject(new Error(e.data.error));
+        };
+      }));
       w.onerror = (e) => reject(new Error(`kernel worker: ${e.message || 'failed to start'}`));
       w.postMessage({simdModule, memory, ctl, slot});
     })));
   } catch (e) {
-    terminate();
+    await terminate();
     throw e;
   }
   // A page's main thread may not Atomics.wait (the benchmark page runs
@@ -391,7 +405,7 @@ export async function instantiateKernels(simdModule, memory, names = []) {
  *   the engine runs on one thread and threadsReason says why.
  * @returns {Promise<{instance: WebAssembly.Instance, exports: WebAssembly.Exports,
  *   kernelImports: number, simd: boolean, simdReason: string, kernels: WebAssembly.Exports | null,
- *   threads: number, threadsReason: string, terminate: () => void}>}
+ *   threads: number, threadsReason: string, terminate: () => Promise<void>}>}
  *   simd: whether simd.wasm is linked; kernels: its exports, or null;
  *   threads: the kernel instances running; terminate: stops the kernel workers
  */
@@ -466,11 +480,11 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
   x._initialize(); // calls no kernel (wasm/doc.go)
   const v = x.mn_abi_version();
   if (v !== ENGINE_ABI_VERSION) {
-    if (pool) pool.terminate();
+    if (pool) await pool.terminate();
     throw new LinkError('unsupported', `engine.wasm speaks ABI ${v}, this loader ${ENGINE_ABI_VERSION}`);
   }
   return {
     instance, exports: x, kernelImports: wanted.length, simd: kernels !== null, simdReason, kernels,
-    threads: pool ? pool.workers + 1 : 1, threadsReason, terminate: () => pool && pool.terminate(),
+    threads: pool ? pool.workers + 1 : 1, threadsReason, terminate: async () => pool && pool.terminate(),
   };
 }

@@ -21,5 +21,6 @@ self.onmessage = async (e) => {
   }
   self.postMessage({ok: true});
   kernelWorkerLoop(ctl, slot, fns);
+  self.postMessage({stopped: true}); // engine-link.js's terminate waits for this
   self.close();
 };

@@ -322,8 +322,11 @@ self.onmessage = async (ev) => {
   if (m.op === 'close') {
     // The page is done with this worker: its kernel workers end now (a
     // terminated worker's own workers linger for seconds in Chromium).
-    stopKernels();
-    self.close();
+    // The page terminates this worker a second later (Channel.close):
+    // closing itself right after its kernel workers sometimes left it
+    // running for good in Chromium 156, thread stuck (a worker every few
+    // dozen model switches; e2e TestWebcamSoak, TestMemorySwitches).
+    await stopKernels();
     return;
   }
   try {
