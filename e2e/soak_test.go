@@ -58,12 +58,12 @@ func TestWebcamSoak(t *testing.T) {
 		"models": models, "seconds": seconds, "switchSeconds": soakSwitchSeconds(),
 	}
 	type sample struct {
-		T         float64 `json:"t"`
-		Model     string  `json:"model"`
-		Frames    int     `json:"frames"`
-		PageHeap  float64 `json:"pageHeap"`
-		Workers   int     `json:"workers"`
-		RSS       float64 `json:"rss"`
+		T        float64 `json:"t"`
+		Model    string  `json:"model"`
+		Frames   int     `json:"frames"`
+		PageHeap float64 `json:"pageHeap"`
+		Workers  int     `json:"workers"`
+		RSS      float64 `json:"rss"`
 	}
 	var r struct {
 		OK         bool     `json:"ok"`
