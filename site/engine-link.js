@@ -96,9 +96,8 @@ export function relaxedSimdSupported() {
 }
 
 /**
- * inFirefox reports whether this is Firefox, where two defaults differ by
- * measurement: the relaxed SIMD kernels (slower there) and kernel threads
- * (off there for now).
+ * inFirefox reports whether this is Firefox, where the relaxed SIMD kernels
+ * are slower (relaxedSimdDefault).
  */
 export function inFirefox() {
   return typeof navigator !== 'undefined' && /Firefox\//.test(navigator.userAgent);

@@ -18,7 +18,7 @@
 // Types: mobilenet.d.ts.
 
 import {
-  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, inFirefox, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
   SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
 } from './engine-link.js';
 import {browserFeatures} from './features.js';
@@ -39,20 +39,13 @@ export function defaultThreads() {
   return suggestedThreads();
 }
 
-// threadsOffHere: Firefox stalled in the e2e tests with kernel threads
-// (loads with 2 threads never finished); they are off there until that is
-// understood.
-function threadsOffHere() {
-  return inFirefox();
-}
-
 /**
  * suggestedThreads is the kernel threads worth asking load() for here:
  * the cores the browser reports, at most 4, in a cross-origin isolated
  * page with wasm SIMD; 1 elsewhere.
  */
 export function suggestedThreads() {
-  if (!threadsSupported() || !simdSupported() || threadsOffHere()) return 1;
+  if (!threadsSupported() || !simdSupported()) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -67,7 +60,6 @@ function threadPlan(opts, wantSimd) {
   if (asked <= 1) reason = byDefault ? 'the browser reports one core' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
-  else if (threadsOffHere()) reason = 'kernel threads are off in Firefox for now (they stalled in its tests)';
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
