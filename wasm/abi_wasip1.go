@@ -22,6 +22,8 @@ var (
 	// The map keeps blocks reachable; Go's GC does not move objects, so
 	// their addresses stay valid until mn_free drops them.
 	allocs = map[uint32][]byte{}
+	// allocLive is the bytes the blocks of allocs hold.
+	allocLive uint64
 	// models are the loaded models.
 	models = newHandles[loadedModel]("no model has handle %d")
 	// result is the result buffer, reused from call to call.
@@ -143,10 +145,14 @@ func mnAlloc(size uint32) (ptr uint32) {
 		if size > abi.MaxAlloc {
 			return argErr("%d bytes is more than the %d a block may hold", size, abi.MaxAlloc)
 		}
+		if allocLive+uint64(size) > abi.MaxAllocLive {
+			return argErr("%d more bytes would take the live blocks past %d bytes (%d held: free some)", size, abi.MaxAllocLive, allocLive)
+		}
 		// At least one byte, so that every block has its own address.
 		b := make([]byte, max(size, 1))[:size]
 		ptr = uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
 		allocs[ptr] = b
+		allocLive += uint64(size)
 		return nil
 	})
 	return ptr
@@ -157,9 +163,11 @@ func mnAlloc(size uint32) (ptr uint32) {
 //go:wasmexport mn_free
 func mnFree(ptr uint32) int32 {
 	return call("mn_free", func() error {
-		if _, ok := allocs[ptr]; !ok {
+		b, ok := allocs[ptr]
+		if !ok {
 			return argErr("%#x is not the start of a live block from mn_alloc", ptr)
 		}
+		allocLive -= uint64(len(b))
 		delete(allocs, ptr)
 		return nil
 	})

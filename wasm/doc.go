@@ -70,8 +70,9 @@
 //	    anything else.
 //
 //	mn_alloc(size uint32) uint32
-//	    Allocates size zeroed bytes (at most abi.MaxAlloc) and returns their
-//	    address, or 0 on failure.
+//	    Allocates size zeroed bytes (at most abi.MaxAlloc, and at most
+//	    abi.MaxAllocLive in all live blocks) and returns their address, or 0
+//	    on failure.
 //	mn_free(ptr uint32) int32
 //	    Frees a block from mn_alloc (ptr must be its start).
 //

@@ -97,9 +97,16 @@ const (
 // requantization instead of the default fp32 one.
 const FlagReference = 1
 
-// MaxAlloc is the largest block mn_alloc hands out: 512 MiB, twice an
-// 8192 x 8192 RGBA frame (imagefile.MaxPixels).
-const MaxAlloc = 512 << 20
+// MaxAlloc is the largest block mn_alloc hands out: 256 MiB, one 8192 x
+// 8192 RGBA frame (imagefile.MaxPixels).
+const MaxAlloc = 256 << 20
+
+// MaxAllocLive is the most bytes mn_alloc's blocks may hold at once (a
+// largest frame and a large model): past what the instance's memory can
+// grow to, Go's runtime does not fail an allocation, it ends the module
+// (FuzzABI found two live 176 MiB blocks killing an instance capped at
+// 512 MiB).
+const MaxAllocLive = 320 << 20
 
 // What mn_simd answers.
 const (
