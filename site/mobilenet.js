@@ -32,7 +32,7 @@ export {relaxedSimdSupported, simdSupported, threadsSupported};
 
 /**
  * defaultThreads is the kernel instances load() runs without a threads
- * option: suggestedThreads(). On 2 cores two threads took 0.54-0.72x the
+ * option: suggestedThreads(). On 2 cores two threads took 0.55-0.78x the
  * time of one on every model of the release (README, Speed).
  */
 export function defaultThreads() {
