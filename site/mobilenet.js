@@ -18,7 +18,7 @@
 // Types: mobilenet.d.ts.
 
 import {
-  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, inFirefox, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
   SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
 } from './engine-link.js';
 import {browserFeatures} from './features.js';
@@ -45,7 +45,7 @@ export function defaultThreads() {
  * page with wasm SIMD; 1 elsewhere.
  */
 export function suggestedThreads() {
-  if (!threadsSupported() || !simdSupported()) return 1;
+  if (!threadsSupported() || !simdSupported() || inFirefox()) return 1;
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -60,6 +60,9 @@ function threadPlan(opts, wantSimd) {
   if (asked <= 1) reason = byDefault ? 'the browser reports one core' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
+  // Firefox: a load with 2 threads stalled in the e2e suite (once in 4
+  // runs on 2026-12-04, twice before), cause not found.
+  else if (inFirefox()) reason = 'kernel threads are off in Firefox for now (loads stalled in its tests)';
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
