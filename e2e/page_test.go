@@ -236,13 +236,8 @@ func TestPage(t *testing.T) {
 		require.Positive(t, r["crashed"], "no worker was made to crash")
 		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the crash")
 		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the crash")
-		msgs, _ := r["messages"].([]any)
-		require.Len(t, msgs, 1)
-		m := msgs[0].(map[string]any)
-		assert.Contains(t, m["text"], "restarted with "+model)
-		assert.Equal(t, "ready", r["state"])
-		assert.Equal(t, model, r["model"])
-		t.Logf("worker crash (%v workers): %q", r["workersBefore"], m["text"])
+		text := requireRestarted(t, r)
+		t.Logf("worker crash (%v workers): %q", r["workersBefore"], text)
 	})
 
 	t.Run("worker-hang", func(t *testing.T) {
@@ -250,10 +245,7 @@ func TestPage(t *testing.T) {
 		require.Positive(t, r["hung"], "no engine worker was made to hang")
 		assert.Empty(t, sameTop(tops(t, r["before"]), wantUpload), "the photo before the hang")
 		assert.Empty(t, sameTop(tops(t, r["after"]), wantUpload), "the photo after the hang")
-		msgs, _ := r["messages"].([]any)
-		require.Len(t, msgs, 1)
-		assert.Contains(t, msgs[0].(map[string]any)["text"], "restarted with "+model)
-		assert.Equal(t, "ready", r["state"])
+		requireRestarted(t, r)
 		// The watchdog's 3 s, then a restart: not the 30 s default.
 		assert.Less(t, r["afterMs"], 25000.0, "the hung call was not abandoned by the 3 s watchdog")
 		t.Logf("worker hang: photo classified again %v ms after the hang", r["afterMs"])
@@ -354,4 +346,18 @@ func logBreakdown(t *testing.T, r map[string]any) {
 	}
 	sort.Strings(lines)
 	t.Logf("breakdown (ms after navigation start):\n%s", strings.Join(lines, "\n"))
+}
+
+// requireRestarted checks a scenario whose engine worker died: one
+// message saying it was restarted with the model, the page ready with that
+// model again. It returns the message.
+func requireRestarted(t *testing.T, r map[string]any) string {
+	t.Helper()
+	msgs, _ := r["messages"].([]any)
+	require.Len(t, msgs, 1)
+	text, _ := msgs[0].(map[string]any)["text"].(string)
+	assert.Contains(t, text, "restarted with "+model)
+	assert.Equal(t, "ready", r["state"])
+	assert.Equal(t, model, r["model"])
+	return text
 }

@@ -46,6 +46,11 @@ export function defaultThreads() {
  */
 export function suggestedThreads() {
   if (!threadsSupported() || !simdSupported() || inFirefox()) return 1;
+  return coresUpTo4();
+}
+
+// coresUpTo4 is the cores the browser reports, at most 4.
+function coresUpTo4() {
   return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 }
 
@@ -55,7 +60,7 @@ function threadPlan(opts, wantSimd) {
   // By default, the cores (defaultThreads() is suggestedThreads(), which is
   // 1 where the checks below fail: they say why).
   const byDefault = opts.threads === undefined;
-  const asked = byDefault ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
+  const asked = byDefault ? coresUpTo4() : Math.min(MAX_THREADS, Math.max(1, Math.floor(Number(opts.threads)) || 1));
   let reason = '';
   if (asked <= 1) reason = byDefault ? 'the browser reports one core' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
