@@ -408,7 +408,7 @@ export async function instantiateKernels(simdModule, memory, names = []) {
  *   simd: whether simd.wasm is linked; kernels: its exports, or null;
  *   threads: the kernel instances running; terminate: stops the kernel workers
  */
-export async function instantiateEngine(engineModule, {simdModule = null, stdout, stderr, wrapKernel, threads = 1} = {}) {
+export async function instantiateEngine(engineModule, {simdModule = null, stdout, stderr, wrapKernel, threads = 1, step = () => {}} = {}) {
   const wasi = createWASI(engineModule, {stdout, stderr});
   const imports = {wasi_snapshot_preview1: wasi.imports};
   const wanted = kernelImports(engineModule);
@@ -440,6 +440,7 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
   }
 
   const instance = await WebAssembly.instantiate(engineModule, imports);
+  step('engine-instantiated');
   const x = instance.exports;
   wasi.setMemory(x.memory);
 
@@ -470,13 +471,16 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
   } else {
     try {
       byNumber = kernelNames(simdModule).map((k) => kernels[k]);
+      step('kernels-linked');
       pool = await startKernelThreads(simdModule, x.memory, n - 1);
+      step('kernel-threads-started');
     } catch (e) {
       threadsReason = `kernel threads did not start: ${e.message}`;
     }
   }
 
   x._initialize(); // calls no kernel (wasm/doc.go)
+  step('engine-initialized');
   const v = x.mn_abi_version();
   if (v !== ENGINE_ABI_VERSION) {
     if (pool) await pool.terminate();

@@ -105,8 +105,16 @@ export class MobilenetError extends Error {
 
 // mark sets the performance mark "mn:"+name, the steps of a load (a
 // page's cold start breakdown: site/boot.js, the README).
-function mark(name) {
-  if (typeof performance !== 'undefined' && performance.mark) performance.mark(`mn:${name}`);
+function mark(name, at) {
+  if (typeof performance === 'undefined' || !performance.mark) return;
+  if (at === undefined) performance.mark(`mn:${name}`);
+  else performance.mark(`mn:${name}`, {startTime: Math.max(0, at - performance.timeOrigin)});
+}
+
+// markSteps marks the worker's own steps (init's steps: {name, t} with t
+// an absolute time, performance.timeOrigin + now, in the worker).
+function markSteps(steps) {
+  for (const s of steps || []) mark(s.name, s.t);
 }
 
 // compiled caches compiled modules by URL: every classifier of a page
@@ -129,12 +137,14 @@ function compile(url, optional = false) {
  * simd-relaxed.wasm, when it will be used) at once, so that a later load()
  * finds them compiled: a page calls it as early as it can (site/boot.js,
  * before its catalog and its own UI), and the engine's download overlaps
- * theirs. Pass the simd and relaxedSimd that load() will get.
+ * theirs. It also starts the next load's worker, whose scripts then load
+ * meanwhile. Pass the simd and relaxedSimd that load() will get.
  */
 export function preload({baseUrl, simd, relaxedSimd, threads} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
   linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd));
+  if (typeof Worker === 'function' && !spareWorker) spareWorker = {baseUrl: base, worker: newWorker(base)};
 }
 
 /**
@@ -318,7 +328,20 @@ export async function catalog({modelsUrl = new URL('models/', here).href} = {}) 
 }
 
 // Worker plumbing: one worker per classifier, requests matched by id.
+// spareWorker is one started ahead by preload (its scripts load while the
+// engine downloads), for the next startWorker with the same baseUrl.
+let spareWorker = null;
+
 function startWorker(baseUrl) {
+  if (spareWorker && spareWorker.baseUrl === baseUrl) {
+    const w = spareWorker.worker;
+    spareWorker = null;
+    return w;
+  }
+  return newWorker(baseUrl);
+}
+
+function newWorker(baseUrl) {
   const url = new URL('worker.js', baseUrl).href;
   if (new URL(url).origin === location.origin) return new Worker(url, {type: 'module'});
   // A page on another origin cannot start our worker directly; a blob
@@ -570,10 +593,19 @@ export async function load(opts = {}) {
   const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan);
   const live = {ch: new Channel(startWorker(baseUrl)), kernelFile: ''};
   engineP.then(() => mark('engine-compiled'), () => {});
+  // posted resolves once "init" is on its way to the worker: "load" may
+  // follow it at once (the worker runs them in order).
+  let initPosted;
+  live.posted = new Promise((resolve) => {
+    initPosted = resolve;
+  });
   const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
     live.kernelFile = file;
-    return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
+    const r = live.ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
+    initPosted();
+    return r;
   }).catch(async (e) => {
+    initPosted();
     if (plan.threads <= 1) throw e;
     // The threaded build did not start (no room for its shared memory's
     // maximum, say): the plain one, on one thread.
@@ -586,7 +618,10 @@ export async function load(opts = {}) {
     live.ch = new Channel(startWorker(baseUrl));
     return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: 1});
   });
-  initP.then(() => mark('engine-started'), () => {});
+  initP.then((init) => {
+    markSteps(init.steps);
+    mark('engine-started');
+  }, () => {});
   try {
     return await loadInto(live, initP, plan, opts, {baseUrl, fetchOpts});
   } catch (e) {
@@ -639,13 +674,21 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
   else if (typeof opts.labels === 'string') labels = opts.labels;
 
   mark('model-downloaded');
-  const init = await initP;
-  const ch = live.ch;
-  ch.workerCanvas = init.features.offscreenCanvas;
   const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
-  const transfer = [model];
-  if (head) transfer.push(head);
-  const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, transfer), cacheWrites()]);
+  // The model goes to the worker right behind "init", without waiting for
+  // its answer: on a cold start the page's thread is busy starting the UI,
+  // and each reply it waits for comes late. The bytes are transferred,
+  // except to a threaded engine, whose start may fail and be replaced by a
+  // single-threaded one, which then gets them again.
+  await live.posted;
+  const send = (c) => c.call('load', {model, head, labels, flags}, plan.threads > 1 ? [] : [model, ...(head ? [head] : [])]);
+  const first = live.ch;
+  const loaded = send(first);
+  loaded.catch(() => {}); // when init fails, its error is the one thrown
+  const init = await initP;
+  const ch = live.ch; // first, or its single-threaded replacement
+  ch.workerCanvas = init.features.offscreenCanvas;
+  const [{simdState, ...info}] = await Promise.all([ch === first ? loaded : send(ch), cacheWrites()]);
   const file = live.kernelFile;
   const kernelSet = file.replace(/-threads\.wasm$/, '.wasm');
   let simdReason = init.simdReason;

@@ -18,6 +18,7 @@ const statusCodes = {[STATUS_ARGUMENT]: 'argument', [STATUS_INPUT]: 'input', [ST
 
 let engine = null; // the Engine, after "init"
 let stopKernels = () => {}; // ends the kernel threads' workers (engine-link.js)
+let initFailure = null; // why "init" failed, for the ops queued behind it
 
 // Failure is an error with a code, sent back to the page as is.
 class Failure extends Error {
@@ -241,10 +242,14 @@ function defaultInput(t) {
 // init instantiates the engine, links the SIMD kernels when asked and
 // possible, and runs _initialize.
 async function init({engineModule, simdModule, wantSimd, threads = 1}) {
+  const steps = [];
+  const step = (name) => steps.push({name, t: performance.timeOrigin + performance.now()});
+  step('worker-init');
   const stderrTail = [];
   const linked = await instantiateEngine(engineModule, {
     simdModule: wantSimd ? simdModule : null,
     threads: wantSimd ? threads : 1,
+    step,
     stdout: (l) => console.log('[mobilenet engine]', l),
     stderr: (l) => {
       stderrTail.push(l);
@@ -262,6 +267,7 @@ async function init({engineModule, simdModule, wantSimd, threads = 1}) {
     threadsReason: wantSimd || threads <= 1 ? linked.threadsReason : 'kernel threads run the SIMD kernels, turned off (simd: false)',
     // What this worker offers (OffscreenCanvas decides how frames come).
     features: browserFeatures(),
+    steps,
   };
 }
 
@@ -293,7 +299,10 @@ function frameOf(f) {
 }
 
 const ops = {
-  init: (m) => init(m),
+  init: (m) => init(m).catch((e) => {
+    initFailure = e;
+    throw e;
+  }),
   load: (m) => engine.load(m.model, m.head, m.labels, m.flags),
   classify(m) {
     const t0 = performance.now();
@@ -317,8 +326,21 @@ const ops = {
 // Teaching (mobilenet.js's Teacher): the mn_teach_* exports.
 Object.assign(ops, teachOps(() => engine, frameOf, Failure));
 
-self.onmessage = async (ev) => {
+// queue runs the ops one after the other, in the order they came: the
+// page may post "load" before "init" has answered (a cold start hands the
+// model over as soon as it arrives).
+let queue = Promise.resolve();
+
+self.onmessage = (ev) => {
   const m = ev.data;
+  if (m.op === 'close') {
+    handle(m);
+    return;
+  }
+  queue = queue.then(() => handle(m));
+};
+
+async function handle(m) {
   if (m.op === 'close') {
     // The page is done with this worker: its kernel workers end now (a
     // terminated worker's own workers linger for seconds in Chromium).
@@ -331,7 +353,7 @@ self.onmessage = async (ev) => {
   }
   try {
     if (!ops[m.op]) throw new Failure('argument', `unknown op ${m.op}`);
-    if (m.op !== 'init' && !engine) throw new Failure('argument', 'the engine is not initialised');
+    if (m.op !== 'init' && !engine) throw new Failure(initFailure ? initFailure.code || 'load' : 'argument', initFailure ? `the engine did not start: ${initFailure.message}` : 'the engine is not initialised');
     let r = await ops[m.op](m);
     let transfer = [];
     if (r && r.transfer) {
@@ -343,7 +365,7 @@ self.onmessage = async (ev) => {
     if (m.frame && m.frame.bitmap) m.frame.bitmap.close();
     self.postMessage({id: m.id, ok: false, error: {code: e.code || 'internal', message: e.message || String(e), status: e.status || 0}});
   }
-};
+}
 
 // Quantization (mn_quant_*, wasm/doc.go "Quantization"), for
 // mobilenet.quantize: quantNew {model} -> handle, quantAdd {handle, frame}
