@@ -87,8 +87,10 @@ const (
 	// OpDWConv is DEPTHWISE_CONV_2D 3x3, depth multiplier 1, dilation 1,
 	// any padding, stride 1 or 2.
 	OpDWConv
-	// OpConv is any other CONV_2D (dilation 1): im2col one output row into
-	// a scratch buffer, then the GEMM.
+	// OpConv is any other CONV_2D (dilation 1), one output row at a time:
+	// im2col the row's patches into a scratch buffer, then the GEMM (float
+	// variants copy only the patches that touch the padding and read the
+	// others in place).
 	OpConv
 	// OpAvgPool is AVERAGE_POOL_2D.
 	OpAvgPool

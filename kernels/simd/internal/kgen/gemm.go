@@ -14,6 +14,11 @@ type gemmOperands struct {
 	rows, k, n, w              Local
 	scratch                    Local // quantized c8: simd.TileScratchBytes
 	q                          quant
+	// A float convolution read in place (emitConv): K is segs runs of
+	// segLen input channels, and after each run every pixel's pointer
+	// moves on by segJump bytes (to the next filter row of the input).
+	segmented             bool
+	segs, segLen, segJump Local
 }
 
 // emitGEMM emits an OpGEMM variant: load simd.GEMMArgs, run the body.
@@ -302,7 +307,6 @@ func (e *emitter) gemmF32(g gemmOperands) {
 				}
 			}
 			f.Set(wp, I32Add(wt, c32(4*nr)))
-			f.Set(kk, g.k)
 			// step adds input channel k+u (x in xs, weights at wp+u*4*NR).
 			step := func(xs []Local, u int) {
 				for j := nvec - 1; j >= 0; j-- {
@@ -312,28 +316,52 @@ func (e *emitter) gemmF32(g gemmOperands) {
 					}
 				}
 			}
-			// Two input channels per pass: the second one's x loads
-			// first, so that wazero checks each pointer once per pass;
-			// the sums still go in channel order.
-			f.While(func() Val { return I32GeU(kk, c32(2)) }, func() {
-				for i := range mr {
-					f.Set(xs2[i], V128Load32Splat(xp[i], 4))
-					f.Set(xs[i], V128Load32Splat(xp[i], 0))
-				}
-				step(xs, 0)
-				step(xs2, 1)
-				for i := range mr {
-					f.Inc(xp[i], 8)
-				}
-				f.Inc(wp, int32(8*nr))
-				f.Inc(kk, -2)
-			})
-			f.If(kk, func() {
-				for i := range mr {
-					f.Set(xs[i], V128Load32Splat(xp[i], 0))
-				}
-				step(xs, 0)
-			}, nil)
+			// channels adds kk input channels. Two per pass: the second
+			// one's x loads first, so that wazero checks each pointer once
+			// per pass; the sums still go in channel order. advance: the
+			// last odd channel moves the pointers on too (more follow).
+			channels := func(advance bool) {
+				f.While(func() Val { return I32GeU(kk, c32(2)) }, func() {
+					for i := range mr {
+						f.Set(xs2[i], V128Load32Splat(xp[i], 4))
+						f.Set(xs[i], V128Load32Splat(xp[i], 0))
+					}
+					step(xs, 0)
+					step(xs2, 1)
+					for i := range mr {
+						f.Inc(xp[i], 8)
+					}
+					f.Inc(wp, int32(8*nr))
+					f.Inc(kk, -2)
+				})
+				f.If(kk, func() {
+					for i := range mr {
+						f.Set(xs[i], V128Load32Splat(xp[i], 0))
+					}
+					step(xs, 0)
+					if advance {
+						for i := range mr {
+							f.Inc(xp[i], 4)
+						}
+						f.Inc(wp, int32(4*nr))
+					}
+				}, nil)
+			}
+			if !g.segmented {
+				f.Set(kk, g.k)
+				channels(false)
+			} else {
+				seg := e.tmp("seg", I32)
+				f.Set(seg, g.segs)
+				f.While(func() Val { return seg }, func() {
+					f.Set(kk, g.segLen)
+					channels(true)
+					for i := range mr {
+						f.Set(xp[i], I32Add(xp[i], g.segJump))
+					}
+					f.Inc(seg, -1)
+				})
+			}
 			for i := range mr {
 				vs := make([]Val, nvec)
 				for j := range nvec {
