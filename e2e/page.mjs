@@ -103,7 +103,7 @@ const page0 = `/?model=${encodeURIComponent(cfg.model)}`;
 // throttled, with a photo chosen as soon as the page has its file input,
 // and reports where the time went: resource timings and the page's own
 // performance marks (boot.js, ui/), and the time to the first prediction.
-async function coldStart(open, throttle) {
+async function coldStart(open, throttle, path = page0) {
   // Chromium's throttling (CDP) does not reach a service worker's own
   // fetches, and on a first visit sw.js takes over the page's requests
   // (clients.claim): the throttled run blocks service workers.
@@ -127,7 +127,7 @@ async function coldStart(open, throttle) {
     };
     document.addEventListener('DOMContentLoaded', () => { sample(); setInterval(sample, 100); });
   });
-  const nav = page.goto(cfg.url + page0, {waitUntil: 'domcontentloaded', timeout: 120000});
+  const nav = page.goto(cfg.url + path, {waitUntil: 'domcontentloaded', timeout: 120000});
   await nav;
   await page.setInputFiles('#file', cfg.uploadPhoto);
   await page.waitForFunction(() => (document.getElementById('results').dataset.source || '').startsWith('photo'), null, {timeout: 120000, polling: 20});
@@ -144,6 +144,12 @@ async function coldStart(open, throttle) {
   const ready = r.marks.find((m) => m.name === 'mn:model-ready');
   if (ready) r.modelReadyMs = ready.t;
   r.earlyBadges = [...new Set(r.samples.filter((s) => s.t < 1000).map((s) => s.badge))];
+  // Which model the page chose, and what it said about it.
+  Object.assign(r, await page.evaluate(() => ({
+    model: document.body.dataset.model || '',
+    firstModelMessage: document.querySelector('#messages [data-key="first-model"]')?.textContent || '',
+    connection: navigator.connection ? {downlink: navigator.connection.downlink, effectiveType: navigator.connection.effectiveType, saveData: navigator.connection.saveData} : null,
+  })));
   r.progressShown = r.samples.some((s) => s.progress);
   r.screenshot = await screenshot(cfg.out, page, `cold-start${throttle ? '-throttled' : ''}`);
   return r;
@@ -155,7 +161,11 @@ log('chromium', browser.version());
 await scenario('cold-start', async (open) => coldStart(open, null));
 // Chromium DevTools' "Fast 3G": 1.6 Mbit/s down, 150 ms round trips
 // (emulated with 562.5 ms latency per request in its preset: use 150).
-await scenario('cold-start-throttled', async (open) => coldStart(open, {bytesPerSecond: (1.6e6 / 8) | 0, latencyMs: 150}));
+const fast3G = {bytesPerSecond: (1.6e6 / 8) | 0, latencyMs: 150};
+await scenario('cold-start-throttled', async (open) => coldStart(open, fast3G));
+// The same first visit with no ?model=: the page picks for itself, and on
+// a slow link (navigator.connection) starts with its smallest model.
+await scenario('cold-start-slow-default', async (open) => coldStart(open, fast3G, '/'));
 
 // The first view at both sizes: loading feedback, the picker next to the
 // picture, the catalog fitting the phone, no 404 (favicon).

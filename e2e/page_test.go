@@ -76,7 +76,7 @@ func TestPage(t *testing.T) {
 		assert.Empty(t, r["notFound"], "requests answered 404 (favicon.ico?)")
 	}
 
-	for _, name := range []string{"cold-start", "cold-start-throttled"} {
+	for _, name := range []string{"cold-start", "cold-start-throttled", "cold-start-slow-default"} {
 		t.Run(name, func(t *testing.T) {
 			r := scenario(t, res, name)
 			noneMissing(t, r)
@@ -85,6 +85,17 @@ func TestPage(t *testing.T) {
 			logBreakdown(t, r)
 			assert.NotContains(t, fmt.Sprint(r["earlyBadges"]), "no model", "the badge in the first second")
 			assert.Equal(t, true, r["progressShown"], "no loading progress on screen while the model loaded")
+			if name != "cold-start-slow-default" {
+				assert.Equal(t, model, r["model"], "?model= names the first model")
+				assert.Empty(t, r["firstModelMessage"], "a model named by ?model= needs no explanation")
+				return
+			}
+			// 1.6 Mbit/s, as the browser estimates it (DevTools' throttling
+			// sets navigator.connection): the smallest model, said so.
+			t.Logf("navigator.connection under throttling: %v", r["connection"])
+			assert.Equal(t, other, r["model"], "the first model on a slow link (the smallest in the folder)")
+			assert.Contains(t, r["firstModelMessage"], "smallest model", "the page says why it chose a small model")
+			assert.Contains(t, r["firstModelMessage"], "slow", "the page says why it chose a small model")
 		})
 	}
 

@@ -37,15 +37,44 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
 // video.
 const preferred = ['mobilenet_v1_0.5_160_quant', 'mobilenet_v1_0.75_192_quant', 'mobilenet_v1_0.25_128_quant'];
 
+// SLOW_MBPS: below this downlink estimate (Mbit/s), a first visit starts
+// with the smallest model the server has. The page's own files are about
+// 2.1 MB on the wire; 0.5_160_quant adds 1.0 MB (0.5 s at 16 Mbit/s, 5 s at
+// 1.6), 0.25_128_quant 0.4 MB.
+export const SLOW_MBPS = 5;
+
 /**
- * firstModel picks the model a visit starts with: ?model=, else the last
- * visit's (localStorage "mobilenet.model"), else a preferred one, else any
- * the server has; '' when it has none.
+ * slowLink says why the connection counts as slow, from the browser's
+ * estimate (navigator.connection, the Network Information API: Chromium
+ * has it, Firefox and Safari do not), or '' when it does not or the
+ * browser does not say.
  */
-export function firstModel(list, param, stored) {
+export function slowLink(conn) {
+  if (!conn) return '';
+  if (conn.saveData) return 'the browser asks to save data';
+  if (typeof conn.downlink === 'number' && conn.downlink > 0 && conn.downlink < SLOW_MBPS) return `the connection is slow (about ${conn.downlink} Mbit/s)`;
+  if (['slow-2g', '2g', '3g'].includes(conn.effectiveType)) return `the connection is slow (${conn.effectiveType})`;
+  return '';
+}
+
+/**
+ * firstModel picks the model a visit starts with, as {name, reason}: ?model=,
+ * else the last visit's (localStorage "mobilenet.model"), else, when slow
+ * (slowLink's reason) the smallest the server has, else a preferred one,
+ * else any; reason is slow when the choice was the smallest for it, else
+ * ''. name is '' when the server has no model.
+ */
+export function firstModel(list, param, stored, slow = '') {
   const has = (n) => n && list.some((m) => m.name === n && m.available);
-  for (const n of [param, stored, ...preferred]) if (has(n)) return n;
-  return (list.find((m) => m.available) || {name: ''}).name;
+  for (const n of [param, stored]) if (has(n)) return {name: n, reason: ''};
+  const available = list.filter((m) => m.available);
+  if (slow && available.length > 0) {
+    const size = (m) => m.bytes || Infinity;
+    const smallest = available.reduce((a, b) => (size(b) < size(a) ? b : a));
+    if (smallest.bytes) return {name: smallest.name, reason: slow};
+  }
+  for (const n of preferred) if (has(n)) return {name: n, reason: ''};
+  return {name: (available[0] || {name: ''}).name, reason: ''};
 }
 
 function storedModel() {
@@ -86,10 +115,11 @@ if (/^\d+$/.test(params.get('watchdog') || '')) boot.watchdogMs = Number(params.
 mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd}); // the engine, while the catalog and ui.wasm come
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});
-// first resolves to {name, classifier} (classifier: a promise), or null
-// when the server has no model.
+// first resolves to {name, classifier, reason} (classifier: a promise;
+// reason: why the page picked the smallest model, or ''), or null when the
+// server has no model.
 boot.first = boot.catalog.then((list) => {
-  const name = firstModel(list, params.get('model') || '', storedModel());
+  const {name, reason} = firstModel(list, params.get('model') || '', storedModel(), slowLink(navigator.connection));
   if (!name) return null;
   if (barText) barText.textContent = `Loading ${name}…`;
   mark('model-load-start');
@@ -97,7 +127,7 @@ boot.first = boot.catalog.then((list) => {
   const e = list.find((m) => m.name === name);
   const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, watchdogMs: boot.watchdogMs, onProgress: (p) => progress(name, p)});
   classifier.then(() => mark('model-ready'), () => {});
-  return {name, classifier};
+  return {name, classifier, reason};
 });
 boot.first.catch(() => {});
 globalThis.mobilenetBoot = boot;

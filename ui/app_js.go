@@ -72,6 +72,10 @@ const maxShown = 10
 type loadSpec struct {
 	name string   // catalog name, or the file's name
 	file js.Value // the dropped .tflite, or undefined
+	// auto says why the page picked this model on its own (a slow
+	// connection), '' for the user's choice; an automatic choice is not
+	// remembered for the next visit.
+	auto string
 }
 
 // Storage keys (localStorage).
@@ -317,7 +321,7 @@ func (a *app) loadFirstModel() {
 	first, err := await(boot.Get("first"))
 	if err == nil && first.Truthy() {
 		name := str(first, "name")
-		spec := loadSpec{name: name, file: js.Undefined()}
+		spec := loadSpec{name: name, file: js.Undefined(), auto: str(first, "reason")}
 		progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			if len(args) > 1 {
 				a.progress(args[0].String(), args[1])
@@ -346,6 +350,9 @@ func (a *app) loadFirstModel() {
 			a.messageDetail("model", "error", modelErrorText(name, err.Error()), err.Error())
 		default:
 			a.adopt(spec, clf, map[string]any{"simd": a.useSIMD(), "name": name, "model": name})
+			if spec.auto != "" {
+				a.message("first-model", "info", fmt.Sprintf("The page started with its smallest model, %s, since %s. Larger models are more accurate: choose one in the model picker (M).", name, spec.auto))
+			}
 		}
 		return
 	}
@@ -428,8 +435,11 @@ func (a *app) adopt(spec loadSpec, clf js.Value, opts map[string]any) {
 	}
 	a.clf, a.current = clf, spec
 	a.clearMessage("model")
-	if !dropped {
+	if !dropped && spec.auto == "" {
 		a.store(storeModel, spec.name)
+	}
+	if spec.auto == "" {
+		a.clearMessage("first-model")
 	}
 	a.showModel(info)
 	a.body.SetAttribute("data-model", spec.name)
