@@ -110,7 +110,8 @@ func (e *emitter) emitDWConv() {
 	}
 
 	// Float, every channel in full tiles (C a multiple of CT): two
-	// interior pixels at a time share each weight load (dwTilePairF32).
+	// interior pixels at a time share each weight load and, at stride 1,
+	// the input columns they both read (dwTilePairF32).
 	pairs := Val(nil)
 	if !v.DType.Quantized() {
 		pairs = e.let("pairs", I32Eqz(I32RemU(c, c32(ct))))
@@ -309,6 +310,45 @@ func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q qua
 		f.Set(acc[j], V128Load(wt, uint32(16*j))) // the bias
 		f.Set(accB[j], acc[j])
 	}
+	if e.v.Stride == 1 {
+		// Stride 1: the second pixel's filter column kx is the first
+		// pixel's column kx+1 (on padding rows both stay at Zero, st 0),
+		// so each column is loaded once and reused: 12 input loads a
+		// vector instead of 18.
+		colA := e.tmpVecs("dcola", 3)
+		colB := e.tmpVecs("dcolb", 3)
+		for j := nvec - 1; j >= 0; j-- {
+			for ky := range 3 {
+				f.Set(colA[ky], V128Load(p[3*ky], uint32(16*j)))
+			}
+			for kx := range 3 {
+				for ky := range 3 {
+					t := 3*ky + kx
+					f.Set(colB[ky], V128Load(I32Add(p[t], st[ky]), uint32(16*j)))
+				}
+				for ky := range 3 { // dwOrderF32: column by column
+					t := 3*ky + kx
+					f.Set(wv, V128Load(wt, uint32(wOff+t*4*ct+16*j)))
+					f.Set(acc[j], e.fmadd(colA[ky], wv, acc[j]))
+					f.Set(accB[j], e.fmadd(colB[ky], wv, accB[j]))
+				}
+				colA, colB = colB, colA
+			}
+		}
+	} else {
+		e.dwPairTaps(p, st, wt, wOff, acc, accB, xa, xb, wv)
+	}
+	for j := nvec - 1; j >= 0; j-- {
+		f.V128Store(op, uint32(16*j), F32x4Pmin(F32x4Pmax(acc[j], q.lo), q.hi))
+		f.V128Store(I32Add(op, cb), uint32(16*j), F32x4Pmin(F32x4Pmax(accB[j], q.lo), q.hi))
+	}
+}
+
+// dwPairTaps adds the nine taps of both pixels of dwTilePairF32, tap by
+// tap in dwOrderF32, each weight vector loaded once for both.
+func (e *emitter) dwPairTaps(p, st []Local, wt Local, wOff int, acc, accB []Local, xa, xb, wv Local) {
+	f, ct := e.f, e.v.CT
+	nvec := ct / 4
 	for _, t := range dwOrderF32 {
 		for j := nvec - 1; j >= 0; j-- {
 			f.Set(wv, V128Load(wt, uint32(wOff+t*4*ct+16*j)))
@@ -317,10 +357,6 @@ func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q qua
 			f.Set(acc[j], e.fmadd(xa, wv, acc[j]))
 			f.Set(accB[j], e.fmadd(xb, wv, accB[j]))
 		}
-	}
-	for j := nvec - 1; j >= 0; j-- {
-		f.V128Store(op, uint32(16*j), F32x4Pmin(F32x4Pmax(acc[j], q.lo), q.hi))
-		f.V128Store(I32Add(op, cb), uint32(16*j), F32x4Pmin(F32x4Pmax(accB[j], q.lo), q.hi))
 	}
 }
 
