@@ -42,7 +42,12 @@ export function defaultThreads() {
 /**
  * suggestedThreads is the kernel threads worth asking load() for here:
  * the cores the browser reports, at most 4, in a cross-origin isolated
- * page with wasm SIMD; 1 elsewhere.
+ * page with wasm SIMD; 1 elsewhere, and in Firefox: there (ESR 153) an
+ * engine worker's `new Worker()` for a kernel thread sometimes never
+ * returns when it runs while another engine worker and its kernel workers
+ * are being ended (a model switch: dispose the old one, load the next);
+ * with 2.5 s between a dispose and the next load, 24 threaded loads in a
+ * row all started.
  */
 export function suggestedThreads() {
   if (!threadsSupported() || !simdSupported() || inFirefox()) return 1;
