@@ -45,9 +45,9 @@ export function defaultThreads() {
  * page with wasm SIMD; 1 elsewhere, and in Firefox: there (ESR 153) an
  * engine worker's `new Worker()` for a kernel thread sometimes never
  * returns when it runs while another engine worker and its kernel workers
- * are being ended (a model switch: dispose the old one, load the next);
- * with 2.5 s between a dispose and the next load, 24 threaded loads in a
- * row all started.
+ * are being ended (a model switch: dispose the old one, load the next),
+ * and, less often, with 2.5 s between a dispose and the next load (once
+ * in 31 loads), so waiting is no fix.
  */
 export function suggestedThreads() {
   if (!threadsSupported() || !simdSupported() || inFirefox()) return 1;
