@@ -415,10 +415,8 @@ func testBrowser(t *testing.T, b browserSpec) {
 		assert.Equal(t, iso, r["supported"], "threadsSupported()")
 		cores, _ := r["cores"].(float64)
 		// suggestedThreads() is the cores, at most 4, in isolated
-		// pages, and the default. Kernel threads are off in Firefox for
-		// now: loads with 2 threads stalled there (site/mobilenet.js
-		// threadPlan).
-		threads := iso && !e.firefox()
+		// pages, and the default, in both browsers.
+		threads := iso
 		wantSuggested := 1.0
 		if threads {
 			wantSuggested = min(4, cores)

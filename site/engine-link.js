@@ -268,6 +268,26 @@ export function kernelWorkerLoop(ctl, slot, fns) {
   }
 }
 
+// KERNEL_WORKER is the kernel thread's script, beside this module.
+const KERNEL_WORKER = 'kernel-worker.js';
+
+// SPAWN_KERNEL_WORKER names the engine worker's request to the page that
+// started it, {[SPAWN_KERNEL_WORKER]: port, url}: start a worker on url
+// (KERNEL_WORKER) and pass it the port (see startKernelThreads).
+export const SPAWN_KERNEL_WORKER = 'mnSpawnKernelWorker';
+
+/**
+ * startModuleWorker starts a module worker running url: directly when it
+ * is on this page's origin, else through a blob that imports it (a page
+ * cannot start another origin's script as a worker; the server sends
+ * CORS headers).
+ */
+export function startModuleWorker(url) {
+  if (new URL(url).origin === location.origin) return new Worker(url, {type: 'module'});
+  const blob = new Blob([`import ${JSON.stringify(url)};\n`], {type: 'text/javascript'});
+  return new Worker(URL.createObjectURL(blob), {type: 'module'});
+}
+
 /**
  * startKernelThreads starts n kernel workers (kernel-worker.js), each
  * running simdModule on memory (shared), and returns once all are ready:
@@ -283,7 +303,8 @@ export function kernelWorkerLoop(ctl, slot, fns) {
  */
 export async function startKernelThreads(simdModule, memory, n) {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL * n));
-  const url = new URL('kernel-worker.js', import.meta.url).href;
+  const url = new URL(KERNEL_WORKER, import.meta.url).href;
+  const inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
   const workers = [];
   const stopped = []; // resolved when each worker says it left its loop
   // terminate tells every worker to leave its loop and waits (at most
@@ -301,11 +322,17 @@ export async function startKernelThreads(simdModule, memory, n) {
   try {
     await Promise.all(Array.from({length: n}, (_, slot) => new Promise((resolve, reject) => {
       let w;
-      if (new URL(url).origin === location.origin) {
-        w = new Worker(url, {type: 'module'});
+      if (inWorker) {
+        // The page starts the kernel worker (mobilenet.js, Channel) and
+        // hands it one end of a channel: in Firefox a worker's own
+        // `new Worker()` sometimes never returned (while other workers
+        // were being ended); started by the page, none hung in 80 loads.
+        const {port1, port2} = new MessageChannel();
+        self.postMessage({[SPAWN_KERNEL_WORKER]: port2, url}, [port2]);
+        w = port1;
+        w.terminate = () => port1.postMessage({quit: true}); // and the page terminates it
       } else {
-        const blob = new Blob([`import ${JSON.stringify(url)};\n`], {type: 'text/javascript'});
-        w = new Worker(URL.createObjectURL(blob), {type: 'module'});
+        w = startModuleWorker(url);
       }
       workers.push(w);
       stopped.push(new Promise((left) => {

@@ -18,8 +18,8 @@
 // Types: mobilenet.d.ts.
 
 import {
-  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, inFirefox, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
-  SIMD_OFF, SIMD_ON, SIMD_UNLINKED, simdSupported, threadsSupported,
+  compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
+  SIMD_OFF, SIMD_ON, SIMD_UNLINKED, SPAWN_KERNEL_WORKER, simdSupported, startModuleWorker, threadsSupported,
 } from './engine-link.js';
 import {browserFeatures} from './features.js';
 
@@ -42,15 +42,10 @@ export function defaultThreads() {
 /**
  * suggestedThreads is the kernel threads worth asking load() for here:
  * the cores the browser reports, at most 4, in a cross-origin isolated
- * page with wasm SIMD; 1 elsewhere, and in Firefox: there (ESR 153) an
- * engine worker's `new Worker()` for a kernel thread sometimes never
- * returns when it runs while another engine worker and its kernel workers
- * are being ended (a model switch: dispose the old one, load the next),
- * and, less often, with 2.5 s between a dispose and the next load (once
- * in 31 loads), so waiting is no fix.
+ * page with wasm SIMD; 1 elsewhere.
  */
 export function suggestedThreads() {
-  if (!threadsSupported() || !simdSupported() || inFirefox()) return 1;
+  if (!threadsSupported() || !simdSupported()) return 1;
   return coresUpTo4();
 }
 
@@ -72,7 +67,6 @@ function threadPlan(opts, wantSimd) {
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
   // Firefox: a load with 2 threads stalled in the e2e suite (once in 4
   // runs on 2026-12-04, twice before), cause not found.
-  else if (inFirefox()) reason = 'kernel threads are off in Firefox for now (loads stalled in its tests)';
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
@@ -347,12 +341,7 @@ function startWorker(baseUrl) {
 }
 
 function newWorker(baseUrl) {
-  const url = new URL('worker.js', baseUrl).href;
-  if (new URL(url).origin === location.origin) return new Worker(url, {type: 'module'});
-  // A page on another origin cannot start our worker directly; a blob
-  // worker that imports it can (the server sends CORS headers).
-  const blob = new Blob([`import ${JSON.stringify(url)};\n`], {type: 'text/javascript'});
-  return new Worker(URL.createObjectURL(blob), {type: 'module'});
+  return startModuleWorker(new URL('worker.js', baseUrl).href);
 }
 
 class Channel {
@@ -362,7 +351,18 @@ class Channel {
     this.pending = new Map();
     this.closed = null;
     this.workerCanvas = true; // the worker's OffscreenCanvas, known after init
+    this.kernelWorkers = []; // started for the worker's kernel threads
     worker.onmessage = (ev) => {
+      const port = ev.data[SPAWN_KERNEL_WORKER];
+      if (port) {
+        // The engine's kernel threads, started here rather than by the
+        // worker itself (engine-link.js startKernelThreads), with the
+        // channel's end the worker sent.
+        const k = startModuleWorker(ev.data.url);
+        this.kernelWorkers.push(k);
+        k.postMessage({port}, [port]);
+        return;
+      }
       const {id, ok, value, error} = ev.data;
       const p = this.pending.get(id);
       if (!p) return;
@@ -405,8 +405,9 @@ class Channel {
     // The worker ends its kernel workers and itself when it gets to this
     // message; terminate() stops it anyway, a little later, if it is busy.
     const w = this.worker;
+    const kernels = this.kernelWorkers;
     w.postMessage({op: 'close'});
-    setTimeout(() => w.terminate(), 1000);
+    setTimeout(() => [w, ...kernels].forEach((x) => x.terminate()), 1000);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
