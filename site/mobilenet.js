@@ -65,8 +65,6 @@ function threadPlan(opts, wantSimd) {
   if (asked <= 1) reason = byDefault ? 'the browser reports one core' : 'one thread requested';
   else if (!wantSimd) reason = 'kernel threads run the SIMD kernels, which are off or unsupported';
   else if (!threadsSupported()) reason = 'the page is not cross-origin isolated (shared memory needs COOP and COEP headers)';
-  // Firefox: a load with 2 threads stalled in the e2e suite (once in 4
-  // runs on 2026-12-04, twice before), cause not found.
   const threads = reason ? 1 : asked;
   return {threads, reason};
 }
