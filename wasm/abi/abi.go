@@ -70,6 +70,14 @@ const (
 	// MaxThreads bounds simd_threads' answer: the most kernel instances a
 	// layer is split across.
 	MaxThreads = 16
+	// SpawnKernelWorkerMessage is, in browsers, the key of the engine
+	// worker's message asking the page that started it to start one
+	// kernel worker: {key: a MessagePort, url: the kernel worker's
+	// script}. The page starts it and hands it the port, over which the
+	// engine's worker then talks to it (site/engine-link.js
+	// startKernelThreads): Firefox sometimes never returned from a
+	// worker's own new Worker() for them.
+	SpawnKernelWorkerMessage = "mnSpawnKernelWorker"
 )
 
 // SharedMemoryMaxPages is the maximum, in 64 KiB pages, that the shared

@@ -33,6 +33,7 @@ var jsConstants = map[string]any{
 	"SIMD_THREADS_IMPORT":  abi.SIMDThreadsImport,
 	"SIMD_PARALLEL_IMPORT": abi.SIMDParallelImport,
 	"MAX_THREADS":          abi.MaxThreads,
+	"SPAWN_KERNEL_WORKER":  abi.SpawnKernelWorkerMessage,
 	"MIN_PART_WORK":        simd.MinPartWork,
 	"DW_WORK_PER_MAC":      simd.DWWorkPerMAC,
 	"CONV_WORK_PER_MAC":    simd.ConvWorkPerMAC,
