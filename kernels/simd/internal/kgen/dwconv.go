@@ -305,7 +305,7 @@ func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q qua
 	nvec := ct / 4
 	acc := e.tmpVecs("dacc", nvec)
 	accB := e.tmpVecs("daccb", nvec)
-	xa, xb, wv := e.tmp("dxa", V128), e.tmp("dxb2", V128), e.tmp("dwv", V128)
+	wv := e.tmp("dwv", V128)
 	for j := nvec - 1; j >= 0; j-- {
 		f.Set(acc[j], V128Load(wt, uint32(16*j))) // the bias
 		f.Set(accB[j], acc[j])
@@ -336,7 +336,7 @@ func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q qua
 			}
 		}
 	} else {
-		e.dwPairTaps(p, st, wt, wOff, acc, accB, xa, xb, wv)
+		e.dwPairTaps(p, st, wt, wOff, acc, accB, wv)
 	}
 	for j := nvec - 1; j >= 0; j-- {
 		f.V128Store(op, uint32(16*j), F32x4Pmin(F32x4Pmax(acc[j], q.lo), q.hi))
@@ -346,8 +346,9 @@ func (e *emitter) dwTilePairF32(p, st []Local, cb, wt, op Local, wOff int, q qua
 
 // dwPairTaps adds the nine taps of both pixels of dwTilePairF32, tap by
 // tap in dwOrderF32, each weight vector loaded once for both.
-func (e *emitter) dwPairTaps(p, st []Local, wt Local, wOff int, acc, accB []Local, xa, xb, wv Local) {
+func (e *emitter) dwPairTaps(p, st []Local, wt Local, wOff int, acc, accB []Local, wv Local) {
 	f, ct := e.f, e.v.CT
+	xa, xb := e.tmp("dxa", V128), e.tmp("dxb2", V128)
 	nvec := ct / 4
 	for _, t := range dwOrderF32 {
 		for j := nvec - 1; j >= 0; j-- {
