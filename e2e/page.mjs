@@ -151,8 +151,33 @@ async function coldStart(open, throttle, path = page0) {
     connection: navigator.connection ? {downlink: navigator.connection.downlink, effectiveType: navigator.connection.effectiveType, saveData: navigator.connection.saveData} : null,
   })));
   r.progressShown = r.samples.some((s) => s.progress);
+  // The first prediction is boot.js's, drawn before ui.wasm was asked for;
+  // the UI then takes the photo over and shows the same classes itself.
+  const at = (n) => r.marks.find((m) => m.name === n)?.t;
+  r.earlyTop = await readTop(page);
+  r.firstBeforeUi = at('mn:first-prediction') !== undefined && !(at('mn:ui-fetch') < at('mn:first-prediction'));
+  await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: 120000});
+  r.uiTop = await readTop(page);
+  r.uiSource = await page.getAttribute('#results', 'data-source');
+  r.firstMarks = await page.evaluate(() => performance.getEntriesByName('mn:first-prediction').length);
   r.screenshot = await screenshot(cfg.out, page, `cold-start${throttle ? '-throttled' : ''}`);
   return r;
+}
+
+// beforeUi opens the page with ui.wasm held back until release() (the
+// service worker blocked, so that the route sees the request): what
+// boot.js does before the UI runs.
+async function beforeUi(open) {
+  let release;
+  const gate = new Promise((resolve) => (release = resolve));
+  const page = await open(null, {...DESKTOP, serviceWorkers: 'block'});
+  await page.route('**/ui.wasm', async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto(cfg.url + page0, {waitUntil: 'domcontentloaded'});
+  const uiRunning = () => page.evaluate(() => document.querySelector('#model-pick option')?.value !== '');
+  return {page, release, uiRunning};
 }
 
 browser = await chromium.launch(launch);
@@ -166,6 +191,32 @@ await scenario('cold-start-throttled', async (open) => coldStart(open, fast3G));
 // The same first visit with no ?model=: the page picks for itself, and on
 // a slow link (navigator.connection) starts with its smallest model.
 await scenario('cold-start-slow-default', async (open) => coldStart(open, fast3G, '/'));
+
+// Before the UI runs: a dropped photo is classified by boot.js, then taken
+// over by the UI; a click on "Start camera" is kept, said, and honoured.
+await scenario('before-ui', async (open) => {
+  const r = {};
+  {
+    const {page, release, uiRunning} = await beforeUi(open);
+    await dropFile(page, cfg.uploadPhoto, cfg.uploadPhoto.split('/').pop(), 'image/jpeg');
+    await page.waitForFunction(() => (document.getElementById('results').dataset.source || '').startsWith('photo'), null, {timeout: T});
+    r.photo = {top: await readTop(page), uiRunning: await uiRunning(), shown: await page.$eval('#photo', (i) => !i.hidden && i.complete && i.naturalWidth > 0), badge: await page.textContent('#model-badge')};
+    release();
+    await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: T});
+    r.photo.uiTop = await readTop(page);
+    r.photo.uiSource = await page.getAttribute('#results', 'data-source');
+  }
+  {
+    const {page, release, uiRunning} = await beforeUi(open);
+    await page.click('#cam-start');
+    await page.waitForSelector('#messages [data-key="boot-camera"]', {timeout: T});
+    r.camera = {message: await page.textContent('#messages [data-key="boot-camera"] span'), uiRunning: await uiRunning()};
+    release();
+    await page.waitForFunction(() => document.getElementById('results').dataset.source === 'camera', null, {timeout: T});
+    r.camera.messageAfter = await page.$$eval('#messages [data-key="boot-camera"]', (ms) => ms.length);
+  }
+  return r;
+});
 
 // The first view at both sizes: loading feedback, the picker next to the
 // picture, the catalog fitting the phone, no 404 (favicon).

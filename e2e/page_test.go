@@ -85,7 +85,12 @@ func TestPage(t *testing.T) {
 			logBreakdown(t, r)
 			assert.NotContains(t, fmt.Sprint(r["earlyBadges"]), "no model", "the badge in the first second")
 			assert.Equal(t, true, r["progressShown"], "no loading progress on screen while the model loaded")
+			assert.Equal(t, true, r["firstBeforeUi"], "the first prediction is boot.js's, before ui.wasm is fetched")
+			assert.Equal(t, 1.0, r["firstMarks"], "one first prediction (boot.js's; the UI's is not another)")
+			assert.Empty(t, sameTop(tops(t, r["uiTop"]), tops(t, r["earlyTop"])), "the UI shows the classes boot.js showed")
+			assert.Contains(t, r["uiSource"], "photo", "the UI took the photo over")
 			if name != "cold-start-slow-default" {
+				assert.Empty(t, sameTop(tops(t, r["earlyTop"]), wantUpload), "boot.js's top 5 (background hidden)")
 				assert.Equal(t, model, r["model"], "?model= names the first model")
 				assert.Empty(t, r["firstModelMessage"], "a model named by ?model= needs no explanation")
 				return
@@ -98,6 +103,22 @@ func TestPage(t *testing.T) {
 			assert.Contains(t, r["firstModelMessage"], "slow", "the page says why it chose a small model")
 		})
 	}
+
+	t.Run("before-ui", func(t *testing.T) {
+		r := scenario(t, res, "before-ui")
+		noneMissing(t, r)
+		ph := sub(t, r, "photo")
+		assert.Equal(t, false, ph["uiRunning"], "ui.wasm was held back")
+		assert.Equal(t, true, ph["shown"], "the dropped photo on show before the UI runs")
+		assert.Equal(t, model, ph["badge"], "the badge names the model once ready")
+		assert.Empty(t, sameTop(tops(t, ph["top"]), wantUpload), "boot.js's top 5 of a dropped photo")
+		assert.Empty(t, sameTop(tops(t, ph["uiTop"]), wantUpload), "the UI's, once it took the photo over")
+		assert.Equal(t, "photo: "+uploadPhoto, ph["uiSource"])
+		cam := sub(t, r, "camera")
+		assert.Equal(t, false, cam["uiRunning"], "ui.wasm was held back")
+		assert.Contains(t, cam["message"], "camera starts as soon as", "a camera click before the UI is acknowledged")
+		assert.Equal(t, 0.0, cam["messageAfter"], "the UI removes boot.js's camera message")
+	})
 
 	for _, size := range []string{"desktop", "phone"} {
 		t.Run("first-view-"+size, func(t *testing.T) {

@@ -2,15 +2,21 @@
 // globalThis.mobilenet, registers the service worker that keeps the page
 // usable offline, and runs ui.wasm (Go, GOOS=js) with wasm_exec.js.
 //
-// The first model starts loading here, before ui.wasm, so that the two
-// downloads, compilations and Go runtime starts overlap instead of
-// following each other: boot.js fetches the catalog, picks the first model
-// (firstModel) and loads it, showing the progress over the picture until
-// the UI takes over (globalThis.mobilenetBoot, read by ui/app_js.go).
+// The first model loads before ui.wasm: boot.js fetches the catalog, picks
+// the first model (firstModel) and loads it, showing the progress over the
+// picture. ui.wasm (0.9 MB on the wire) comes once that model is ready, so
+// that on a slow link its download does not share the line with the
+// engine's and the model's, and on a fast one its compilation and Go
+// runtime start do not share the cores with the engine's. Until the UI
+// runs, boot.js itself classifies a photo chosen or dropped on the page
+// and shows the result in the UI's elements (the first prediction), and
+// remembers a click on "Start camera"; the UI takes both over when it
+// starts (globalThis.mobilenetBoot, read by ui/app_js.go).
 // Performance marks "mn:*" record the steps (the README's breakdown).
 
 import * as mobilenet from './mobilenet.js';
 import * as teachStore from './teach-store.js';
+import {formatPercent, isBackground, shortLabel} from './format.js';
 
 globalThis.mobilenet = mobilenet;
 globalThis.teachStore = teachStore; // the Teach mode's saved projects
@@ -18,13 +24,25 @@ globalThis.teachStore = teachStore; // the Teach mode's saved projects
 const mark = (name) => performance.mark(`mn:${name}`);
 mark('boot');
 
-function fatal(text) {
+// say shows a message the way the UI does (ui/app_js.go message): one per
+// key, which the UI's own messages of that key replace.
+function say(key, kind, text) {
+  const box = document.getElementById('messages');
+  box.querySelector(`[data-key="${key}"]`)?.remove();
   const m = document.createElement('div');
-  m.className = 'msg error';
-  m.dataset.key = 'boot';
-  m.dataset.kind = 'error';
-  m.textContent = text;
-  document.getElementById('messages').append(m);
+  m.className = `msg ${kind}`;
+  m.dataset.key = key;
+  m.dataset.kind = kind;
+  m.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  const close = Object.assign(document.createElement('button'), {className: 'close', textContent: '×'});
+  close.setAttribute('aria-label', 'Dismiss');
+  close.onclick = () => m.remove();
+  m.append(Object.assign(document.createElement('span'), {textContent: text}), close);
+  box.append(m);
+}
+
+function fatal(text) {
+  say('boot', 'error', text);
   document.body.dataset.state = 'error';
 }
 
@@ -122,15 +140,114 @@ boot.first = boot.catalog.then((list) => {
   const {name, reason} = firstModel(list, params.get('model') || '', storedModel(), slowLink(navigator.connection));
   if (!name) return null;
   if (barText) barText.textContent = `Loading ${name}…`;
+  const badge = document.getElementById('model-badge');
+  if (badge) badge.textContent = `loading ${name}…`;
+  if (reason) say('first-model', 'info', `The page starts with its smallest model, ${name}, since ${reason}. Larger models are more accurate: choose one in the model picker (M).`);
   mark('model-load-start');
   // The catalog's URLs, so that load does not fetch the catalog again.
   const e = list.find((m) => m.name === name);
   const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, watchdogMs: boot.watchdogMs, onProgress: (p) => progress(name, p)});
-  classifier.then(() => mark('model-ready'), () => {});
-  return {name, classifier, reason};
+  classifier.then(() => {
+    mark('model-ready');
+    if (early.taken) return; // the UI's from now on
+    if (badge) badge.textContent = name;
+    document.body.dataset.model = name;
+  }, () => {});
+  return {name, classifier, reason, bytes: e.bytes || 0};
 });
 boot.first.catch(() => {});
 globalThis.mobilenetBoot = boot;
+
+// What the page does before the UI runs (the header comment). early.pending
+// is the user's last request, {file, url} (url: the photo's object URL on
+// show, or '') or {camera: true}, for the UI to take over; early.busy
+// settles when boot.js's own classification does.
+const early = {pending: null, taken: false, busy: Promise.resolve(), url: ''};
+const el = (id) => document.getElementById(id);
+
+function earlyFile(f) {
+  if (!f || early.taken) return;
+  if (early.url) URL.revokeObjectURL(early.url);
+  early.url = '';
+  early.pending = {file: f, url: ''};
+  const model = f.name.toLowerCase().endsWith('.tflite');
+  if (model || (f.type && !f.type.startsWith('image/'))) return; // the UI loads it or says what is wrong
+  early.url = early.pending.url = URL.createObjectURL(f);
+  el('photo').src = early.url;
+  el('photo').alt = f.name;
+  el('photo').hidden = false;
+  el('video').hidden = true;
+  el('placeholder').hidden = true;
+  early.busy = earlyClassify(f).catch(() => {}); // a failure is the UI's to report, on its own try
+}
+
+// earlyClassify classifies f with the first model and shows the top five
+// classes (not "background", as the UI's defaults) in the UI's own markup
+// (ui/app_js.go renderTop).
+async function earlyClassify(f) {
+  const first = await boot.first;
+  if (!first) return;
+  const clf = await first.classifier;
+  if (early.taken || early.pending.file !== f) return;
+  const preds = (await clf.classify(f, {topK: 6})).filter((p) => !isBackground(p.label)).slice(0, 5);
+  if (early.taken || early.pending.file !== f) return;
+  el('top5').replaceChildren(...preds.map((p) => {
+    const li = document.createElement('li');
+    li.dataset.index = p.index;
+    li.dataset.score = p.score;
+    li.dataset.label = p.label;
+    const span = (cls, text) => Object.assign(document.createElement('span'), {className: cls, textContent: text});
+    const name = span('label', shortLabel(p.label, p.index));
+    name.title = `${p.label} (class ${p.index})`;
+    const bar = span('bar', '');
+    bar.append(span('fill', ''));
+    bar.firstChild.style.width = `${(100 * Math.min(Math.max(p.score, 0), 1)).toFixed(1)}%`;
+    li.append(name, bar, span('score', formatPercent(p.score)));
+    return li;
+  }));
+  const results = el('results');
+  results.dataset.source = `photo: ${f.name}`;
+  results.dataset.model = first.name;
+  mark('first-prediction');
+}
+
+const onFile = (e) => {
+  earlyFile(e.target.files[0]);
+  e.target.value = '';
+};
+const onDragOver = (e) => e.preventDefault(); // or a drop opens the file instead of the page
+const onDrop = (e) => {
+  e.preventDefault();
+  earlyFile(e.dataTransfer && e.dataTransfer.files[0]);
+};
+const onCamera = () => {
+  early.pending = {camera: true};
+  say('boot-camera', 'info', 'The camera starts as soon as the page has loaded.'); // removed by the UI's resume
+};
+el('file').addEventListener('change', onFile);
+document.addEventListener('dragover', onDragOver);
+document.addEventListener('drop', onDrop);
+el('cam-start').addEventListener('click', onCamera);
+
+/**
+ * takeOver is the UI's, once its own handlers are attached: boot.js stops
+ * handling the page and hands over the user's last request (early.pending,
+ * or null).
+ */
+boot.takeOver = () => {
+  early.taken = true;
+  el('file').removeEventListener('change', onFile);
+  document.removeEventListener('dragover', onDragOver);
+  document.removeEventListener('drop', onDrop);
+  el('cam-start').removeEventListener('click', onCamera);
+  return early.pending;
+};
+
+// UI_WAITS_FOR_BYTES: ui.wasm waits for a first model up to this size on
+// the wire (every quantized model, the smaller float ones); a larger one
+// takes longer than ui.wasm itself, which then comes at once so that the
+// model can be changed meanwhile.
+const UI_WAITS_FOR_BYTES = 4 << 20;
 
 async function run() {
   if (typeof WebAssembly !== 'object') {
@@ -141,10 +258,12 @@ async function run() {
     fatal('wasm_exec.js is missing: run ./build.sh.');
     return;
   }
-  // ui.wasm's compilation and the UI's start hold the page's one thread
-  // for a while (on 2 cores the catalog's answer then waited 0.9 s): let
-  // the first model's load start first (its catalog, then its download).
-  await boot.first.catch(() => {});
+  // The first model first (the header comment), and the first photo's
+  // prediction when one was chosen meanwhile.
+  const first = await boot.first.catch(() => null);
+  if (first && first.bytes <= UI_WAITS_FOR_BYTES) await first.classifier.catch(() => {});
+  await early.busy;
+  mark('ui-fetch');
   const go = new Go();
   let instance;
   try {

@@ -134,14 +134,12 @@ function compile(url, optional = false) {
  * simd-relaxed.wasm, when it will be used) at once, so that a later load()
  * finds them compiled: a page calls it as early as it can (site/boot.js,
  * before its catalog and its own UI), and the engine's download overlaps
- * theirs. It also starts the next load's worker, whose scripts then load
- * meanwhile. Pass the simd and relaxedSimd that load() will get.
+ * theirs. Pass the simd and relaxedSimd that load() will get.
  */
 export function preload({baseUrl, simd, relaxedSimd, threads} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
   linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd));
-  if (typeof Worker === 'function' && !spareWorker) spareWorker = {baseUrl: base, worker: newWorker(base)};
 }
 
 /**
@@ -227,8 +225,11 @@ export async function fetchBytes(url, {onProgress, cache = true, signal} = {}) {
     return hit;
   }
   const {out, type} = await fromNet; // the network's error, when neither has it
-  // Stored after the bytes are handed over; cachedUrls and load wait.
-  const put = storeP.then((st) => st && st.put(u, new Response(out.slice(), {headers: {'content-type': type}}))).catch(() => {});
+  // Stored after the bytes are handed over (cachedUrls and load wait), from
+  // a copy taken now: the caller may transfer out's buffer to a worker
+  // before the cache opens.
+  const copy = cache ? new Response(out.slice(), {headers: {'content-type': type}}) : null;
+  const put = storeP.then((st) => st && copy && st.put(u, copy)).catch(() => {});
   storing.add(put);
   put.then(() => storing.delete(put));
   return out.buffer;
@@ -325,20 +326,7 @@ export async function catalog({modelsUrl = new URL('models/', here).href} = {}) 
 }
 
 // Worker plumbing: one worker per classifier, requests matched by id.
-// spareWorker is one started ahead by preload (its scripts load while the
-// engine downloads), for the next startWorker with the same baseUrl.
-let spareWorker = null;
-
 function startWorker(baseUrl) {
-  if (spareWorker && spareWorker.baseUrl === baseUrl) {
-    const w = spareWorker.worker;
-    spareWorker = null;
-    return w;
-  }
-  return newWorker(baseUrl);
-}
-
-function newWorker(baseUrl) {
   return startModuleWorker(new URL('worker.js', baseUrl).href);
 }
 
@@ -597,19 +585,10 @@ export async function load(opts = {}) {
   const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan);
   const live = {ch: new Channel(startWorker(baseUrl)), kernelFile: ''};
   engineP.then(() => mark('engine-compiled'), () => {});
-  // posted resolves once "init" is on its way to the worker: "load" may
-  // follow it at once (the worker runs them in order).
-  let initPosted;
-  live.posted = new Promise((resolve) => {
-    initPosted = resolve;
-  });
   const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
     live.kernelFile = file;
-    const r = live.ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
-    initPosted();
-    return r;
+    return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: plan.threads});
   }).catch(async (e) => {
-    initPosted();
     if (plan.threads <= 1) throw e;
     // The threaded build did not start (no room for its shared memory's
     // maximum, say): the plain one, on one thread.
@@ -679,20 +658,10 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
 
   mark('model-downloaded');
   const flags = opts.requant === 'reference' ? FLAG_REFERENCE : 0;
-  // The model goes to the worker right behind "init", without waiting for
-  // its answer: on a cold start the page's thread is busy starting the UI,
-  // and each reply it waits for comes late. The bytes are transferred,
-  // except to a threaded engine, whose start may fail and be replaced by a
-  // single-threaded one, which then gets them again.
-  await live.posted;
-  const send = (c) => c.call('load', {model, head, labels, flags}, plan.threads > 1 ? [] : [model, ...(head ? [head] : [])]);
-  const first = live.ch;
-  const loaded = send(first);
-  loaded.catch(() => {}); // when init fails, its error is the one thrown
   const init = await initP;
-  const ch = live.ch; // first, or its single-threaded replacement
+  const ch = live.ch; // the first worker, or its single-threaded replacement
   ch.workerCanvas = init.features.offscreenCanvas;
-  const [{simdState, ...info}] = await Promise.all([ch === first ? loaded : send(ch), cacheWrites()]);
+  const [{simdState, ...info}] = await Promise.all([ch.call('load', {model, head, labels, flags}, [model, ...(head ? [head] : [])]), cacheWrites()]);
   const file = live.kernelFile;
   const kernelSet = file.replace(/-threads\.wasm$/, '.wasm');
   let simdReason = init.simdReason;

@@ -25,13 +25,9 @@
 // Widgets of one page share a classifier (one worker) per model.
 
 import * as mobilenet from './mobilenet.js';
+import {formatPercent, isBackground, shortLabel} from './format.js';
 
-// formatPercent is the page's format of a score (ui/format.go): one
-// decimal, and "<0.1%" below 0.1%.
-export function formatPercent(p) {
-  if (Number.isNaN(p)) return '–';
-  return p < 0.001 ? '<0.1%' : `${(100 * p).toFixed(1)}%`;
-}
+export {formatPercent}; // the page's format of a score
 
 const shared = new Map(); // model key -> Promise<Classifier>
 
@@ -238,7 +234,7 @@ export class MobilenetClassifier extends HTMLElement {
     const k = this.topK;
     const all = this.hasAttribute('show-background');
     const preds = await clf.classify(source, {topK: all ? k : k + 1});
-    return (all ? preds : preds.filter((p) => (p.label || '').trim().toLowerCase() !== 'background')).slice(0, k);
+    return (all ? preds : preds.filter((p) => !isBackground(p.label))).slice(0, k);
   }
 
   _show(preds, source, clf) {
@@ -247,7 +243,7 @@ export class MobilenetClassifier extends HTMLElement {
       ...preds.map((p) => {
         const li = document.createElement('li');
         const name = document.createElement('span');
-        name.textContent = (p.label || `class ${p.index}`).split(',')[0];
+        name.textContent = shortLabel(p.label, p.index);
         name.title = p.label;
         const pct = document.createElement('span');
         pct.textContent = formatPercent(p.score);

@@ -154,11 +154,13 @@ func (a *app) start() {
 	a.loadLatency()
 	a.wireModes()
 	a.wire()
+	pending := js.Global().Get("mobilenetBoot").Call("takeOver")
 	a.spawn(a.startTeach) // the Teach mode (teach_js.go)
 	a.body.SetAttribute("data-state", "loading")
 	a.spawn(func() {
 		a.loadCatalog()
 		a.loadFirstModel()
+		a.resume(pending)
 	})
 	a.spawn(a.countCameras)
 }
@@ -203,7 +205,6 @@ func (a *app) wire() {
 		a.fileInput.Set("value", "")
 	}
 	a.fileInput.AddEventListener("change", false, func(dom.Event) { takeFile() })
-	takeFile() // a photo chosen before the UI ran
 	a.simdToggle.AddEventListener("change", false, func(dom.Event) {
 		a.spawn(a.reload)
 	})
@@ -349,10 +350,7 @@ func (a *app) loadFirstModel() {
 			a.body.SetAttribute("data-state", "no-model")
 			a.messageDetail("model", "error", modelErrorText(name, err.Error()), err.Error())
 		default:
-			a.adopt(spec, clf, map[string]any{"simd": a.useSIMD(), "name": name, "model": name})
-			if spec.auto != "" {
-				a.message("first-model", "info", fmt.Sprintf("The page started with its smallest model, %s, since %s. Larger models are more accurate: choose one in the model picker (M).", name, spec.auto))
-			}
+			a.adopt(spec, clf, map[string]any{"simd": a.useSIMD(), "name": name, "model": name}) // boot.js said why when spec.auto
 		}
 		return
 	}
@@ -364,6 +362,25 @@ func (a *app) loadFirstModel() {
 		return
 	}
 	a.message("model", "info", "The server has no models yet: fetch some with 'mobilenet models fetch', or drop any .tflite classifier on this page.")
+}
+
+// resume does what the user asked for before the UI ran, which boot.js
+// kept (site/boot.js takeOver: {file, url} or {camera: true}), unless
+// they have asked for something else since: a photo boot.js showed (and
+// classified) is taken up as if chosen here, and classified again.
+func (a *app) resume(pending js.Value) {
+	a.clearMessage("boot-camera")
+	if !pending.Truthy() || a.photoFile.Truthy() || a.cam.running {
+		return
+	}
+	if f := pending.Get("file"); f.Truthy() {
+		if u := pending.Get("url"); u.Truthy() {
+			a.photoURL = u.String() // boot.js's, on show: revoked when replaced
+		}
+		a.handleFile(f)
+	} else if pending.Get("camera").Truthy() {
+		a.startCamera()
+	}
 }
 
 // reload loads the current model again (after the SIMD switch changed).
@@ -573,8 +590,8 @@ func (a *app) measure(clf js.Value, name string) {
 func (a *app) render(preds, timing js.Value, source string) {
 	a.last = shown{preds: preds, timing: timing, source: source}
 	a.renderTop()
-	if a.seq == 0 {
-		mark("first-prediction")
+	if a.seq == 0 && js.Global().Get("performance").Call("getEntriesByName", "mn:first-prediction").Length() == 0 {
+		mark("first-prediction") // unless boot.js showed it (site/boot.js earlyClassify)
 	}
 	if timing.Truthy() {
 		a.statMs.SetTextContent(plot.Millis(num(timing, "engineMs")))
