@@ -5,11 +5,14 @@
 #                      stripped; what browsers download, and (copied to
 #                      host/internal/embedded/files/, ignored by git) what
 #                      package host embeds and runs under wazero;
+#   site/engine-classify.wasm  the same without teaching and quantization
+#                      (build tag classifyonly), for the page's classifier;
 #   site/ui.wasm       the page's UI (Go, GOOS=js, ./ui), and
 #   site/wasm_exec.js  Go's JS glue for it, from $(go env GOROOT);
 #   site/simd.wasm     a copy of kernels/simd/simd.wasm, when it exists,
 #   site/simd-relaxed.wasm  of kernels/simd/simd-relaxed.wasm (relaxed SIMD);
-#   site/engine-threads.wasm, site/simd-threads.wasm, site/simd-relaxed-threads.wasm
+#   site/engine-threads.wasm, site/engine-classify-threads.wasm,
+#   site/simd-threads.wasm, site/simd-relaxed-threads.wasm
 #                      the same with a shared memory (kernel threads).
 #
 # Environment: WASM_OPT=1 also runs Binaryen's wasm-opt -O2 over the module
@@ -19,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p site
 GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags=-s -o site/engine.wasm ./wasm
-echo "built site/engine.wasm"
+GOOS=wasip1 GOARCH=wasm go build -tags classifyonly -buildmode=c-shared -trimpath -ldflags=-s -o site/engine-classify.wasm ./wasm
+echo "built site/engine.wasm, site/engine-classify.wasm"
 
 GOOS=js GOARCH=wasm go build -trimpath -ldflags=-s -o site/ui.wasm ./ui
 goroot=$(go env GOROOT)
@@ -57,9 +61,10 @@ fi
 # SIMD kernels in several workers; other pages load the files above. The
 # wazero host shares its embedded engine.wasm the same way at run time.
 go run ./wasm/sharedmem/share site/engine.wasm site/engine-threads.wasm
+go run ./wasm/sharedmem/share site/engine-classify.wasm site/engine-classify-threads.wasm
 if [[ -f site/simd.wasm ]]; then go run ./wasm/sharedmem/share site/simd.wasm site/simd-threads.wasm; fi
 if [[ -f site/simd-relaxed.wasm ]]; then go run ./wasm/sharedmem/share site/simd-relaxed.wasm site/simd-relaxed-threads.wasm; fi
-echo "wrote site/engine-threads.wasm$([[ -f site/simd.wasm ]] && echo ', site/simd-threads.wasm')$([[ -f site/simd-relaxed.wasm ]] && echo ', site/simd-relaxed-threads.wasm') (shared memory)"
+echo "wrote site/engine-threads.wasm, site/engine-classify-threads.wasm$([[ -f site/simd.wasm ]] && echo ', site/simd-threads.wasm')$([[ -f site/simd-relaxed.wasm ]] && echo ', site/simd-relaxed-threads.wasm') (shared memory)"
 
 # The module the host package embeds (host/internal/embedded), so the CLI
 # is built after it and runs headless (bench/classify/eval -runtime wazero)

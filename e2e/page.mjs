@@ -163,6 +163,7 @@ async function coldStart(open, throttle, path = page0) {
   // the UI then takes the photo over and shows the same classes itself.
   const at = (n) => r.marks.find((m) => m.name === n)?.t;
   r.earlyTop = await readTop(page);
+  r.engines = r.res.map((x) => x.name).filter((n) => /^engine.*\.wasm$/.test(n));
   r.firstBeforeUi = at('mn:first-prediction') !== undefined && !(at('mn:ui-fetch') < at('mn:first-prediction'));
   await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: 120000});
   r.uiTop = await readTop(page);

@@ -86,6 +86,7 @@ func TestPage(t *testing.T) {
 			assert.NotContains(t, fmt.Sprint(r["earlyBadges"]), "no model", "the badge in the first second")
 			assert.Equal(t, true, r["progressShown"], "no loading progress on screen while the model loaded")
 			assert.Equal(t, true, r["firstBeforeUi"], "the first prediction is boot.js's, before ui.wasm is fetched")
+			assert.Equal(t, "[engine-classify-threads.wasm]", fmt.Sprint(r["engines"]), "the engine builds the first visit fetched")
 			assert.Equal(t, 1.0, r["firstMarks"], "one first prediction (boot.js's; the UI's is not another)")
 			assert.Empty(t, sameTop(tops(t, r["uiTop"]), tops(t, r["earlyTop"])), "the UI shows the classes boot.js showed")
 			assert.Contains(t, r["uiSource"], "photo", "the UI took the photo over")

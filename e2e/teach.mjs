@@ -238,6 +238,15 @@ const ok2 = ok1 && await launch('train-b', camB, async (page) => {
       }
       return g.getImageData(0, 0, 96, 96);
     };
+    // The classify-only engine build: no teacher, refused in words (and by
+    // the worker, which stays usable); an unknown build name.
+    out.badEngine = await err(() => m.load({model, engine: 'lite'}));
+    const lite = await m.load({model, engine: 'classify'});
+    out.liteEngine = lite.info.engine;
+    out.liteTeacher = await err(() => lite.teacher({classes: ['x']}));
+    out.liteWorker = await err(() => lite._ch.call('teachNew', {classes: ['x'], model: ''}));
+    out.liteClassifies = (await lite.classify(canvas(0, 1), {topK: 1})).length;
+    lite.dispose();
     const t = await clf.teacher({classes: ['red']});
     out.noExamples = await err(() => t.train());
     await t.addExample(0, canvas(0, 1));

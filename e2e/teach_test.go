@@ -121,11 +121,16 @@ func testTeach(t *testing.T, b browserSpec) {
 		"cancelled":   {"aborted", "previous head is kept"},
 		"corrupt":     {"input", "not a saved teaching project"},
 		"corruptOpen": {"input", "not a saved teaching project"},
+		"badEngine":   {"argument", "engine must be 'full' or 'classify'"},
+		"liteTeacher": {"unsupported", "cannot teach"},
+		"liteWorker":  {"unsupported", "engine-classify.wasm classifies only"},
 	} {
 		e := sub(t, api, key)
 		assert.Equal(t, want[0], e["code"], "JS API %s: %v", key, e)
 		assert.Contains(t, fmt.Sprint(e["message"]), want[1], "JS API %s", key)
 	}
+	assert.Equal(t, "classify", api["liteEngine"], "load({engine: 'classify'})'s info.engine")
+	assert.Equal(t, 1.0, api["liteClassifies"], "the classify-only engine classifies after refusing to teach")
 	assert.Equal(t, []any{1.0, 0.0}, api["countsAfterErrors"], "the errors lost nothing and added nothing")
 	assert.Equal(t, true, api["cancelKeepsHead"], "after a cancelled training the previous head predicts")
 	assert.Equal(t, true, api["unchanged"], "a damaged project changed the session")

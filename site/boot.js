@@ -130,7 +130,11 @@ boot.relaxedSimd = {1: true, 0: false}[params.get('relaxed')];
 // ?watchdog=MS: load's watchdogMs (how long a classification may go
 // unanswered before the engine's worker is taken for dead and restarted).
 if (/^\d+$/.test(params.get('watchdog') || '')) boot.watchdogMs = Number(params.get('watchdog'));
-mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd}); // the engine, while the catalog and ui.wasm come
+// The page's classifier runs the engine build without teaching and
+// quantization (a fifth smaller on the wire); the Teach and Quantize modes
+// load the full one in their own workers when used.
+boot.engine = 'classify';
+mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd, engine: boot.engine}); // the engine, while the catalog comes
 boot.catalog = mobilenet.catalog();
 boot.catalog.then(() => mark('catalog'), () => {});
 // first resolves to {name, classifier, reason} (classifier: a promise;
@@ -146,7 +150,7 @@ boot.first = boot.catalog.then((list) => {
   mark('model-load-start');
   // The catalog's URLs, so that load does not fetch the catalog again.
   const e = list.find((m) => m.name === name);
-  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, watchdogMs: boot.watchdogMs, onProgress: (p) => progress(name, p)});
+  const classifier = mobilenet.load({modelUrl: e.model_url, headUrl: e.head_url, labelsUrl: e.labels_url, name, simd: boot.simd, relaxedSimd: boot.relaxedSimd, engine: boot.engine, watchdogMs: boot.watchdogMs, onProgress: (p) => progress(name, p)});
   classifier.then(() => {
     mark('model-ready');
     if (early.taken) return; // the UI's from now on

@@ -55,6 +55,8 @@ export interface ModelInfo {
   relaxedSimd: boolean;
   /** Whether this browser validates relaxed SIMD. */
   relaxedSimdSupported: boolean;
+  /** The engine build that runs (load's engine option): "classify" cannot teach. */
+  engine: 'full' | 'classify';
   /**
    * Kernel threads: how many instances of the SIMD kernels split each large
    * layer (1: the single-threaded engine). Above 1 only in a cross-origin
@@ -125,6 +127,13 @@ export interface LoadOptions {
    * thread and info.threadsReason says why.
    */
   threads?: number;
+  /**
+   * The engine build: "full" (default, engine.wasm) or "classify"
+   * (engine-classify.wasm: no teaching, a fifth smaller on the wire, for
+   * pages that only classify; falls back to engine.wasm on a server
+   * without it). teacher() rejects with code 'unsupported' on "classify".
+   */
+  engine?: 'full' | 'classify';
   /** Quantized arithmetic: "fp32" (default, as TFLite with XNNPACK) or "reference" (TFLite's reference kernels). */
   requant?: 'fp32' | 'reference';
   /**
@@ -250,7 +259,7 @@ export declare function simdSupported(): boolean;
 /** Whether this browser validates relaxed SIMD (load({relaxedSimd: true}) then links simd-relaxed.wasm). */
 export declare function relaxedSimdSupported(): boolean;
 /** Starts fetching and compiling engine.wasm (and simd.wasm or simd-relaxed.wasm, their threaded copies when threads > 1) for a later load(). */
-export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean; threads?: number}): void;
+export declare function preload(opts?: {baseUrl?: string; simd?: boolean; relaxedSimd?: boolean; threads?: number; engine?: 'full' | 'classify'}): void;
 /** Whether this page can run kernel threads: cross-origin isolated, with SharedArrayBuffer and Atomics. */
 export declare function threadsSupported(): boolean;
 /** The kernel threads load() runs by default: suggestedThreads(). */

@@ -136,39 +136,58 @@ function compile(url, optional = false) {
  * before its catalog and its own UI), and the engine's download overlaps
  * theirs. Pass the simd and relaxedSimd that load() will get.
  */
-export function preload({baseUrl, simd, relaxedSimd, threads} = {}) {
+export function preload({baseUrl, simd, relaxedSimd, threads, engine} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
-  linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd));
+  linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd), engine);
 }
 
+// ENGINE_FILES are the engine's builds (wasm/doc.go) by load's engine
+// option: "full" has everything; "classify" leaves out teaching and
+// quantization, a fifth smaller on the wire.
+const ENGINE_FILES = {full: 'engine.wasm', classify: 'engine-classify.wasm'};
+
 /**
- * linkModules starts compiling the engine (engine-threads.wasm when plan
- * asks for threads and the server has it, else engine.wasm, and plan says
- * so) and, when wantSimd, the kernel module alongside it (not after it: on
- * a slow network its round trip would come last), and returns the two
- * promises. simdP resolves to the first of kernelFiles({relaxed}) (relaxed
+ * linkModules starts compiling the engine build named by engine (an
+ * ENGINE_FILES key; "classify" falls back to the full build on a server
+ * without it): its -threads copy when plan asks for threads and the server
+ * has it, else the plain one, and plan says so (plan.threads, plan.reason;
+ * plan.engineFile names the file compiled), and, when wantSimd, the kernel
+ * module alongside it (not after it: on a slow network its round trip
+ * would come last), and returns the two promises. simdP resolves to the first of kernelFiles({relaxed}) (relaxed
  * undefined: the default; their -threads copies with threads) that the
  * server has and that compiles, as {module, file}, or to
  * {module: null, file: ''} when the engine imports no kernels (a portable
  * build, wasm/doc.go) or without SIMD.
  */
-function linkModules(baseUrl, wantSimd, relaxed, plan = {threads: 1, reason: ''}) {
-  const plainEngine = () => compile(new URL('engine.wasm', baseUrl).href);
-  const engineFile = threadedFile('engine.wasm');
+function linkModules(baseUrl, wantSimd, relaxed, plan = {threads: 1, reason: ''}, engine = 'full') {
+  const builds = engine === 'classify' ? [ENGINE_FILES.classify, ENGINE_FILES.full] : [ENGINE_FILES.full];
+  // first compiles the first of files that the server has (HTTP 404: the
+  // next one), and resolves to null when it has none, or, unless
+  // noneIsNull, rejects with the last one's error.
+  const first = async (files, noneIsNull) => {
+    for (const [i, file] of files.entries()) {
+      const m = await compile(new URL(file, baseUrl).href, noneIsNull || i < files.length - 1);
+      if (m) {
+        plan.engineFile = file;
+        return m;
+      }
+    }
+    return null;
+  };
   const engineP = plan.threads > 1
-    ? compile(new URL(engineFile, baseUrl).href, true).then((m) => {
+    ? first(builds.map(threadedFile), true).then((m) => {
       if (m) return m;
-      // A server without the threaded build (HTTP 404): the plain one.
+      // A server without the threaded builds: a plain one.
       plan.threads = 1;
-      plan.reason = `${engineFile} is not on the server`;
-      return plainEngine();
+      plan.reason = `${threadedFile(builds[0])} is not on the server`;
+      return first(builds, false);
     })
-    : plainEngine();
+    : first(builds, false);
   const candidates = () => (wantSimd ? kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)}) : [])
     .map((f) => (plan.threads > 1 ? threadedFile(f) : f));
-  const first = candidates()[0];
-  if (first) compile(new URL(first, baseUrl).href, true).catch(() => {});
+  const kernels = candidates()[0];
+  if (kernels) compile(new URL(kernels, baseUrl).href, true).catch(() => {});
   const simdP = engineP.then(async (m) => {
     if (kernelImports(m).length > 0) {
       for (const file of candidates()) {
@@ -569,7 +588,8 @@ function asBytes(x) {
  * (default: when supported), relaxedSimd (true: simd-relaxed.wasm when the
  * browser has relaxed SIMD; default: where it is faster, see engine-link.js
  * kernelFiles), threads (kernel threads; default defaultThreads()),
- * requant ('fp32' or 'reference'), cache, onProgress, baseUrl (where
+ * requant ('fp32' or 'reference'), engine ('full', the default, or
+ * 'classify': ENGINE_FILES), cache, onProgress, baseUrl (where
  * engine.wasm lives), modelsUrl, watchdogMs (how long classify, embed and
  * infer may go unanswered before the worker is taken for dead: a 'crash'
  * error; default DEFAULT_WATCHDOG_MS, 0 = never).
@@ -579,10 +599,12 @@ export async function load(opts = {}) {
   const wantSimd = opts.simd === undefined ? simdSupported() : Boolean(opts.simd) && simdSupported();
   const fetchOpts = {onProgress: opts.onProgress, cache: opts.cache !== false, signal: opts.signal};
   const plan = threadPlan(opts, wantSimd);
+  const engine = opts.engine === undefined ? 'full' : opts.engine;
+  if (!Object.hasOwn(ENGINE_FILES, engine)) throw new MobilenetError('argument', `engine must be ${Object.keys(ENGINE_FILES).map((k) => `'${k}'`).join(' or ')}, not ${JSON.stringify(opts.engine)}`);
 
   // Start the engine while the model downloads, and the worker with it
   // (its scripts, the engine's instantiation and Go runtime start).
-  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan);
+  const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan, engine);
   const live = {ch: new Channel(startWorker(baseUrl)), kernelFile: ''};
   engineP.then(() => mark('engine-compiled'), () => {});
   const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
@@ -595,8 +617,10 @@ export async function load(opts = {}) {
     live.ch.close(new MobilenetError('load', 'replaced by a single-threaded engine'));
     plan.threads = 1;
     plan.reason = `the threaded engine did not start: ${e.message || e}`;
-    const plain = linkModules(baseUrl, wantSimd, opts.relaxedSimd);
+    const single = {threads: 1, reason: ''};
+    const plain = linkModules(baseUrl, wantSimd, opts.relaxedSimd, single, engine);
     const [engineModule, {module: simdModule, file}] = await Promise.all([plain.engineP, plain.simdP]);
+    plan.engineFile = single.engineFile;
     live.kernelFile = file;
     live.ch = new Channel(startWorker(baseUrl));
     return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: 1});
@@ -679,6 +703,8 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
     // whether or not its shared-memory copy: info.threads says), or
     // 'portable'.
     kernels: on ? kernelSet : 'portable',
+    // Which engine build runs (ENGINE_FILES): 'classify' cannot teach.
+    engine: plan.engineFile.startsWith('engine-classify') ? 'classify' : 'full',
     relaxedSimd: on && kernelSet === RELAXED_SIMD_FILE,
     relaxedSimdSupported: relaxedSimdSupported(),
     // Kernel threads: how many run, and why only one when so.
@@ -878,6 +904,7 @@ export class Teacher {
 }
 
 async function startTeacher(clf, {classes = [], state = null} = {}) {
+  if (clf.info.engine === 'classify') throw new MobilenetError('unsupported', `${clf.info.name} was loaded with engine 'classify', which cannot teach: load it with engine 'full' (the default)`);
   let r;
   try {
     r = await clf._ch.call('teachNew', {classes, model: clf.info.name});

@@ -19,7 +19,8 @@
 // with detail {predictions: [{index, label, score}], source: "image" |
 // "webcam", model, timing}, and "mobilenet-error" with detail {message,
 // code} when something fails. Properties: predictions (the last ones),
-// classifier (a promise of the mobilenet.js Classifier); method
+// classifier (a promise of the mobilenet.js Classifier, running the
+// engine build that only classifies: engine 'classify'); method
 // classify(source) classifies any image source on demand.
 //
 // Widgets of one page share a classifier (one worker) per model.
@@ -110,6 +111,7 @@ export class MobilenetClassifier extends HTMLElement {
     if (this.hasAttribute('head-url')) opts.headUrl = new URL(this.getAttribute('head-url'), document.baseURI).href;
     if (this.hasAttribute('labels-url')) opts.labelsUrl = new URL(this.getAttribute('labels-url'), document.baseURI).href;
     if (this.getAttribute('simd') === 'off') opts.simd = false;
+    opts.engine = 'classify'; // a widget only classifies: the smaller engine build
     return opts;
   }
 

@@ -43,6 +43,10 @@ class Engine {
   // call invokes an export; a trap kills the instance.
   call(name, ...args) {
     if (this.dead) throw this.dead;
+    if (typeof this.x[name] !== 'function') {
+      // engine-classify.wasm has no mn_teach_* or mn_quant_* (wasm/doc.go).
+      throw new Failure('unsupported', `${name}: this engine build does not have it (engine-classify.wasm classifies only: load with engine 'full')`);
+    }
     try {
       return this.x[name](...args);
     } catch (e) {

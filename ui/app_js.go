@@ -490,6 +490,7 @@ func (a *app) loadClassifier(name string, opts map[string]any) (js.Value, error)
 	defer progress.Release()
 	opts["onProgress"] = progress
 	opts["relaxedSimd"] = a.useRelaxed()
+	opts["engine"] = js.Global().Get("mobilenetBoot").Get("engine") // as the first model's (site/boot.js)
 	if ms, err := strconv.Atoi(a.param("watchdog")); err == nil && ms >= 0 {
 		opts["watchdogMs"] = ms // ?watchdog=MS: the JS API's watchdogMs
 	}

@@ -1,3 +1,5 @@
+//go:build !classifyonly
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+//go:build !classifyonly
+
 package main
 
 // The teaching exports (mn_teach_*): transfer learning in the module with
