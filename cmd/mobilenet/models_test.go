@@ -281,10 +281,10 @@ func TestModelsListLikeServe(t *testing.T) {
 
 	s, err := newSiteServer(testSite(t), dir)
 	require.NoError(t, err)
-	body, err := s.catalogJSON()
+	c, err := s.catalogJSON()
 	require.NoError(t, err)
 	var doc catalogDoc
-	require.NoError(t, json.Unmarshal(body, &doc))
+	require.NoError(t, json.Unmarshal(c.body, &doc))
 	served := map[string]bool{}
 	for _, e := range doc.Models {
 		if e.Available {

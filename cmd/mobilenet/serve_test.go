@@ -117,6 +117,26 @@ func TestServeGzip(t *testing.T) {
 	}
 }
 
+// TestServeCatalogGzip: catalog.json is gzipped for clients that accept
+// it, the same document either way, with an ETag per encoding.
+func TestServeCatalogGzip(t *testing.T) {
+	srv, err := newSiteServer(testSite(t), t.TempDir())
+	require.NoError(t, err)
+	plain := get(t, srv, "/models/catalog.json")
+	require.Empty(t, plain.Header.Get("Content-Encoding"))
+	want := body(t, plain)
+	r := get(t, srv, "/models/catalog.json", "Accept-Encoding", "gzip, deflate, br, zstd")
+	require.Equal(t, "gzip", r.Header.Get("Content-Encoding"))
+	assert.Contains(t, r.Header.Get("Vary"), "Accept-Encoding")
+	assert.NotEqual(t, plain.Header.Get("ETag"), r.Header.Get("ETag"), "one ETag per encoding")
+	zr, err := gzip.NewReader(r.Body)
+	require.NoError(t, err)
+	got, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "gunzipped catalog")
+	assert.Less(t, r.ContentLength, int64(len(want))/3, "gzipped size")
+}
+
 func TestServeRefuses(t *testing.T) {
 	site := testSite(t)
 	modelsDir := t.TempDir()
