@@ -271,6 +271,11 @@ export function kernelWorkerLoop(ctl, slot, fns) {
 // KERNEL_WORKER is the kernel thread's script, beside this module.
 const KERNEL_WORKER = 'kernel-worker.js';
 
+/** kernelWorkerUrl is the kernel thread's script beside base (default: this module). */
+export function kernelWorkerUrl(base = import.meta.url) {
+  return new URL(KERNEL_WORKER, base).href;
+}
+
 // SPAWN_KERNEL_WORKER names the engine worker's request to the page that
 // started it, {[SPAWN_KERNEL_WORKER]: port, url}: start a worker on url
 // (KERNEL_WORKER) and pass it the port (see startKernelThreads).
@@ -303,7 +308,7 @@ export function startModuleWorker(url) {
  */
 export async function startKernelThreads(simdModule, memory, n) {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL * n));
-  const url = new URL(KERNEL_WORKER, import.meta.url).href;
+  const url = kernelWorkerUrl();
   const inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
   const workers = [];
   const stopped = []; // resolved when each worker says it left its loop
@@ -486,6 +491,7 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
   }
 
   let threadsReason = '';
+  let poolP = null; // the kernel threads, starting
   const n = Math.min(Math.max(1, Math.floor(Number(threads)) || 1), MAX_THREADS);
   if (n === 1) {
     threadsReason = 'one thread requested';
@@ -496,18 +502,27 @@ export async function instantiateEngine(engineModule, {simdModule = null, stdout
   } else if (!(x.memory.buffer instanceof SharedArrayBuffer)) {
     threadsReason = "this engine.wasm's memory is not shared (engine-threads.wasm is the threaded build)";
   } else {
-    try {
+    step('kernels-linked');
+    poolP = (async () => {
       byNumber = kernelNames(simdModule).map((k) => kernels[k]);
-      step('kernels-linked');
-      pool = await startKernelThreads(simdModule, x.memory, n - 1);
+      return startKernelThreads(simdModule, x.memory, n - 1);
+    })();
+    poolP.catch(() => {}); // awaited below
+  }
+
+  // The Go runtime starts while the kernel threads do: _initialize calls
+  // no kernel (wasm/doc.go) and does not ask simd_threads, which the
+  // engine first asks when it plans a model.
+  x._initialize();
+  step('engine-initialized');
+  if (poolP) {
+    try {
+      pool = await poolP;
       step('kernel-threads-started');
     } catch (e) {
       threadsReason = `kernel threads did not start: ${e.message}`;
     }
   }
-
-  x._initialize(); // calls no kernel (wasm/doc.go)
-  step('engine-initialized');
   const v = x.mn_abi_version();
   if (v !== ENGINE_ABI_VERSION) {
     if (pool) await pool.terminate();

@@ -19,7 +19,7 @@
 
 import {
   compileWasm, ENGINE_ABI_VERSION, FLAG_REFERENCE, kernelFiles, kernelImports, MAX_THREADS, RELAXED_SIMD_FILE, relaxedSimdSupported,
-  SIMD_OFF, SIMD_ON, SIMD_UNLINKED, SPAWN_KERNEL_WORKER, simdSupported, startModuleWorker, threadsSupported,
+  SIMD_OFF, SIMD_ON, SIMD_UNLINKED, SPAWN_KERNEL_WORKER, kernelWorkerUrl, simdSupported, startModuleWorker, threadsSupported,
 } from './engine-link.js';
 import {browserFeatures} from './features.js';
 
@@ -350,21 +350,30 @@ function startWorker(baseUrl) {
 }
 
 class Channel {
-  constructor(worker) {
+  // kernels, when the engine will run kernel threads, is {url, n}: n
+  // kernel workers (kernel-worker.js at url) to start now, so that their
+  // scripts load while the engine downloads instead of after it.
+  constructor(worker, kernels = null) {
     this.worker = worker;
     this.next = 1;
     this.pending = new Map();
     this.closed = null;
     this.workerCanvas = true; // the worker's OffscreenCanvas, known after init
     this.kernelWorkers = []; // started for the worker's kernel threads
+    const spares = []; // started ahead, not yet asked for
+    for (let i = 0; kernels && i < kernels.n; i++) spares.push(startModuleWorker(kernels.url));
+    this.kernelWorkers.push(...spares);
     worker.onmessage = (ev) => {
       const port = ev.data[SPAWN_KERNEL_WORKER];
       if (port) {
         // The engine's kernel threads, started here rather than by the
         // worker itself (engine-link.js startKernelThreads), with the
         // channel's end the worker sent.
-        const k = startModuleWorker(ev.data.url);
-        this.kernelWorkers.push(k);
+        let k = kernels && ev.data.url === kernels.url ? spares.shift() : null;
+        if (!k) {
+          k = startModuleWorker(ev.data.url);
+          this.kernelWorkers.push(k);
+        }
         k.postMessage({port}, [port]);
         return;
       }
@@ -605,7 +614,8 @@ export async function load(opts = {}) {
   // Start the engine while the model downloads, and the worker with it
   // (its scripts, the engine's instantiation and Go runtime start).
   const {engineP, simdP} = linkModules(baseUrl, wantSimd, opts.relaxedSimd, plan, engine);
-  const live = {ch: new Channel(startWorker(baseUrl)), kernelFile: ''};
+  const kernels = plan.threads > 1 ? {url: kernelWorkerUrl(baseUrl), n: plan.threads - 1} : null;
+  const live = {ch: new Channel(startWorker(baseUrl), kernels), kernelFile: ''};
   engineP.then(() => mark('engine-compiled'), () => {});
   const initP = Promise.all([engineP, simdP]).then(([engineModule, {module: simdModule, file}]) => {
     live.kernelFile = file;
