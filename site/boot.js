@@ -247,11 +247,12 @@ boot.takeOver = () => {
   return early.pending;
 };
 
-// UI_WAITS_FOR_BYTES: ui.wasm waits for a first model up to this size on
-// the wire (every quantized model, the smaller float ones); a larger one
-// takes longer than ui.wasm itself, which then comes at once so that the
+// UI_WAITS_FOR_BYTES: ui.wasm (0.9 MB on the wire) waits for a first model
+// up to this size (the catalog's bytes: the 0.25 and 0.5 quantized models
+// and the 0.25 float ones); a larger model's download would keep the UI
+// away much longer than its own, so ui.wasm then comes at once and the
 // model can be changed meanwhile.
-const UI_WAITS_FOR_BYTES = 4 << 20;
+const UI_WAITS_FOR_BYTES = 2 << 20;
 
 async function run() {
   if (typeof WebAssembly !== 'object') {
