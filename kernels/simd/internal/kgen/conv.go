@@ -70,56 +70,34 @@ func (e *emitter) emitConv() {
 		})
 	}
 	f.Set(gout, out)
-	e.convRows(convRows{
-		x: x, nb: nb, inH: inH, inW: inW, c: c, outH: outH, outW: outW, outC: outC, kh: kh, kw: kw,
-		sh: sh, sw: sw, padTop: padTop, padLeft: padLeft, kstride: kstride, w: w, scratch: scratch,
-		cb: cb, rowBytes: rowBytes, runBytes: runBytes, outRow: outRow, gk: gk,
-		b: b, oy: oy, ox: ox, xb: xb, gout: gout, q: q,
-	}, patch)
-}
-
-// convRows are emitConv's locals that its row loop reads.
-type convRows struct {
-	x, nb, inH, inW, c, outH, outW, outC, kh, kw Local
-	sh, sw, padTop, padLeft, kstride, w, scratch Local
-	cb, rowBytes, runBytes, outRow, gk           Local
-	b, oy, ox, xb, gout                          Local // the loop variables patch reads
-	q                                            quant
-}
-
-// convRows is emitConv's loop over output rows. Per row, the pixels
-// [lo, hi) whose patches lie wholly inside the input (when the row's
-// filter rows all do) are the interior: the float GEMM reads their patches
-// in place; the quantized variants copy them with no bounds tests (their
-// GEMMs read whole 8-channel steps, which the filter rows' runs do not
-// line up with). The pixels left and right of them, and whole rows that
-// touch the padding, are copied by patch; the GEMM runs on the copies in
-// the scratch.
-func (e *emitter) convRows(r convRows, patch func()) {
-	f := e.f
+	// The loop over output rows. Per row, the pixels [lo, hi) whose patches
+	// lie wholly inside the input (when the row's filter rows all do) are
+	// the interior: the float GEMM reads their patches in place; the
+	// quantized variants copy them with no bounds tests (their GEMMs read
+	// whole 8-channel steps, which the filter rows' runs do not line up
+	// with). The pixels left and right of them, and whole rows that touch
+	// the padding, are copied by patch; the GEMM runs on the copies in the
+	// scratch.
+	//
 	// The columns whose filter window starts at or after the left edge
 	// (ox*sw >= padLeft) and ends by the right one (ox*sw - padLeft + kw
 	// <= inW), as a range [lo0, hi0) of ox.
-	lo0 := e.let("in_lo", I32DivU(I32Add(r.padLeft, I32Sub(r.sw, c32(1))), r.sw))
-	f.Set(lo0, imin(lo0, r.outW))
-	last := e.let("in_last", I32Add(I32Sub(r.inW, r.kw), r.padLeft)) // the last window start, plus padLeft
+	lo0 := e.let("in_lo", I32DivU(I32Add(padLeft, I32Sub(sw, c32(1))), sw))
+	f.Set(lo0, imin(lo0, outW))
+	last := e.let("in_last", I32Add(I32Sub(inW, kw), padLeft)) // the last window start, plus padLeft
 	hi0 := e.let("in_hi", c32(0))
 	f.If(I32GeS(last, c32(0)), func() {
-		f.Set(hi0, imin(I32Add(I32DivU(last, r.sw), c32(1)), r.outW))
+		f.Set(hi0, imin(I32Add(I32DivU(last, sw), c32(1)), outW))
 	}, nil)
 	f.Set(hi0, Select(hi0, lo0, I32GtS(hi0, lo0)))
 	lo, hi, iy0 := e.i32("lo"), e.i32("hi"), e.i32("iy0")
-	es := 1
-	if !e.v.DType.Quantized() {
-		es = 4
-	}
-	outStride := e.let("out_stride", I32Mul(r.outC, c32(es)))
-	segJump := e.let("seg_jump", I32Sub(r.rowBytes, r.runBytes))
-	segLen := e.let("seg_len", I32Mul(r.kw, r.c))
-	xStride := e.let("x_stride", I32Mul(r.sw, r.cb))
+	outStride := e.let("out_stride", I32Mul(outC, c32(es)))
+	segJump := e.let("seg_jump", I32Sub(rowBytes, runBytes))
+	segLen := e.let("seg_len", I32Mul(kw, c))
+	xStride := e.let("x_stride", I32Mul(sw, cb))
 	var tileScratch Local
 	if simd.ShiftBytes(e.v) > 0 {
-		tileScratch = e.let("tile_scratch", I32Add(r.scratch, I32Mul(r.outW, r.kstride))) // after the patches
+		tileScratch = e.let("tile_scratch", I32Add(scratch, I32Mul(outW, kstride))) // after the patches
 	}
 	// fromScratch runs the GEMM over the copied pixels [from, to).
 	fromScratch := func(from, to Val) {
@@ -127,9 +105,9 @@ func (e *emitter) convRows(r convRows, patch func()) {
 		f.Set(n, I32Sub(to, from))
 		f.If(I32GtS(n, c32(0)), func() {
 			g := gemmOperands{
-				x: e.let("gemm_x", I32Add(r.scratch, I32Mul(from, r.kstride))), xStride: r.kstride,
-				out: e.let("gemm_out", I32Add(r.gout, I32Mul(from, outStride))), outStride: outStride,
-				rows: n, k: r.gk, n: r.outC, w: r.w, q: r.q,
+				x: e.let("gemm_x", I32Add(scratch, I32Mul(from, kstride))), xStride: kstride,
+				out: e.let("gemm_out", I32Add(gout, I32Mul(from, outStride))), outStride: outStride,
+				rows: n, k: gk, n: outC, w: w, q: q,
 			}
 			if simd.ShiftBytes(e.v) > 0 {
 				g.scratch = tileScratch
@@ -137,50 +115,49 @@ func (e *emitter) convRows(r convRows, patch func()) {
 			e.gemm(g)
 		}, nil)
 	}
-	f.For(r.b, c32(0), r.nb, 1, func() {
-		f.Set(r.xb, I32Add(r.x, I32Mul(I32Mul(r.b, r.inH), r.rowBytes)))
-		f.For(r.oy, c32(0), r.outH, 1, func() {
-			f.Set(iy0, I32Sub(I32Mul(r.oy, r.sh), r.padTop))
+	f.For(b, c32(0), nb, 1, func() {
+		f.Set(xb, I32Add(x, I32Mul(I32Mul(b, inH), rowBytes)))
+		f.For(oy, c32(0), outH, 1, func() {
+			f.Set(iy0, I32Sub(I32Mul(oy, sh), padTop))
 			f.Set(lo, c32(0))
 			f.Set(hi, c32(0))
-			f.If(I32And(I32GeS(iy0, c32(0)), I32LeS(I32Add(iy0, r.kh), r.inH)), func() {
+			f.If(I32And(I32GeS(iy0, c32(0)), I32LeS(I32Add(iy0, kh), inH)), func() {
 				f.Set(lo, lo0)
 				f.Set(hi, hi0)
 			}, nil)
-			f.For(r.ox, c32(0), lo, 1, patch)
-			f.For(r.ox, hi, r.outW, 1, patch)
+			f.For(ox, c32(0), lo, 1, patch)
+			f.For(ox, hi, outW, 1, patch)
+			// The interior's first patch starts here in the input.
+			start := e.let("in_start", I32Add(I32Add(xb, I32Mul(iy0, rowBytes)), I32Mul(I32Sub(I32Mul(lo, sw), padLeft), cb)))
 			if e.v.DType.Quantized() {
 				// The interior's patches: kh runs of kw*c bytes a pixel,
 				// the rows' sources one stride further per pixel.
-				src, dst, next, ky := e.i32("in_src"), e.i32("in_dst"), e.i32("in_next"), e.i32("in_ky")
-				f.Set(next, I32Add(I32Add(r.xb, I32Mul(iy0, r.rowBytes)), I32Mul(I32Sub(I32Mul(lo, r.sw), r.padLeft), r.cb)))
-				f.For(r.ox, lo, hi, 1, func() {
-					f.Set(dst, I32Add(r.scratch, I32Mul(r.ox, r.kstride)))
-					f.Set(src, next)
-					f.For(ky, c32(0), r.kh, 1, func() {
-						e.copyBytes(dst, src, r.runBytes)
+				src, dst, ky := e.i32("in_src"), e.i32("in_dst"), e.i32("in_ky")
+				f.For(ox, lo, hi, 1, func() {
+					f.Set(dst, I32Add(scratch, I32Mul(ox, kstride)))
+					f.Set(src, start)
+					f.For(ky, c32(0), kh, 1, func() {
+						e.copyBytes(dst, src, runBytes)
 						f.Set(src, I32Add(src, segJump))
 					})
-					f.Set(next, I32Add(next, xStride))
+					f.Set(start, I32Add(start, xStride))
 				})
-				fromScratch(c32(0), r.outW)
-				f.Set(r.gout, I32Add(r.gout, r.outRow))
+				fromScratch(c32(0), outW)
+				f.Set(gout, I32Add(gout, outRow))
 				return
 			}
 			fromScratch(c32(0), lo)
 			f.If(I32GtS(hi, lo), func() {
 				g := gemmOperands{
-					x: e.let("direct_x", I32Add(I32Add(r.xb, I32Mul(iy0, r.rowBytes)),
-						I32Mul(I32Sub(I32Mul(lo, r.sw), r.padLeft), r.cb))),
-					xStride: xStride,
-					out:     e.let("direct_out", I32Add(r.gout, I32Mul(lo, outStride))), outStride: outStride,
-					rows: e.let("direct_rows", I32Sub(hi, lo)), k: r.gk, n: r.outC, w: r.w, q: r.q,
-					segmented: true, segs: r.kh, segLen: segLen, segJump: segJump,
+					x: start, xStride: xStride,
+					out: e.let("direct_out", I32Add(gout, I32Mul(lo, outStride))), outStride: outStride,
+					rows: e.let("direct_rows", I32Sub(hi, lo)), k: gk, n: outC, w: w, q: q,
+					segmented: true, segs: kh, segLen: segLen, segJump: segJump,
 				}
 				e.gemm(g)
 			}, nil)
-			fromScratch(hi, r.outW)
-			f.Set(r.gout, I32Add(r.gout, r.outRow))
+			fromScratch(hi, outW)
+			f.Set(gout, I32Add(gout, outRow))
 		})
 	})
 }
