@@ -134,7 +134,8 @@ function compile(url, optional = false) {
  * simd-relaxed.wasm, when it will be used) at once, so that a later load()
  * finds them compiled: a page calls it as early as it can (site/boot.js,
  * before its catalog and its own UI), and the engine's download overlaps
- * theirs. Pass the simd and relaxedSimd that load() will get.
+ * theirs. Pass the simd, relaxedSimd, threads and engine that load() will
+ * get.
  */
 export function preload({baseUrl, simd, relaxedSimd, threads, engine} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
@@ -154,11 +155,11 @@ const ENGINE_FILES = {full: 'engine.wasm', classify: 'engine-classify.wasm'};
  * has it, else the plain one, and plan says so (plan.threads, plan.reason;
  * plan.engineFile names the file compiled), and, when wantSimd, the kernel
  * module alongside it (not after it: on a slow network its round trip
- * would come last), and returns the two promises. simdP resolves to the first of kernelFiles({relaxed}) (relaxed
- * undefined: the default; their -threads copies with threads) that the
- * server has and that compiles, as {module, file}, or to
- * {module: null, file: ''} when the engine imports no kernels (a portable
- * build, wasm/doc.go) or without SIMD.
+ * would come last), and returns the two promises. simdP resolves to the
+ * first of kernelFiles({relaxed}) (relaxed undefined: the default; their
+ * -threads copies with threads) that the server has and that compiles, as
+ * {module, file}, or to {module: null, file: ''} when the engine imports
+ * no kernels (a portable build, wasm/doc.go) or without SIMD.
  */
 function linkModules(baseUrl, wantSimd, relaxed, plan = {threads: 1, reason: ''}, engine = 'full') {
   const builds = engine === 'classify' ? [ENGINE_FILES.classify, ENGINE_FILES.full] : [ENGINE_FILES.full];
