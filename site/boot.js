@@ -131,7 +131,7 @@ boot.relaxedSimd = {1: true, 0: false}[params.get('relaxed')];
 // unanswered before the engine's worker is taken for dead and restarted).
 if (/^\d+$/.test(params.get('watchdog') || '')) boot.watchdogMs = Number(params.get('watchdog'));
 // The page's classifier runs the engine build without teaching and
-// quantization (a fifth smaller on the wire); the Teach and Quantize modes
+// quantization (a quarter smaller on the wire); the Teach and Quantize modes
 // load the full one in their own workers when used.
 boot.engine = 'classify';
 mobilenet.preload({simd: boot.simd, relaxedSimd: boot.relaxedSimd, engine: boot.engine}); // the engine, while the catalog comes

@@ -129,7 +129,7 @@ export interface LoadOptions {
   threads?: number;
   /**
    * The engine build: "full" (default, engine.wasm) or "classify"
-   * (engine-classify.wasm: no teaching, a fifth smaller on the wire, for
+   * (engine-classify.wasm: no teaching, a quarter smaller on the wire, for
    * pages that only classify; falls back to engine.wasm on a server
    * without it). teacher() rejects with code 'unsupported' on "classify".
    */

@@ -145,7 +145,7 @@ export function preload({baseUrl, simd, relaxedSimd, threads, engine} = {}) {
 
 // ENGINE_FILES are the engine's builds (wasm/doc.go) by load's engine
 // option: "full" has everything; "classify" leaves out teaching and
-// quantization, a fifth smaller on the wire.
+// quantization, a quarter smaller on the wire.
 const ENGINE_FILES = {full: 'engine.wasm', classify: 'engine-classify.wasm'};
 
 /**

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -250,11 +249,7 @@ func mnInfo(h int32) int32 {
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(c.Info())
-		if err != nil {
-			return err
-		}
-		result = append(result[:0], b...)
+		result = appendInfoJSON(result[:0], c.Info())
 		return nil
 	})
 }
@@ -268,14 +263,7 @@ func mnMemory(h int32) int32 {
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(struct {
-			Model  engine.Memory `json:"model"`
-			GoHeap goHeap        `json:"go_heap"`
-		}{c.Memory(), readGoHeap()})
-		if err != nil {
-			return err
-		}
-		result = append(result[:0], b...)
+		result = appendMemoryJSON(result[:0], c.Memory(), readGoHeap())
 		return nil
 	})
 }

@@ -10,7 +10,7 @@
 //
 // With the build tag classifyonly it leaves out Teaching and Quantization
 // (the mn_teach_* and mn_quant_* exports): build.sh writes that build as
-// engine-classify.wasm, a fifth smaller on the wire (0.93 MB brotli
+// engine-classify.wasm, a quarter smaller on the wire (0.86 MB brotli
 // instead of 1.17), which the page's own classifier loads. Everything
 // else below is the same in both.
 //

@@ -73,3 +73,135 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// appendInfoJSON appends info as the JSON object mn_info returns: the
+// document encoding/json writes for engine.Info (a test reads both back),
+// written by hand so that the classify build does without encoding/json
+// (71 KB brotli of its 930; the full build's Teaching and Quantization
+// still use it).
+func appendInfoJSON(dst []byte, info engine.Info) []byte {
+	dst = append(dst, `{"input":`...)
+	dst = appendTensorInfoJSON(dst, info.Input)
+	dst = append(dst, `,"output":`...)
+	dst = appendTensorInfoJSON(dst, info.Output)
+	dst = append(dst, `,"embedding":`...)
+	dst = appendTensorInfoJSON(dst, info.Embedding)
+	dst = append(dst, `,"input_size":`...)
+	dst = strconv.AppendInt(dst, int64(info.InputSize), 10)
+	dst = append(dst, `,"classes":`...)
+	dst = strconv.AppendInt(dst, int64(info.Classes), 10)
+	dst = append(dst, `,"ops":`...)
+	dst = appendJSONStrings(dst, info.Ops)
+	dst = append(dst, `,"macs":`...)
+	dst = strconv.AppendInt(dst, info.MACs, 10)
+	dst = append(dst, `,"params":`...)
+	dst = strconv.AppendInt(dst, info.Params, 10)
+	if len(info.Labels) > 0 {
+		dst = append(dst, `,"labels":`...)
+		dst = appendJSONStrings(dst, info.Labels)
+	}
+	dst = append(dst, `,"requant":`...)
+	dst = appendJSONString(dst, info.Scheme)
+	return append(dst, '}')
+}
+
+// appendTensorInfoJSON appends t as encoding/json would (Scale and
+// ZeroPoint omitted when empty).
+func appendTensorInfoJSON(dst []byte, t engine.TensorInfo) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = appendJSONString(dst, t.Name)
+	dst = append(dst, `,"shape":`...)
+	if t.Shape == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, d := range t.Shape {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, int64(d), 10)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"dtype":`...)
+	dst = appendJSONString(dst, t.DType)
+	if len(t.Scale) > 0 {
+		dst = append(dst, `,"scale":[`...)
+		for i, s := range t.Scale {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONFloat32(dst, s)
+		}
+		dst = append(dst, ']')
+	}
+	if len(t.ZeroPoint) > 0 {
+		dst = append(dst, `,"zero_point":[`...)
+		for i, z := range t.ZeroPoint {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, z, 10)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
+// appendJSONStrings appends ss as a JSON array of strings, null when nil
+// (as encoding/json).
+func appendJSONStrings(dst []byte, ss []string) []byte {
+	if ss == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+// goHeap is the Go runtime's view of the module's memory (runtime.MemStats,
+// read by readGoHeap), reported by mn_memory.
+type goHeap struct {
+	// Sys is every byte the runtime obtained (memory.grow), heap and
+	// runtime metadata: close to the wasm memory's size past the
+	// module's static data.
+	Sys uint64 `json:"sys"`
+	// HeapSys is the heap's address space; HeapInuse the bytes of its
+	// spans in use; HeapAlloc the bytes of live (and not yet swept)
+	// objects.
+	HeapSys   uint64 `json:"heap_sys"`
+	HeapInuse uint64 `json:"heap_inuse"`
+	HeapAlloc uint64 `json:"heap_alloc"`
+	NumGC     uint32 `json:"num_gc"` // completed collections
+}
+
+// appendMemoryJSON appends the JSON object mn_memory returns, {"model":
+// m, "go_heap": h}, as encoding/json would write it.
+func appendMemoryJSON(dst []byte, m engine.Memory, h goHeap) []byte {
+	dst = append(dst, `{"model":{"simd_weights":`...)
+	dst = strconv.AppendInt(dst, m.SIMDWeights, 10)
+	dst = append(dst, `,"portable_weights":`...)
+	dst = strconv.AppendInt(dst, m.PortableWeights, 10)
+	dst = append(dst, `,"constants":`...)
+	dst = strconv.AppendInt(dst, m.Constants, 10)
+	dst = append(dst, `,"arena":`...)
+	dst = strconv.AppendInt(dst, m.Arena, 10)
+	dst = append(dst, `,"buffers":`...)
+	dst = strconv.AppendInt(dst, m.Buffers, 10)
+	dst = append(dst, `},"go_heap":{"sys":`...)
+	dst = strconv.AppendUint(dst, h.Sys, 10)
+	dst = append(dst, `,"heap_sys":`...)
+	dst = strconv.AppendUint(dst, h.HeapSys, 10)
+	dst = append(dst, `,"heap_inuse":`...)
+	dst = strconv.AppendUint(dst, h.HeapInuse, 10)
+	dst = append(dst, `,"heap_alloc":`...)
+	dst = strconv.AppendUint(dst, h.HeapAlloc, 10)
+	dst = append(dst, `,"num_gc":`...)
+	dst = strconv.AppendUint(dst, uint64(h.NumGC), 10)
+	return append(dst, "}}"...)
+}

@@ -32,21 +32,7 @@ func tight(f func() error) error {
 // shrink.)
 func settle() { runtime.GC() }
 
-// goHeap is the Go runtime's view of the module's memory, for mn_memory.
-type goHeap struct {
-	// Sys is every byte the runtime obtained (memory.grow), heap and
-	// runtime metadata: close to the wasm memory's size past the
-	// module's static data.
-	Sys uint64 `json:"sys"`
-	// HeapSys is the heap's address space; HeapInuse the bytes of its
-	// spans in use; HeapAlloc the bytes of live (and not yet swept)
-	// objects.
-	HeapSys   uint64 `json:"heap_sys"`
-	HeapInuse uint64 `json:"heap_inuse"`
-	HeapAlloc uint64 `json:"heap_alloc"`
-	NumGC     uint32 `json:"num_gc"` // completed collections
-}
-
+// readGoHeap reads the runtime's memory statistics after a collection.
 func readGoHeap() goHeap {
 	settle() // live bytes, not the garbage of the last load
 	var s runtime.MemStats
