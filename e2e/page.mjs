@@ -216,6 +216,22 @@ await scenario('before-ui', async (open) => {
     r.photo.uiSource = await page.getAttribute('#results', 'data-source');
   }
   {
+    // A pasted image file, the same way.
+    const {page, release, uiRunning} = await beforeUi(open);
+    const b64 = readFileSync(cfg.uploadPhoto).toString('base64');
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'pasted.bmp', {type: 'image/bmp'}));
+      document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+    }, b64);
+    await page.waitForFunction(() => (document.getElementById('results').dataset.source || '').startsWith('photo'), null, {timeout: T});
+    r.pasted = {top: await readTop(page), uiRunning: await uiRunning(), source: await page.getAttribute('#results', 'data-source')};
+    release();
+    await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: T});
+    r.pasted.uiTop = await readTop(page);
+  }
+  {
     const {page, release, uiRunning} = await beforeUi(open);
     await page.click('#cam-start');
     await page.waitForSelector('#messages [data-key="boot-camera"]', {timeout: T});

@@ -8,10 +8,10 @@
 // that on a slow link its download does not share the line with the
 // engine's and the model's, and on a fast one its compilation and Go
 // runtime start do not share the cores with the engine's. Until the UI
-// runs, boot.js itself classifies a photo chosen or dropped on the page
-// and shows the result in the UI's elements (the first prediction), and
-// remembers a click on "Start camera"; the UI takes both over when it
-// starts (globalThis.mobilenetBoot, read by ui/app_js.go).
+// runs, boot.js itself classifies a photo chosen, dropped or pasted on
+// the page and shows the result in the UI's elements (the first
+// prediction), and remembers a click on "Start camera"; the UI takes both
+// over when it starts (globalThis.mobilenetBoot, read by ui/app_js.go).
 // Performance marks "mn:*" record the steps (the README's breakdown).
 
 import * as mobilenet from './mobilenet.js';
@@ -224,6 +224,12 @@ const onDrop = (e) => {
   e.preventDefault();
   earlyFile(e.dataTransfer && e.dataTransfer.files[0]);
 };
+const onPaste = (e) => {
+  const f = e.clipboardData && e.clipboardData.files[0];
+  if (!f) return; // a pasted address waits for the UI (ui/tools_js.go paste)
+  e.preventDefault();
+  earlyFile(f);
+};
 const onCamera = () => {
   early.pending = {camera: true};
   say('boot-camera', 'info', 'The camera starts as soon as the page has loaded.'); // removed by the UI's resume
@@ -231,6 +237,7 @@ const onCamera = () => {
 el('file').addEventListener('change', onFile);
 document.addEventListener('dragover', onDragOver);
 document.addEventListener('drop', onDrop);
+document.addEventListener('paste', onPaste);
 el('cam-start').addEventListener('click', onCamera);
 
 /**
@@ -243,6 +250,7 @@ boot.takeOver = () => {
   el('file').removeEventListener('change', onFile);
   document.removeEventListener('dragover', onDragOver);
   document.removeEventListener('drop', onDrop);
+  document.removeEventListener('paste', onPaste);
   el('cam-start').removeEventListener('click', onCamera);
   return early.pending;
 };
