@@ -91,14 +91,14 @@ func appendInfoJSON(dst []byte, info engine.Info) []byte {
 	dst = append(dst, `,"classes":`...)
 	dst = strconv.AppendInt(dst, int64(info.Classes), 10)
 	dst = append(dst, `,"ops":`...)
-	dst = appendJSONStrings(dst, info.Ops)
+	dst = appendJSONArray(dst, info.Ops, appendJSONString)
 	dst = append(dst, `,"macs":`...)
 	dst = strconv.AppendInt(dst, info.MACs, 10)
 	dst = append(dst, `,"params":`...)
 	dst = strconv.AppendInt(dst, info.Params, 10)
 	if len(info.Labels) > 0 {
 		dst = append(dst, `,"labels":`...)
-		dst = appendJSONStrings(dst, info.Labels)
+		dst = appendJSONArray(dst, info.Labels, appendJSONString)
 	}
 	dst = append(dst, `,"requant":`...)
 	dst = appendJSONString(dst, info.Scheme)
@@ -111,55 +111,32 @@ func appendTensorInfoJSON(dst []byte, t engine.TensorInfo) []byte {
 	dst = append(dst, `{"name":`...)
 	dst = appendJSONString(dst, t.Name)
 	dst = append(dst, `,"shape":`...)
-	if t.Shape == nil {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, '[')
-		for i, d := range t.Shape {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = strconv.AppendInt(dst, int64(d), 10)
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendJSONArray(dst, t.Shape, func(d []byte, v int) []byte { return strconv.AppendInt(d, int64(v), 10) })
 	dst = append(dst, `,"dtype":`...)
 	dst = appendJSONString(dst, t.DType)
 	if len(t.Scale) > 0 {
-		dst = append(dst, `,"scale":[`...)
-		for i, s := range t.Scale {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONFloat32(dst, s)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"scale":`...)
+		dst = appendJSONArray(dst, t.Scale, appendJSONFloat32)
 	}
 	if len(t.ZeroPoint) > 0 {
-		dst = append(dst, `,"zero_point":[`...)
-		for i, z := range t.ZeroPoint {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = strconv.AppendInt(dst, z, 10)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"zero_point":`...)
+		dst = appendJSONArray(dst, t.ZeroPoint, func(d []byte, v int64) []byte { return strconv.AppendInt(d, v, 10) })
 	}
 	return append(dst, '}')
 }
 
-// appendJSONStrings appends ss as a JSON array of strings, null when nil
-// (as encoding/json).
-func appendJSONStrings(dst []byte, ss []string) []byte {
-	if ss == nil {
+// appendJSONArray appends xs as a JSON array, each element by elem, or
+// null when xs is nil (as encoding/json).
+func appendJSONArray[T any](dst []byte, xs []T, elem func([]byte, T) []byte) []byte {
+	if xs == nil {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '[')
-	for i, s := range ss {
+	for i, x := range xs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, s)
+		dst = elem(dst, x)
 	}
 	return append(dst, ']')
 }
@@ -183,25 +160,27 @@ type goHeap struct {
 // appendMemoryJSON appends the JSON object mn_memory returns, {"model":
 // m, "go_heap": h}, as encoding/json would write it.
 func appendMemoryJSON(dst []byte, m engine.Memory, h goHeap) []byte {
-	dst = append(dst, `{"model":{"simd_weights":`...)
-	dst = strconv.AppendInt(dst, m.SIMDWeights, 10)
-	dst = append(dst, `,"portable_weights":`...)
-	dst = strconv.AppendInt(dst, m.PortableWeights, 10)
-	dst = append(dst, `,"constants":`...)
-	dst = strconv.AppendInt(dst, m.Constants, 10)
-	dst = append(dst, `,"arena":`...)
-	dst = strconv.AppendInt(dst, m.Arena, 10)
-	dst = append(dst, `,"buffers":`...)
-	dst = strconv.AppendInt(dst, m.Buffers, 10)
-	dst = append(dst, `},"go_heap":{"sys":`...)
-	dst = strconv.AppendUint(dst, h.Sys, 10)
-	dst = append(dst, `,"heap_sys":`...)
-	dst = strconv.AppendUint(dst, h.HeapSys, 10)
-	dst = append(dst, `,"heap_inuse":`...)
-	dst = strconv.AppendUint(dst, h.HeapInuse, 10)
-	dst = append(dst, `,"heap_alloc":`...)
-	dst = strconv.AppendUint(dst, h.HeapAlloc, 10)
-	dst = append(dst, `,"num_gc":`...)
-	dst = strconv.AppendUint(dst, uint64(h.NumGC), 10)
-	return append(dst, "}}"...)
+	dst = append(dst, `{"model":`...)
+	dst = appendJSONCounts(dst, []string{"simd_weights", "portable_weights", "constants", "arena", "buffers"},
+		[]uint64{uint64(m.SIMDWeights), uint64(m.PortableWeights), uint64(m.Constants), uint64(m.Arena), uint64(m.Buffers)})
+	dst = append(dst, `,"go_heap":`...)
+	dst = appendJSONCounts(dst, []string{"sys", "heap_sys", "heap_inuse", "heap_alloc", "num_gc"},
+		[]uint64{h.Sys, h.HeapSys, h.HeapInuse, h.HeapAlloc, uint64(h.NumGC)})
+	return append(dst, '}')
+}
+
+// appendJSONCounts appends a JSON object of keys[i]: values[i] (keys need
+// no escaping).
+func appendJSONCounts(dst []byte, keys []string, values []uint64) []byte {
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, k...)
+		dst = append(dst, '"', ':')
+		dst = strconv.AppendUint(dst, values[i], 10)
+	}
+	return append(dst, '}')
 }
