@@ -13,7 +13,7 @@
 // script fails only when it cannot run at all.
 
 import {readFileSync, writeFileSync, mkdirSync, copyFileSync} from 'node:fs';
-import {readTop, dropFile, screenshot} from './page-actions.mjs';
+import {readTop, dropFile, pasteFile, screenshot} from './page-actions.mjs';
 import {join} from 'node:path';
 import {chromium} from 'playwright-core';
 import {fakeCameraArgs, launchOptions} from '../internal/headless/chromium.mjs';
@@ -218,13 +218,7 @@ await scenario('before-ui', async (open) => {
   {
     // A pasted image file, the same way.
     const {page, release, uiRunning} = await beforeUi(open);
-    const b64 = readFileSync(cfg.uploadPhoto).toString('base64');
-    await page.evaluate((b64) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], 'pasted.bmp', {type: 'image/bmp'}));
-      document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
-    }, b64);
+    await pasteFile(page, cfg.uploadPhoto, 'pasted.bmp', 'image/bmp');
     await page.waitForFunction(() => (document.getElementById('results').dataset.source || '').startsWith('photo'), null, {timeout: T});
     r.pasted = {top: await readTop(page), uiRunning: await uiRunning(), source: await page.getAttribute('#results', 'data-source')};
     release();
@@ -508,13 +502,7 @@ await scenario('paste-url', async (open) => {
   r.stage = await box(page, '#stage');
   // A pasted image file.
   n = await seq(page);
-  const b64 = readFileSync(cfg.uploadPhoto).toString('base64');
-  await page.evaluate((b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], 'pasted.bmp', {type: 'image/bmp'}));
-    document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
-  }, b64);
+  await pasteFile(page, cfg.uploadPhoto, 'pasted.bmp', 'image/bmp');
   await waitSeq(page, n, 'photo');
   r.pasted = {source: await page.textContent('#stat-src'), top: await readTop(page)};
   // A pasted address (text).

@@ -166,18 +166,17 @@ globalThis.mobilenetBoot = boot;
 // is the user's last request, {file, url} (url: the photo's object URL on
 // show, or '') or {camera: true}, for the UI to take over; early.busy
 // settles when boot.js's own classification does.
-const early = {pending: null, taken: false, busy: Promise.resolve(), url: ''};
+const early = {pending: null, taken: false, busy: Promise.resolve()};
 const el = (id) => document.getElementById(id);
 
 function earlyFile(f) {
   if (!f || early.taken) return;
-  if (early.url) URL.revokeObjectURL(early.url);
-  early.url = '';
+  if (early.pending && early.pending.url) URL.revokeObjectURL(early.pending.url);
   early.pending = {file: f, url: ''};
   const model = f.name.toLowerCase().endsWith('.tflite');
   if (model || (f.type && !f.type.startsWith('image/'))) return; // the UI loads it or says what is wrong
-  early.url = early.pending.url = URL.createObjectURL(f);
-  el('photo').src = early.url;
+  early.pending.url = URL.createObjectURL(f);
+  el('photo').src = early.pending.url;
   el('photo').alt = f.name;
   el('photo').hidden = false;
   el('video').hidden = true;

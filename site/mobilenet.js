@@ -153,7 +153,7 @@ const ENGINE_FILES = {full: 'engine.wasm', classify: 'engine-classify.wasm'};
  * ENGINE_FILES key; "classify" falls back to the full build on a server
  * without it): its -threads copy when plan asks for threads and the server
  * has it, else the plain one, and plan says so (plan.threads, plan.reason;
- * plan.engineFile names the file compiled), and, when wantSimd, the kernel
+ * plan.engine names the build compiled), and, when wantSimd, the kernel
  * module alongside it (not after it: on a slow network its round trip
  * would come last), and returns the two promises. simdP resolves to the
  * first of kernelFiles({relaxed}) (relaxed undefined: the default; their
@@ -162,29 +162,29 @@ const ENGINE_FILES = {full: 'engine.wasm', classify: 'engine-classify.wasm'};
  * no kernels (a portable build, wasm/doc.go) or without SIMD.
  */
 function linkModules(baseUrl, wantSimd, relaxed, plan = {threads: 1, reason: ''}, engine = 'full') {
-  const builds = engine === 'classify' ? [ENGINE_FILES.classify, ENGINE_FILES.full] : [ENGINE_FILES.full];
-  // first compiles the first of files that the server has (HTTP 404: the
-  // next one), and resolves to null when it has none, or, unless
-  // noneIsNull, rejects with the last one's error.
-  const first = async (files, noneIsNull) => {
-    for (const [i, file] of files.entries()) {
-      const m = await compile(new URL(file, baseUrl).href, noneIsNull || i < files.length - 1);
+  const builds = engine === 'classify' ? ['classify', 'full'] : ['full'];
+  // first compiles the first of builds whose file (fileOf) the server has
+  // (HTTP 404: the next one), and resolves to null when it has none, or,
+  // unless noneIsNull, rejects with the last one's error.
+  const first = async (fileOf, noneIsNull) => {
+    for (const [i, build] of builds.entries()) {
+      const m = await compile(new URL(fileOf(ENGINE_FILES[build]), baseUrl).href, noneIsNull || i < builds.length - 1);
       if (m) {
-        plan.engineFile = file;
+        plan.engine = build;
         return m;
       }
     }
     return null;
   };
   const engineP = plan.threads > 1
-    ? first(builds.map(threadedFile), true).then((m) => {
+    ? first(threadedFile, true).then((m) => {
       if (m) return m;
       // A server without the threaded builds: a plain one.
       plan.threads = 1;
-      plan.reason = `${threadedFile(builds[0])} is not on the server`;
-      return first(builds, false);
+      plan.reason = `${threadedFile(ENGINE_FILES[builds[0]])} is not on the server`;
+      return first((f) => f, false);
     })
-    : first(builds, false);
+    : first((f) => f, false);
   const candidates = () => (wantSimd ? kernelFiles(relaxed === undefined ? {} : {relaxed: Boolean(relaxed)}) : [])
     .map((f) => (plan.threads > 1 ? threadedFile(f) : f));
   const kernels = candidates()[0];
@@ -631,7 +631,7 @@ export async function load(opts = {}) {
     const single = {threads: 1, reason: ''};
     const plain = linkModules(baseUrl, wantSimd, opts.relaxedSimd, single, engine);
     const [engineModule, {module: simdModule, file}] = await Promise.all([plain.engineP, plain.simdP]);
-    plan.engineFile = single.engineFile;
+    plan.engine = single.engine;
     live.kernelFile = file;
     live.ch = new Channel(startWorker(baseUrl));
     return live.ch.call('init', {engineModule, simdModule, wantSimd, threads: 1});
@@ -715,7 +715,7 @@ async function loadInto(live, initP, plan, opts, {baseUrl, fetchOpts}) {
     // 'portable'.
     kernels: on ? kernelSet : 'portable',
     // Which engine build runs (ENGINE_FILES): 'classify' cannot teach.
-    engine: plan.engineFile.startsWith('engine-classify') ? 'classify' : 'full',
+    engine: plan.engine,
     relaxedSimd: on && kernelSet === RELAXED_SIMD_FILE,
     relaxedSimdSupported: relaxedSimdSupported(),
     // Kernel threads: how many run, and why only one when so.
