@@ -2,11 +2,10 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"image"
-	"os"
 
 	"mobilenet-wasm/engine/preprocess"
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/loader"
 )
@@ -33,7 +32,7 @@ func Load(models [][]byte, opts Options) (c *Classifier, err error) {
 		// The loader and planner validate everything; this is the last
 		// line of defence so that no input can crash a caller.
 		if r := recover(); r != nil {
-			c, err = nil, fmt.Errorf("engine: internal error while loading: %v", r)
+			c, err = nil, textfmt.Errorf("engine: internal error while loading: %v", r)
 		}
 	}()
 	if len(models) == 0 {
@@ -45,14 +44,14 @@ func Load(models [][]byte, opts Options) (c *Classifier, err error) {
 		m, err := loader.Parse(data)
 		if err != nil {
 			if len(models) > 1 {
-				return nil, fmt.Errorf("model %d of %d: %w", i+1, len(models), err)
+				return nil, textfmt.Errorf("model %d of %d: %w", i+1, len(models), err)
 			}
 			return nil, err
 		}
 		p, err := newPlan(m, opts.Scheme)
 		if err != nil {
 			if len(models) > 1 {
-				return nil, fmt.Errorf("model %d of %d: %w", i+1, len(models), err)
+				return nil, textfmt.Errorf("model %d of %d: %w", i+1, len(models), err)
 			}
 			return nil, err
 		}
@@ -60,7 +59,7 @@ func Load(models [][]byte, opts Options) (c *Classifier, err error) {
 			prev := c.plans[i-1]
 			a, b := &prev.model.Tensors[prev.out], &m.Tensors[p.in]
 			if a.Type != b.Type || len(prev.bufs[prev.out]) != len(p.bufs[p.in]) {
-				return nil, fmt.Errorf("engine: model %d outputs %v %v but model %d takes %v %v", i, a.Shape, a.Type, i+1, b.Shape, b.Type)
+				return nil, textfmt.Errorf("engine: model %d outputs %v %v but model %d takes %v %v", i, a.Shape, a.Type, i+1, b.Shape, b.Type)
 			}
 		}
 		if m.Labels != nil {
@@ -104,24 +103,7 @@ func fitLabels(labels []string, classes int) ([]string, error) {
 	case len(labels) == classes+1 && labels[0] == "background":
 		return labels[1:], nil
 	}
-	return nil, fmt.Errorf("engine: %d labels for a model with %d classes", len(labels), classes)
-}
-
-// LoadFiles is Load from .tflite file paths.
-func LoadFiles(paths []string, opts Options) (*Classifier, error) {
-	var models [][]byte
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("engine: %w", err)
-		}
-		models = append(models, b)
-	}
-	c, err := Load(models, opts)
-	if err != nil && len(paths) == 1 {
-		return nil, fmt.Errorf("%s: %w", paths[0], err)
-	}
-	return c, err
+	return nil, textfmt.Errorf("engine: %d labels for a model with %d classes", len(labels), classes)
 }
 
 func (c *Classifier) lastPlan() *plan { return c.plans[len(c.plans)-1] }
@@ -150,7 +132,7 @@ func (c *Classifier) Infer(raw []byte) ([]byte, error) {
 	in := c.Input()
 	if len(raw) != len(in) {
 		t := &c.plans[0].model.Tensors[c.plans[0].in]
-		return nil, fmt.Errorf("engine: input is %d bytes; the model takes %v %v = %d bytes", len(raw), t.Shape, t.Type, len(in))
+		return nil, textfmt.Errorf("engine: input is %d bytes; the model takes %v %v = %d bytes", len(raw), t.Shape, t.Type, len(in))
 	}
 	copy(in, raw)
 	c.Run()
@@ -205,7 +187,7 @@ func (c *Classifier) RunRGBA(pix []byte, width, height, stride int) error {
 func (c *Classifier) needImage() error {
 	if c.size == 0 {
 		t := &c.plans[0].model.Tensors[c.plans[0].in]
-		return fmt.Errorf("engine: the model's input %v is not a square RGB image; use Infer", t.Shape)
+		return textfmt.Errorf("engine: the model's input %v is not a square RGB image; use Infer", t.Shape)
 	}
 	return nil
 }

@@ -1,8 +1,7 @@
 package engine
 
 import (
-	"fmt"
-
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/loader"
 )
@@ -39,18 +38,18 @@ type step struct {
 
 // opError formats an error about operator op, naming its index and kind.
 func opError(op *loader.Operator, format string, args ...any) error {
-	return fmt.Errorf("engine: operator %d (%v): %s", op.Index, op.Op, fmt.Sprintf(format, args...))
+	return textfmt.Errorf("engine: operator %d (%v): %s", op.Index, op.Op, textfmt.Sprintf(format, args...))
 }
 
 // newPlan validates m's dataflow and shapes for the engine, lays out its
 // activations in one arena and compiles every operator.
 func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 	if len(m.Inputs) != 1 || len(m.Outputs) != 1 {
-		return nil, fmt.Errorf("engine: model has %d inputs and %d outputs; want one of each", len(m.Inputs), len(m.Outputs))
+		return nil, textfmt.Errorf("engine: model has %d inputs and %d outputs; want one of each", len(m.Inputs), len(m.Outputs))
 	}
 	p := &plan{model: m, scheme: scheme, in: m.Inputs[0], out: m.Outputs[0], embed: -1}
 	if m.Tensors[p.in].Data != nil {
-		return nil, fmt.Errorf("engine: input tensor %d %q is a constant", p.in, m.Tensors[p.in].Name)
+		return nil, textfmt.Errorf("engine: input tensor %d %q is a constant", p.in, m.Tensors[p.in].Name)
 	}
 	// The feature vector is the input of the last CONV_2D or
 	// FULLY_CONNECTED when it is the last layer with weights (the logits).
@@ -96,7 +95,7 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 		}
 	}
 	if first[p.out] == unset {
-		return nil, fmt.Errorf("engine: output tensor %d %q is never written", p.out, m.Tensors[p.out].Name)
+		return nil, textfmt.Errorf("engine: output tensor %d %q is never written", p.out, m.Tensors[p.out].Name)
 	}
 	// The input and output must stay readable and writable between runs,
 	// and the feature vector must survive to the end.
@@ -113,7 +112,7 @@ func newPlan(m *loader.Model, scheme kernels.Scheme) (*plan, error) {
 		}
 		tt := &m.Tensors[t]
 		if tt.Type.ElemSize() == 0 || (tt.Type != loader.Float32 && tt.Type != loader.UInt8 && tt.Type != loader.Int8 && tt.Type != loader.Int32) {
-			return nil, fmt.Errorf("engine: tensor %d %q has type %v, which the engine does not run", t, tt.Name, tt.Type)
+			return nil, textfmt.Errorf("engine: tensor %d %q has type %v, which the engine does not run", t, tt.Name, tt.Type)
 		}
 		iv := &interval{size: tt.ByteSize(), first: first[t], last: last[t]}
 		owner[t] = iv

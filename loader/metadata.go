@@ -1,10 +1,6 @@
 package loader
 
 import (
-	"archive/zip"
-	"bytes"
-	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -102,7 +98,7 @@ func (p *parser) metadata() (labelFile string) {
 // an archive simply has no labels.
 func (p *parser) labels(name string) {
 	p.at("zip archive", -1)
-	zr, err := zip.NewReader(bytes.NewReader(p.data), int64(len(p.data)))
+	files, err := zipFiles(p.data)
 	if err != nil {
 		if name != "" {
 			p.fail("label file %s named by the metadata: no zip archive at the end of the model (%v)", quote(name), err)
@@ -115,17 +111,19 @@ func (p *parser) labels(name string) {
 			listed[n] = true
 		}
 	}
-	var file *zip.File
-	for _, f := range zr.File {
-		base := strings.ToLower(path.Base(f.Name))
+	p.spend(16 * len(files))
+	var file *zipEntry
+	for i := range files {
+		f := &files[i]
+		base := strings.ToLower(path.Base(f.name))
 		switch {
-		case name == "" && listed[f.Name]:
+		case name == "" && listed[f.name]:
 		case name != "":
-			if f.Name == name {
+			if f.name == name {
 				file = f
 			}
 		case strings.HasPrefix(base, "labels") && strings.HasSuffix(base, ".txt"):
-			if file == nil || !strings.HasPrefix(strings.ToLower(path.Base(file.Name)), "labels") {
+			if file == nil || !strings.HasPrefix(strings.ToLower(path.Base(file.name)), "labels") {
 				file = f
 			}
 		case strings.HasSuffix(base, ".txt"):
@@ -157,28 +155,14 @@ func (p *parser) labels(name string) {
 }
 
 // readZipped returns the contents of a zipped file no larger than the model.
-func (p *parser) readZipped(f *zip.File) string {
-	size := f.UncompressedSize64
-	if size > uint64(len(p.data)) {
-		p.fail("zipped file %s: %d bytes is more than the whole model", quote(f.Name), size)
+func (p *parser) readZipped(f *zipEntry) string {
+	if int64(f.size) > int64(len(p.data)) {
+		p.fail("zipped file %s: %d bytes is more than the whole model", quote(f.name), f.size)
 	}
-	p.spend(2 * int(size)) // buf and its string copy
-	rc, err := f.Open()
+	p.spend(2 * int(f.size)) // the contents and their string copy
+	b, err := zipRead(p.data, *f)
 	if err != nil {
-		p.fail("zipped file %s: %v", quote(f.Name), err)
+		p.fail("zipped file %s: %v", quote(f.name), err)
 	}
-	defer rc.Close()
-	buf := make([]byte, size)
-	_, err = io.ReadFull(rc, buf)
-	if err == nil {
-		// Reading past the end checks the CRC and the declared size.
-		var one [1]byte
-		if n, e := rc.Read(one[:]); n != 0 || e != io.EOF {
-			err = fmt.Errorf("longer than declared or bad checksum (%v)", e)
-		}
-	}
-	if err != nil {
-		p.fail("zipped file %s: %v", quote(f.Name), err)
-	}
-	return string(buf)
+	return string(b)
 }

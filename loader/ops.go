@@ -1,11 +1,11 @@
 package loader
 
 import (
-	"fmt"
 	"math"
 
 	flatbuffers "github.com/google/flatbuffers/go"
 
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/loader/tflitefb"
 )
 
@@ -45,7 +45,7 @@ var emptyTable = []byte{4, 0, 4, 0, 4, 0, 0, 0}
 
 // opfail stops the parse with an error about operator o.
 func (p *parser) opfail(o *Operator, format string, args ...any) {
-	p.fail("operator %d %v: %w", o.Index, o.Op, fmt.Errorf(format, args...))
+	p.fail("operator %d %v: %w", o.Index, o.Op, textfmt.Errorf(format, args...))
 }
 
 func (p *parser) operator(i int, fo *tflitefb.Operator, o *Operator) {
@@ -238,7 +238,7 @@ func (p *parser) window(o *Operator, f windowed) (pad Padding, strideW, strideH 
 
 func (p *parser) padding(o *Operator, v tflitefb.Padding) Padding {
 	if v != tflitefb.PaddingSAME && v != tflitefb.PaddingVALID {
-		p.opfail(o, "padding %d is neither SAME nor VALID", v)
+		p.opfail(o, "padding %d is neither SAME nor VALID", int(v))
 	}
 	return Padding(v)
 }

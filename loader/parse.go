@@ -2,12 +2,10 @@ package loader
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"math"
-	"os"
 	"strings"
 
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/loader/tflitefb"
 )
 
@@ -38,31 +36,6 @@ var ErrNotTFLite = errors.New("not a TFLite flatbuffer")
 // tensor type, a fused activation, sparse or variable tensors.
 var ErrUnsupported = errors.New("unsupported")
 
-// ParseFile reads and parses the TFLite model at path (see Parse).
-func ParseFile(path string) (*Model, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("loader: %w", err)
-	}
-	if st.Size() > maxModelSize {
-		return nil, fmt.Errorf("loader: %s: %d bytes is larger than a flatbuffer can be", path, st.Size())
-	}
-	data := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("loader: %s: %w", path, err)
-	}
-	m, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
-	}
-	return m, nil
-}
-
 // Parse parses and validates a TFLite model. The returned Model's constant
 // tensor data aliases data, which must not be modified while the Model is in
 // use.
@@ -73,13 +46,13 @@ func ParseFile(path string) (*Model, error) {
 // listed in Model.Warnings.
 func Parse(data []byte) (m *Model, err error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("loader: %w: %d bytes is too short", ErrNotTFLite, len(data))
+		return nil, textfmt.Errorf("loader: %w: %d bytes is too short", ErrNotTFLite, len(data))
 	}
 	if id := string(data[4:8]); id != "TFL3" {
-		return nil, fmt.Errorf("loader: %w: file identifier %q, want \"TFL3\"", ErrNotTFLite, id)
+		return nil, textfmt.Errorf("loader: %w: file identifier %q, want \"TFL3\"", ErrNotTFLite, id)
 	}
 	if len(data) > maxModelSize {
-		return nil, fmt.Errorf("loader: %d bytes is larger than a flatbuffer can be", len(data))
+		return nil, textfmt.Errorf("loader: %d bytes is larger than a flatbuffer can be", len(data))
 	}
 	// Cap the capacity: flatbuffers slices up to cap, not len.
 	data = data[:len(data):len(data)]
@@ -115,7 +88,7 @@ func (p *parser) recover(err *error) {
 		*err = pe.err
 		return
 	}
-	*err = fmt.Errorf("loader: %s: malformed flatbuffer (%v)", p.where(), r)
+	*err = textfmt.Errorf("loader: %s: malformed flatbuffer (%v)", p.where(), r)
 }
 
 func (p *parser) where() string {
@@ -126,21 +99,21 @@ func (p *parser) where() string {
 		return p.whatKind
 	}
 	if p.whatKind == "tensor" && p.whatIdx < len(p.m.Tensors) && p.m.Tensors[p.whatIdx].Name != "" {
-		return fmt.Sprintf("tensor %d %s", p.whatIdx, quote(p.m.Tensors[p.whatIdx].Name))
+		return textfmt.Sprintf("tensor %d %s", p.whatIdx, quote(p.m.Tensors[p.whatIdx].Name))
 	}
-	return fmt.Sprintf("%s %d", p.whatKind, p.whatIdx)
+	return textfmt.Sprintf("%s %d", p.whatKind, p.whatIdx)
 }
 
 func (p *parser) at(kind string, i int) { p.whatKind, p.whatIdx = kind, i }
 
 // fail stops the parse with an error; format may use %w.
 func (p *parser) fail(format string, args ...any) {
-	panic(parseError{fmt.Errorf("loader: "+format, args...)})
+	panic(parseError{textfmt.Errorf("loader: "+format, args...)})
 }
 
 // tfail stops the parse with an error about tensor t.
 func (p *parser) tfail(t *Tensor, format string, args ...any) {
-	p.fail("tensor %d %s: %w", t.Index, quote(t.Name), fmt.Errorf(format, args...))
+	p.fail("tensor %d %s: %w", t.Index, quote(t.Name), textfmt.Errorf(format, args...))
 }
 
 // spend charges n bytes (or steps) against the parse's budget, so that no
@@ -292,7 +265,7 @@ func (p *parser) tensor(i int, ft *tflitefb.Tensor, t *Tensor) {
 // capped), or an empty slice.
 func (p *parser) buffer(idx uint32, t *Tensor) []byte {
 	if int64(idx) >= int64(p.nbuf) {
-		msg := fmt.Sprintf("buffer index %d out of range (model has %d buffers)", idx, p.nbuf)
+		msg := textfmt.Sprintf("buffer index %d out of range (model has %d buffers)", idx, p.nbuf)
 		if t != nil {
 			p.tfail(t, "%s", msg)
 		}
@@ -417,5 +390,5 @@ func quote(s string) string {
 	if len(s) > 128 {
 		s = s[:128] + "..."
 	}
-	return fmt.Sprintf("%q", strings.ToValidUTF8(s, "?"))
+	return textfmt.Sprintf("%q", strings.ToValidUTF8(s, "?"))
 }

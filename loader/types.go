@@ -2,9 +2,9 @@ package loader
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/loader/tflitefb"
 )
 
@@ -40,7 +40,7 @@ func (d DType) String() string {
 	if d >= 0 && int(d) < len(dtypeInfo) {
 		return dtypeInfo[d].name
 	}
-	return fmt.Sprintf("DType(%d)", int8(d))
+	return textfmt.Sprintf("DType(%d)", int8(d))
 }
 
 // ElemSize returns the size of one element in bytes, or 0 for types the
@@ -58,7 +58,7 @@ func (o Op) String() string {
 	if s, ok := tflitefb.EnumNamesBuiltinOperator[tflitefb.BuiltinOperator(o)]; ok {
 		return s
 	}
-	return fmt.Sprintf("Op(%d)", int32(o))
+	return textfmt.Sprintf("Op(%d)", int32(o))
 }
 
 // String returns TFLite's name of the padding scheme ("SAME", "VALID").
@@ -66,7 +66,7 @@ func (p Padding) String() string {
 	if s, ok := tflitefb.EnumNamesPadding[tflitefb.Padding(p)]; ok {
 		return s
 	}
-	return fmt.Sprintf("Padding(%d)", int8(p))
+	return textfmt.Sprintf("Padding(%d)", int8(p))
 }
 
 // String returns TFLite's name of the activation ("NONE", "RELU6", ...).
@@ -74,7 +74,7 @@ func (a Activation) String() string {
 	if s, ok := tflitefb.EnumNamesActivationFunctionType[tflitefb.ActivationFunctionType(a)]; ok {
 		return s
 	}
-	return fmt.Sprintf("Activation(%d)", int8(a))
+	return textfmt.Sprintf("Activation(%d)", int8(a))
 }
 
 // NumElements returns the product of the tensor's dimensions (1 for a
@@ -153,21 +153,21 @@ func (t *Tensor) Ints() ([]int, error) {
 		for i := range out {
 			x := int64(binary.LittleEndian.Uint64(t.Data[8*i:]))
 			if int64(int(x)) != x {
-				return nil, fmt.Errorf("loader: tensor %d %s: value %d overflows int", t.Index, quote(t.Name), x)
+				return nil, textfmt.Errorf("loader: tensor %d %s: value %d overflows int", t.Index, quote(t.Name), x)
 			}
 			out[i] = int(x)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("loader: tensor %d %s is %v, want int32 or int64", t.Index, quote(t.Name), t.Type)
+	return nil, textfmt.Errorf("loader: tensor %d %s is %v, want int32 or int64", t.Index, quote(t.Name), t.Type)
 }
 
 func (t *Tensor) wantConst(d DType) error {
 	if t.Type != d {
-		return fmt.Errorf("loader: tensor %d %s is %v, want %v", t.Index, quote(t.Name), t.Type, d)
+		return textfmt.Errorf("loader: tensor %d %s is %v, want %v", t.Index, quote(t.Name), t.Type, d)
 	}
 	if t.Data == nil {
-		return fmt.Errorf("loader: tensor %d %s is not constant", t.Index, quote(t.Name))
+		return textfmt.Errorf("loader: tensor %d %s is not constant", t.Index, quote(t.Name))
 	}
 	return nil
 }

@@ -3,14 +3,13 @@ package main
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 	"unsafe"
 
 	"mobilenet-wasm/engine"
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/kernels"
 	"mobilenet-wasm/kernels/simd"
-	"mobilenet-wasm/tflitewrite"
 	"mobilenet-wasm/wasm/abi"
 )
 
@@ -38,7 +37,7 @@ func (e *argError) Error() string { return e.msg }
 
 // argErr formats an argError.
 func argErr(format string, args ...any) error {
-	return &argError{fmt.Sprintf(format, args...)}
+	return &argError{textfmt.Sprintf(format, args...)}
 }
 
 // inputError is an input the engine refused (abi.StatusInput).
@@ -76,7 +75,7 @@ func call(name string, body func() error) (status int32) {
 	lastErr = lastErr[:0]
 	defer func() {
 		if r := recover(); r != nil {
-			status = fail(name, fmt.Errorf("internal error: %v", r))
+			status = fail(name, textfmt.Errorf("internal error: %v", r))
 		}
 	}()
 	if err := body(); err != nil {
@@ -114,14 +113,11 @@ func model(h int32) (*engine.Classifier, error) {
 
 // loadedModel is a model of mn_load: the classifier, and what a teaching
 // session needs, besides it, to rebuild the base's file for an export
-// (source; the module keeps no model file).
+// (source in train_wasip1.go; the module keeps no model file).
 type loadedModel struct {
 	c       *engine.Classifier
-	details tflitewrite.FileDetails // of the first file
+	details fileDetails // of the first file
 }
-
-// source rebuilds the model's first file (see modelSource).
-func (m loadedModel) source() ([]byte, error) { return modelSource(m.c, m.details) }
 
 // frame checks an RGBA frame's arguments and returns its bytes.
 func frame(ptr, n uint32, width, height, stride int32) ([]byte, error) {
@@ -216,7 +212,7 @@ func mnLoad(modelPtr, modelLen, headPtr, headLen, labelsPtr, labelsLen, flags ui
 			return refused(err)
 		}
 		// Valid: the engine parsed it.
-		details, err := tflitewrite.ReadFileDetails(list[0])
+		details, err := readFileDetails(list[0])
 		if err != nil {
 			return refused(err)
 		}
@@ -346,7 +342,7 @@ func mnInfer(h int32, ptr, n uint32) int32 {
 		in := c.Input()
 		if len(raw) != len(in) {
 			info := c.Info().Input
-			return refused(fmt.Errorf("input tensor is %d bytes; the model takes %s %v = %d bytes", len(raw), info.DType, info.Shape, len(in)))
+			return refused(textfmt.Errorf("input tensor is %d bytes; the model takes %s %v = %d bytes", len(raw), info.DType, info.Shape, len(in)))
 		}
 		copy(in, raw)
 		c.Run()

@@ -6,10 +6,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	"math"
 
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/quantize"
 	"mobilenet-wasm/wasm/abi"
 )
@@ -82,10 +82,10 @@ func mnQuantAddFrame(h int32, ptr, n uint32, width, height, stride int32) int32 
 // as mn_classify ignores it (the preprocessing keeps R, G, B).
 func nrgbaView(pix []byte, width, height, stride int) (*image.NRGBA, error) {
 	if stride < 4*width {
-		return nil, fmt.Errorf("frame: row stride %d is less than 4 x width %d", stride, width)
+		return nil, textfmt.Errorf("frame: row stride %d is less than 4 x width %d", stride, width)
 	}
 	if need := int64(stride)*int64(height-1) + 4*int64(width); int64(len(pix)) < need {
-		return nil, fmt.Errorf("frame: %d bytes; a %dx%d frame with row stride %d needs %d", len(pix), width, height, stride, need)
+		return nil, textfmt.Errorf("frame: %d bytes; a %dx%d frame with row stride %d needs %d", len(pix), width, height, stride, need)
 	}
 	return &image.NRGBA{Pix: pix, Stride: stride, Rect: image.Rect(0, 0, width, height)}, nil
 }
@@ -112,7 +112,7 @@ func parseQuantOptions(text []byte) (quantize.Options, error) {
 		d := json.NewDecoder(bytes.NewReader(text))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&o); err != nil {
-			return quantize.Options{}, fmt.Errorf("options: %w", err)
+			return quantize.Options{}, textfmt.Errorf("options: %w", err)
 		}
 		if d.More() {
 			return quantize.Options{}, errors.New("options: text after the JSON object")
@@ -130,13 +130,13 @@ func parseQuantOptions(text []byte) (quantize.Options, error) {
 		return opts, err
 	}
 	if o.Percentile != 0 && !(o.Percentile > 50 && o.Percentile <= 100) {
-		return opts, fmt.Errorf("percentile %g: want more than 50 and at most 100", o.Percentile)
+		return opts, textfmt.Errorf("percentile %g: want more than 50 and at most 100", o.Percentile)
 	}
 	if opts.Input, err = quantize.ParseIOType(o.InputType); err != nil {
-		return opts, fmt.Errorf("input_type: %w", err)
+		return opts, textfmt.Errorf("input_type: %w", err)
 	}
 	if opts.Output, err = quantize.ParseIOType(o.OutputType); err != nil {
-		return opts, fmt.Errorf("output_type: %w", err)
+		return opts, textfmt.Errorf("output_type: %w", err)
 	}
 	for _, t := range []struct {
 		name string
@@ -144,11 +144,11 @@ func parseQuantOptions(text []byte) (quantize.Options, error) {
 		dst  *quantize.Toggle
 	}{{"equalize", o.Equalize, &opts.Equalize}, {"absorb_bias", o.AbsorbBias, &opts.AbsorbBias}, {"correct_bias", o.CorrectBias, &opts.CorrectBias}} {
 		if *t.dst, err = quantize.ParseToggle(t.s); err != nil {
-			return opts, fmt.Errorf("%s: %w", t.name, err)
+			return opts, textfmt.Errorf("%s: %w", t.name, err)
 		}
 	}
 	if opts.ReLU6, err = quantize.ParseReLU6Mode(o.ReLU6); err != nil {
-		return opts, fmt.Errorf("relu6: %w", err)
+		return opts, textfmt.Errorf("relu6: %w", err)
 	}
 	return opts, nil
 }

@@ -12,16 +12,19 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	"math"
 	"slices"
 	"strings"
 
 	"mobilenet-wasm/engine"
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/train"
 	"mobilenet-wasm/wasm/abi"
 )
+
+// source rebuilds the model's first file (see modelSource).
+func (m loadedModel) source() ([]byte, error) { return modelSource(m.c, m.details) }
 
 // session is one teaching session (see mn_teach_new).
 type session struct {
@@ -281,10 +284,10 @@ func mnTeachAddFrame(id, class int32, ptr, n uint32, width, height, stride, copi
 			return err
 		}
 		if width < abi.TeachMinSide || height < abi.TeachMinSide {
-			return refused(fmt.Errorf("the image is %dx%d pixels, too small to learn from: examples need at least %dx%d", width, height, abi.TeachMinSide, abi.TeachMinSide))
+			return refused(textfmt.Errorf("the image is %dx%d pixels, too small to learn from: examples need at least %dx%d", width, height, abi.TeachMinSide, abi.TeachMinSide))
 		}
 		if room := abi.TeachMaxExamples - len(s.examples[class]); int(copies)+1 > room {
-			return refused(fmt.Errorf("class %q has %d examples, the most a class may have is %d", s.names[class], len(s.examples[class]), abi.TeachMaxExamples))
+			return refused(textfmt.Errorf("class %q has %d examples, the most a class may have is %d", s.names[class], len(s.examples[class]), abi.TeachMaxExamples))
 		}
 		v, err := s.c.EmbedRGBA(pix, int(width), int(height), int(stride))
 		if err != nil {
@@ -333,16 +336,16 @@ func mnTeachAddEmbedding(id, class int32, ptr, n uint32) int32 {
 			return err
 		}
 		if len(b) != 4*s.dim {
-			return refused(fmt.Errorf("the feature vector is %d bytes; this model's has %d float32s (%d bytes)", len(b), s.dim, 4*s.dim))
+			return refused(textfmt.Errorf("the feature vector is %d bytes; this model's has %d float32s (%d bytes)", len(b), s.dim, 4*s.dim))
 		}
 		if len(s.examples[class]) >= abi.TeachMaxExamples {
-			return refused(fmt.Errorf("class %q has %d examples, the most a class may have", s.names[class], len(s.examples[class])))
+			return refused(textfmt.Errorf("class %q has %d examples, the most a class may have", s.names[class], len(s.examples[class])))
 		}
 		v := make([]float32, s.dim)
 		for i := range v {
 			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 			if math.IsNaN(float64(v[i])) || math.IsInf(float64(v[i]), 0) {
-				return refused(fmt.Errorf("the feature vector has a non-finite value at %d", i))
+				return refused(textfmt.Errorf("the feature vector has a non-finite value at %d", i))
 			}
 		}
 		s.examples[class] = append(s.examples[class], v)
@@ -401,12 +404,12 @@ func (s *session) dataset() (train.Dataset, error) {
 	case 0:
 		return d, refused(errors.New("there are no classes: add at least two, with examples"))
 	case 1:
-		return d, refused(fmt.Errorf("there is only one class (%q): add a second one to tell it from", s.names[0]))
+		return d, refused(textfmt.Errorf("there is only one class (%q): add a second one to tell it from", s.names[0]))
 	}
 	var empty []string
 	for c, ex := range s.examples {
 		if len(ex) == 0 {
-			empty = append(empty, fmt.Sprintf("%q", s.names[c]))
+			empty = append(empty, textfmt.Sprintf("%q", s.names[c]))
 		}
 		for _, v := range ex {
 			d.X = append(d.X, v)
@@ -414,7 +417,7 @@ func (s *session) dataset() (train.Dataset, error) {
 		}
 	}
 	if len(empty) > 0 {
-		return d, refused(fmt.Errorf("class %s has no examples: add some, or delete it", strings.Join(empty, ", ")))
+		return d, refused(textfmt.Errorf("class %s has no examples: add some, or delete it", strings.Join(empty, ", ")))
 	}
 	return d, refused(d.Check(s.names))
 }
@@ -683,7 +686,7 @@ func mnTeachRestore(id int32, ptr, n uint32) int32 {
 		}
 		hd, examples, err := parseState(b, s.dim)
 		if err != nil {
-			return refused(fmt.Errorf("not a saved teaching project, or a damaged one: %w", err))
+			return refused(textfmt.Errorf("not a saved teaching project, or a damaged one: %w", err))
 		}
 		s.names = make([]string, len(hd.Classes))
 		for i, c := range hd.Classes {
@@ -707,19 +710,19 @@ func parseState(b []byte, dim int) (*stateHeader, [][][]float32, error) {
 	hl := binary.LittleEndian.Uint32(b[len(stateMagic):])
 	rest := b[len(stateMagic)+4:]
 	if uint64(hl) > uint64(len(rest)) {
-		return nil, nil, fmt.Errorf("its header says %d bytes, %d follow", hl, len(rest))
+		return nil, nil, textfmt.Errorf("its header says %d bytes, %d follow", hl, len(rest))
 	}
 	var hd stateHeader
 	d := json.NewDecoder(bytes.NewReader(rest[:hl]))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&hd); err != nil {
-		return nil, nil, fmt.Errorf("header: %v", err)
+		return nil, nil, textfmt.Errorf("header: %v", err)
 	}
 	if hd.Dim != dim {
-		return nil, nil, fmt.Errorf("it holds feature vectors of %d values, this model's have %d (it was made with another model: %q)", hd.Dim, dim, hd.Model)
+		return nil, nil, textfmt.Errorf("it holds feature vectors of %d values, this model's have %d (it was made with another model: %q)", hd.Dim, dim, hd.Model)
 	}
 	if len(hd.Classes) > abi.TeachMaxClasses {
-		return nil, nil, fmt.Errorf("%d classes", len(hd.Classes))
+		return nil, nil, textfmt.Errorf("%d classes", len(hd.Classes))
 	}
 	total := 0
 	for _, c := range hd.Classes {
@@ -727,20 +730,20 @@ func parseState(b []byte, dim int) (*stateHeader, [][][]float32, error) {
 			return nil, nil, err
 		}
 		if c.Count < 0 || c.Count > abi.TeachMaxExamples {
-			return nil, nil, fmt.Errorf("class %q has %d examples", c.Name, c.Count)
+			return nil, nil, textfmt.Errorf("class %q has %d examples", c.Name, c.Count)
 		}
 		total += c.Count
 	}
 	data := rest[hl:]
 	if uint64(len(data)) != uint64(total)*uint64(dim)*4 {
-		return nil, nil, fmt.Errorf("%d bytes of feature vectors, want %d for %d examples", len(data), total*dim*4, total)
+		return nil, nil, textfmt.Errorf("%d bytes of feature vectors, want %d for %d examples", len(data), total*dim*4, total)
 	}
 	if hd.Head != nil {
 		if err := hd.Head.Validate(dim, len(hd.Classes)); err != nil {
 			return nil, nil, err
 		}
 		if len(hd.Labels) != len(hd.Classes) {
-			return nil, nil, fmt.Errorf("%d labels for %d classes", len(hd.Labels), len(hd.Classes))
+			return nil, nil, textfmt.Errorf("%d labels for %d classes", len(hd.Labels), len(hd.Classes))
 		}
 	}
 	examples := make([][][]float32, len(hd.Classes))
@@ -752,7 +755,7 @@ func parseState(b []byte, dim int) (*stateHeader, [][][]float32, error) {
 				v[j] = math.Float32frombits(binary.LittleEndian.Uint32(data[off:]))
 				off += 4
 				if math.IsNaN(float64(v[j])) || math.IsInf(float64(v[j]), 0) {
-					return nil, nil, fmt.Errorf("class %q has a non-finite feature", c.Name)
+					return nil, nil, textfmt.Errorf("class %q has a non-finite feature", c.Name)
 				}
 			}
 			examples[i] = append(examples[i], v)

@@ -2,8 +2,9 @@ package preprocess
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
+
+	"mobilenet-wasm/internal/textfmt"
 )
 
 // floatOf[x] is float32(float64(x)/127.5 - 1), the float models' input for
@@ -25,7 +26,7 @@ func Float(x byte) float32 {
 // from Image or RGBA) to dst, which must have the same length.
 func ToFloat32(dst []float32, src []byte) error {
 	if len(dst) != len(src) {
-		return fmt.Errorf("preprocess: ToFloat32: dst has %d values, src %d bytes", len(dst), len(src))
+		return textfmt.Errorf("preprocess: ToFloat32: dst has %d values, src %d bytes", len(dst), len(src))
 	}
 	for i, x := range src {
 		dst[i] = floatOf[x]
@@ -37,7 +38,7 @@ func ToFloat32(dst []float32, src []byte) error {
 // input tensor) to dst, which must hold exactly 4*len(src) bytes.
 func ToFloat32LE(dst []byte, src []byte) error {
 	if len(dst)/4 != len(src) || len(dst)%4 != 0 {
-		return fmt.Errorf("preprocess: ToFloat32LE: dst has %d bytes, want %d (4 per byte of src)", len(dst), 4*len(src))
+		return textfmt.Errorf("preprocess: ToFloat32LE: dst has %d bytes, want %d (4 per byte of src)", len(dst), 4*len(src))
 	}
 	for i, x := range src {
 		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(floatOf[x]))

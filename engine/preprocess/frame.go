@@ -2,8 +2,9 @@ package preprocess
 
 import (
 	"errors"
-	"fmt"
 	"image"
+
+	"mobilenet-wasm/internal/textfmt"
 )
 
 // MaxFramePixels is the largest image Frame converts: 8192 x 8192 (what
@@ -22,15 +23,15 @@ func Frame(img image.Image) (pix []byte, width, height int, err error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 {
-		return nil, 0, 0, fmt.Errorf("preprocess: empty image (%dx%d)", w, h)
+		return nil, 0, 0, textfmt.Errorf("preprocess: empty image (%dx%d)", w, h)
 	}
 	if w > MaxFramePixels/h {
-		return nil, 0, 0, fmt.Errorf("preprocess: image too large (%dx%d, more than %d pixels)", w, h, MaxFramePixels)
+		return nil, 0, 0, textfmt.Errorf("preprocess: image too large (%dx%d, more than %d pixels)", w, h, MaxFramePixels)
 	}
 	var pal [256][3]byte
 	src := newRowSource(img, b, &pal)
 	if !src.valid() {
-		return nil, 0, 0, fmt.Errorf("preprocess: malformed %T: its pixel data does not cover its bounds %v", img, b)
+		return nil, 0, 0, textfmt.Errorf("preprocess: malformed %s: its pixel data does not cover its bounds %v", src.typeName(), b)
 	}
 	src.cols = make([]int, w)
 	for x := range src.cols {

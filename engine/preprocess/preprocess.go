@@ -23,10 +23,12 @@ package preprocess
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"strconv"
+
+	"mobilenet-wasm/internal/textfmt"
 )
 
 // CropFraction is the fraction of each side that the central crop keeps, as
@@ -108,16 +110,16 @@ func (r *Resizer) Image(img image.Image, size int, dst []byte) error {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 {
-		return fmt.Errorf("preprocess: empty image (%dx%d)", w, h)
+		return textfmt.Errorf("preprocess: empty image (%dx%d)", w, h)
 	}
 	if w > math.MaxInt32 || h > math.MaxInt32 {
-		return fmt.Errorf("preprocess: image too large (%dx%d)", w, h)
+		return textfmt.Errorf("preprocess: image too large (%dx%d)", w, h)
 	}
 	crop := CropRect(w, h).Add(b.Min)
 	cw, ch := crop.Dx(), crop.Dy()
 	src := newRowSource(img, crop, &r.pal)
 	if !src.valid() {
-		return fmt.Errorf("preprocess: malformed %T: its pixel data does not cover its bounds %v", img, b)
+		return textfmt.Errorf("preprocess: malformed %s: its pixel data does not cover its bounds %v", src.typeName(), b)
 	}
 	// Only the columns the taps read are converted (at most 2*size of
 	// them), stored next to each other, so memory does not grow with the
@@ -216,10 +218,10 @@ func (r *Resizer) row(src *rowSource, y, keep int) []byte {
 // checkSize validates the output side and buffer.
 func checkSize(size int, dst []byte) error {
 	if size <= 0 || size > MaxSize {
-		return fmt.Errorf("preprocess: output size %d out of range [1, %d]", size, MaxSize)
+		return textfmt.Errorf("preprocess: output size %d out of range [1, %d]", size, MaxSize)
 	}
 	if len(dst) != size*size*3 {
-		return fmt.Errorf("preprocess: dst has %d bytes, want %d (%dx%dx3)", len(dst), size*size*3, size, size)
+		return textfmt.Errorf("preprocess: dst has %d bytes, want %d (%dx%dx3)", len(dst), size*size*3, size, size)
 	}
 	return nil
 }
@@ -230,14 +232,14 @@ func checkFrame(pix []byte, width, height, stride, size int, dst []byte) error {
 		return err
 	}
 	if width <= 0 || height <= 0 {
-		return fmt.Errorf("preprocess: empty frame (%dx%d)", width, height)
+		return textfmt.Errorf("preprocess: empty frame (%dx%d)", width, height)
 	}
 	if width > math.MaxInt/4 || stride < 4*width {
-		return fmt.Errorf("preprocess: stride %d shorter than 4*width (width %d)", stride, width)
+		return textfmt.Errorf("preprocess: stride %d shorter than 4*width (width %d)", stride, width)
 	}
 	// The frame addresses stride*(height-1) + 4*width bytes.
 	if len(pix) < 4*width || (height > 1 && (len(pix)-4*width)/stride < height-1) {
-		return fmt.Errorf("preprocess: pix has %d bytes, a %dx%d frame with stride %d needs %s",
+		return textfmt.Errorf("preprocess: pix has %d bytes, a %dx%d frame with stride %d needs %s",
 			len(pix), width, height, stride, frameNeed(width, height, stride))
 	}
 	return nil
@@ -246,7 +248,7 @@ func checkFrame(pix []byte, width, height, stride, size int, dst []byte) error {
 // frameNeed describes the byte count a frame needs, for error messages.
 func frameNeed(width, height, stride int) string {
 	if height-1 <= (math.MaxInt-4*width)/stride {
-		return fmt.Sprint(stride*(height-1) + 4*width)
+		return strconv.Itoa(stride*(height-1) + 4*width)
 	}
 	return "more than the address space"
 }
@@ -430,6 +432,26 @@ func (s *rowSource) valid() bool {
 		return covers(len(m.Pix), 1, m.PixOffset)
 	}
 	return true
+}
+
+// typeName names the type of an image valid can refuse, for its error
+// message, as %T would (textfmt has no %T: it would take reflect).
+func (s *rowSource) typeName() string {
+	switch s.img.(type) {
+	case *image.YCbCr:
+		return "*image.YCbCr"
+	case *image.NYCbCrA:
+		return "*image.NYCbCrA"
+	case *image.RGBA:
+		return "*image.RGBA"
+	case *image.NRGBA:
+		return "*image.NRGBA"
+	case *image.Gray:
+		return "*image.Gray"
+	case *image.Paletted:
+		return "*image.Paletted"
+	}
+	return "image"
 }
 
 // convert writes the columns s.cols of crop row y (relative to the crop) as

@@ -61,8 +61,8 @@ package simd
 
 import (
 	_ "embed"
-	"fmt"
 
+	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/kernels"
 )
 
@@ -166,20 +166,20 @@ func (v *Variant) Name() string {
 	var shape string
 	switch v.Op {
 	case OpGEMM, OpConv:
-		shape = fmt.Sprintf("%dx%d", v.MR, v.NR)
+		shape = textfmt.Sprintf("%dx%d", v.MR, v.NR)
 		if v.DType.Quantized() {
-			shape += fmt.Sprintf("c%d", v.KStep)
+			shape += textfmt.Sprintf("c%d", v.KStep)
 		}
 		if v.Op == OpConv {
 			shape = "im2col_" + shape
 		}
 	case OpDWConv:
-		shape = fmt.Sprintf("3x3s%d_%dc", v.Stride, v.CT)
+		shape = textfmt.Sprintf("3x3s%d_%dc", v.Stride, v.CT)
 		if v.TapPairs {
 			shape += "2" // like XNNPACK's c2 GEMMs' channel pairs
 		}
 	case OpAvgPool:
-		shape = fmt.Sprintf("%dc", v.CT)
+		shape = textfmt.Sprintf("%dc", v.CT)
 		if v.DType.Quantized() {
 			req = "" // no requantization: in and out share scale and zero point
 		}
@@ -187,7 +187,7 @@ func (v *Variant) Name() string {
 	if req != "" {
 		req += "_"
 	}
-	return fmt.Sprintf("%v_%v_%s%s__wasmsimd", v.DType, v.Op, req, shape)
+	return textfmt.Sprintf("%v_%v_%s%s__wasmsimd", v.DType, v.Op, req, shape)
 }
 
 // Variants is the registry: every kernel of simd.wasm, in export order.
