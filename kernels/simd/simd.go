@@ -60,22 +60,11 @@
 package simd
 
 import (
-	_ "embed"
-
 	"mobilenet-wasm/internal/textfmt"
 	"mobilenet-wasm/kernels"
 )
 
 //go:generate go run ./gen
-
-// Module is simd.wasm, the generated SIMD kernel module (regenerate with
-// go generate; a test fails when it is stale). Hosts instantiate it on the
-// engine's memory (import abi.SIMDMemoryModule.abi.SIMDMemoryName). The
-// module's version and the names linking it to the engine are in package
-// mobilenet-wasm/wasm/abi.
-//
-//go:embed simd.wasm
-var Module []byte
 
 // Op is the operation a kernel variant computes.
 type Op uint8
