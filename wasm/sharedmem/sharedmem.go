@@ -18,10 +18,10 @@
 package sharedmem
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"mobilenet-wasm/wasm/wasmbin"
 )
 
 // Limits are a memory's limits, in 64 KiB pages.
@@ -31,16 +31,6 @@ type Limits struct {
 	Shared   bool
 	Imported bool // an import (else defined by the module)
 }
-
-const (
-	secImport = 2
-	secMemory = 5
-
-	flagMax    = 0x01
-	flagShared = 0x02
-)
-
-var magic = []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
 
 // Share returns a copy of wasm whose memories, defined or imported, are
 // shared with a maximum of maxPages pages. It fails when the module has no
@@ -75,171 +65,71 @@ func Memories(wasm []byte) ([]Limits, error) {
 // walk copies wasm, passing each memory's limits to edit and writing them
 // back as edit leaves them; it returns the copy and the number of memories.
 func walk(wasm []byte, edit func(*Limits) error) ([]byte, int, error) {
-	if len(wasm) < len(magic) || !bytes.Equal(wasm[:len(magic)], magic) {
-		return nil, 0, errors.New("sharedmem: not a WebAssembly 1.0 binary")
+	secs, err := wasmbin.Sections(wasm)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sharedmem: %w", err)
 	}
-	out := bytes.Clone(wasm[:len(magic)])
+	out := append([]byte(nil), wasmbin.Magic...)
 	mems := 0
-	r := &reader{b: wasm, off: len(magic)}
-	for r.off < len(r.b) {
-		id := r.byte()
-		size := r.u32()
-		if r.err != nil || uint64(r.off)+uint64(size) > uint64(len(r.b)) {
-			return nil, 0, fmt.Errorf("sharedmem: truncated section at byte %d", r.off)
+	for _, s := range secs {
+		body := s.Body
+		if s.ID == wasmbin.SecImport || s.ID == wasmbin.SecMemory {
+			nb, n, err := section(s, edit)
+			if err != nil {
+				return nil, 0, err
+			}
+			body = nb
+			mems += n
 		}
-		body := r.b[r.off : r.off+int(size)]
-		r.off += int(size)
-		if id != secImport && id != secMemory {
-			out = append(out, id)
-			out = binary.AppendUvarint(out, uint64(size))
-			out = append(out, body...)
-			continue
-		}
-		nb, n, err := section(id, body, edit)
-		if err != nil {
-			return nil, 0, err
-		}
-		mems += n
-		out = append(out, id)
-		out = binary.AppendUvarint(out, uint64(len(nb)))
-		out = append(out, nb...)
+		out = wasmbin.AppendSection(out, s.ID, body)
 	}
 	return out, mems, nil
 }
 
 // section rewrites the limits of every memory in an import or memory
 // section's body.
-func section(id byte, body []byte, edit func(*Limits) error) ([]byte, int, error) {
-	r := &reader{b: body}
-	count := r.u32()
-	out := binary.AppendUvarint(nil, uint64(count))
+func section(s wasmbin.Section, edit func(*Limits) error) ([]byte, int, error) {
+	r := s.Reader()
+	count := r.U32()
+	out := wasmbin.AppendU32(nil, count)
 	mems := 0
+	// memory reads and edits one memory's limits, appending them to out.
+	memory := func(imported bool) error {
+		l := r.Limits()
+		if r.Err() != nil {
+			return fmt.Errorf("sharedmem: %w", r.Err())
+		}
+		sl := Limits{Min: l.Min, Max: l.Max, HasMax: l.HasMax, Shared: l.Shared, Imported: imported}
+		if err := edit(&sl); err != nil {
+			return err
+		}
+		out = wasmbin.AppendLimits(out, wasmbin.Limits{Min: sl.Min, Max: sl.Max, HasMax: sl.HasMax, Shared: sl.Shared})
+		mems++
+		return nil
+	}
 	for range count {
-		start := r.off
-		if id == secImport {
-			r.name()
-			r.name()
-			kind := r.byte()
-			switch kind {
-			case 0x00: // function: type index
-				r.u32()
-			case 0x01: // table: reference type, limits
-				r.byte()
-				r.limits()
-			case 0x03: // global: value type, mutability
-				r.byte()
-				r.byte()
-			case 0x04: // tag: attribute, type index
-				r.byte()
-				r.u32()
-			case 0x02: // memory
-				out = append(out, body[start:r.off]...)
-				l := r.limits()
-				l.Imported = true
-				if r.err != nil {
-					return nil, 0, r.err
-				}
-				if err := edit(&l); err != nil {
-					return nil, 0, err
-				}
-				out = appendLimits(out, l)
-				mems++
-				continue
-			default:
-				return nil, 0, fmt.Errorf("sharedmem: import of unknown kind %#x", kind)
+		if s.ID == wasmbin.SecMemory {
+			if err := memory(false); err != nil {
+				return nil, 0, err
 			}
-			out = append(out, body[start:r.off]...)
 			continue
 		}
-		l := r.limits()
-		if r.err != nil {
-			return nil, 0, r.err
+		start := r.Pos()
+		if kind := r.Import(); kind != wasmbin.KindMemory {
+			r.SkipDesc(kind)
+			out = append(out, s.Body[start:r.Pos()]...)
+			continue
 		}
-		if err := edit(&l); err != nil {
+		out = append(out, s.Body[start:r.Pos()]...)
+		if err := memory(true); err != nil {
 			return nil, 0, err
 		}
-		out = appendLimits(out, l)
-		mems++
 	}
-	if r.err != nil {
-		return nil, 0, r.err
+	if r.Err() != nil {
+		return nil, 0, fmt.Errorf("sharedmem: %w", r.Err())
 	}
-	if r.off != len(body) {
-		return nil, 0, fmt.Errorf("sharedmem: %d stray bytes after section %d", len(body)-r.off, id)
+	if r.Len() != 0 {
+		return nil, 0, fmt.Errorf("sharedmem: %d stray bytes after section %d", r.Len(), s.ID)
 	}
 	return out, mems, nil
-}
-
-func appendLimits(b []byte, l Limits) []byte {
-	var flags byte
-	if l.HasMax {
-		flags |= flagMax
-	}
-	if l.Shared {
-		flags |= flagShared
-	}
-	b = append(b, flags)
-	b = binary.AppendUvarint(b, uint64(l.Min))
-	if l.HasMax {
-		b = binary.AppendUvarint(b, uint64(l.Max))
-	}
-	return b
-}
-
-// reader reads the module's LEB128 and byte fields, keeping the first
-// error.
-type reader struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (r *reader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("sharedmem: bad %s at byte %d", what, r.off)
-	}
-}
-
-func (r *reader) byte() byte {
-	if r.err != nil || r.off >= len(r.b) {
-		r.fail("byte")
-		return 0
-	}
-	c := r.b[r.off]
-	r.off++
-	return c
-}
-
-func (r *reader) u32() uint32 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 || n > 5 || v > 1<<32-1 {
-		r.fail("u32")
-		return 0
-	}
-	r.off += n
-	return uint32(v)
-}
-
-func (r *reader) name() {
-	n := r.u32()
-	if r.err == nil && uint64(r.off)+uint64(n) > uint64(len(r.b)) {
-		r.fail("name")
-		return
-	}
-	r.off += int(n)
-}
-
-func (r *reader) limits() Limits {
-	flags := r.byte()
-	if flags&^(flagMax|flagShared) != 0 {
-		r.fail("limits flags (64-bit memories are not supported)")
-	}
-	l := Limits{Min: r.u32(), HasMax: flags&flagMax != 0, Shared: flags&flagShared != 0}
-	if l.HasMax {
-		l.Max = r.u32()
-	}
-	return l
 }
