@@ -8,14 +8,22 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
 
+var errNotRegular = errors.New("not a regular file: refusing to replace it")
+
 // Write writes data to path atomically, with permissions 0644. The
 // folder must exist: a missing folder is an error, never created, so that
-// a mistyped output path fails instead of making folders.
+// a mistyped output path fails instead of making folders. A path that is
+// not a regular file (a device such as /dev/null, a folder) is refused:
+// the rename would replace it.
 func Write(path string, data []byte) (err error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return &os.PathError{Op: "write", Path: path, Err: errNotRegular}
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err

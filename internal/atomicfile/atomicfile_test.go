@@ -43,3 +43,16 @@ func TestWriteOverFolderFails(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, ents, 1, "the temporary file is removed after a failed rename")
 }
+
+// TestWriteRefusesNonRegular keeps a device or a folder in place: the
+// rename would replace /dev/null with a file (as root).
+func TestWriteRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	assert.ErrorContains(t, Write(dir, []byte("x")), "not a regular file")
+	st, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.True(t, st.IsDir())
+	if _, err := os.Stat(os.DevNull); err == nil {
+		assert.ErrorContains(t, Write(os.DevNull, []byte("x")), "not a regular file")
+	}
+}
