@@ -164,6 +164,10 @@ async function coldStart(open, throttle, path = page0) {
   const at = (n) => r.marks.find((m) => m.name === n)?.t;
   r.earlyTop = await readTop(page);
   r.engines = r.res.map((x) => x.name).filter((n) => /^engine.*\.wasm$/.test(n));
+  // index.html starts the engine's download before boot.js runs, and
+  // mobilenet.preload takes it over (a cancelled one is marked).
+  r.engineBeforeBoot = (r.res.find((x) => /^engine.*\.wasm$/.test(x.name))?.start ?? Infinity) < at('mn:boot');
+  r.earlyCancelled = at('mn:early-fetch-cancelled') !== undefined;
   r.firstBeforeUi = at('mn:first-prediction') !== undefined && !(at('mn:ui-fetch') < at('mn:first-prediction'));
   await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: 120000});
   r.uiTop = await readTop(page);
@@ -193,6 +197,24 @@ browser = await chromium.launch(launch);
 log('chromium', browser.version());
 
 await scenario('cold-start', async (open) => coldStart(open, null));
+// A browser where index.html's early guess of the engine file is wrong:
+// WebAssembly.validate says no to SIMD (the guess does not test it), so
+// boot.js picks the single-threaded engine and cancels the early download
+// of the threaded one.
+await scenario('early-fetch-mismatch', async (open) => {
+  const page = await open(null, {...DESKTOP, serviceWorkers: 'block'});
+  await page.addInitScript(() => {
+    WebAssembly.validate = () => false;
+  });
+  await page.goto(cfg.url + page0, {waitUntil: 'domcontentloaded'});
+  await page.setInputFiles('#file', cfg.uploadPhoto);
+  await page.waitForFunction(() => performance.getEntriesByName('mn:first-prediction').length > 0, null, {timeout: 120000});
+  return page.evaluate(() => ({
+    cancelled: performance.getEntriesByName('mn:early-fetch-cancelled').length,
+    engines: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()).filter((n) => /^engine.*\.wasm$/.test(n)),
+    top: [...document.querySelectorAll('#top5 li')].length,
+  }));
+});
 // Chromium DevTools' "Fast 3G": 1.6 Mbit/s down, 150 ms round trips
 // (emulated with 562.5 ms latency per request in its preset: use 150).
 const fast3G = {bytesPerSecond: (1.6e6 / 8) | 0, latencyMs: 150};

@@ -87,6 +87,8 @@ func TestPage(t *testing.T) {
 			assert.Equal(t, true, r["progressShown"], "no loading progress on screen while the model loaded")
 			assert.Equal(t, true, r["firstBeforeUi"], "the first prediction is boot.js's, before ui.wasm is fetched")
 			assert.Equal(t, "[engine-classify-threads.wasm]", fmt.Sprint(r["engines"]), "the engine builds the first visit fetched")
+			assert.Equal(t, true, r["engineBeforeBoot"], "index.html starts the engine's download before boot.js runs")
+			assert.Equal(t, false, r["earlyCancelled"], "the early download is the engine boot.js chose")
 			assert.Equal(t, 1.0, r["firstMarks"], "one first prediction (boot.js's; the UI's is not another)")
 			assert.Empty(t, sameTop(tops(t, r["uiTop"]), tops(t, r["earlyTop"])), "the UI shows the classes boot.js showed")
 			assert.Contains(t, r["uiSource"], "photo", "the UI took the photo over")
@@ -104,6 +106,13 @@ func TestPage(t *testing.T) {
 			assert.Contains(t, r["firstModelMessage"], "slow", "the page says why it chose a small model")
 		})
 	}
+
+	t.Run("early-fetch-mismatch", func(t *testing.T) {
+		r := scenario(t, res, "early-fetch-mismatch")
+		assert.Equal(t, 1.0, r["cancelled"], "the early download of an engine boot.js does not use is cancelled")
+		assert.Contains(t, fmt.Sprint(r["engines"]), "engine-classify.wasm", "boot.js's own choice without SIMD")
+		assert.Greater(t, num(r["top"]), 0.0, "the page still classifies")
+	})
 
 	t.Run("before-ui", func(t *testing.T) {
 		r := scenario(t, res, "before-ui")

@@ -261,13 +261,20 @@ boot.takeOver = () => {
 // model can be changed meanwhile.
 const UI_WAITS_FOR_BYTES = 2 << 20;
 
+// loadScript runs the classic script at src.
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = resolve;
+    el.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(el);
+  });
+}
+
 async function run() {
   if (typeof WebAssembly !== 'object') {
     fatal('This browser has no WebAssembly: the classifier cannot run here.');
-    return;
-  }
-  if (typeof Go !== 'function') {
-    fatal('wasm_exec.js is missing: run ./build.sh.');
     return;
   }
   // The first model first (the header comment), and the first photo's
@@ -276,10 +283,18 @@ async function run() {
   if (first && first.bytes <= UI_WAITS_FOR_BYTES) await first.classifier.catch(() => {});
   await early.busy;
   mark('ui-fetch');
+  const resp = fetch('ui.wasm');
+  // wasm_exec.js (Go's glue for ui.wasm) comes with ui.wasm, not with the
+  // page: nothing before the UI needs it.
+  try {
+    await loadScript('wasm_exec.js');
+  } catch {
+    fatal('wasm_exec.js is missing: run ./build.sh.');
+    return;
+  }
   const go = new Go();
   let instance;
   try {
-    const resp = fetch('ui.wasm');
     ({instance} = await WebAssembly.instantiateStreaming(resp, go.importObject));
   } catch (e) {
     fatal(`The page's UI (ui.wasm) did not load: ${e.message}. Run ./build.sh, then reload.`);

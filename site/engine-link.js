@@ -142,16 +142,17 @@ export function simdSupported() {
 /**
  * compileWasm fetches and compiles the module at url. With optional, a
  * missing file (HTTP 404) or one that does not compile gives null instead
- * of a LinkError.
+ * of a LinkError. response, when given, is a fetch of url already under
+ * way (a page's early start of its engine, site/index.html).
  *
  * @param {string} url
- * @param {{optional?: boolean}} [opts]
+ * @param {{optional?: boolean, response?: Promise<Response>}} [opts]
  * @returns {Promise<WebAssembly.Module | null>}
  */
-export async function compileWasm(url, {optional = false} = {}) {
+export async function compileWasm(url, {optional = false, response} = {}) {
   let resp;
   try {
-    resp = await fetch(url);
+    resp = await (response || fetch(url));
   } catch (e) {
     throw new LinkError('network', `cannot fetch ${url}: ${e.message}`);
   }

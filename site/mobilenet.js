@@ -120,7 +120,7 @@ const compiled = new Map();
 
 function compile(url, optional = false) {
   if (!compiled.has(url)) {
-    const p = compileWasm(url, {optional}).catch((e) => {
+    const p = compileWasm(url, {optional, response: takeEarlyFetch(url)}).catch((e) => {
       throw new MobilenetError(e.code || 'network', e.message);
     });
     p.catch(() => compiled.delete(url));
@@ -129,18 +129,38 @@ function compile(url, optional = false) {
   return compiled.get(url);
 }
 
+// takeEarlyFetch returns the download of url a page started before its
+// scripts ran (globalThis.mobilenetEarlyFetch: {url, response, abort}, set
+// by site/index.html), once, or undefined.
+function takeEarlyFetch(url) {
+  const early = globalThis.mobilenetEarlyFetch;
+  if (!early || early.url !== url) return undefined;
+  globalThis.mobilenetEarlyFetch = undefined;
+  return early.response;
+}
+
 /**
  * preload starts fetching and compiling engine.wasm (and simd.wasm or
  * simd-relaxed.wasm, when it will be used) at once, so that a later load()
  * finds them compiled: a page calls it as early as it can (site/boot.js,
  * before its catalog and its own UI), and the engine's download overlaps
  * theirs. Pass the simd, relaxedSimd, threads and engine that load() will
- * get.
+ * get. A download of the engine the page started before its scripts ran
+ * (site/index.html) is taken over when it is the file chosen here, and
+ * cancelled when it is another.
  */
 export function preload({baseUrl, simd, relaxedSimd, threads, engine} = {}) {
   const base = new URL(baseUrl || here.href, location.href).href;
   const wantSimd = simd === undefined ? simdSupported() : Boolean(simd) && simdSupported();
   linkModules(base, wantSimd, relaxedSimd, threadPlan({threads}, wantSimd), engine);
+  // linkModules asked for its engine file synchronously: an early download
+  // still here is of a file this page does not use.
+  const unused = globalThis.mobilenetEarlyFetch;
+  if (unused) {
+    globalThis.mobilenetEarlyFetch = undefined;
+    unused.abort.abort();
+    mark('early-fetch-cancelled');
+  }
 }
 
 // ENGINE_FILES are the engine's builds (wasm/doc.go) by load's engine
