@@ -11,8 +11,13 @@
 // With the build tag classifyonly it leaves out Teaching and Quantization
 // (the mn_teach_* and mn_quant_* exports): build.sh writes that build as
 // engine-classify.wasm, 43% smaller on the wire (0.62 MB brotli
-// instead of 1.09), which the page's own classifier loads. Everything
-// else below is the same in both.
+// instead of 1.09), which the page's own classifier loads. The tag also
+// leaves out what the module never calls but would link: reading model
+// files (loader.ParseFile, engine.LoadFiles), the embedded kernel module
+// (simd.Module), and deflated label files (TFLite's metadata writer
+// stores them; this build reports one as unsupported). TestClassifyOnlyDeps
+// keeps fmt, os, time, archive/zip and the teaching packages out of it.
+// Everything else below is the same in both.
 //
 // # Instantiating
 //
