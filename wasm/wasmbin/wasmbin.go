@@ -87,7 +87,10 @@ func AppendU32(b []byte, v uint32) []byte { return binary.AppendUvarint(b, uint6
 
 // AppendS32 appends v as a signed LEB128, the encoding of i32.const's
 // operand: 64 takes two bytes, since a one-byte 0x40 would be -64.
-func AppendS32(b []byte, v int32) []byte {
+func AppendS32(b []byte, v int32) []byte { return AppendS64(b, int64(v)) }
+
+// AppendS64 appends v as a signed LEB128 (i64.const's operand).
+func AppendS64(b []byte, v int64) []byte {
 	for {
 		c := byte(v & 0x7f)
 		v >>= 7

@@ -44,6 +44,22 @@ func TestS32(t *testing.T) {
 	}
 }
 
+// TestU32AndS64 checks the unsigned and the 64-bit signed encodings
+// (kernels/simd/asm writes i64.const operands with AppendS64).
+func TestU32AndS64(t *testing.T) {
+	for v, want := range map[uint32][]byte{0: {0}, 127: {0x7f}, 128: {0x80, 0x01}, 624485: {0xe5, 0x8e, 0x26}, math.MaxUint32: {0xff, 0xff, 0xff, 0xff, 0x0f}} {
+		b := wasmbin.AppendU32(nil, v)
+		assert.Equal(t, want, b, "%d", v)
+		r := wasmbin.NewReader(b)
+		assert.Equal(t, v, r.U32(), "%x", b)
+		assert.NoError(t, r.Err())
+	}
+	for v, want := range map[int64][]byte{0: {0}, -1: {0x7f}, 63: {0x3f}, 64: {0xc0, 0x00}, -123456: {0xc0, 0xbb, 0x78},
+		math.MinInt64: {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f}} {
+		assert.Equal(t, want, wasmbin.AppendS64(nil, v), "%d", v)
+	}
+}
+
 // TestReaderSticky keeps the first error: later reads return zero and do
 // not replace it.
 func TestReaderSticky(t *testing.T) {

@@ -3,32 +3,12 @@ package asm
 import (
 	"context"
 	"encoding/binary"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 )
-
-func TestLEB128(t *testing.T) {
-	for _, c := range []struct {
-		v    uint32
-		want []byte
-	}{{0, []byte{0}}, {127, []byte{0x7f}}, {128, []byte{0x80, 0x01}}, {624485, []byte{0xe5, 0x8e, 0x26}}, {math.MaxUint32, []byte{0xff, 0xff, 0xff, 0xff, 0x0f}}} {
-		assert.Equal(t, c.want, appendU32(nil, c.v), "unsigned %d", c.v)
-		v, n := readU32(c.want)
-		assert.Equal(t, c.v, v, "readU32(% x)'s value", c.want)
-		assert.Equal(t, len(c.want), n, "readU32(% x)'s length", c.want)
-	}
-	for _, c := range []struct {
-		v    int64
-		want []byte
-	}{{0, []byte{0}}, {-1, []byte{0x7f}}, {63, []byte{0x3f}}, {64, []byte{0xc0, 0x00}}, {-64, []byte{0x40}}, {-65, []byte{0xbf, 0x7f}},
-		{-123456, []byte{0xc0, 0xbb, 0x78}}, {math.MinInt32, []byte{0x80, 0x80, 0x80, 0x80, 0x78}}} {
-		assert.Equal(t, c.want, appendS64(nil, c.v), "signed %d", c.v)
-	}
-}
 
 // TestRun assembles a small module (memory, loops, ifs, v128 arithmetic,
 // lanes, a call) and runs it under wazero.

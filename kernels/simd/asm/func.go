@@ -3,6 +3,8 @@ package asm
 import (
 	"fmt"
 	"math"
+
+	"mobilenet-wasm/wasm/wasmbin"
 )
 
 // Func is one function being assembled. Statements append to its body in
@@ -43,7 +45,7 @@ func (l Local) emit(f *Func) {
 		panic(fmt.Sprintf("asm: local %d of %s used in %s", l.idx, l.f.name, f.name))
 	}
 	f.code = append(f.code, 0x20)
-	f.code = appendU32(f.code, l.idx)
+	f.code = wasmbin.AppendU32(f.code, l.idx)
 }
 
 // Param returns parameter i.
@@ -112,7 +114,7 @@ func (f *Func) Set(l Local, v Val) {
 	}
 	v.emit(f)
 	f.code = append(f.code, 0x21)
-	f.code = appendU32(f.code, l.idx)
+	f.code = wasmbin.AppendU32(f.code, l.idx)
 }
 
 // Inc adds the constant d to an i32 local.
@@ -124,7 +126,7 @@ func (f *Func) Inc(l Local, d int32) {
 
 // Tee is local.tee: sets l to v and yields v.
 func Tee(l Local, v Val) Val {
-	return op(l.t, appendU32([]byte{0x22}, l.idx), []ValType{l.t}, v)
+	return op(l.t, wasmbin.AppendU32([]byte{0x22}, l.idx), []ValType{l.t}, v)
 }
 
 // Label is a branch target: the end of a Block, the start of a Loop.
@@ -181,7 +183,7 @@ func (f *Func) If(cond Val, then func(), els func()) {
 // Br branches to l.
 func (f *Func) Br(l Label) {
 	f.code = append(f.code, 0x0c)
-	f.code = appendU32(f.code, f.rel(l))
+	f.code = wasmbin.AppendU32(f.code, f.rel(l))
 }
 
 // BrIf branches to l when cond (i32) is not zero.
@@ -191,7 +193,7 @@ func (f *Func) BrIf(l Label, cond Val) {
 	}
 	cond.emit(f)
 	f.code = append(f.code, 0x0d)
-	f.code = appendU32(f.code, f.rel(l))
+	f.code = wasmbin.AppendU32(f.code, f.rel(l))
 }
 
 // Return returns from the function (values, if any, must be given).
@@ -234,7 +236,7 @@ func callExpr(g *Func, args []Val) *expr {
 	if len(g.results) == 1 {
 		t = g.results[0]
 	}
-	return &expr{t: t, args: args, code: appendU32([]byte{0x10}, g.idx)}
+	return &expr{t: t, args: args, code: wasmbin.AppendU32([]byte{0x10}, g.idx)}
 }
 
 // For runs body with i = from, from+step, ... while i < to (signed), testing
@@ -280,9 +282,9 @@ func (f *Func) encodeBody() []byte {
 		}
 		runs = append(runs, [2]uint32{1, uint32(t)})
 	}
-	b := appendU32(nil, uint32(len(runs)))
+	b := wasmbin.AppendU32(nil, uint32(len(runs)))
 	for _, r := range runs {
-		b = appendU32(b, r[0])
+		b = wasmbin.AppendU32(b, r[0])
 		b = append(b, byte(r[1]))
 	}
 	return append(b, f.code...)
@@ -292,12 +294,12 @@ func (f *Func) encodeBody() []byte {
 
 // I32Const is i32.const v.
 func I32Const(v int32) Val {
-	return &expr{t: I32, code: appendS64([]byte{0x41}, int64(v))}
+	return &expr{t: I32, code: wasmbin.AppendS64([]byte{0x41}, int64(v))}
 }
 
 // I64Const is i64.const v.
 func I64Const(v int64) Val {
-	return &expr{t: I64, code: appendS64([]byte{0x42}, v)}
+	return &expr{t: I64, code: wasmbin.AppendS64([]byte{0x42}, v)}
 }
 
 // F32Const is f32.const v.
@@ -337,4 +339,4 @@ func I64x2Const(a, b int64) Val {
 // V128Zero is an all-zero v128.
 func V128Zero() Val { return V128Const([16]byte{}) }
 
-func simdOp(code uint32) []byte { return appendU32([]byte{0xfd}, code) }
+func simdOp(code uint32) []byte { return wasmbin.AppendU32([]byte{0xfd}, code) }

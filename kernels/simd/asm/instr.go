@@ -6,6 +6,8 @@ package asm
 // offset, added to the address without wrapping), and use the natural
 // alignment as the hint.
 
+import "mobilenet-wasm/wasm/wasmbin"
+
 var (
 	tI32  = []ValType{I32}
 	tI64  = []ValType{I64}
@@ -20,8 +22,8 @@ var (
 )
 
 func memarg(code []byte, align, offset uint32) []byte {
-	code = appendU32(code, align)
-	return appendU32(code, offset)
+	code = wasmbin.AppendU32(code, align)
+	return wasmbin.AppendU32(code, offset)
 }
 
 // I32Eq is i32.eq.

@@ -26,6 +26,8 @@ package asm
 import (
 	"fmt"
 	"slices"
+
+	"mobilenet-wasm/wasm/wasmbin"
 )
 
 // ValType is a WebAssembly value type.
@@ -121,40 +123,40 @@ func (m *Module) Encode() []byte {
 	out := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
 
 	var s []byte
-	s = appendU32(s, uint32(len(m.types)))
+	s = wasmbin.AppendU32(s, uint32(len(m.types)))
 	for _, t := range m.types {
 		s = append(s, 0x60)
-		s = appendU32(s, uint32(len(t.params)))
+		s = wasmbin.AppendU32(s, uint32(len(t.params)))
 		for _, p := range t.params {
 			s = append(s, byte(p))
 		}
-		s = appendU32(s, uint32(len(t.results)))
+		s = wasmbin.AppendU32(s, uint32(len(t.results)))
 		for _, r := range t.results {
 			s = append(s, byte(r))
 		}
 	}
-	out = appendSection(out, 1, s)
+	out = wasmbin.AppendSection(out, 1, s)
 
 	if m.hasMem {
-		s = appendU32(nil, 1)
+		s = wasmbin.AppendU32(nil, 1)
 		s = appendName(s, m.memModule)
 		s = appendName(s, m.memName)
 		s = append(s, 0x02, 0x00) // memory, limits without maximum
-		s = appendU32(s, m.memMin)
-		out = appendSection(out, 2, s)
+		s = wasmbin.AppendU32(s, m.memMin)
+		out = wasmbin.AppendSection(out, 2, s)
 	}
 
-	s = appendU32(nil, uint32(len(m.funcs)))
+	s = wasmbin.AppendU32(nil, uint32(len(m.funcs)))
 	for _, ti := range typeIdx {
-		s = appendU32(s, ti)
+		s = wasmbin.AppendU32(s, ti)
 	}
-	out = appendSection(out, 3, s)
+	out = wasmbin.AppendSection(out, 3, s)
 
 	if m.defMem {
-		s = appendU32(nil, 1)
+		s = wasmbin.AppendU32(nil, 1)
 		s = append(s, 0x00)
-		s = appendU32(s, m.memMin)
-		out = appendSection(out, 5, s)
+		s = wasmbin.AppendU32(s, m.memMin)
+		out = wasmbin.AppendSection(out, 5, s)
 	}
 
 	seen := map[string]bool{}
@@ -173,7 +175,7 @@ func (m *Module) Encode() []byte {
 	if m.defMem {
 		nexp++
 	}
-	s = appendU32(nil, uint32(nexp))
+	s = wasmbin.AppendU32(nil, uint32(nexp))
 	if m.defMem {
 		s = appendName(s, m.memExport)
 		s = append(s, 0x02, 0x00)
@@ -181,30 +183,30 @@ func (m *Module) Encode() []byte {
 	for _, f := range exports {
 		s = appendName(s, f.export)
 		s = append(s, 0x00)
-		s = appendU32(s, f.idx)
+		s = wasmbin.AppendU32(s, f.idx)
 	}
-	out = appendSection(out, 7, s)
+	out = wasmbin.AppendSection(out, 7, s)
 
-	s = appendU32(nil, uint32(len(m.funcs)))
+	s = wasmbin.AppendU32(nil, uint32(len(m.funcs)))
 	for _, f := range m.funcs {
 		s = appendBytes(s, f.encodeBody())
 	}
-	out = appendSection(out, 10, s)
+	out = wasmbin.AppendSection(out, 10, s)
 
 	// Custom "name" section: function names (1) and local names (2).
 	var fn []byte
-	fn = appendU32(fn, uint32(len(m.funcs)))
+	fn = wasmbin.AppendU32(fn, uint32(len(m.funcs)))
 	for _, f := range m.funcs {
-		fn = appendU32(fn, f.idx)
+		fn = wasmbin.AppendU32(fn, f.idx)
 		fn = appendName(fn, f.name)
 	}
 	var ln []byte
-	ln = appendU32(ln, uint32(len(m.funcs)))
+	ln = wasmbin.AppendU32(ln, uint32(len(m.funcs)))
 	for _, f := range m.funcs {
-		ln = appendU32(ln, f.idx)
-		ln = appendU32(ln, uint32(len(f.localNames)))
+		ln = wasmbin.AppendU32(ln, f.idx)
+		ln = wasmbin.AppendU32(ln, uint32(len(f.localNames)))
 		for i, n := range f.localNames {
-			ln = appendU32(ln, uint32(i))
+			ln = wasmbin.AppendU32(ln, uint32(i))
 			ln = appendName(ln, n)
 		}
 	}
@@ -213,99 +215,46 @@ func (m *Module) Encode() []byte {
 	s = appendBytes(s, fn)
 	s = append(s, 2)
 	s = appendBytes(s, ln)
-	out = appendSection(out, 0, s)
+	out = wasmbin.AppendSection(out, 0, s)
 	return out
 }
 
-func appendSection(out []byte, id byte, body []byte) []byte {
-	out = append(out, id)
-	return appendBytes(out, body)
-}
-
 func appendBytes(out, b []byte) []byte {
-	out = appendU32(out, uint32(len(b)))
+	out = wasmbin.AppendU32(out, uint32(len(b)))
 	return append(out, b...)
 }
 
 func appendName(out []byte, s string) []byte { return appendBytes(out, []byte(s)) }
 
-// appendU32 appends v as unsigned LEB128.
-func appendU32(out []byte, v uint32) []byte { return appendU64(out, uint64(v)) }
-
-// appendU64 appends v as unsigned LEB128.
-func appendU64(out []byte, v uint64) []byte {
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
-// appendS64 appends v as signed LEB128 (i32.const and i64.const operands).
-func appendS64(out []byte, v int64) []byte {
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
 // ReplaceImportSection returns a copy of the binary module wasm whose memory
 // import is renamed to module.name. It walks the sections, so it works on any
 // module Encode made (and any module whose import section holds one memory).
 func ReplaceImportSection(wasm []byte, module, name string) ([]byte, error) {
-	if len(wasm) < 8 {
-		return nil, fmt.Errorf("asm: not a wasm module")
+	sections, err := wasmbin.Sections(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("asm: %w", err)
 	}
-	out := slices.Clone(wasm[:8])
-	p := 8
-	for p < len(wasm) {
-		id := wasm[p]
-		size, n := readU32(wasm[p+1:])
-		if n == 0 || p+1+n+int(size) > len(wasm) {
-			return nil, fmt.Errorf("asm: malformed section at byte %d", p)
+	out := slices.Clone(wasm[:len(wasmbin.Magic)])
+	for _, sec := range sections {
+		if sec.ID != 2 {
+			out = append(out, sec.Raw...)
+			continue
 		}
-		body := wasm[p+1+n : p+1+n+int(size)]
-		if id == 2 {
-			// Expect exactly one memory import.
-			cnt, k := readU32(body)
-			if cnt != 1 {
-				return nil, fmt.Errorf("asm: %d imports, want 1 memory", cnt)
-			}
-			q := k
-			for range 2 { // module, name
-				l, k := readU32(body[q:])
-				q += k + int(l)
-			}
-			if q >= len(body) || body[q] != 0x02 {
-				return nil, fmt.Errorf("asm: the import is not a memory")
-			}
-			s := appendU32(nil, 1)
-			s = appendName(s, module)
-			s = appendName(s, name)
-			s = append(s, body[q:]...)
-			out = appendSection(out, 2, s)
-		} else {
-			out = append(out, wasm[p:p+1+n+int(size)]...)
+		// Expect exactly one memory import.
+		r := sec.Reader()
+		if cnt := r.U32(); cnt != 1 {
+			return nil, fmt.Errorf("asm: %d imports, want 1 memory", cnt)
 		}
-		p += 1 + n + int(size)
+		r.Name() // module
+		r.Name() // name
+		if r.Err() != nil || r.Len() == 0 || sec.Body[r.Pos()] != 0x02 {
+			return nil, fmt.Errorf("asm: the import is not a memory")
+		}
+		s := wasmbin.AppendU32(nil, 1)
+		s = appendName(s, module)
+		s = appendName(s, name)
+		s = append(s, sec.Body[r.Pos():]...)
+		out = wasmbin.AppendSection(out, 2, s)
 	}
 	return out, nil
-}
-
-func readU32(b []byte) (uint32, int) {
-	var v uint32
-	for i := 0; i < len(b) && i < 5; i++ {
-		v |= uint32(b[i]&0x7f) << (7 * i)
-		if b[i]&0x80 == 0 {
-			return v, i + 1
-		}
-	}
-	return 0, 0
 }
