@@ -101,6 +101,9 @@ const page0 = `/?model=${encodeURIComponent(cfg.model)}`;
 
 const WINDOW_SETTLE_MS = 3000;
 
+// isEngine tells an engine build's file (engine*.wasm) by its name.
+const isEngine = (name) => /^engine.*\.wasm$/.test(name);
+
 // coldStart opens the page in a fresh context (empty caches), optionally
 // throttled, with a photo chosen as soon as the page has its file input,
 // and reports where the time went: resource timings and the page's own
@@ -163,10 +166,10 @@ async function coldStart(open, throttle, path = page0) {
   // the UI then takes the photo over and shows the same classes itself.
   const at = (n) => r.marks.find((m) => m.name === n)?.t;
   r.earlyTop = await readTop(page);
-  r.engines = r.res.map((x) => x.name).filter((n) => /^engine.*\.wasm$/.test(n));
+  r.engines = r.res.map((x) => x.name).filter(isEngine);
   // index.html starts the engine's download before boot.js runs, and
   // mobilenet.preload takes it over (a cancelled one is marked).
-  r.engineBeforeBoot = (r.res.find((x) => /^engine.*\.wasm$/.test(x.name))?.start ?? Infinity) < at('mn:boot');
+  r.engineBeforeBoot = (r.res.find((x) => isEngine(x.name))?.start ?? Infinity) < at('mn:boot');
   r.earlyCancelled = at('mn:early-fetch-cancelled') !== undefined;
   r.firstBeforeUi = at('mn:first-prediction') !== undefined && !(at('mn:ui-fetch') < at('mn:first-prediction'));
   await page.waitForFunction(() => +(document.getElementById('results').dataset.seq || 0) >= 1, null, {timeout: 120000});
@@ -209,11 +212,12 @@ await scenario('early-fetch-mismatch', async (open) => {
   await page.goto(cfg.url + page0, {waitUntil: 'domcontentloaded'});
   await page.setInputFiles('#file', cfg.uploadPhoto);
   await page.waitForFunction(() => performance.getEntriesByName('mn:first-prediction').length > 0, null, {timeout: 120000});
-  return page.evaluate(() => ({
+  const r = await page.evaluate(() => ({
     cancelled: performance.getEntriesByName('mn:early-fetch-cancelled').length,
-    engines: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()).filter((n) => /^engine.*\.wasm$/.test(n)),
+    files: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()),
     top: [...document.querySelectorAll('#top5 li')].length,
   }));
+  return {cancelled: r.cancelled, engines: r.files.filter(isEngine), top: r.top};
 });
 // Chromium DevTools' "Fast 3G": 1.6 Mbit/s down, 150 ms round trips
 // (emulated with 562.5 ms latency per request in its preset: use 150).

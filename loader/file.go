@@ -11,7 +11,7 @@ import (
 
 // Reading files is left out of the classify-only engine build (build tag
 // classifyonly, wasm/doc.go): the wasm module reads no files, and package
-// os (with time and syscall) would be a twentieth of its download.
+// os would bring time and syscall into its download.
 
 // ParseFile reads and parses the TFLite model at path (see Parse).
 func ParseFile(path string) (*Model, error) {

@@ -13,8 +13,8 @@ import (
 
 // Deflated label files are read in every build but the classify-only
 // engine's (build tag classifyonly, wasm/doc.go), where compress/flate
-// would add a twentieth to the download for files TFLite's metadata
-// writer never compresses.
+// would add 44 kB brotli to the download (measured on that build) for
+// files TFLite's metadata writer stores uncompressed.
 func init() { inflate = inflateFile }
 
 // inflateFile decompresses a deflated file that should hold size bytes.

@@ -41,7 +41,7 @@
 // hand: open the URL that `node bench/browser/run.mjs --serve` prints.
 
 import {
-  compileWasm, CONV_WORK_PER_MAC, DW_WORK_PER_MAC, instantiateEngine, kernelImports, MIN_PART_WORK, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
+  compileWasm, CONV_WORK_PER_MAC, DW_WORK_PER_MAC, instantiateEngine, kernelImports, loadScript, MIN_PART_WORK, SIMD_ON, simdSupported, STATUS_OK, threadsSupported,
 } from './engine-link.js';
 
 const log = (...a) => {
@@ -196,16 +196,6 @@ function scaling(e, runs) {
 }
 
 // --------------------------------------------------------------- TFLite-wasm
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src;
-    s.onload = resolve;
-    s.onerror = () => reject(new Error('cannot load ' + src));
-    document.head.appendChild(s);
-  });
-}
 
 let tfliteReady = null;
 

@@ -14,6 +14,7 @@
 // over when it starts (globalThis.mobilenetBoot, read by ui/app_js.go).
 // Performance marks "mn:*" record the steps (the README's breakdown).
 
+import {loadScript} from './engine-link.js';
 import * as mobilenet from './mobilenet.js';
 import * as teachStore from './teach-store.js';
 import {formatPercent, isBackground, shortLabel} from './format.js';
@@ -260,17 +261,6 @@ boot.takeOver = () => {
 // away much longer than its own, so ui.wasm then comes at once and the
 // model can be changed meanwhile.
 const UI_WAITS_FOR_BYTES = 2 << 20;
-
-// loadScript runs the classic script at src.
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const el = document.createElement('script');
-    el.src = src;
-    el.onload = resolve;
-    el.onerror = () => reject(new Error(`cannot load ${src}`));
-    document.head.append(el);
-  });
-}
 
 async function run() {
   if (typeof WebAssembly !== 'object') {

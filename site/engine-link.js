@@ -295,6 +295,24 @@ export function startModuleWorker(url) {
 }
 
 /**
+ * loadScript runs the classic script at src in this page (Go's
+ * wasm_exec.js for ui.wasm, TFLite's wasm build for the benchmark page),
+ * resolving once it ran.
+ *
+ * @param {string} src
+ * @returns {Promise<void>}
+ */
+export function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = () => resolve();
+    el.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(el);
+  });
+}
+
+/**
  * startKernelThreads starts n kernel workers (kernel-worker.js), each
  * running simdModule on memory (shared), and returns once all are ready:
  * parallel(fns, kernel, jobs, count) then runs part 0 of a layer on fns

@@ -16,7 +16,6 @@ package textfmt
 
 import (
 	"errors"
-	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -80,8 +79,11 @@ func appendf(b []byte, format string, args []any, wrap bool) ([]byte, []error) {
 		}
 		verb, size := utf8.DecodeRuneInString(format[i:])
 		i += size - 1
-		if sharp && verb == 'x' {
+		switch {
+		case sharp && verb == 'x':
 			verb = 'X' // this package's name for %#x
+		case sharp:
+			verb = '#' // # with another verb: outside the list, marked as unsupported
 		}
 		if verb == '%' {
 			b = append(b, '%')
@@ -221,9 +223,6 @@ func appendNumber(b []byte, verb rune, arg any) ([]byte, bool) {
 func appendFloat(b []byte, verb rune, f float64, bits int) []byte {
 	if verb != 'v' && verb != 'g' {
 		return appendBad(b, verb)
-	}
-	if math.IsInf(f, 1) {
-		return append(b, "+Inf"...) // as fmt, where strconv writes +Inf too
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, bits)
 }

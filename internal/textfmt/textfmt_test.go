@@ -81,6 +81,7 @@ func TestUnsupportedMarks(t *testing.T) {
 	assert.Equal(t, "n=%!d(unsupported)", Sprintf("n=%d", named(5)))
 	assert.Equal(t, "%!x(unsupported)", Sprintf("%x", 1))
 	assert.Equal(t, "%!X(unsupported)", Sprintf("%#x", -1), "%#x of signed integers")
+	assert.Equal(t, "%!#(unsupported)", Sprintf("%#v", 1), "# with another verb")
 	assert.Equal(t, "%!v(unsupported)", Sprintf("%v", struct{}{}))
 	assert.Equal(t, "%!d(unsupported)", Sprintf("%d", stringer(1)))
 	assert.Equal(t, "%!v(unsupported)", Sprintf("%v", []string{"a"}))

@@ -45,11 +45,6 @@ func run(in, out string, gap int) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	// atomicfile renames over whatever out is: a device such as /dev/null
-	// would become a regular file.
-	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", out)
-	}
 	if err := atomicfile.Write(out, p); err != nil {
 		return err
 	}
